@@ -1,0 +1,242 @@
+"""The ``caredesk`` command: serve, worker, migrate, createadmin, demo, check, mail…
+
+Every subcommand reads the same environment variables as the web server (see
+docs/configuration.md). ``caredesk manage ARGS`` runs any Django management command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    call_command("createcachetable", verbosity=0)
+    print("caredesk: database is up to date.")
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from caredesk.accounts.models import Role, User
+
+    email = (args.email or input("Email: ")).strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        print(f"caredesk: {email!r} is not a valid email address.", file=sys.stderr)
+        return 2
+    if User.objects.filter(email=email).exists():
+        print(f"caredesk: a user with {email} already exists.", file=sys.stderr)
+        return 2
+    password = args.password or os.environ.get("CAREDESK_ADMIN_PASSWORD", "")
+    if not password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("caredesk: the passwords differ.", file=sys.stderr)
+            return 2
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        print("caredesk: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    User.objects.create_superuser(email, password, name=args.name or email, role=Role.ADMIN)
+    print(f"caredesk: admin {email} created.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    from caredesk.demo.loader import load_demo
+
+    return load_demo(cases=args.cases, if_empty=args.if_empty, seed=args.seed)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(f"environment: {settings.ENVIRONMENT}")
+    print(f"database:    {connection.vendor} ({settings.DATABASES['default']['NAME']})")
+    print(f"email:       {settings.EMAIL_BACKEND}")
+    print(f"tasks:       {settings.TASKS['default']['BACKEND']}")
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        print(f"caredesk: cannot reach the database: {exc}", file=sys.stderr)
+        return 1
+    call_command("check", deploy=settings.PRODUCTION, fail_level="ERROR")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=args.interval, no_startup_delay=True)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Web server and background worker in one command (the embedded default)."""
+    _setup()
+    from django.conf import settings
+
+    bind = f"{args.host}:{args.port}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    exe = sys.executable
+    procs: list[subprocess.Popen[bytes]] = []
+    if not args.no_worker:
+        procs.append(subprocess.Popen([exe, "-m", "caredesk.cli", "worker"], env=env))  # noqa: S603
+    procs.append(
+        subprocess.Popen(  # noqa: S603
+            [
+                exe,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(args.workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-" if args.access_log else "/dev/null",
+                "--graceful-timeout",
+                "5",
+            ],
+            env=env,
+        )
+    )
+    print(
+        f"caredesk: serving http://{bind} ({settings.ENVIRONMENT}, "
+        f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}); Ctrl-C stops.",
+        flush=True,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(0.5)
+    finally:
+        stop(0, None)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return max((proc.returncode or 0) for proc in procs) if procs else 0
+
+
+def cmd_portal_link(args: argparse.Namespace) -> int:
+    """Print a one-time portal sign-in link for a customer (for support and local use)."""
+    _setup()
+    from caredesk.channels.portal.actions import do_issue_magic_link_for_cli
+
+    link = do_issue_magic_link_for_cli(args.email)
+    if link is None:
+        print(f"caredesk: no customer with the address {args.email}.", file=sys.stderr)
+        return 2
+    print(link)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["caredesk manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="caredesk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="web server and background worker")
+    p.add_argument("--host", default=os.environ.get("CAREDESK_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("CAREDESK_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=2, help="web worker processes")
+    p.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background task worker")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("createadmin", help="create an admin account")
+    p.add_argument("--email")
+    p.add_argument("--name")
+    p.add_argument("--password", help="or set CAREDESK_ADMIN_PASSWORD; asked for if absent")
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser("demo", help="load the demo help desk")
+    p.add_argument("--cases", type=int, default=300, help="generated cases besides the stories")
+    p.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="check configuration and database")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("portal-link", help="print a one-time portal sign-in link")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_portal_link)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return int(args.func(args))
+    except ImproperlyConfigured as exc:
+        print(f"caredesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Cases (tickets), their messages and attachments, and the append-only audit log.
+
+Only ``caredesk.tickets.actions`` writes these rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from caredesk.accounts.models import Team
+from caredesk.customers.models import Customer, Organization
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING_CUSTOMER = "waiting_customer", "Waiting on customer"
+    WAITING_US = "waiting_us", "Waiting on us"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_US)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PORTAL = "portal", "Portal"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+    AGENT = "agent", "Agent (on behalf)"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    # Copied from the customer when the case opens, so filters and access need no join.
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    # The customer's own words, verbatim, pinned on the case and carried in every handoff (P3).
+    original_request = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-updated_at", "-id")
+        indexes = [
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"
+            ),
+            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+            models.Index(fields=["organization", "-created_at"], name="ticket_org_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.pk)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def format_reference(pk: int | None) -> str:
+    return f"{settings.CAREDESK_REFERENCE_PREFIX}-{(pk or 0) + 1000}"
+
+
+def parse_reference(text: str) -> int | None:
+    """``CD-1042`` (any case, with or without prefix) → primary key, or None."""
+    value = text.strip().upper()
+    prefix = settings.CAREDESK_REFERENCE_PREFIX.upper() + "-"
+    if value.startswith(prefix):
+        value = value[len(prefix) :]
+    if not value.isdigit() or len(value) > 12:
+        return None
+    pk = int(value) - 1000
+    return pk if pk > 0 else None
+
+
+class MessageKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer message"
+    REPLY = "reply", "Public reply"
+    NOTE = "note", "Internal note"
+    SYSTEM = "system", "System entry"
+
+
+PUBLIC_KINDS = (MessageKind.CUSTOMER, MessageKind.REPLY)
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    body = models.TextField()
+    # Sanitised with an allow-list before it is stored; never rendered unsanitised.
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in PUBLIC_KINDS
+
+    @property
+    def author_name(self) -> str:
+        if self.author_user is not None:
+            return self.author_user.display_name
+        if self.author_customer is not None:
+            return self.author_customer.name
+        return "caredesk"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Stored under a generated name; the customer's filename never touches the disk."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    safe_suffix = suffix if suffix[1:].isalnum() else ""
+    day = timezone.now().strftime("%Y/%m/%d")
+    return f"attachments/{day}/{uuid.uuid4().hex}{safe_suffix}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class AuditEvent(models.Model):
+    """One state change: who, what, when, old → new. Rows are never updated or deleted."""
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", "Staff"
+        CUSTOMER = "customer", "Customer"
+        SYSTEM = "system", "System"
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_label = models.CharField(max_length=200)
+    verb = models.CharField(max_length=40)
+    field = models.CharField(max_length=40, blank=True)
+    old_value: models.JSONField[Any] = models.JSONField(null=True, blank=True)
+    new_value: models.JSONField[Any] = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    # Shown to the customer in the portal history (status changes, replies, escalations).
+    public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="audit_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.field} {self.old_value!r} → {self.new_value!r}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("The audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("The audit log is append-only")
+
+
+class SearchEntry(models.Model):
+    """Text that search finds: a case subject, or one message body.
+
+    PostgreSQL indexes ``content`` with a GIN expression index; SQLite keeps an FTS5
+    table in step through triggers (see the migration). ``public`` entries are the
+    only ones a customer's search can match.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    public = models.BooleanField()
+    content = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket"], name="search_ticket")]
+
+    def __str__(self) -> str:
+        return f"search entry for {self.ticket_id}"

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import FloatField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery
 
 from caredesk.accounts.models import User
 from caredesk.tickets.access import visible_tickets
@@ -22,12 +21,13 @@ from caredesk.tickets.models import SearchEntry, Ticket, parse_reference
 
 MAX_QUERY = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
-_FTS_IDS = "SELECT rowid FROM tickets_searchentry_fts WHERE tickets_searchentry_fts MATCH %s"
-_FTS_RANK = (
-    "SELECT -bm25(tickets_searchentry_fts) FROM tickets_searchentry_fts "
-    "WHERE tickets_searchentry_fts MATCH %s "
-    "AND tickets_searchentry_fts.rowid = tickets_searchentry.id"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# SQLite: the best-matching entries, bounded. bm25() is lower-is-better.
+_FTS_MATCH = (
+    "SELECT rowid, bm25(tickets_searchentry_fts) FROM tickets_searchentry_fts "
+    "WHERE tickets_searchentry_fts MATCH %s ORDER BY bm25(tickets_searchentry_fts) LIMIT %s"
 )
+SQLITE_CANDIDATES = 5000
 
 
 @dataclass(frozen=True)
@@ -61,34 +61,46 @@ def _fts5_query(text: str) -> str:
     return " AND ".join(quoted)
 
 
-def _matching_entries(user: User, text: str) -> QuerySet[SearchEntry] | None:
-    entries = SearchEntry.objects.filter(ticket__in=visible_tickets(user))
+def _ranked_tickets(user: User, text: str) -> QuerySet[Ticket]:
+    """PostgreSQL: visible cases with a matching entry, annotated with their best ``rank``."""
+    query = SearchQuery(text, config="english", search_type="websearch")
+    vector = SearchVector("content", config="english")
+    entries = SearchEntry.objects.annotate(vector=vector).filter(vector=query)
     if user.is_customer:
         entries = entries.filter(public=True)
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, config="english", search_type="websearch")
-        vector = SearchVector("content", config="english")
-        return (
-            entries.annotate(vector=vector)
-            .filter(vector=query)
-            .annotate(rank=SearchRank(vector, query))
-        )
+    best = (
+        entries.filter(ticket_id=OuterRef("pk"))
+        .annotate(score=SearchRank(vector, query))
+        .order_by("-score")
+        .values("score")[:1]
+    )
+    return (
+        visible_tickets(user)
+        .filter(pk__in=entries.values("ticket_id"))
+        .annotate(rank=Subquery(best, output_field=FloatField()))
+    )
+
+
+def _sqlite_ranked_ids(user: User, text: str) -> list[int]:
+    """Visible case ids ordered by their best FTS5 match (SQLite)."""
     match = _fts5_query(text)
     if not match:
-        return None
-    # bm25() is lower-is-better; negate it so that higher rank means a better hit everywhere.
-    # The SQL is constant; the user's words only ever travel as a bound parameter.
-    matching_ids = RawSQL(_FTS_IDS, [match])  # noqa: S611
-    rank = RawSQL(  # noqa: S611
-        _FTS_RANK,
-        [match],
-        output_field=FloatField(),
-    )
-    return entries.filter(pk__in=matching_ids).annotate(rank=rank)
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_FTS_MATCH, [match, SQLITE_CANDIDATES])
+        scores = dict(cursor.fetchall())
+    entries = SearchEntry.objects.filter(pk__in=list(scores))
+    if user.is_customer:
+        entries = entries.filter(public=True)
+    best: dict[int, float] = {}
+    for entry_id, ticket_id in entries.values_list("pk", "ticket_id"):
+        best[ticket_id] = min(best.get(ticket_id, 0.0), scores[entry_id])
+    allowed = set(visible_tickets(user).filter(pk__in=list(best)).values_list("pk", flat=True))
+    return sorted(allowed, key=lambda pk: (best[pk], -pk))
 
 
 def search_tickets(user: User, text: str, *, page: int = 1, per_page: int = 20) -> SearchPage:
-    text = text.strip()[:MAX_QUERY]
+    text = _CONTROL.sub(" ", text).strip()[:MAX_QUERY]
     page = max(1, min(page, 500))
     if not text:
         return SearchPage(text, [], 0, page, per_page)
@@ -98,22 +110,17 @@ def search_tickets(user: User, text: str, *, page: int = 1, per_page: int = 20) 
         direct = list(visible_tickets(user).filter(pk=pk).select_related("customer", "assignee"))
         if direct:
             return SearchPage(text, direct, 1, 1, per_page)
-    entries = _matching_entries(user, text)
-    if entries is None:
-        return SearchPage(text, [], 0, page, per_page)
-    best = (
-        entries.filter(ticket_id=OuterRef("pk"))
-        .values("ticket_id")
-        .annotate(best=Max("rank"))
-        .values("best")
-    )
-    ticket_ids = entries.values("ticket_id").distinct()
+    start = (page - 1) * per_page
+    related = ("customer", "assignee", "team", "organization")
+    if connection.vendor != "postgresql":
+        ids = _sqlite_ranked_ids(user, text)
+        page_ids = ids[start : start + per_page]
+        found = Ticket.objects.select_related(*related).in_bulk(page_ids)
+        return SearchPage(text, [found[pk] for pk in page_ids], len(ids), page, per_page)
     qs = (
-        Ticket.objects.filter(pk__in=ticket_ids)
-        .annotate(rank=Subquery(best))
-        .select_related("customer", "assignee", "team")
-        .order_by("-rank", "-updated_at", "-id")
+        _ranked_tickets(user, text)
+        .select_related(*related)
+        .order_by(F("rank").desc(), "-updated_at", "-id")
     )
     total = qs.count()
-    start = (page - 1) * per_page
     return SearchPage(text, list(qs[start : start + per_page]), total, page, per_page)

@@ -1,0 +1,89 @@
+"""Production settings refuse to start unsafe; the error names the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+GOOD_KEY = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "CAREDESK_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY is required"),
+        ({"SECRET_KEY": "short"}, "at least 50"),
+        ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
+        ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "desk.example.com", "DEBUG": "true"},
+            "DEBUG must be off",
+        ),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "desk.example.com", "DEBUG": "maybe"},
+            "true or false",
+        ),
+        (
+            {
+                "SECRET_KEY": GOOD_KEY,
+                "ALLOWED_HOSTS": "desk.example.com",
+                "DATABASE_URL": "mysql://x@y/z",
+            },
+            "SQLite or PostgreSQL",
+        ),
+    ],
+)
+def test_unsafe_production_settings_fail_loudly(env, message):
+    result = load_settings({"CAREDESK_ENV": "production", **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_safe_production_settings_load(tmp_path):
+    result = load_settings(
+        {
+            "CAREDESK_ENV": "production",
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "desk.example.com",
+            "CAREDESK_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_unknown_environment_is_refused():
+    result = load_settings({"CAREDESK_ENV": "prod"})
+    assert "CAREDESK_ENV must be" in result.stderr
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    code = "from django.conf import settings; import config.settings as s; print(s.SECRET_KEY)"
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY",)}
+    env = {**clean, "CAREDESK_DATA_DIR": str(tmp_path), "CAREDESK_TESTING": "false"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        for _ in range(2)
+    ]
+    keys = [r.stdout.strip() for r in runs]
+    assert keys[0] == keys[1] and len(keys[0]) > 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

@@ -75,7 +75,7 @@ def test_search_ranks_and_respects_access(desk, cases):
 
 
 def test_customers_never_match_internal_notes(desk, cases):
-    shower, delivery = cases
+    _shower, delivery = cases
     assert search_tickets(desk.manager, "secretword").tickets == [delivery]
     assert search_tickets(desk.bob.user, "secretword").total == 0
     assert search_tickets(desk.bob.user, "morning").tickets == [delivery]

@@ -5,5 +5,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("caredesk.channels.api.urls")),
     path("portal/", include("caredesk.channels.portal.urls")),
+    path("mail/", include("caredesk.channels.email.urls")),
+    path("sla/", include("caredesk.sla.urls")),
+    path("reports/", include("caredesk.reports.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

@@ -1,3 +1,29 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from caredesk.workspace import account_views, auth_views, case_views, views
+
+app_name = "workspace"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.inbox, name="inbox"),
+    path("login/", auth_views.login_view, name="login"),
+    path("login/verify/", auth_views.login_verify_view, name="login-verify"),
+    path("logout/", auth_views.logout_view, name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("account/totp/start", account_views.totp_start, name="totp-start"),
+    path("account/totp/confirm", account_views.totp_confirm, name="totp-confirm"),
+    path("account/totp/disable", account_views.totp_disable, name="totp-disable"),
+    path("account/tokens", account_views.token_create, name="token-create"),
+    path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
+    path("account/away", account_views.away, name="away"),
+    path("search", views.search, name="search"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case"),
+    path("cases/<int:pk>/reply", case_views.reply, name="case-reply"),
+    path("cases/<int:pk>/note", case_views.note, name="case-note"),
+    path("cases/<int:pk>/assign", case_views.assign, name="case-assign"),
+    path("cases/<int:pk>/status", case_views.change_status, name="case-status"),
+    path("cases/<int:pk>/priority", case_views.change_priority, name="case-priority"),
+    path("cases/<int:pk>/tags", case_views.set_tags, name="case-tags"),
+    path("cases/<int:pk>/presence", case_views.presence_ping, name="case-presence"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+]

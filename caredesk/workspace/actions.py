@@ -1,0 +1,85 @@
+"""Changes the workspace makes to a staff member's own sign-in settings (TOTP two-factor).
+
+Like every other action these run in one transaction and leave an audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from caredesk.accounts.models import User
+from caredesk.core.errors import DomainError, PermissionDenied
+from caredesk.tickets import audit
+
+DEVICE_NAME = "Authenticator app"
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_agent_staff:
+        raise PermissionDenied("Only staff can set up two-factor sign-in here.")
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def pending_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+
+
+def do_start_totp(*, user: User, now: datetime) -> TOTPDevice:
+    """Create a fresh, unconfirmed device (replacing any earlier unconfirmed one)."""
+    _require_staff(user)
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise DomainError("Two-factor sign-in is already on.", code="totp_exists")
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        audit.record(None, user, "totp_started", now=now, field="totp", new="pending")
+    return device
+
+
+def _clean_code(code: str) -> str:
+    value = "".join(code.split())
+    if not value.isdigit() or not 6 <= len(value) <= 8:
+        raise DomainError("Enter the 6-digit code from your authenticator app.", code="bad_code")
+    return value
+
+
+def do_confirm_totp(*, user: User, code: str, now: datetime) -> TOTPDevice:
+    """Turn the pending device on once the user proves it works with a current code."""
+    _require_staff(user)
+    value = _clean_code(code)
+    device = pending_totp_device(user)
+    if device is None:
+        raise DomainError("Start the set-up again: no pending device.", code="no_device")
+    # Verified outside the transaction so that django-otp's failure throttle is kept.
+    if not device.verify_token(value):
+        raise DomainError(
+            "That code did not match. Check the time on your phone and try the next code.",
+            code="bad_code",
+        )
+    with transaction.atomic():
+        updated = TOTPDevice.objects.filter(pk=device.pk, confirmed=False).update(confirmed=True)
+        if not updated:
+            raise DomainError("Start the set-up again: no pending device.", code="no_device")
+        device.confirmed = True
+        audit.record(None, user, "totp_enabled", now=now, field="totp", old=False, new=True)
+    return device
+
+
+def do_disable_totp(*, user: User, code: str, now: datetime) -> None:
+    """Switch two-factor off; a current code is required so a stolen session cannot."""
+    _require_staff(user)
+    value = _clean_code(code)
+    device = confirmed_totp_device(user)
+    if device is None:
+        raise DomainError("Two-factor sign-in is not on.", code="no_device")
+    if not device.verify_token(value):
+        raise DomainError("That code did not match.", code="bad_code")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        audit.record(None, user, "totp_disabled", now=now, field="totp", old=True, new=False)

@@ -1,0 +1,162 @@
+"""Staff sign-in (email + password, then a TOTP code when the user has set one up)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import django_otp
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import is_ratelimited
+
+from caredesk.accounts.models import User
+from caredesk.workspace.forms import CodeForm, LoginForm
+from caredesk.workspace.guards import PORTAL_URL
+
+LOGIN_RATE = "10/m"
+PENDING_KEY = "caredesk_pending_login"
+PENDING_SECONDS = 300
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+TOO_MANY = "Too many sign-in attempts. Please wait a minute and try again."
+
+
+def _email_key(group: str, request: HttpRequest) -> str:
+    return str(request.POST.get("email", "")).strip().lower()[:254]
+
+
+def _pending_key(group: str, request: HttpRequest) -> str:
+    pending = request.session.get(PENDING_KEY) or {}
+    return str(pending.get("uid", ""))
+
+
+def _limited(request: HttpRequest, group: str, key: Any) -> bool:
+    return bool(
+        is_ratelimited(
+            request, group=group, key=key, rate=LOGIN_RATE, method="POST", increment=True
+        )
+    )
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _render_login(
+    request: HttpRequest, form: LoginForm, *, error: str = "", portal: bool = False, status: int
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "error": error,
+        "portal_hint": portal,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    return render(request, "workspace/login.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "GET":
+        if user.is_authenticated and user.is_agent_staff:
+            return HttpResponseRedirect(_safe_next(request, request.GET.get("next", "")))
+        return _render_login(request, LoginForm(), status=200)
+    form = LoginForm(request.POST)
+    # Both counters advance on every attempt, so neither can be used to dodge the other.
+    by_ip = _limited(request, "login-ip", "ip")
+    by_email = _limited(request, "login-email", _email_key)
+    if by_ip or by_email:
+        return _render_login(request, form, error=TOO_MANY, status=429)
+    if not form.is_valid():
+        return _render_login(
+            request, form, error="Enter your email address and password.", status=400
+        )
+    found = authenticate(
+        request, username=form.cleaned_data["email"], password=form.cleaned_data["password"]
+    )
+    if found is None or not isinstance(found, User):
+        return _render_login(request, form, error="Email or password is wrong.", status=400)
+    if found.is_customer:
+        return _render_login(
+            request,
+            form,
+            error="This sign-in is for staff. Customers sign in through the customer portal.",
+            portal=True,
+            status=400,
+        )
+    if not found.is_agent_staff:
+        return _render_login(request, form, error="Email or password is wrong.", status=400)
+    target = _safe_next(request, request.POST.get("next", ""))
+    if TOTPDevice.objects.filter(user=found, confirmed=True).exists():
+        request.session[PENDING_KEY] = {"uid": found.pk, "at": time.time(), "next": target}
+        return HttpResponseRedirect("/login/verify/")
+    login(request, found, backend=BACKEND)
+    return HttpResponseRedirect(target)
+
+
+def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None, ""
+    if time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None, ""
+    uid = pending.get("uid")
+    if not isinstance(uid, int):
+        return None, ""
+    user = User.objects.filter(pk=uid, is_active=True).first()
+    if user is None or not user.is_agent_staff:
+        return None, ""
+    return user, str(pending.get("next") or settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_verify_view(request: HttpRequest) -> HttpResponse:
+    """Second step: the code from the authenticator app."""
+    user, target = _pending_user(request)
+    if user is None:
+        messages.info(request, "Please sign in again.")
+        return HttpResponseRedirect("/login/")
+    if request.method == "GET":
+        return render(request, "workspace/login_verify.html", {"form": CodeForm()})
+    form = CodeForm(request.POST)
+    if _limited(request, "login-otp-ip", "ip") | _limited(request, "login-otp-user", _pending_key):
+        context = {"form": form, "error": TOO_MANY}
+        return render(request, "workspace/login_verify.html", context, status=429)
+    code = "".join(str(request.POST.get("code", "")).split())
+    device = None
+    if form.is_valid() and code.isdigit():
+        for candidate in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if candidate.verify_token(code):
+                device = candidate
+                break
+    if device is None:
+        context = {"form": form, "error": "That code did not match. Try the current code."}
+        return render(request, "workspace/login_verify.html", context, status=400)
+    request.session.pop(PENDING_KEY, None)
+    login(request, user, backend=BACKEND)
+    django_otp.login(request, device)
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    was_customer = bool(getattr(request.user, "is_customer", False))
+    logout(request)
+    if was_customer:
+        return HttpResponseRedirect(PORTAL_URL)
+    messages.success(request, "You are signed out.")
+    return HttpResponseRedirect("/login/")

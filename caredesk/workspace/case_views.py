@@ -1,0 +1,229 @@
+"""The case page and the changes an agent makes on it. Every change goes through an action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from caredesk.accounts.models import Team, User
+from caredesk.core.clock import now
+from caredesk.core.errors import DomainError, NotFound
+from caredesk.tickets import actions
+from caredesk.tickets.access import access_ticket
+from caredesk.tickets.models import Priority, Status, Ticket
+from caredesk.workspace import presence, selectors
+from caredesk.workspace.forms import (
+    AssignForm,
+    NoteForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+)
+from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
+from caredesk.workspace.uploads import incoming_files
+
+
+def case_or_404(request: HttpRequest, pk: int) -> Ticket:
+    try:
+        return access_ticket(current_user(request), check_pk(pk))
+    except NotFound:
+        raise Http404("No such case.") from None
+
+
+def case_url(ticket: Ticket, anchor: str = "") -> str:
+    return f"/cases/{ticket.pk}/" + (f"#{anchor}" if anchor else "")
+
+
+def render_case(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    error: str = "",
+    error_target: str = "",
+    **forms: Form,
+) -> HttpResponse:
+    user = current_user(request)
+    teams = selectors.all_teams()
+    staff = selectors.assignable_staff()
+    tag_names = selectors.ticket_tag_names(ticket)
+    context: dict[str, Any] = {
+        "nav": "case",
+        "ticket": ticket,
+        "org": ticket.organization,
+        "timeline": selectors.case_timeline(ticket),
+        "identities": selectors.customer_identities(ticket),
+        "other_cases": selectors.other_cases(user, ticket),
+        "tag_names": tag_names,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(
+            initial={"team": ticket.team_id, "assignee": ticket.assignee_id},
+            teams=teams,
+            staff=staff,
+        ),
+        "tags_form": forms.get("tags_form") or TagsForm(initial={"tags": ", ".join(tag_names)}),
+        "status_choices": Status.choices,
+        "priority_choices": Priority.choices,
+        "error": error,
+        "error_target": error_target,
+    }
+    return render(request, "workspace/case.html", context, status=status)
+
+
+def _form_error(form: Form) -> str:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        return f"{label or field.replace('_', ' ').capitalize()}: {errors[0]}"
+    return "Please check the form."
+
+
+def _change(
+    request: HttpRequest,
+    pk: int,
+    form: Form,
+    target: str,
+    apply: Callable[[Ticket, User, Form], str],
+) -> HttpResponse:
+    """Validate, run the action, then redirect; on a refusal re-render with what was typed."""
+    ticket = case_or_404(request, pk)
+    user = current_user(request)
+    try:
+        if not form.is_valid():
+            raise DomainError(_form_error(form))
+        done = apply(ticket, user, form)
+    except NotFound:
+        raise Http404("No such case.") from None
+    except DomainError as error:
+        key = {"reply": "reply_form", "note": "note_form", "assign": "assign_form"}.get(target)
+        extra = {key: form} if key else {}
+        if target == "tags":
+            extra = {"tags_form": form}
+        return render_case(
+            request,
+            ticket,
+            status=error_status(error),
+            error=error.message,
+            error_target=target,
+            **extra,
+        )
+    messages.success(request, done)
+    return HttpResponseRedirect(case_url(ticket, target))
+
+
+@require_GET
+@staff_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_case(request, case_or_404(request, pk))
+
+
+@require_POST
+@staff_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        actions.do_reply(
+            ticket,
+            agent=user,
+            body=form.cleaned_data["body"],
+            status_after=form.cleaned_data["status_after"],
+            files=incoming_files(request.FILES.getlist("files")),
+            now=now(),
+        )
+        return "Reply sent."
+
+    return _change(request, pk, ReplyForm(request.POST), "reply", apply)
+
+
+@require_POST
+@staff_required
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        actions.do_add_note(
+            ticket,
+            agent=user,
+            body=form.cleaned_data["body"],
+            files=incoming_files(request.FILES.getlist("files")),
+            now=now(),
+        )
+        return "Note added."
+
+    return _change(request, pk, NoteForm(request.POST), "note", apply)
+
+
+@require_POST
+@staff_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    teams = selectors.all_teams()
+    staff = selectors.assignable_staff()
+
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        team: Team | None = next((t for t in teams if t.pk == form.cleaned_data["team"]), None)
+        assignee: User | None = next(
+            (u for u in staff if u.pk == form.cleaned_data["assignee"]), None
+        )
+        actions.do_assign(
+            ticket,
+            actor=user,
+            assignee=assignee,
+            team=team,
+            handoff_note=form.cleaned_data["handoff_note"],
+            now=now(),
+        )
+        who = assignee.display_name if assignee else "nobody"
+        return f"Assigned to {who}" + (f" in {team.name}." if team else ".")
+
+    form = AssignForm(request.POST, teams=teams, staff=staff)
+    return _change(request, pk, form, "assign", apply)
+
+
+@require_POST
+@staff_required
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        value = form.cleaned_data["status"]
+        actions.do_change_status(ticket, actor=user, status=value, now=now())
+        return f"Status is now {Status(value).label}."
+
+    return _change(request, pk, StatusForm(request.POST), "status", apply)
+
+
+@require_POST
+@staff_required
+def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        value = form.cleaned_data["priority"]
+        actions.do_change_priority(ticket, actor=user, priority=value, now=now())
+        return f"Priority is now {Priority(value).label}."
+
+    return _change(request, pk, PriorityForm(request.POST), "priority", apply)
+
+
+@require_POST
+@staff_required
+def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket: Ticket, user: User, form: Form) -> str:
+        assert isinstance(form, TagsForm)
+        actions.do_set_tags(ticket, actor=user, names=form.names(), now=now())
+        return "Tags saved."
+
+    return _change(request, pk, TagsForm(request.POST), "tags", apply)
+
+
+@require_POST
+@staff_required
+def presence_ping(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx heartbeat from an open case page; answers with who else is here."""
+    ticket = case_or_404(request, pk)
+    user = current_user(request)
+    moment = now()
+    presence.touch_presence(ticket, user, typing=request.POST.get("typing") == "1", now=moment)
+    viewers = presence.other_viewers(ticket, user, now=moment)
+    return render(request, "workspace/_presence.html", {"viewers": viewers})

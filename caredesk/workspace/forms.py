@@ -1,0 +1,149 @@
+"""Forms of the agent workspace. Each lists exactly the fields a request may set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from caredesk.accounts.models import Team, User
+from caredesk.customers.models import Tier
+from caredesk.tickets.models import Priority, Status
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
+    password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100)
+
+
+TABS = {
+    "mine": "Mine",
+    "teams": "My teams",
+    "unassigned": "Unassigned",
+    "open": "All open",
+    "resolved": "Recently resolved",
+}
+SORTS = {
+    "updated": "Last updated",
+    "waiting": "Oldest waiting",
+    "priority": "Priority",
+    "created": "Newest created",
+}
+
+
+def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class InboxFilterForm(forms.Form):
+    """Every field is optional; values that are not valid are ignored (and said so)."""
+
+    status = forms.ChoiceField(required=False, choices=_blank(Status.choices, "Any status"))
+    priority = forms.ChoiceField(required=False, choices=_blank(Priority.choices, "Any priority"))
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    tag = forms.CharField(required=False, max_length=50)
+    tier = forms.ChoiceField(required=False, choices=_blank(Tier.choices, "Any tier"))
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
+
+    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "f-%s")
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.TypedChoiceField)
+        team_field.choices = [("", "Any team"), *((str(t.pk), t.name) for t in teams)]
+
+
+def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
+    # Emptiness and length are checked by the action, with the same words on every channel.
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"id": field_id, "rows": 6, "placeholder": placeholder}),
+    )
+
+
+class ReplyForm(forms.Form):
+    body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
+    status_after = forms.ChoiceField(
+        label="Status after sending", choices=Status.choices, initial=Status.WAITING_CUSTOMER
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "reply")
+        super().__init__(*args, **kwargs)
+        self.fields["status_after"].widget.attrs["id"] = "reply-status-after"
+
+
+class NoteForm(forms.Form):
+    body = _body_field("Internal note (staff only)", "note-body", "Only staff will see this…")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "note")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(forms.Form):
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    handoff_note = forms.CharField(
+        label="Handoff note",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "What should the next person know?"}
+        ),
+    )
+
+    def __init__(self, *args: Any, teams: list[Team], staff: list[User], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "assign-%s")
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assignee_field = self.fields["assignee"]
+        assert isinstance(team_field, forms.TypedChoiceField)
+        assert isinstance(assignee_field, forms.TypedChoiceField)
+        team_field.choices = [("", "No team"), *((str(t.pk), t.name) for t in teams)]
+        assignee_field.choices = [("", "Nobody"), *((str(u.pk), staff_label(u)) for u in staff)]
+
+
+def staff_label(user: User) -> str:
+    teams = ", ".join(t.name for t in user.teams.all())
+    label = f"{user.display_name} ({teams})" if teams else user.display_name
+    return f"{label} — away" if user.is_away else label
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=Priority.choices)
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"id": "tags-input", "placeholder": "refund, late-delivery"}),
+    )
+
+    def names(self) -> list[str]:
+        return [part for part in str(self.cleaned_data.get("tags", "")).split(",") if part.strip()]

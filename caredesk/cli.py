@@ -219,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.set_defaults(func=cmd_portal_link)
 
+    from caredesk.channels.email.cli import add_parser as add_mail_parser
+
+    add_mail_parser(sub)
+
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from caredesk.accounts.models import User
+from caredesk.core.clock import now as clock_now
 from caredesk.tickets.models import Message, MessageKind, Ticket
 
 log = logging.getLogger(__name__)
@@ -17,14 +15,35 @@ log = logging.getLogger(__name__)
 AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def _send(to: str, subject: str, template: str, context: dict[str, object], *, auto: bool) -> None:
+def _send(
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    *,
+    auto: bool,
+    kind: str = "notify",
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+) -> None:
+    """Put the mail in the email channel's outbox; the worker delivers it with retries."""
     if not to:
         return
-    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
-    mail = EmailMessage(
-        subject=subject, body=body, to=[to], headers=AUTO_HEADERS.copy() if auto else {}
+    from caredesk.channels.email.outbox import enqueue_mail, render_mail
+
+    name = template.rsplit("/", 1)[-1].split(".")[0]
+    text, html = render_mail(name, template, context)
+    enqueue_mail(
+        kind=kind,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        now=clock_now(),
+        auto=auto,
+        ticket=ticket,
+        message=message,
     )
-    mail.send()
 
 
 @task()
@@ -38,6 +57,8 @@ def acknowledge_new_ticket(ticket_id: int) -> None:
         "mail/acknowledgement.txt",
         {"ticket": ticket},
         auto=True,
+        kind="ack",
+        ticket=ticket,
     )
 
 
@@ -57,6 +78,9 @@ def send_reply_to_customer(message_id: int) -> None:
         "mail/reply.txt",
         {"ticket": ticket, "message": message},
         auto=False,
+        kind="reply",
+        ticket=ticket,
+        message=message,
     )
 
 

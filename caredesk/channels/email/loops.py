@@ -1,0 +1,85 @@
+"""Which inbound mail must never get an automatic reply, and the per-sender cap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from caredesk.channels.email import conf
+from caredesk.channels.email.models import AutoReplyLog, Mailbox
+from caredesk.channels.email.parsing import ParsedEmail
+
+MACHINE_LOCALPARTS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+
+
+def own_addresses() -> set[str]:
+    addresses = {conf.desk_address(), *conf.extra_own_addresses()}
+    addresses.update(a.lower() for a in Mailbox.objects.values_list("address", flat=True))
+    return {a for a in addresses if a}
+
+
+def is_delivery_report(parsed: ParsedEmail) -> bool:
+    if parsed.content_type == "multipart/report":
+        return True
+    local = parsed.from_address.split("@")[0] if parsed.from_address else ""
+    if local in MACHINE_LOCALPARTS:
+        return True
+    return_path = parsed.headers.get("return-path", "").strip()
+    subject = parsed.subject.lower()
+    bounce_words = ("undeliver", "delivery status", "failure notice", "returned mail",
+                    "delivery failure", "mail delivery failed", "non remis", "unzustellbar")
+    return return_path in ("<>", "") and "return-path" in parsed.headers and any(
+        word in subject for word in bounce_words
+    )
+
+
+def machine_reason(parsed: ParsedEmail, own: set[str] | None = None) -> str:
+    """Why this message must not be answered automatically, or "" if it may be."""
+    headers = parsed.headers
+    auto = headers.get("auto-submitted", "").strip().lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {auto[:40]}"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "list", "junk"):
+        return f"Precedence: {precedence}"
+    for name in ("x-auto-response-suppress", "x-autoreply", "x-autorespond"):
+        if name in headers:
+            return f"{name} header"
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return "mailing-list mail"
+    if parsed.content_type == "multipart/report":
+        return "delivery report (multipart/report)"
+    if headers.get("return-path", "").strip() == "<>":
+        return "null sender (Return-Path: <>)"
+    if not parsed.from_address:
+        return "no usable sender address"
+    if parsed.from_address.split("@")[0] in MACHINE_LOCALPARTS:
+        return "sent by a mail server (MAILER-DAEMON/postmaster)"
+    if parsed.from_address in (own if own is not None else own_addresses()):
+        return "sent from one of our own addresses"
+    return ""
+
+
+def claim_auto_reply(address: str, now: datetime) -> bool:
+    """True if an automatic reply to ``address`` may go out now; records it if so.
+
+    A database row per address (not the cache), claimed under a row lock, so two workers
+    cannot both answer the same sender inside the window."""
+    window = timedelta(seconds=conf.auto_reply_window_seconds())
+    address = address.lower()
+    with transaction.atomic():
+        row = AutoReplyLog.objects.select_for_update().filter(address=address).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    AutoReplyLog.objects.create(address=address, last_sent_at=now, count=1)
+                return True
+            except IntegrityError:
+                row = AutoReplyLog.objects.select_for_update().get(address=address)
+        if row.last_sent_at + window > now:
+            return False
+        row.last_sent_at = now
+        row.count += 1
+        row.save(update_fields=["last_sent_at", "count"])
+        return True

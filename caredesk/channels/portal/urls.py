@@ -1,3 +1,18 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from caredesk.channels.portal import views, views_signin
+
+app_name = "portal"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("signin/", views_signin.signin, name="signin"),
+    path("signin/sent/", views_signin.signin_sent, name="signin_sent"),
+    path("signout/", views_signin.signout, name="signout"),
+    path("auth/<str:token>/", views_signin.auth, name="auth"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.new_case, name="new_case"),
+    path("cases/<int:ticket_id>/", views.case_detail, name="case"),
+    path("cases/<int:ticket_id>/reply/", views.case_reply, name="case_reply"),
+    path("cases/<int:ticket_id>/status/", views.case_status, name="case_status"),
+]

@@ -1,0 +1,77 @@
+"""Portal forms: explicit field allow-lists; the actions do the real validation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from caredesk.core.errors import DomainError
+from caredesk.core.text import normalize_filename
+from caredesk.tickets.attachments import IncomingFile
+from caredesk.tickets.models import Ticket
+
+MAX_SUBJECT = Ticket._meta.get_field("subject").max_length or 255
+
+
+class SignInForm(forms.Form):
+    email = forms.CharField(
+        label="Your email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={
+            "required": "Enter your email address.",
+            "max_length": "That email address is too long.",
+        },
+    )
+
+
+class CaseForm(forms.Form):
+    subject = forms.CharField(
+        label="Subject",
+        max_length=MAX_SUBJECT,
+        error_messages={"required": "Give your case a short subject."},
+    )
+    body = forms.CharField(
+        label="Your message",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,
+        error_messages={"required": "Tell us what happened."},
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 5, "id": "portal-reply"}),
+        strip=False,
+        error_messages={"required": "Write a reply before sending."},
+    )
+
+
+def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
+    """Uploaded files as IncomingFile, refusing too many or too large ones *before*
+    reading them into memory. The same limits as ``check_files``, the same wording."""
+    limit = settings.CAREDESK_MAX_ATTACHMENTS
+    if len(uploads) > limit:
+        raise DomainError(
+            f"Too many attachments ({len(uploads)}); at most {limit} per message.",
+            code="too_many_attachments",
+        )
+    max_bytes = settings.CAREDESK_MAX_ATTACHMENT_BYTES
+    files = []
+    for upload in uploads:
+        name = normalize_filename(upload.name or "")
+        size = upload.size or 0
+        if size > max_bytes:
+            raise DomainError(
+                f"“{name}” is {size / 1048576:.1f} MB; "
+                f"the limit is {max_bytes / 1048576:.0f} MB per file.",
+                code="attachment_too_large",
+            )
+        files.append(
+            IncomingFile(
+                filename=name, content=upload.read(), content_type=upload.content_type or ""
+            )
+        )
+    return files

@@ -1,0 +1,130 @@
+"""Reads the portal pages share. Cases are fetched only through ``visible_tickets``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from caredesk.accounts.models import User
+from caredesk.customers.models import ContactIdentity, Customer
+from caredesk.tickets.access import visible_tickets
+from caredesk.tickets.models import PUBLIC_KINDS, AuditEvent, Channel, Message, Status, Ticket
+
+SCOPE_MINE = "mine"
+SCOPE_ORG = "org"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def find_customer_by_email(email: str) -> tuple[Customer, str] | None:
+    """The customer an email address belongs to (case-insensitive), with the stored address."""
+    identity = (
+        ContactIdentity.objects.select_related("customer", "customer__user")
+        .filter(kind=ContactIdentity.Kind.EMAIL, value__iexact=email)
+        .order_by("id")
+        .first()
+    )
+    if identity is None:
+        return None
+    return identity.customer, identity.value
+
+
+def shares_org_cases(customer: Customer) -> bool:
+    org = customer.organization
+    return bool(org is not None and org.shared_cases)
+
+
+def portal_cases(user: User, customer: Customer, scope: str) -> QuerySet[Ticket]:
+    """The cases a customer's list shows: their own, or their organization's when shared."""
+    qs = visible_tickets(user)
+    if scope != SCOPE_ORG or not shares_org_cases(customer):
+        qs = qs.filter(customer_id=customer.pk)
+    return qs.select_related("customer").order_by("-updated_at", "-id")
+
+
+STATUS_LABELS = dict(Status.choices)
+CHANNEL_LABELS = dict(Channel.choices)
+
+EVENT_LABELS = {
+    "created": "Case opened",
+    "replied": "Reply sent",
+    "status_changed": "Status changed",
+    "reopened": "Case reopened",
+}
+
+
+def status_label(value: Any) -> str:
+    return STATUS_LABELS.get(str(value), str(value).replace("_", " ").capitalize())
+
+
+@dataclass
+class TimelineEntry:
+    """One row of the customer-visible history: a public message or a public event."""
+
+    at: datetime
+    kind: str  # "message" or "event"
+    message: Message | None = None
+    event: AuditEvent | None = None
+    text: str = ""
+    detail: str = ""
+    order: tuple[int, int] = field(default=(0, 0))
+
+
+def _describe_event(event: AuditEvent) -> tuple[str, str]:
+    """A plain-language line for an audit event the customer may see."""
+    label = EVENT_LABELS.get(event.verb, event.verb.replace("_", " ").capitalize())
+    detail = ""
+    if event.verb in ("status_changed", "reopened") and event.field == "status":
+        detail = f"{status_label(event.old_value)} → {status_label(event.new_value)}"
+    elif event.verb == "created" and isinstance(event.new_value, dict):
+        channel = str(event.new_value.get("channel") or "")
+        detail = f"via {CHANNEL_LABELS.get(channel, channel).lower()}" if channel else ""
+    elif event.note:
+        detail = event.note
+    return label, detail
+
+
+def portal_timeline(ticket: Ticket) -> list[TimelineEntry]:
+    """Every public message (with attachments) and every public event, oldest first.
+
+    Three queries whatever the length of the history: messages, their attachments, events.
+    Internal notes and non-public events never leave the database here.
+    """
+    messages = (
+        Message.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_KINDS)
+        .select_related("author_user", "author_customer")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    events = AuditEvent.objects.filter(ticket_id=ticket.pk, public=True).order_by(
+        "created_at", "id"
+    )
+    entries: list[TimelineEntry] = []
+    for message in messages:
+        entries.append(
+            TimelineEntry(
+                at=message.created_at, kind="message", message=message, order=(1, message.pk)
+            )
+        )
+    for event in events:
+        text, detail = _describe_event(event)
+        # A "created" event sits before the first message written at the same instant.
+        rank = 0 if event.verb == "created" else 2
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                kind="event",
+                event=event,
+                text=text,
+                detail=detail,
+                order=(rank, event.pk),
+            )
+        )
+    entries.sort(key=lambda e: (e.at, e.order[0], e.order[1]))
+    return entries

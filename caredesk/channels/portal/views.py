@@ -1,0 +1,203 @@
+"""The customer's pages: their cases, a new case, one case with its whole history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from caredesk.accounts.models import User
+from caredesk.channels.portal.forms import MAX_SUBJECT, CaseForm, ReplyForm, incoming_files
+from caredesk.channels.portal.guards import customer_required, portal_context
+from caredesk.channels.portal.selectors import (
+    SCOPE_MINE,
+    SCOPE_ORG,
+    portal_cases,
+    portal_timeline,
+    shares_org_cases,
+    status_label,
+)
+from caredesk.channels.portal.views_signin import signin
+from caredesk.core import clock
+from caredesk.core.errors import DomainError, NotFound
+from caredesk.customers.models import Customer
+from caredesk.tickets.access import access_ticket
+from caredesk.tickets.actions import do_add_customer_message, do_change_status, do_open_ticket
+from caredesk.tickets.models import Channel, Status, Ticket, parse_reference
+
+PER_PAGE = 20
+REFILE_NOTE = "Your text is kept below; please choose your files again."
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return access_ticket(_user(request), ticket_id)
+    except NotFound:
+        raise Http404("No such case.") from None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """/portal/: the sign-in page, or the case list for a signed-in customer."""
+    return signin(request)
+
+
+@require_GET
+@customer_required
+def case_list(request: HttpRequest, customer: Customer) -> HttpResponse:
+    shared = shares_org_cases(customer)
+    scope = SCOPE_ORG if shared and request.GET.get("scope") == SCOPE_ORG else SCOPE_MINE
+    page = Paginator(portal_cases(_user(request), customer, scope), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/cases.html",
+        portal_context(
+            customer, nav="cases", page=page, scope=scope, shared=shared, SCOPE_ORG=SCOPE_ORG
+        ),
+    )
+
+
+def _prefill(request: HttpRequest) -> dict[str, str]:
+    """``?about=CD-1042`` prefills a follow-up to one of the customer's own cases."""
+    pk = parse_reference(str(request.GET.get("about", ""))[:30])
+    if pk is None:
+        return {}
+    try:
+        ticket = access_ticket(_user(request), pk)
+    except NotFound:
+        return {}
+    subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[:MAX_SUBJECT]
+    return {"subject": subject, "body": f"This follows up on case {ticket.reference}.\n\n"}
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = CaseForm(request.POST)
+        uploads = request.FILES.getlist("attachments")
+        if form.is_valid():
+            try:
+                ticket = do_open_ticket(
+                    customer=customer,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    channel=Channel.PORTAL,
+                    now=clock.now(),
+                    actor=_user(request),
+                    files=incoming_files(uploads),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Your case {ticket.reference} is open. We will email you when we reply.",
+                )
+                return redirect("portal:case", ticket_id=ticket.pk)
+        if uploads:
+            form.add_error(None, REFILE_NOTE)
+        status = 400
+    else:
+        form = CaseForm(initial=_prefill(request))
+    limits = {
+        "max_files": settings.CAREDESK_MAX_ATTACHMENTS,
+        "max_mb": settings.CAREDESK_MAX_ATTACHMENT_BYTES // 1048576,
+    }
+    return render(
+        request,
+        "portal/new_case.html",
+        portal_context(customer, nav="new", form=form, **limits),
+        status=status,
+    )
+
+
+def _case_page(
+    request: HttpRequest,
+    customer: Customer,
+    ticket: Ticket,
+    form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "status_text": status_label(ticket.status),
+        "timeline": portal_timeline(ticket),
+        "form": form or ReplyForm(),
+        "is_closed": ticket.status == Status.CLOSED,
+        "can_resolve": ticket.is_open,
+        "can_reopen": ticket.status == Status.RESOLVED,
+        "is_mine": ticket.customer_id == customer.pk,
+    }
+    return render(request, "portal/case.html", portal_context(customer, **context), status=status)
+
+
+@require_GET
+@customer_required
+def case_detail(request: HttpRequest, customer: Customer, ticket_id: int) -> HttpResponse:
+    return _case_page(request, customer, _ticket(request, ticket_id))
+
+
+@require_POST
+@customer_required
+def case_reply(request: HttpRequest, customer: Customer, ticket_id: int) -> HttpResponse:
+    ticket = _ticket(request, ticket_id)
+    form = ReplyForm(request.POST)
+    uploads = request.FILES.getlist("attachments")
+    if form.is_valid():
+        try:
+            do_add_customer_message(
+                ticket,
+                customer=customer,
+                body=form.cleaned_data["body"],
+                channel=Channel.PORTAL,
+                now=clock.now(),
+                actor=_user(request),
+                files=incoming_files(uploads),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            if uploads:
+                form.add_error(None, REFILE_NOTE)
+            ticket.refresh_from_db()
+            return _case_page(request, customer, ticket, form, status=exc.status)
+        messages.success(request, "Your reply was sent.")
+        return redirect("portal:case", ticket_id=ticket.pk)
+    return _case_page(request, customer, ticket, form, status=400)
+
+
+STATUS_ACTIONS = {
+    "resolve": (Status.RESOLVED, "Marked as resolved. Thank you for letting us know."),
+    "reopen": (Status.WAITING_US, "Case reopened. We will get back to you."),
+}
+
+
+@require_POST
+@customer_required
+def case_status(request: HttpRequest, customer: Customer, ticket_id: int) -> HttpResponse:
+    ticket = _ticket(request, ticket_id)
+    choice = STATUS_ACTIONS.get(str(request.POST.get("action", "")))
+    if choice is None:
+        messages.error(request, "Unknown action.")
+        return redirect("portal:case", ticket_id=ticket.pk)
+    new_status, done = choice
+    try:
+        do_change_status(ticket, actor=_user(request), status=new_status, now=clock.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("portal:case", ticket_id=ticket.pk)

@@ -226,9 +226,9 @@ def _route(raw: RawMessage, parsed: ParsedEmail, now: datetime) -> str:
         if found:
             _set_outcome(raw.pk, RawState.BOUNCE, now=now)
             return RawState.BOUNCE
-        if parsed.content_type == "multipart/report" or not parsed.from_address:
-            do_quarantine(raw, "A delivery report that names no failed recipient.", now=now)
-            return RawState.QUARANTINED
+        do_quarantine(raw, "A delivery report (or mail-server message) that names no failed "
+                      "recipient.", now=now)
+        return RawState.QUARANTINED
     if not parsed.from_address:
         do_quarantine(raw, f"No trustworthy sender: {parsed.from_problem}.", now=now)
         return RawState.QUARANTINED

@@ -14,6 +14,8 @@ from caredesk.channels.email.threading import customer_for_address
 from caredesk.tickets import audit
 
 log = logging.getLogger("caredesk.channels.email")
+# flufl.bounce logs every detector it runs at INFO; that is noise in a worker's log.
+logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 
 def failed_recipients(parsed: ParsedEmail) -> list[tuple[str, bool]]:

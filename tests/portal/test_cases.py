@@ -79,8 +79,8 @@ def test_customer_cannot_reach_another_customers_case(desk, now, client):
     assert bobs.status == Status.NEW and bobs.message_count == 2
     assert not bobs.messages.filter(body="hijack").exists()
     attachment = Attachment.objects.get(message=bobs_file)
-    # The attachment view belongs to the workspace; the portal never links to it for Alice.
-    assert f"/attachments/{attachment.pk}/" not in client.get("/portal/cases/").text
+    # The download view belongs to the workspace; it refuses Alice as the portal does.
+    assert client.get(f"/attachments/{attachment.pk}/").status_code == 404
     assert client.get("/portal/cases/99999999999999999999999/").status_code == 404
 
 
@@ -122,6 +122,7 @@ def test_internal_notes_never_reach_the_portal(desk, now, alice):
         now=now,
         files=[IncomingFile("internal.txt", b"secret")],
     )
+    note_file = Attachment.objects.get(filename="internal.txt")
     actions.do_assign(
         ticket,
         actor=desk.lead,
@@ -138,6 +139,7 @@ def test_internal_notes_never_reach_the_portal(desk, now, alice):
     assert "HANDOFF-SECRET" not in page.text
     assert "internal.txt" not in page.text
     assert "Assigned" not in page.text and "ledger" not in page.text
+    assert alice.get(f"/attachments/{note_file.pk}/").status_code == 404
 
 
 def test_case_page_shows_full_public_history(desk, now, alice):
@@ -167,6 +169,9 @@ def test_case_page_shows_full_public_history(desk, now, alice):
     assert 'class="panel pinned"' in page and "My exact original words" in page
     attachment = Attachment.objects.get(filename="photo.jpg")
     assert f'href="/attachments/{attachment.pk}/"' in page
+    download = alice.get(f"/attachments/{attachment.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"\xff\xd8jpeg"
     order = [
         page.index("Case opened"),
         page.index("Could you send the order number?"),

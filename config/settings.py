@@ -259,6 +259,9 @@ if env_str("REDIS_URL"):
     }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+if env_bool("CAREDESK_BEHIND_PROXY", False):
+    # Otherwise every visitor would share the proxy's address and one limit.
+    RATELIMIT_IP_META_KEY = "caredesk.core.ratelimit.client_ip"
 
 # Background tasks: the database is the queue (django-tasks-db).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -97,7 +97,32 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
 
+    from caredesk.core import clock
+    from caredesk.sla.tasks import ensure_sweep_scheduled
+
+    # The SLA sweep re-enqueues itself every minute; this starts it once (no-op if pending).
+    ensure_sweep_scheduled(clock.now())
     call_command("db_worker", interval=args.interval, no_startup_delay=True)
+    return 0
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    """``caredesk sla sweep``: fire due SLA warnings/breaches now (idempotent; cron-safe).
+    ``caredesk sla backfill-report --days N``: rebuild the waiting-time report rows."""
+    _setup()
+    from caredesk.core import clock
+
+    now = clock.now()
+    if args.sla_command == "sweep":
+        from caredesk.sla.alarms import sweep
+
+        fired = sweep(now)
+        print(f"caredesk: SLA sweep fired {fired.warnings} warnings and {fired.breaches} breaches.")
+        return 0
+    from caredesk.reports.aggregates import backfill
+
+    days = backfill(args.days, now)
+    print(f"caredesk: waiting-time report rebuilt for {days} days.")
     return 0
 
 
@@ -211,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sla", help="SLA maintenance: sweep due alarms, rebuild report rows")
+    sla_sub = p.add_subparsers(dest="sla_command", required=True)
+    sla_sub.add_parser("sweep", help="fire due SLA warnings and breaches now")
+    q = sla_sub.add_parser("backfill-report", help="rebuild the waiting-time report")
+    q.add_argument("--days", type=int, default=90, choices=range(0, 3661), metavar="0..3660")
+    p.set_defaults(func=cmd_sla)
 
     p = sub.add_parser("check", help="check configuration and database")
     p.set_defaults(func=cmd_check)

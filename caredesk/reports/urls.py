@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from caredesk.reports import views
+
+app_name = "reports"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("waiting/", views.waiting, name="waiting"),
+]

@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from caredesk.sla import views
+
+app_name = "sla"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("next/", views.next_case, name="next-case"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -19,6 +19,7 @@ from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
+from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit, tasks
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files
 from caredesk.tickets.models import (
@@ -159,6 +160,7 @@ def do_open_ticket(
             },
             public=True,
         )
+        sla_engine.apply(ticket, now, "opened")
     enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
     return ticket
 
@@ -198,6 +200,7 @@ def do_add_customer_message(
         ticket.save(update_fields=["last_customer_message_at"])
         if ticket.status in (Status.RESOLVED, Status.WAITING_CUSTOMER, Status.OPEN):
             _set_status(ticket, actor, Status.WAITING_US, now)
+        sla_engine.apply(ticket, now, "customer_message")
     enqueue_after_commit(tasks.notify_assignee_of_customer_message, message.pk)
     return message
 
@@ -235,6 +238,7 @@ def do_reply(
             _assign(ticket, agent, agent, ticket.team, "", now)
         _set_status(ticket, agent, Status(status_after), now)
         audit.record(ticket, agent, "replied", now=now, new={"message": message.pk}, public=True)
+        sla_engine.apply(ticket, now, "reply")
     enqueue_after_commit(tasks.send_reply_to_customer, message.pk)
     return message
 
@@ -295,7 +299,7 @@ def _assign(
 def do_assign(
     ticket: Ticket,
     *,
-    actor: User,
+    actor: User | None,
     assignee: User | None,
     team: Team | None,
     now: datetime,
@@ -331,7 +335,12 @@ def do_assign(
             )
         if ticket.status == Status.NEW and assignee is not None:
             _set_status(ticket, actor, Status.OPEN, now)
-    if assignee is not None and assignee.pk != previous and assignee.pk != actor.pk:
+        sla_engine.apply(ticket, now, "assigned")
+    if (
+        assignee is not None
+        and assignee.pk != previous
+        and (actor is None or assignee.pk != actor.pk)
+    ):
         enqueue_after_commit(tasks.notify_new_assignee, ticket.pk, assignee.pk, note)
     return ticket
 
@@ -349,6 +358,7 @@ def do_change_status(ticket: Ticket, *, actor: User, status: str, now: datetime)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _set_status(ticket, actor, Status(status), now)
+        sla_engine.apply(ticket, now, "status")
     return ticket
 
 
@@ -366,6 +376,7 @@ def do_change_priority(ticket: Ticket, *, actor: User, priority: str, now: datet
             audit.record(
                 ticket, actor, "priority_changed", now=now, field="priority", old=old, new=priority
             )
+            sla_engine.apply(ticket, now, "priority")
     return ticket
 
 

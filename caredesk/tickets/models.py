@@ -89,10 +89,59 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
+    # SLA deadlines, stored and indexed on the case row (house rule 6). Maintained only by
+    # caredesk.sla.engine, called from the actions below inside their transactions.
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # The nearest of the running deadlines above (null: none running, or paused).
+    next_deadline_at = models.DateTimeField(null=True, blank=True)
+    # The next instant the SLA engine must act (a warning or a breach not yet fired).
+    sla_alarm_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(default=0)
+    sla_warned = models.BooleanField(default=False)
+    sla_breached = models.BooleanField(default=False)
+    # Fair queue keys, set only while the case waits unassigned for an agent.
+    queue_rank_at = models.DateTimeField(null=True, blank=True)
+    queue_aging_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-updated_at", "-id")
         indexes = [
+            models.Index(
+                fields=["next_deadline_at"],
+                name="ticket_next_deadline",
+                condition=models.Q(next_deadline_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_alarm_at"],
+                name="ticket_sla_alarm",
+                condition=models.Q(sla_alarm_at__isnull=False),
+            ),
+            models.Index(
+                fields=["team", "queue_rank_at"],
+                name="ticket_queue_rank",
+                condition=models.Q(queue_rank_at__isnull=False),
+            ),
+            models.Index(
+                fields=["team", "queue_aging_at"],
+                name="ticket_queue_aging",
+                condition=models.Q(queue_aging_at__isnull=False),
+            ),
+            models.Index(
+                fields=["first_response_at"],
+                name="ticket_first_response",
+                condition=models.Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
             models.Index(
                 fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"

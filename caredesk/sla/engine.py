@@ -1,0 +1,320 @@
+"""The SLA engine: keeps each case's deadlines, alarm time and queue keys up to date.
+
+:func:`apply` is called once by every case action that can change a deadline
+(open, customer message, reply, status, priority, team), inside that action's
+transaction and after its change. It only reads the case and writes derived SLA state;
+side effects (scheduled alarm, automatic assignment) are enqueued after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.db import transaction
+
+from caredesk.core.effects import enqueue_after_commit
+from caredesk.customers.models import Organization, Tier
+from caredesk.sla.calendar import Calendar, CalendarError, require_aware
+from caredesk.sla.models import BusinessCalendar, CaseSla, RoutingMode, SlaPolicy, TierRule
+from caredesk.sla.timers import Timer
+from caredesk.tickets.models import Status, Ticket
+
+log = logging.getLogger(__name__)
+
+Event = Literal["opened", "customer_message", "reply", "status", "priority", "assigned", "refresh"]
+TARGETS = ("frt", "nrt", "res")
+TARGET_NAMES = {"frt": "first response", "nrt": "next response", "res": "resolution"}
+# Cases paused: waiting on the customer. Stopped: resolved or closed (resumes on reopen).
+PAUSED_STATUSES = (Status.WAITING_CUSTOMER,)
+STOPPED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+QUEUED_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_US)
+# A queued case without any deadline ranks as if due this long after it began waiting.
+NO_DEADLINE_RANK = timedelta(days=3)
+
+TICKET_SLA_FIELDS = (
+    "sla_policy",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "next_deadline_at",
+    "sla_alarm_at",
+    "sla_paused_at",
+    "sla_paused_minutes",
+    "sla_warned",
+    "sla_breached",
+    "queue_rank_at",
+    "queue_aging_at",
+)
+
+# --- calendars, cached by (id, updated_at): edits bump updated_at ---------------------
+
+_calendar_cache: OrderedDict[tuple[int, datetime], Calendar] = OrderedDict()
+
+
+def calendar_for(row: BusinessCalendar) -> Calendar:
+    key = (row.pk, row.updated_at)
+    cal = _calendar_cache.get(key)
+    if cal is None:
+        cal = row.to_calendar()
+        _calendar_cache[key] = cal
+        while len(_calendar_cache) > 64:
+            _calendar_cache.popitem(last=False)
+    return cal
+
+
+# --- policy matching ------------------------------------------------------------------
+
+
+def ticket_tier(ticket: Ticket) -> str:
+    if ticket.organization_id is None:
+        return str(Tier.STANDARD)
+    cached = Ticket.organization.is_cached(ticket)
+    if cached and ticket.organization is not None:
+        return ticket.organization.tier
+    tier = Organization.objects.filter(pk=ticket.organization_id).values_list("tier", flat=True)
+    return tier.first() or str(Tier.STANDARD)
+
+
+def match_policy(ticket: Ticket, tier: str) -> SlaPolicy | None:
+    """The first active policy (by order) whose conditions all hold for this case."""
+    for policy in SlaPolicy.objects.filter(is_active=True).select_related("calendar"):
+        if policy.matches(
+            team_id=ticket.team_id, priority=ticket.priority, tier=tier, channel=ticket.channel
+        ):
+            return policy
+    return None
+
+
+def _budget(minutes: int | None) -> int | None:
+    return minutes * 60 if minutes else None
+
+
+def _policy_budgets(policy: SlaPolicy) -> dict[str, int | None]:
+    return {
+        "frt": _budget(policy.first_response_minutes),
+        "nrt": _budget(policy.next_response_minutes),
+        "res": _budget(policy.resolution_minutes),
+    }
+
+
+# --- timers stored on CaseSla ---------------------------------------------------------
+
+
+def get_timer(state: CaseSla, kind: str) -> Timer | None:
+    budget = getattr(state, f"{kind}_budget")
+    if budget is None:
+        return None
+    return Timer(
+        budget=budget, left=getattr(state, f"{kind}_left"), anchor=getattr(state, f"{kind}_anchor")
+    )
+
+
+def set_timer(state: CaseSla, kind: str, timer: Timer | None, *, reset_flags: bool = False) -> None:
+    setattr(state, f"{kind}_budget", timer.budget if timer else None)
+    setattr(state, f"{kind}_left", timer.left if timer else None)
+    setattr(state, f"{kind}_anchor", timer.anchor if timer else None)
+    if reset_flags:
+        setattr(state, f"{kind}_warned", False)
+        setattr(state, f"{kind}_breached", False)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the case row shows, derived from the timers."""
+
+    dues: dict[str, datetime | None]
+    warns: dict[str, datetime | None]
+    next_deadline_at: datetime | None
+    alarm_at: datetime | None
+
+
+def schedule(state: CaseSla, cal: Calendar, warn_percent: int) -> Schedule:
+    dues: dict[str, datetime | None] = {}
+    warns: dict[str, datetime | None] = {}
+    alarms: list[datetime] = []
+    for kind in TARGETS:
+        timer = get_timer(state, kind)
+        due = timer.due(cal) if timer else None
+        warn = timer.warn_at(cal, warn_percent) if timer else None
+        dues[kind], warns[kind] = due, warn
+        if warn is not None and not getattr(state, f"{kind}_warned"):
+            alarms.append(warn)
+        if due is not None and not getattr(state, f"{kind}_breached"):
+            alarms.append(due)
+    running = [d for d in dues.values() if d is not None]
+    return Schedule(
+        dues=dues,
+        warns=warns,
+        next_deadline_at=min(running) if running else None,
+        alarm_at=min(alarms) if alarms else None,
+    )
+
+
+# --- the hook -------------------------------------------------------------------------
+
+
+def apply(ticket: Ticket, now: datetime, event: Event = "refresh") -> None:
+    """Recompute the SLA state of ``ticket`` after ``event``. Call inside the transaction."""
+    require_aware(now, "now")
+    tier = ticket_tier(ticket)
+    policy = match_policy(ticket, tier)
+    state = CaseSla.objects.filter(pk=ticket.pk).first()
+    if policy is None and state is None:
+        _write(ticket, None, None, None, tier, now, event)
+        return
+    if state is None:
+        state = CaseSla(ticket=ticket)
+    try:
+        cal = calendar_for(policy.calendar) if policy else None
+    except CalendarError:
+        log.exception("calendar of policy %s is unusable", policy)
+        cal = None
+    if policy is None or cal is None:
+        # No policy applies any more: the case has no SLA (kept history stays in the audit log).
+        for kind in TARGETS:
+            set_timer(state, kind, None, reset_flags=True)
+        state.policy = None
+        state.updated_at = now
+        state.save()
+        _write(ticket, state, None, None, tier, now, event)
+        return
+    _advance(ticket, state, policy, cal, now, event)
+    state.policy = policy
+    state.updated_at = now
+    state.save()
+    _write(ticket, state, policy, cal, tier, now, event)
+
+
+def _advance(
+    ticket: Ticket, state: CaseSla, policy: SlaPolicy, cal: Calendar, now: datetime, event: Event
+) -> None:
+    """Move the timers of ``state`` to reflect the case as it is now."""
+    budgets = _policy_budgets(policy)
+    new_case = state.frt_budget is None and state.res_budget is None and state.nrt_budget is None
+    if new_case and state.policy_id is None:
+        start = ticket.created_at
+        if budgets["frt"] and ticket.first_response_at is None:
+            set_timer(state, "frt", Timer.start(budgets["frt"], start), reset_flags=True)
+        if budgets["res"]:
+            set_timer(state, "res", Timer.start(budgets["res"], start), reset_flags=True)
+    else:
+        # The policy or its targets may have changed: keep time spent, apply new targets.
+        for kind in TARGETS:
+            timer = get_timer(state, kind)
+            if timer is not None and budgets[kind] is None:
+                set_timer(state, kind, None, reset_flags=True)
+            elif timer is not None and budgets[kind] != timer.budget:
+                set_timer(state, kind, timer.with_budget(budgets[kind] or 0))
+    if event == "reply":
+        set_timer(state, "frt", None)
+        set_timer(state, "nrt", None, reset_flags=True)
+    elif (
+        event == "customer_message"
+        and ticket.first_response_at is not None
+        and budgets["nrt"]
+        and get_timer(state, "nrt") is None
+    ):
+        set_timer(state, "nrt", Timer.start(budgets["nrt"], now), reset_flags=True)
+    if ticket.first_response_at is not None and get_timer(state, "frt") is not None:
+        set_timer(state, "frt", None)
+    running = ticket.status not in PAUSED_STATUSES and ticket.status not in STOPPED_STATUSES
+    for kind in TARGETS:
+        timer = get_timer(state, kind)
+        if timer is None:
+            continue
+        set_timer(state, kind, timer.resume(now) if running else timer.pause(cal, now))
+
+
+def _queue_keys(
+    ticket: Ticket, next_deadline: datetime | None, tier: str
+) -> tuple[datetime | None, datetime | None]:
+    if ticket.assignee_id is not None or ticket.status not in QUEUED_STATUSES:
+        return None, None
+    rule = TierRule.objects.filter(tier=tier).first()
+    weight = rule.weight if rule else 1.0
+    waiting_since = ticket.last_customer_message_at or ticket.created_at
+    target = next_deadline or waiting_since + NO_DEADLINE_RANK
+    rank = waiting_since + (target - waiting_since) * weight if target > waiting_since else target
+    aging = (
+        waiting_since + timedelta(minutes=rule.max_wait_minutes)
+        if rule and rule.max_wait_minutes
+        else None
+    )
+    return rank, aging
+
+
+def _write(
+    ticket: Ticket,
+    state: CaseSla | None,
+    policy: SlaPolicy | None,
+    cal: Calendar | None,
+    tier: str,
+    now: datetime,
+    event: Event,
+) -> None:
+    old_alarm = ticket.sla_alarm_at
+    if state is not None and policy is not None and cal is not None:
+        plan = schedule(state, cal, policy.warn_at_percent)
+        ticket.first_response_due_at = plan.dues["frt"]
+        ticket.next_response_due_at = plan.dues["nrt"]
+        ticket.resolution_due_at = plan.dues["res"]
+        ticket.next_deadline_at = plan.next_deadline_at
+        ticket.sla_alarm_at = plan.alarm_at
+        ticket.sla_warned = any(
+            getattr(state, f"{k}_warned") and plan.dues[k] is not None for k in TARGETS
+        )
+        ticket.sla_breached = ticket.sla_breached or any(
+            getattr(state, f"{k}_breached") for k in TARGETS
+        )
+    else:
+        ticket.first_response_due_at = ticket.next_response_due_at = None
+        ticket.resolution_due_at = ticket.next_deadline_at = ticket.sla_alarm_at = None
+        ticket.sla_warned = False
+    ticket.sla_policy = policy
+    # Paused time: shown on the case while it waits on the customer.
+    if ticket.status in PAUSED_STATUSES and policy is not None:
+        if ticket.sla_paused_at is None:
+            ticket.sla_paused_at = now
+    elif ticket.sla_paused_at is not None:
+        ticket.sla_paused_minutes += max(0, int((now - ticket.sla_paused_at).total_seconds()) // 60)
+        ticket.sla_paused_at = None
+    ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(ticket, ticket.next_deadline_at, tier)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        **{name: getattr(ticket, name) for name in TICKET_SLA_FIELDS}
+    )
+    if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
+        _schedule_alarm(ticket.pk, ticket.sla_alarm_at)
+    if event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
+        _maybe_auto_assign(ticket)
+
+
+def _schedule_alarm(ticket_id: int, at: datetime) -> None:
+    from caredesk.sla import tasks
+
+    backend = tasks.fire_sla_alarms.get_backend()
+    if not backend.supports_defer:
+        return  # the periodic sweep covers backends without scheduling
+    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_id)
+
+
+def _maybe_auto_assign(ticket: Ticket) -> None:
+    from caredesk.sla import tasks
+    from caredesk.sla.models import TeamRouting
+
+    if ticket.team_id is None:
+        return
+    mode = TeamRouting.objects.filter(team_id=ticket.team_id).values_list("mode", flat=True).first()
+    if mode and mode != RoutingMode.OFF:
+        enqueue_after_commit(tasks.auto_assign_case, ticket.pk)
+
+
+def refresh(ticket_id: int, now: datetime) -> None:
+    """Recompute one case in its own transaction (after a policy or tier-rule edit)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is not None:
+            apply(ticket, now, "refresh")

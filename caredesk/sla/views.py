@@ -1,0 +1,47 @@
+"""SLA pages: take the next case from the fair queue, and one's SLA notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from caredesk.core import clock
+from caredesk.core.errors import DomainError
+from caredesk.sla import selectors
+from caredesk.sla.queue import claim_next_case
+from caredesk.workspace.guards import current_user, staff_required
+
+
+@require_POST
+@staff_required
+def next_case(request: HttpRequest) -> HttpResponse:
+    """Assign the most urgent waiting case (fair by tier) to me and open it."""
+    agent = current_user(request)
+    try:
+        ticket = claim_next_case(agent, clock.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/")
+    if ticket is None:
+        messages.info(request, "No case is waiting for your teams right now.")
+        return HttpResponseRedirect("/")
+    messages.success(request, f"{ticket.reference} is now yours.")
+    return HttpResponseRedirect(f"/cases/{ticket.pk}/")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    now = clock.now()
+    if request.method == "POST":
+        count = selectors.mark_notifications_read(user, now)
+        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+        return HttpResponseRedirect("/sla/notifications/")
+    return render(
+        request,
+        "sla/notifications.html",
+        {"notices": selectors.recent_notifications(user), "now": now, "nav": "notifications"},
+    )

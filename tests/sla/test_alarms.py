@@ -1,0 +1,136 @@
+"""Warnings and breaches fire once, from the scheduled task or the sweep, whichever runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import mail
+
+from caredesk.sla import alarms, tasks
+from caredesk.sla.models import SlaNotification
+from caredesk.tickets import actions
+from caredesk.tickets.models import AuditEvent, Ticket
+from tests.sla.conftest import open_case
+
+M = timedelta(minutes=1)
+
+
+def assigned_case(desk, now):
+    ticket = open_case(desk, now)
+    actions.do_assign(ticket, actor=desk.lead, assignee=desk.agent, team=desk.billing, now=now)
+    mail.outbox.clear()
+    return ticket
+
+
+def test_nothing_fires_before_the_warning_time(desk, now, policy):
+    assigned_case(desk, now)
+    fired = alarms.sweep(now + 44 * M)
+    assert (fired.warnings, fired.breaches) == (0, 0)
+    assert mail.outbox == []
+
+
+def test_warning_reaches_the_assignee_once(desk, now, policy):
+    ticket = assigned_case(desk, now)
+    fired = alarms.sweep(now + 45 * M)
+    assert fired.warnings == 1
+    assert [m.to for m in mail.outbox] == [["ada@desk.test"]]
+    assert "75% of the first response time" in mail.outbox[0].body
+    assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
+    notice = SlaNotification.objects.get()
+    assert notice.user == desk.agent and notice.kind == "warning"
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.sla_warned and row.sla_alarm_at == now + 60 * M
+    # A restart, a retry, the scheduled task and the sweep together: still one warning.
+    alarms.sweep(now + 46 * M)
+    alarms.fire_alarms(ticket.pk, now + 47 * M)
+    tasks.fire_sla_alarms.call(ticket.pk)
+    assert SlaNotification.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy):
+    ticket = assigned_case(desk, now)
+    alarms.sweep(now + 45 * M)
+    mail.outbox.clear()
+    fired = alarms.sweep(now + 61 * M)
+    assert fired.breaches == 1
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.sla_breached
+    event = AuditEvent.objects.get(ticket=ticket, verb="sla_breached")
+    assert not event.public
+    assert event.new_value["target"] == "first response"
+    assert event.new_value["escalated_to"] == "Lena Lead"
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == ["ada@desk.test", "lena@desk.test"]
+    assert SlaNotification.objects.filter(user=desk.lead, kind="breach").count() == 1
+    # Next alarm is the resolution warning (75 % of 480 minutes).
+    assert row.sla_alarm_at == now + 360 * M
+    alarms.sweep(now + 62 * M)
+    alarms.fire_alarms(ticket.pk, now + 63 * M)
+    assert AuditEvent.objects.filter(ticket=ticket, verb="sla_breached").count() == 1
+    assert len(mail.outbox) == 2
+
+
+def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
+    """A worker down past the deadline sends the breach, not a warning and then a breach."""
+    assigned_case(desk, now)
+    alarms.sweep(now + 90 * M)
+    kinds = sorted(SlaNotification.objects.values_list("kind", flat=True))
+    assert kinds == ["breach", "breach"]
+
+
+def test_met_target_never_fires(desk, now, policy):
+    ticket = assigned_case(desk, now)
+    actions.do_reply(ticket, agent=desk.agent, body="Done", now=now + 10 * M, status_after="open")
+    fired = alarms.sweep(now + 70 * M)
+    assert fired.breaches == 0 and fired.warnings == 0
+
+
+def test_paused_case_does_not_breach_while_waiting_on_the_customer(desk, now, policy):
+    ticket = assigned_case(desk, now)
+    actions.do_reply(ticket, agent=desk.agent, body="Which invoice?", now=now + 10 * M)
+    assert alarms.sweep(now + 10 * 24 * 60 * M).breaches == 0
+
+
+def test_unassigned_case_warns_the_team_lead(desk, now, policy):
+    open_case(desk, now)
+    alarms.sweep(now + 45 * M)
+    assert SlaNotification.objects.get().user == desk.lead
+
+
+def test_case_without_team_breaches_without_anyone_to_notify(desk, now, policy):
+    ticket = open_case(desk, now, team=None)
+    assert alarms.sweep(now + 61 * M).breaches == 1
+    assert Ticket.objects.get(pk=ticket.pk).sla_breached
+    assert not SlaNotification.objects.exists()
+
+
+def test_deadline_alarm_is_scheduled_with_run_after(desk, now, policy, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = tasks.fire_sla_alarms.get_backend()
+    ticket = open_case(desk, now)
+    scheduled = [r for r in backend.results if r.task.name == "fire_sla_alarms"]
+    assert [(r.args, r.task.run_after) for r in scheduled] == [([ticket.pk], now + 45 * M)]
+
+
+def test_sweep_chain_starts_once(desk, now, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    assert tasks.ensure_sweep_scheduled(now) is True
+    assert tasks.ensure_sweep_scheduled(now) is False  # a restart does not start a second
+    assert DBTaskResult.objects.filter(task_path=tasks.sla_sweep.module_path).count() == 1
+
+
+def test_sweep_task_re_enqueues_itself_a_minute_later(desk, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = tasks.sla_sweep.get_backend()
+    tasks.sla_sweep.call()
+    follow = [r for r in backend.results if r.task.name == "sla_sweep"]
+    assert len(follow) == 1 and follow[0].task.run_after is not None
+
+
+def test_cli_sweep(desk, now, policy, capsys):
+    from caredesk.cli import main
+
+    assert main(["sla", "sweep"]) == 0
+    assert "SLA sweep fired" in capsys.readouterr().out

@@ -1,0 +1,89 @@
+"""The REST API v1: one NinjaAPI, bearer tokens, one error format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.parser import Parser
+
+from caredesk.channels.api.auth import bearer
+from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exception
+from caredesk.channels.api.routers import cases, customers, messages, organizations, teams
+from caredesk.core.errors import DomainError
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class JsonParser(Parser):
+    """Strict JSON bodies; anything else is a ``malformed_json`` error."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            return json.loads(request.body, parse_constant=_no_constants)
+        except json.JSONDecodeError as exc:
+            raise MalformedJson(
+                f"The request body is not valid JSON ({exc.msg} at line {exc.lineno} "
+                f"column {exc.colno})."
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            raise MalformedJson(
+                "The request body is not valid JSON (it must be UTF-8 JSON text)."
+            ) from exc
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from our own static files (no CDN), initialised by a static script."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        return render(
+            request,
+            "api/docs.html",
+            {"openapi_url": self.get_openapi_url(api, kwargs), "api_title": api.title},
+        )
+
+
+DESCRIPTION = """\
+The caredesk REST API. Authenticate every request with
+`Authorization: Bearer cd_<prefix>_<secret>` (create a token in your profile).
+Staff tokens act as that staff member; customer tokens see only that customer's cases
+and public messages. Errors always look like
+`{"error": {"code": "...", "message": "...", "details": ...}}`.
+Send an `Idempotency-Key` header on POST to make retries safe.
+"""
+
+api = NinjaAPI(
+    title="caredesk API",
+    version="1",
+    description=DESCRIPTION,
+    auth=bearer,
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api-v1",
+    parser=JsonParser(),
+)
+
+for exc_class in (
+    Exception,
+    Http404,
+    HttpError,
+    ValidationError,
+    AuthenticationError,
+    DomainError,
+    RateLimited,
+):
+    api.add_exception_handler(exc_class, handle_exception)
+
+api.add_router("/cases", cases.router)
+api.add_router("/cases", messages.router)
+api.add_router("/customers", customers.router)
+api.add_router("/organizations", organizations.router)
+api.add_router("/teams", teams.router)

@@ -1,0 +1,112 @@
+"""Model rows → response schemas. What a customer token may see is decided here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caredesk.accounts.models import Team
+from caredesk.channels.api import schemas as s
+from caredesk.customers.models import ContactIdentity, Customer, Organization
+from caredesk.tickets.models import Message, Ticket
+
+
+def org_ref(org: Organization | None) -> s.OrganizationRef | None:
+    if org is None:
+        return None
+    return s.OrganizationRef(id=org.pk, name=org.name, tier=org.tier)
+
+
+def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
+    fields: dict[str, Any] = {
+        "id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "customer": s.Ref(id=ticket.customer_id, name=ticket.customer.name),
+        "message_count": ticket.message_count,
+        "reopen_count": ticket.reopen_count,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+    }
+    if staff:
+        fields.update(
+            organization=org_ref(ticket.organization),
+            team=s.Ref(id=ticket.team.pk, name=ticket.team.name) if ticket.team else None,
+            assignee=(
+                s.Ref(id=ticket.assignee.pk, name=ticket.assignee.display_name)
+                if ticket.assignee
+                else None
+            ),
+            # Uses the prefetch cache when the list prefetched tags.
+            tags=sorted(tag.name for tag in ticket.tags.all()),
+        )
+    if detail:
+        return s.CaseDetailOut(original_request=ticket.original_request, **fields)
+    return s.CaseOut(**fields)
+
+
+def message(msg: Message) -> s.MessageOut:
+    if msg.author_user is not None and not msg.author_user.is_customer:
+        author = s.Author(kind="staff", name=msg.author_user.display_name)
+    elif msg.author_customer is not None:
+        author = s.Author(kind="customer", name=msg.author_customer.name)
+    elif msg.author_user is not None:
+        author = s.Author(kind="customer", name=msg.author_user.display_name)
+    else:
+        author = s.Author(kind="system", name="caredesk")
+    return s.MessageOut(
+        id=msg.pk,
+        kind=msg.kind,
+        author=author,
+        body=msg.body,
+        created_at=msg.created_at,
+        attachments=[
+            s.AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
+            for a in msg.attachments.all()
+        ],
+    )
+
+
+def customer(c: Customer) -> s.CustomerOut:
+    return s.CustomerOut(
+        id=c.pk,
+        name=c.name,
+        organization=org_ref(c.organization),
+        emails=[i.value for i in c.identities.all() if i.kind == ContactIdentity.Kind.EMAIL],
+        created_at=c.created_at,
+    )
+
+
+def organization(org: Organization) -> s.OrganizationOut:
+    return s.OrganizationOut(
+        id=org.pk,
+        name=org.name,
+        tier=org.tier,
+        shared_cases=org.shared_cases,
+        vip_note=org.vip_note,
+        created_at=org.created_at,
+    )
+
+
+def team(t: Team) -> s.TeamOut:
+    return s.TeamOut(
+        id=t.pk,
+        name=t.name,
+        slug=t.slug,
+        description=t.description,
+        lead=s.Ref(id=t.lead.pk, name=t.lead.display_name) if t.lead else None,
+        members=[
+            s.MemberOut(
+                id=m.user.pk,
+                name=m.user.display_name,
+                email=m.user.email,
+                role=m.user.role,
+                is_away=m.user.is_away,
+            )
+            for m in t.membership_set.all()
+        ],
+    )

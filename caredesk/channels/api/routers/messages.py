@@ -1,0 +1,95 @@
+"""The conversation on a case. Customer tokens see and write only public messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
+from ninja.responses import codes_4xx
+
+from caredesk.channels.api import present, selectors
+from caredesk.channels.api.auth import api_user, token_customer
+from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.files import decode_files
+from caredesk.channels.api.idempotency import idempotent
+from caredesk.channels.api.schemas import ErrorOut, MessageCreateIn, MessageOut, MessagePage
+from caredesk.core import clock
+from caredesk.core.errors import PermissionDenied
+from caredesk.tickets import actions
+from caredesk.tickets.access import access_ticket
+from caredesk.tickets.models import Channel, Message
+from caredesk.tickets.models import Status as CaseStatus
+
+router = Router(tags=["messages"])
+
+
+@router.get("/{case_id}/messages", response={200: MessagePage, codes_4xx: ErrorOut})
+def list_messages(
+    request: HttpRequest,
+    case_id: int,
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(50, ge=1, le=100),
+) -> MessagePage:
+    """Oldest first. Internal notes are never returned to customer tokens."""
+    user = api_user(request)
+    ticket = access_ticket(user, case_id)
+    rows, next_cursor = selectors.message_page(user, ticket, cursor, limit)
+    return MessagePage(items=[present.message(m) for m in rows], next_cursor=next_cursor)
+
+
+@router.post("/{case_id}/messages", response={201: MessageOut, codes_4xx: ErrorOut})
+def create_message(
+    request: HttpRequest, case_id: int, payload: MessageCreateIn, response: HttpResponse
+) -> Status[Any]:
+    """Staff: a public ``reply`` (optionally with ``status_after``) or an internal ``note``.
+    Customers: ``body`` (and attachments) only; writing on a resolved case reopens it."""
+    user = api_user(request)
+    ticket = access_ticket(user, case_id)
+    if user.is_customer:
+        refused = [n for n in ("kind", "status_after") if getattr(payload, n) is not None]
+        if refused:
+            raise PermissionDenied(
+                f"Customer tokens send body and attachments only, not {', '.join(refused)}.",
+                code="field_not_allowed",
+                details={"fields": refused},
+            )
+    elif payload.kind == "note" and payload.status_after is not None:
+        raise ApiError(
+            422, "status_after applies to replies, not internal notes.", code="invalid_combination"
+        )
+
+    def create() -> tuple[int, MessageOut]:
+        files = decode_files(payload.attachments)
+        now = clock.now()
+        if user.is_customer:
+            message = actions.do_add_customer_message(
+                ticket,
+                customer=token_customer(request),
+                body=payload.body,
+                channel=Channel.API,
+                now=now,
+                actor=user,
+                files=files,
+            )
+        elif payload.kind == "note":
+            message = actions.do_add_note(
+                ticket, agent=user, body=payload.body, now=now, files=files
+            )
+        else:
+            message = actions.do_reply(
+                ticket,
+                agent=user,
+                body=payload.body,
+                now=now,
+                status_after=payload.status_after or CaseStatus.WAITING_CUSTOMER,
+                files=files,
+            )
+        fresh = (
+            Message.objects.select_related("author_user", "author_customer")
+            .prefetch_related("attachments")
+            .get(pk=message.pk)
+        )
+        return 201, present.message(fresh)
+
+    return idempotent(request, response, create)

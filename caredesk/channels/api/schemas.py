@@ -1,0 +1,261 @@
+"""Typed request and response bodies. Every write schema is an explicit allow-list:
+unknown fields are refused (``extra="forbid"``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+from caredesk.customers.models import Tier
+from caredesk.tickets.models import Priority, Status
+
+
+def _clean_text(value: str) -> str:
+    """Text we can store anywhere: no NUL characters and no lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+_Clean = AfterValidator(_clean_text)
+# Bodies are checked against CAREDESK_MAX_BODY_CHARS by the actions, with a clear message;
+# this ceiling only stops absurd payloads early.
+Body = Annotated[str, StringConstraints(max_length=1_000_000), _Clean]
+Line = Annotated[str, StringConstraints(max_length=255), _Clean]
+Filename = Annotated[str, StringConstraints(min_length=1, max_length=255), _Clean]
+ContentType = Annotated[str, StringConstraints(max_length=127), _Clean]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), _Clean]
+Email = Annotated[str, StringConstraints(max_length=254), _Clean]
+TagName = Annotated[str, StringConstraints(max_length=50), _Clean]
+SearchText = Annotated[str, StringConstraints(max_length=200), _Clean]
+Note = Annotated[str, StringConstraints(max_length=5000), _Clean]
+Base64 = Annotated[str, StringConstraints(max_length=20_000_000)]
+Id = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class InSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- shared pieces ---------------------------------------------------------------------
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class OrganizationRef(Schema):
+    id: int
+    name: str
+    tier: str
+
+
+# --- cases -----------------------------------------------------------------------------
+
+
+class AttachmentIn(InSchema):
+    filename: Filename
+    content_type: ContentType = ""
+    content_base64: Base64
+
+
+class CaseOut(Schema):
+    id: int
+    reference: str
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    customer: Ref
+    # Staff only; null for customer tokens.
+    organization: OrganizationRef | None = None
+    team: Ref | None = None
+    assignee: Ref | None = None
+    tags: list[str] = []
+    message_count: int
+    reopen_count: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class CaseDetailOut(CaseOut):
+    original_request: str
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next page; null on the last page."
+    )
+
+
+class CaseFilters(Schema):
+    status: Status | None = None
+    priority: Priority | None = None
+    team: Id | None = None
+    assignee: Id | None = None
+    customer: Id | None = None
+    tag: TagName | None = None
+    tier: Tier | None = None
+    q: SearchText | None = Field(None, description="Full-text search; results ranked.")
+
+
+class CaseCreateIn(InSchema):
+    subject: Line
+    body: Body
+    customer_id: Id | None = Field(None, description="Staff tokens only: the customer.")
+    team_id: Id | None = Field(None, description="Staff tokens only.")
+    priority: Priority | None = Field(None, description="Staff tokens only.")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+
+
+class CasePatchIn(InSchema):
+    status: Status | None = None
+    priority: Priority | None = Field(None, description="Staff tokens only.")
+    team_id: Id | None = Field(None, description="Staff tokens only; null clears the team.")
+    assignee_id: Id | None = Field(None, description="Staff tokens only; null unassigns.")
+    handoff_note: Note | None = Field(None, description="Sent with an assignment.")
+    tags: list[TagName] | None = Field(None, max_length=100, description="Staff only.")
+
+
+# --- messages --------------------------------------------------------------------------
+
+
+class Author(Schema):
+    kind: Literal["staff", "customer", "system"]
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    author: Author
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None = None
+
+
+class MessageCreateIn(InSchema):
+    body: Body
+    kind: Literal["reply", "note"] | None = Field(
+        None, description="Staff tokens only (default reply). Customers always write public."
+    )
+    status_after: Status | None = Field(None, description="Staff replies only.")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+
+
+# --- customers and organizations -------------------------------------------------------
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    organization: OrganizationRef | None = None
+    emails: list[str]
+    created_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None = None
+
+
+class CustomerFilters(Schema):
+    email: Email | None = None
+    organization: Id | None = None
+
+
+class CustomerCreateIn(InSchema):
+    name: Name
+    organization_id: Id | None = None
+    emails: list[Email] = Field(default_factory=list, max_length=20)
+
+
+class CustomerPatchIn(InSchema):
+    name: Name | None = None
+    organization_id: Id | None = Field(None, description="null removes the organization.")
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    tier: str
+    shared_cases: bool
+    vip_note: str
+    created_at: datetime
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    next_cursor: str | None = None
+
+
+class OrganizationCreateIn(InSchema):
+    name: Name
+    tier: Tier = Tier.STANDARD
+    shared_cases: bool = False
+    vip_note: Note = ""
+
+
+class OrganizationPatchIn(InSchema):
+    name: Name | None = None
+    tier: Tier | None = None
+    shared_cases: bool | None = None
+    vip_note: Note | None = None
+
+
+# --- teams -----------------------------------------------------------------------------
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    is_away: bool
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    slug: str
+    description: str
+    lead: Ref | None = None
+    members: list[MemberOut]
+
+
+class TeamPage(Schema):
+    items: list[TeamOut]
+    next_cursor: str | None = None

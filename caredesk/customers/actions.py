@@ -1,0 +1,257 @@
+"""Changes to customers and organizations. Each runs in one transaction and is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from caredesk.accounts.models import ROLE_LEVEL, Role, User
+from caredesk.core.errors import Conflict, DomainError, PermissionDenied
+from caredesk.core.text import clean_body, clean_line
+from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
+from caredesk.tickets import audit
+
+MAX_NAME = 200
+MAX_EMAILS = 20
+MAX_VIP_NOTE = 5000
+
+
+class _Unset:
+    """Marks an argument the caller did not pass (distinct from None, which clears)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_agent_staff:
+        raise PermissionDenied("Only staff can change customers.")
+
+
+def _require_manager(actor: User) -> None:
+    if not actor.is_agent_staff or actor.level < ROLE_LEVEL[Role.MANAGER]:
+        raise PermissionDenied("Only managers and admins can change organizations.")
+
+
+def normalize_emails(emails: list[str]) -> list[str]:
+    result: list[str] = []
+    for raw in emails:
+        value = raw.strip().lower()
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise DomainError(
+                f"“{raw.strip()[:100]}” is not a valid email address.", code="invalid_email"
+            ) from None
+        if value not in result:
+            result.append(value)
+    if len(result) > MAX_EMAILS:
+        raise DomainError(f"At most {MAX_EMAILS} email addresses.", code="too_many_emails")
+    return result
+
+
+def do_create_customer(
+    *,
+    actor: User,
+    name: str,
+    now: datetime,
+    organization: Organization | None = None,
+    emails: list[str] | None = None,
+) -> Customer:
+    """Staff add a customer with the addresses they can be reached at."""
+    _require_staff(actor)
+    name = clean_line(name, max_chars=MAX_NAME, field="name")
+    addresses = normalize_emails(emails or [])
+    try:
+        with transaction.atomic():
+            taken = list(
+                ContactIdentity.objects.filter(
+                    kind=ContactIdentity.Kind.EMAIL, value__in=addresses
+                ).values_list("value", flat=True)
+            )
+            if taken:
+                raise Conflict(
+                    f"{', '.join(sorted(taken))} already belongs to another customer.",
+                    code="email_taken",
+                    details={"emails": sorted(taken)},
+                )
+            customer = Customer.objects.create(name=name, organization=organization, created_at=now)
+            ContactIdentity.objects.bulk_create(
+                ContactIdentity(
+                    customer=customer, kind=ContactIdentity.Kind.EMAIL, value=value, created_at=now
+                )
+                for value in addresses
+            )
+            audit.record(
+                None,
+                actor,
+                "customer_created",
+                now=now,
+                new={
+                    "customer": customer.pk,
+                    "name": name,
+                    "organization": organization.name if organization else None,
+                    "emails": addresses,
+                },
+            )
+    except IntegrityError:
+        # Another request took one of the addresses between our check and the insert.
+        raise Conflict(
+            "One of these addresses already belongs to another customer.", code="email_taken"
+        ) from None
+    return customer
+
+
+def do_update_customer(
+    customer: Customer,
+    *,
+    actor: User,
+    now: datetime,
+    name: str | _Unset = UNSET,
+    organization: Organization | _Unset | None = UNSET,
+) -> Customer:
+    _require_staff(actor)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not isinstance(name, _Unset):
+            new_name = clean_line(name, max_chars=MAX_NAME, field="name")
+            if new_name != customer.name:
+                audit.record(
+                    None,
+                    actor,
+                    "customer_changed",
+                    now=now,
+                    field="name",
+                    old={"customer": customer.pk, "name": customer.name},
+                    new={"customer": customer.pk, "name": new_name},
+                )
+                customer.name = new_name
+                customer.save(update_fields=["name"])
+        if not isinstance(organization, _Unset) and organization != customer.organization:
+            old_org = customer.organization
+            audit.record(
+                None,
+                actor,
+                "customer_changed",
+                now=now,
+                field="organization",
+                old={"customer": customer.pk, "organization": old_org.name if old_org else None},
+                new={
+                    "customer": customer.pk,
+                    "organization": organization.name if organization else None,
+                },
+            )
+            customer.organization = organization
+            customer.save(update_fields=["organization"])
+    return customer
+
+
+def _check_org_fields(tier: str | _Unset, vip_note: str | _Unset) -> None:
+    if not isinstance(tier, _Unset) and tier not in Tier.values:
+        raise DomainError(f"Unknown tier {tier!r}.", code="invalid_tier")
+    if not isinstance(vip_note, _Unset) and len(vip_note) > MAX_VIP_NOTE:
+        raise DomainError(
+            f"The VIP note is too long (limit {MAX_VIP_NOTE:,} characters).", code="too_long"
+        )
+
+
+def do_create_organization(
+    *,
+    actor: User,
+    name: str,
+    now: datetime,
+    tier: str = Tier.STANDARD,
+    shared_cases: bool = False,
+    vip_note: str = "",
+) -> Organization:
+    """Managers set up organizations; tier and VIP handling are explicit and audited (P8)."""
+    _require_manager(actor)
+    name = clean_line(name, max_chars=MAX_NAME, field="name")
+    _check_org_fields(tier, vip_note)
+    note = (
+        clean_body(vip_note, max_chars=MAX_VIP_NOTE, field="VIP note") if vip_note.strip() else ""
+    )
+    try:
+        with transaction.atomic():
+            if Organization.objects.filter(name__iexact=name).exists():
+                raise Conflict(f"An organization called “{name}” exists.", code="name_taken")
+            org = Organization.objects.create(
+                name=name, tier=tier, shared_cases=shared_cases, vip_note=note, created_at=now
+            )
+            audit.record(
+                None,
+                actor,
+                "organization_created",
+                now=now,
+                new={
+                    "organization": org.pk,
+                    "name": name,
+                    "tier": tier,
+                    "shared_cases": shared_cases,
+                    "vip_note": note,
+                },
+            )
+    except IntegrityError:
+        raise Conflict(f"An organization called “{name}” exists.", code="name_taken") from None
+    return org
+
+
+def do_update_organization(
+    organization: Organization,
+    *,
+    actor: User,
+    now: datetime,
+    name: str | _Unset = UNSET,
+    tier: str | _Unset = UNSET,
+    shared_cases: bool | _Unset = UNSET,
+    vip_note: str | _Unset = UNSET,
+) -> Organization:
+    _require_manager(actor)
+    _check_org_fields(tier, vip_note)
+    wanted: dict[str, object] = {}
+    if not isinstance(name, _Unset):
+        wanted["name"] = clean_line(name, max_chars=MAX_NAME, field="name")
+    if not isinstance(tier, _Unset):
+        wanted["tier"] = tier
+    if not isinstance(shared_cases, _Unset):
+        wanted["shared_cases"] = shared_cases
+    if not isinstance(vip_note, _Unset):
+        wanted["vip_note"] = (
+            clean_body(vip_note, max_chars=MAX_VIP_NOTE, field="VIP note")
+            if vip_note.strip()
+            else ""
+        )
+    try:
+        with transaction.atomic():
+            org = Organization.objects.select_for_update().get(pk=organization.pk)
+            new_name = wanted.get("name")
+            if (
+                isinstance(new_name, str)
+                and Organization.objects.filter(name__iexact=new_name).exclude(pk=org.pk).exists()
+            ):
+                raise Conflict(f"An organization called “{new_name}” exists.", code="name_taken")
+            changed = {k: v for k, v in wanted.items() if getattr(org, k) != v}
+            if not changed:
+                return org
+            old = {k: getattr(org, k) for k in changed}
+            for key, value in changed.items():
+                setattr(org, key, value)
+            org.save(update_fields=list(changed))
+            audit.record(
+                None,
+                actor,
+                "organization_changed",
+                now=now,
+                old={"organization": org.pk, **old},
+                new={"organization": org.pk, **changed},
+            )
+    except IntegrityError:
+        raise Conflict("An organization with that name exists.", code="name_taken") from None
+    return org

@@ -75,7 +75,7 @@ class Collector:
         self.envelopes: list[tuple[str, list[str], bytes]] = []
         self.refuse = 0  # answer this many DATA commands with a temporary failure
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             self.refuse -= 1
             return "451 4.3.0 Try again later"

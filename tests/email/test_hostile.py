@@ -45,8 +45,15 @@ def test_deep_mime_nesting_is_quarantined_with_the_reason(desk, mail_settings, s
     for level in range(8):
         boundary = f"b{level}".encode()
         body = (
-            b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary
-            + b"\r\n" + body + b"\r\n--" + boundary + b"--\r\n"
+            b"Content-Type: multipart/mixed; boundary="
+            + boundary
+            + b"\r\n\r\n--"
+            + boundary
+            + b"\r\n"
+            + body
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
         )
     row = ingest(HEAD + b"Message-ID: <deep@t>\r\nMIME-Version: 1.0\r\n" + body)
     assert row.state == RawState.QUARANTINED

@@ -32,8 +32,7 @@ def signed(settings, mail_settings):
 
 
 def post(client, body: bytes, **headers):
-    return client.generic("POST", "/mail/inbound/", body, content_type="message/rfc822",
-                          **headers)
+    return client.generic("POST", "/mail/inbound/", body, content_type="message/rfc822", **headers)
 
 
 def test_a_signed_message_is_stored_and_filed(desk, client, signed):
@@ -92,10 +91,18 @@ CLI = [sys.executable, "-m", "caredesk.cli", "mail"]
 def cli_env(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("cli")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
-    env.update(CAREDESK_DATA_DIR=str(tmp_path / "data"), CAREDESK_TESTING="false",
-               EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-    done = subprocess.run([sys.executable, "-m", "caredesk.cli", "migrate"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    env.update(
+        CAREDESK_DATA_DIR=str(tmp_path / "data"),
+        CAREDESK_TESTING="false",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "caredesk.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return env
 

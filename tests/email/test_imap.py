@@ -128,8 +128,13 @@ userdb {{
 @pytest.fixture
 def mailbox(dovecot, desk):
     box = Mailbox(
-        name="Support", address="support@caredesk.localhost", host="127.0.0.1",
-        port=dovecot.port, use_tls=False, username="desk", move_to="Processed",
+        name="Support",
+        address="support@caredesk.localhost",
+        host="127.0.0.1",
+        port=dovecot.port,
+        use_tls=False,
+        username="desk",
+        move_to="Processed",
     )
     box.password = PASSWORD
     box.save()
@@ -206,8 +211,14 @@ def test_an_oversized_imap_message_is_fetched_as_headers_only(
 def test_wrong_password_and_unverified_tls_are_reported_not_fatal(dovecot, mailbox, desk):
     mailbox.password = "wrong"
     mailbox.save()
-    tls_box = Mailbox(name="TLS", address="tls@caredesk.localhost", host="127.0.0.1",
-                      port=dovecot.port, use_tls=True, username="desk")
+    tls_box = Mailbox(
+        name="TLS",
+        address="tls@caredesk.localhost",
+        host="127.0.0.1",
+        port=dovecot.port,
+        use_tls=True,
+        username="desk",
+    )
     tls_box.password = PASSWORD
     tls_box.save()
     dovecot.append(make_mail())

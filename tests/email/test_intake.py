@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email.utils import make_msgid
-
 from django.core import mail
 
 from caredesk.channels.email.models import CaseParticipant, EmailLink, RawMessage, RawState
@@ -14,9 +12,7 @@ from tests.conftest import NOW
 from tests.email.conftest import ingest, make_mail
 
 
-def test_a_new_sender_opens_a_case_becomes_a_customer_and_is_acknowledged_once(
-    desk, mail_settings
-):
+def test_a_new_sender_opens_a_case_becomes_a_customer_and_is_acknowledged_once(desk, mail_settings):
     raw = ingest(make_mail(sender="Carol New <carol@new.test>", subject="Broken kettle"))
     assert raw.state == RawState.PROCESSED
     ticket = Ticket.objects.get(pk=raw.ticket_id)
@@ -50,14 +46,16 @@ def test_replies_thread_by_in_reply_to_references_and_subject_token(desk, mail_s
     sent = mail.outbox[-1]
     assert sent.to == ["alice@acme.test"]
     our_id = sent.extra_headers["Message-ID"]
-    assert sent.extra_headers["In-Reply-To"] == EmailLink.objects.get(
-        message=ticket.messages.first()
-    ).rfc_message_id
+    assert (
+        sent.extra_headers["In-Reply-To"]
+        == EmailLink.objects.get(message=ticket.messages.first()).rfc_message_id
+    )
     assert EmailLink.objects.get(message=reply).rfc_message_id == our_id
     assert [alt[1] for alt in sent.alternatives] == ["text/html"]
 
-    by_header = ingest(make_mail(subject="Re: something else", in_reply_to=our_id,
-                                 body="Main street 1"))
+    by_header = ingest(
+        make_mail(subject="Re: something else", in_reply_to=our_id, body="Main street 1")
+    )
     by_refs = ingest(make_mail(subject="no token", references=f"<x@y> {our_id}", body="Also"))
     by_token = ingest(make_mail(subject=f"Re: [{ticket.reference}] parcel", body="Hello?"))
     assert {by_header.ticket_id, by_refs.ticket_id, by_token.ticket_id} == {ticket.pk}
@@ -94,8 +92,13 @@ def test_cc_addresses_become_participants_who_can_reply(desk, mail_settings):
     ticket = Ticket.objects.get(pk=first.ticket_id)
     addresses = set(CaseParticipant.objects.filter(ticket=ticket).values_list("address", flat=True))
     assert addresses == {"alice@acme.test", "dan@acme.test"}
-    reply = ingest(make_mail(sender="dan@acme.test", subject=f"Re: [{ticket.reference}] x",
-                             body="I am Alice's colleague; same problem here."))
+    reply = ingest(
+        make_mail(
+            sender="dan@acme.test",
+            subject=f"Re: [{ticket.reference}] x",
+            body="I am Alice's colleague; same problem here.",
+        )
+    )
     assert reply.ticket_id == ticket.pk
     message = Message.objects.get(pk=reply.message_id)
     assert message.author_customer.identities.get().value == "dan@acme.test"
@@ -151,8 +154,10 @@ def test_quoted_history_and_signature_are_kept_apart(desk, mail_settings):
 
 
 def test_html_is_sanitised_and_used_when_there_is_no_text(desk, mail_settings):
-    html = ('<p>Hi <b>team</b></p><script>alert(1)</script><img src="http://track.test/p.gif">'
-            '<a href="javascript:alert(1)">x</a>')
+    html = (
+        '<p>Hi <b>team</b></p><script>alert(1)</script><img src="http://track.test/p.gif">'
+        '<a href="javascript:alert(1)">x</a>'
+    )
     raw = make_mail(html=html)
     row = ingest(raw)
     message = Message.objects.get(pk=row.message_id)
@@ -161,8 +166,14 @@ def test_html_is_sanitised_and_used_when_there_is_no_text(desk, mail_settings):
 
 
 def test_attachments_and_inline_images_are_stored(desk, mail_settings):
-    row = ingest(make_mail(attachments=[("invoice.pdf", b"%PDF-1.4 fake", "application/pdf"),
-                                        ("../../etc/passwd", b"root:x", "text/plain")]))
+    row = ingest(
+        make_mail(
+            attachments=[
+                ("invoice.pdf", b"%PDF-1.4 fake", "application/pdf"),
+                ("../../etc/passwd", b"root:x", "text/plain"),
+            ]
+        )
+    )
     message = Message.objects.get(pk=row.message_id)
     names = sorted(a.filename for a in message.attachments.all())
     assert names == ["invoice.pdf", "passwd"]

@@ -46,8 +46,11 @@ def test_mail_from_our_own_address_is_quarantined_not_answered(desk, mail_settin
 
 
 def test_mailer_daemon_without_a_recipient_is_not_a_case(desk, mail_settings):
-    row = ingest(make_mail(sender="MAILER-DAEMON@mx.test", subject="Undelivered Mail",
-                           body="Something went wrong."))
+    row = ingest(
+        make_mail(
+            sender="MAILER-DAEMON@mx.test", subject="Undelivered Mail", body="Something went wrong."
+        )
+    )
     assert row.state in (RawState.QUARANTINED, RawState.BOUNCE)
     assert Ticket.objects.count() == 0 and not mail.outbox
 

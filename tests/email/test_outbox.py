@@ -14,14 +14,15 @@ from tests.conftest import NOW
 from tests.email.conftest import ingest, make_mail
 
 
-def test_a_reply_reaches_the_smtp_server_threaded_with_text_and_html(desk, mail_settings,
-                                                                   smtp_server):
+def test_a_reply_reaches_the_smtp_server_threaded_with_text_and_html(
+    desk, mail_settings, smtp_server
+):
     first = ingest(make_mail(message_id="<cust-1@mail.test>"))
     ticket = Ticket.objects.get(pk=first.ticket_id)
     smtp_server.envelopes.clear()  # the acknowledgement
     reply = do_reply(ticket, agent=desk.agent, body="We sent a new parcel.", now=NOW)
     assert len(smtp_server.envelopes) == 1
-    mail_from, rcpts, data = smtp_server.envelopes[0]
+    _mail_from, rcpts, data = smtp_server.envelopes[0]
     assert rcpts == ["alice@acme.test"]
     msg = message_from_bytes(data, policy=policy.default)
     assert msg["In-Reply-To"] == "<cust-1@mail.test>"
@@ -56,8 +57,9 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff(desk, mail_settings, s
     assert len(smtp_server.envelopes) == 1
 
 
-def test_after_the_last_attempt_the_mail_is_failed_and_visible(desk, mail_settings, smtp_server,
-                                                             settings, client):
+def test_after_the_last_attempt_the_mail_is_failed_and_visible(
+    desk, mail_settings, smtp_server, settings, client
+):
     settings.CAREDESK_EMAIL_MAX_ATTEMPTS = 2
     first = ingest(make_mail())
     ticket = Ticket.objects.get(pk=first.ticket_id)
@@ -73,8 +75,7 @@ def test_after_the_last_attempt_the_mail_is_failed_and_visible(desk, mail_settin
     assert b"Email failed" in page.content
 
 
-def test_an_unreachable_smtp_server_leaves_the_mail_queued_for_retry(desk, mail_settings,
-                                                                    settings):
+def test_an_unreachable_smtp_server_leaves_the_mail_queued_for_retry(desk, mail_settings, settings):
     from tests.email.conftest import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

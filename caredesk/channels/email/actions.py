@@ -96,8 +96,12 @@ def do_create_customer_from_email(address: str, name: str, *, now: datetime) -> 
                 None,
                 "customer_created",
                 now=now,
-                new={"customer": customer.pk, "name": display, "emails": [address],
-                     "channel": "email"},
+                new={
+                    "customer": customer.pk,
+                    "name": display,
+                    "emails": [address],
+                    "channel": "email",
+                },
             )
     except IntegrityError:
         found = customer_for_address(address)
@@ -107,7 +111,9 @@ def do_create_customer_from_email(address: str, name: str, *, now: datetime) -> 
     return customer
 
 
-def _set_outcome(raw_id: int, state: str, *, now: datetime, error: str = "", **fields: object) -> None:
+def _set_outcome(
+    raw_id: int, state: str, *, now: datetime, error: str = "", **fields: object
+) -> None:
     RawMessage.objects.filter(pk=raw_id).update(
         state=state, error=error[:5000], processed_at=now, **fields
     )
@@ -144,7 +150,11 @@ def do_replay(raw_id: int, *, actor: User, now: datetime) -> str:
         raw.state, raw.error = RawState.STORED, ""
         raw.save(update_fields=["state", "error"])
         audit.record(
-            None, actor, "email_replayed", now=now, field="state",
+            None,
+            actor,
+            "email_replayed",
+            now=now,
+            field="state",
             old={"raw_message": raw.pk, "state": "quarantined", "error": old_error[:1000]},
             new={"raw_message": raw.pk, "state": "stored"},
         )
@@ -175,12 +185,12 @@ def settings_max_mb() -> str:
     return f"{conf.max_raw_bytes() / 1048576:.0f}"
 
 
-def _record_participants(ticket: Ticket, parsed: ParsedEmail, customer: Customer, now: datetime) -> None:
+def _record_participants(
+    ticket: Ticket, parsed: ParsedEmail, customer: Customer, now: datetime
+) -> None:
     own = own_addresses()
     wanted = [(parsed.from_address, "from")] + [(a, "cc") for a in parsed.cc]
-    known = set(
-        CaseParticipant.objects.filter(ticket=ticket).values_list("address", flat=True)
-    )
+    known = set(CaseParticipant.objects.filter(ticket=ticket).values_list("address", flat=True))
     for address, role in wanted:
         if not address or address in own or address in known:
             continue
@@ -210,24 +220,32 @@ def do_process_raw(raw_id: int, *, now: datetime) -> str:
         do_quarantine(raw, f"Refused: {exc.message}", now=now)
     except Exception as exc:  # never block the queue on one message
         log.exception("email %s: unexpected error while processing", raw_id)
-        do_quarantine(raw, f"Unexpected error while processing: {type(exc).__name__}: {exc}",
-                      now=now)
+        do_quarantine(
+            raw, f"Unexpected error while processing: {type(exc).__name__}: {exc}", now=now
+        )
     return RawState.QUARANTINED
 
 
 def _route(raw: RawMessage, parsed: ParsedEmail, now: datetime) -> str:
     message_id = parsed.message_id or raw.rfc_message_id
     if EmailLink.objects.filter(rfc_message_id=message_id).exists():
-        _set_outcome(raw.pk, RawState.DUPLICATE, now=now,
-                     error="A message with this Message-ID is already on a case.")
+        _set_outcome(
+            raw.pk,
+            RawState.DUPLICATE,
+            now=now,
+            error="A message with this Message-ID is already on a case.",
+        )
         return RawState.DUPLICATE
     if is_delivery_report(parsed):
         found = bounces.record_bounces(raw, parsed, now=now)
         if found:
             _set_outcome(raw.pk, RawState.BOUNCE, now=now)
             return RawState.BOUNCE
-        do_quarantine(raw, "A delivery report (or mail-server message) that names no failed "
-                      "recipient.", now=now)
+        do_quarantine(
+            raw,
+            "A delivery report (or mail-server message) that names no failed recipient.",
+            now=now,
+        )
         return RawState.QUARANTINED
     if not parsed.from_address:
         do_quarantine(raw, f"No trustworthy sender: {parsed.from_problem}.", now=now)
@@ -236,11 +254,13 @@ def _route(raw: RawMessage, parsed: ParsedEmail, now: datetime) -> str:
     if parsed.from_address in own:
         do_quarantine(raw, "Sent from one of our own addresses (possible mail loop).", now=now)
         return RawState.QUARANTINED
-    staff = User.objects.filter(email=parsed.from_address, role__in=[
-        Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN]).exists()
+    staff = User.objects.filter(
+        email=parsed.from_address, role__in=[Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN]
+    ).exists()
     if staff:
-        do_quarantine(raw, "Sent by a staff member; staff answer cases in caredesk, not by "
-                      "email.", now=now)
+        do_quarantine(
+            raw, "Sent by a staff member; staff answer cases in caredesk, not by email.", now=now
+        )
         return RawState.QUARANTINED
     return _deliver_to_case(raw, parsed, message_id, machine_reason(parsed, own), now)
 
@@ -262,31 +282,50 @@ def _deliver_to_case(
         if ticket is not None:
             try:
                 message = do_add_customer_message(
-                    ticket, customer=customer, body=body, body_html=html,
-                    channel=Channel.EMAIL, now=now, files=parsed.attachments,
+                    ticket,
+                    customer=customer,
+                    body=body,
+                    body_html=html,
+                    channel=Channel.EMAIL,
+                    now=now,
+                    files=parsed.attachments,
                 )
             except Conflict:
                 ticket = None  # a closed case: the customer gets a new one
         opened = ticket is None
         if ticket is None:
             ticket = do_open_ticket(
-                customer=customer, subject=subject, body=body, body_html=html,
-                channel=Channel.EMAIL, now=now, files=parsed.attachments,
+                customer=customer,
+                subject=subject,
+                body=body,
+                body_html=html,
+                channel=Channel.EMAIL,
+                now=now,
+                files=parsed.attachments,
             )
             message = ticket.messages.order_by("id").first()
             if match.refused is not None:
                 audit.record(
-                    ticket, None, "thread_hint_refused", now=now,
+                    ticket,
+                    None,
+                    "thread_hint_refused",
+                    now=now,
                     new={"hinted_case": match.refused.reference, "sender": parsed.from_address},
                     note="The sender is not a participant of the hinted case.",
                 )
         assert message is not None
         EmailLink.objects.create(
-            message=message, ticket=ticket, rfc_message_id=message_id[:255],
+            message=message,
+            ticket=ticket,
+            rfc_message_id=message_id[:255],
             direction=EmailLink.Direction.INBOUND,
             in_reply_to=" ".join(parsed.in_reply_to)[:255],
-            references=" ".join(parsed.references), from_address=parsed.from_address,
-            quoted_text=parsed.quoted, signature=parsed.signature, raw=raw, created_at=now,
+            references=" ".join(parsed.references),
+            from_address=parsed.from_address,
+            quoted_text=parsed.quoted,
+            signature=parsed.signature,
+            raw=raw,
+            created_at=now,
         )
         _record_participants(ticket, parsed, customer, now)
         _set_outcome(raw.pk, RawState.PROCESSED, now=now, message=message, ticket=ticket)

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from caredesk.channels.email.models import Mailbox, MailTemplate, OutboundEmail
 
 
-class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
+class MailboxForm(forms.ModelForm[Mailbox]):
     new_password = forms.CharField(
         label="Password",
         required=False,
@@ -22,15 +22,25 @@ class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Mailbox
         fields = [
-            "name", "address", "host", "port", "use_tls", "starttls", "username",
-            "folder", "move_to", "enabled",
+            "name",
+            "address",
+            "host",
+            "port",
+            "use_tls",
+            "starttls",
+            "username",
+            "folder",
+            "move_to",
+            "enabled",
         ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("use_tls") and data.get("starttls"):
             raise forms.ValidationError("Choose implicit TLS or STARTTLS, not both.")
-        if not data.get("new_password") and not (self.instance and self.instance.password_encrypted):
+        if not data.get("new_password") and not (
+            self.instance and self.instance.password_encrypted
+        ):
             raise forms.ValidationError("A password is required for a new mailbox.")
         return data
 
@@ -44,15 +54,23 @@ class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     form = MailboxForm
-    list_display = ("name", "address", "host", "port", "folder", "enabled", "last_polled_at",
-                    "last_error")
+    list_display = (
+        "name",
+        "address",
+        "host",
+        "port",
+        "folder",
+        "enabled",
+        "last_polled_at",
+        "last_error",
+    )
     readonly_fields = ("last_polled_at", "last_error")
 
 
 @admin.register(MailTemplate)
-class MailTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MailTemplateAdmin(admin.ModelAdmin[MailTemplate]):
     list_display = ("name", "subject", "updated_at", "updated_by")
     readonly_fields = ("updated_at", "updated_by")
 
@@ -65,7 +83,7 @@ class MailTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     list_display = ("created_at", "kind", "to", "subject", "state", "attempts", "last_error")
     list_filter = ("state", "kind")
     search_fields = ("to", "subject", "rfc_message_id")

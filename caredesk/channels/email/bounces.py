@@ -57,8 +57,9 @@ def record_bounces(raw: RawMessage, parsed: ParsedEmail, *, now: datetime) -> in
     diagnostic = parsed.text[:2000]
     with transaction.atomic():
         for address, permanent in failures:
-            ticket = outbound.ticket if outbound is not None and outbound.to.lower() == address \
-                else None
+            ticket = (
+                outbound.ticket if outbound is not None and outbound.to.lower() == address else None
+            )
             Bounce.objects.create(
                 address=address,
                 permanent=permanent,
@@ -77,7 +78,11 @@ def record_bounces(raw: RawMessage, parsed: ParsedEmail, *, now: datetime) -> in
                     f"reported for {address}.",
                 )
                 audit.record(
-                    ticket, None, "email_bounced", now=now, field="delivery",
+                    ticket,
+                    None,
+                    "email_bounced",
+                    now=now,
+                    field="delivery",
                     old={"address": address, "state": old},
                     new={"address": address, "state": "bounced", "permanent": permanent},
                     note=f"Mail to {address} could not be delivered.",

@@ -39,8 +39,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             worst = max(worst, 66 if source != "-" else EX_TEMPFAIL)  # EX_NOINPUT
             continue
         except Exception as exc:  # database down, disk full…: temporary for the MTA
-            print(f"caredesk: could not store {source}: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
+            print(
+                f"caredesk: could not store {source}: {type(exc).__name__}: {exc}", file=sys.stderr
+            )
             worst = EX_TEMPFAIL
             continue
         print(f"caredesk: {text}", file=sys.stderr if code else sys.stdout)
@@ -72,8 +73,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     while True:
         if not Mailbox.objects.filter(enabled=True).exists():
-            print("caredesk: no enabled mailbox; add one in the admin (Email channel → "
-                  "Mailboxes).", file=sys.stderr)
+            print(
+                "caredesk: no enabled mailbox; add one in the admin (Email channel → Mailboxes).",
+                file=sys.stderr,
+            )
             return 1 if not args.every else 0
         failed = False
         for result in poll_all(now=now()):
@@ -100,8 +103,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     actor = User.objects.filter(role=Role.ADMIN, is_active=True)
     admin = actor.filter(email=args.admin.lower()).first() if args.admin else actor.first()
     if admin is None:
-        print("caredesk: replaying needs an active admin account (--admin EMAIL).",
-              file=sys.stderr)
+        print("caredesk: replaying needs an active admin account (--admin EMAIL).", file=sys.stderr)
         return 2
     try:
         state = do_replay(args.id, actor=admin, now=now())
@@ -133,15 +135,18 @@ def run(args: argparse.Namespace) -> int:
     return int(args.mail_func(args))
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mail = sub.add_parser("mail", help="email channel: ingest, poll, replay, outbox")
     mail.set_defaults(func=run)
     msub = mail.add_subparsers(dest="mail_command", required=True)
 
     p = msub.add_parser("ingest", help="store raw messages from files or stdin (MTA pipe)")
     p.add_argument("files", nargs="*", metavar="FILE", help="message files; '-' or none: stdin")
-    p.add_argument("--process", action="store_true",
-                   help="also process stored messages now instead of leaving it to the worker")
+    p.add_argument(
+        "--process",
+        action="store_true",
+        help="also process stored messages now instead of leaving it to the worker",
+    )
     p.set_defaults(mail_func=cmd_ingest)
 
     p = msub.add_parser("poll", help="poll every enabled IMAP mailbox once")

@@ -25,12 +25,25 @@ def is_delivery_report(parsed: ParsedEmail) -> bool:
     local = parsed.from_address.split("@")[0] if parsed.from_address else ""
     if local in MACHINE_LOCALPARTS:
         return True
+    raw_from = parsed.from_raw.lower()
+    if not parsed.from_address and any(name in raw_from for name in MACHINE_LOCALPARTS):
+        return True
     return_path = parsed.headers.get("return-path", "").strip()
     subject = parsed.subject.lower()
-    bounce_words = ("undeliver", "delivery status", "failure notice", "returned mail",
-                    "delivery failure", "mail delivery failed", "non remis", "unzustellbar")
-    return return_path in ("<>", "") and "return-path" in parsed.headers and any(
-        word in subject for word in bounce_words
+    bounce_words = (
+        "undeliver",
+        "delivery status",
+        "failure notice",
+        "returned mail",
+        "delivery failure",
+        "mail delivery failed",
+        "non remis",
+        "unzustellbar",
+    )
+    return (
+        return_path in ("<>", "")
+        and "return-path" in parsed.headers
+        and any(word in subject for word in bounce_words)
     )
 
 

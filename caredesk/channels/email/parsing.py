@@ -147,6 +147,7 @@ class ParsedEmail:
     cc: list[str]
     headers: dict[str, str]
     content_type: str
+    from_raw: str = ""
     text: str = ""
     html: str = ""
     new_text: str = ""
@@ -274,8 +275,6 @@ class _Collector:
             data = _payload_bytes(part)
             self.parsed.embedded_message_ids += message_ids(
                 decode_bytes(header_block(data), "utf-8")
-                if data
-                else str(part.get_payload()[0] if part.get_payload() else "")
             )
             self._attach(filename or "forwarded-message.eml", data, "message/rfc822")
             return
@@ -338,7 +337,8 @@ def parse_message(raw: bytes, *, max_attachments: int, max_attachment_bytes: int
         except RecursionError:
             raise ParseRefused("the message structure is nested too deeply to read") from None
         assert isinstance(msg, EmailMessage)
-        from_address, from_name, problem = _strict_address(raw_header(msg, "From"))
+        from_raw = raw_header(msg, "From")
+        from_address, from_name, problem = _strict_address(from_raw)
         if len(raw_headers(msg, "From")) > 1:
             from_address, from_name, problem = "", "", "the message has more than one From header"
         mid = message_ids(raw_header(msg, "Message-ID"))
@@ -366,6 +366,7 @@ def parse_message(raw: bytes, *, max_attachments: int, max_attachment_bytes: int
             cc=_address_list(msg, "Cc"),
             headers=headers,
             content_type=msg.get_content_type(),
+            from_raw=from_raw[:500],
             message=msg,
         )
         collector = _Collector(parsed)

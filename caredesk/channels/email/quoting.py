@@ -41,8 +41,8 @@ def split_reply(text: str) -> tuple[str, str, str]:
             body, quoted = "\n".join(lines[:cut]), "\n".join(lines[cut:])
     signature = ""
     sig = None
-    for sig in _SIGNATURE.finditer(body):
-        pass
+    for found in _SIGNATURE.finditer(body):
+        sig = found
     if sig is not None:
         body, signature = body[: sig.start()], body[sig.end() :]
     new = body.strip()

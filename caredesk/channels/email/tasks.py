@@ -45,12 +45,21 @@ def acknowledge_email_case(ticket_id: int, address: str) -> None:
     context: dict[str, object] = {"ticket": ticket}
     text, html = render_mail("acknowledgement", "mail/acknowledgement.txt", context)
     subject = render_subject(
-        "acknowledgement", f"We received your request: {ticket.subject}", context,
+        "acknowledgement",
+        f"We received your request: {ticket.subject}",
+        context,
         token=ticket.reference,
     )
     enqueue_mail(
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT, to=address, subject=subject, text=text,
-        html=html, now=clock_now(), auto=True, ticket=ticket, capped=True,
+        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+        to=address,
+        subject=subject,
+        text=text,
+        html=html,
+        now=clock_now(),
+        auto=True,
+        ticket=ticket,
+        capped=True,
     )
 
 
@@ -67,20 +76,35 @@ def send_oversize_notice(raw_id: int) -> None:
     if link is None or not link.from_address:
         return
     ticket = raw.ticket
-    notes = [line for line in (raw.message.body if raw.message else "").splitlines()
-             if line.startswith("[")]
+    notes = [
+        line
+        for line in (raw.message.body if raw.message else "").splitlines()
+        if line.startswith("[")
+    ]
     context: dict[str, object] = {
-        "ticket": ticket, "notes": notes, "size_mb": f"{raw.size / 1048576:.1f}",
-        "limit_mb": f"{max_raw_bytes() / 1048576:.0f}", "truncated": raw.truncated,
+        "ticket": ticket,
+        "notes": notes,
+        "size_mb": f"{raw.size / 1048576:.1f}",
+        "limit_mb": f"{max_raw_bytes() / 1048576:.0f}",
+        "truncated": raw.truncated,
     }
     text, html = render_mail("oversize", "mail/oversize.txt", context)
     subject = render_subject(
-        "oversize", f"Part of your message did not reach us: {ticket.subject}", context,
+        "oversize",
+        f"Part of your message did not reach us: {ticket.subject}",
+        context,
         token=ticket.reference,
     )
     enqueue_mail(
-        kind=OutboundEmail.Kind.NOTICE, to=link.from_address, subject=subject, text=text,
-        html=html, now=clock_now(), auto=True, ticket=ticket, capped=True,
+        kind=OutboundEmail.Kind.NOTICE,
+        to=link.from_address,
+        subject=subject,
+        text=text,
+        html=html,
+        now=clock_now(),
+        auto=True,
+        ticket=ticket,
+        capped=True,
     )
 
 

@@ -1,0 +1,20 @@
+#!/bin/sh
+# System packages the tests need: Debian's Chromium (browser tests) and Dovecot's IMAP
+# server (the email channel's IMAP tests start one on loopback). Idempotent and quiet.
+set -eu
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || missing="$missing dovecot-imapd"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "Missing system packages:$missing — run: sudo apt-get install$missing" >&2
+  exit 1
+fi
+echo "Installing Debian packages:$missing"
+apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The packaged service is not needed (tests run their own Dovecot); do not leave it running.
+if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/dovecot ]; then
+  service dovecot stop >/dev/null 2>&1 || true
+fi

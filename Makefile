@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/caredesk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install test lint types test-sqlite test-postgres browser-deps bench clean
+.PHONY: run install test lint types test-sqlite test-postgres system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,10 @@ run: install
 	@$(BIN)/caredesk demo --if-empty
 	@$(BIN)/caredesk serve
 
-# Debian's Chromium drives the browser tests (Playwright's own download cannot work here).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium for the browser tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
+# System packages the tests need: Debian's Chromium (browser tests; Playwright's own
+# download cannot work here) and Dovecot (the email tests start a real IMAP server).
+system-deps:
+	@sh scripts/install-system-deps.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -37,11 +34,11 @@ lint: install
 types: install
 	$(BIN)/mypy caredesk config
 
-test-sqlite: install browser-deps
+test-sqlite: install system-deps
 	@echo "== tests on SQLite =="
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q
 
-test-postgres: install browser-deps
+test-postgres: install system-deps
 	@echo "== tests on PostgreSQL =="
 	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
 	  DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q; \

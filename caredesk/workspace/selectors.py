@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from caredesk.accounts.models import STAFF_ROLES, Membership, Team, User
+from caredesk.channels.email.selectors import delivery_status_for_messages
 from caredesk.customers.models import Tier
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import (
@@ -16,6 +17,7 @@ from caredesk.tickets.models import (
     OPEN_STATUSES,
     AuditEvent,
     Message,
+    MessageKind,
     Priority,
     Ticket,
 )
@@ -115,6 +117,8 @@ class TimelineItem:
     event: AuditEvent | None = None
     what: str = ""
     change: str = ""
+    # For mailed replies: the email delivery state (queued, sent, failed, bounced…).
+    delivery: str = ""
 
 
 # Events that only repeat what a message already shows are left out of the timeline.
@@ -134,7 +138,11 @@ def case_timeline(ticket: Ticket) -> list[TimelineItem]:
         .exclude(verb__in=_QUIET_VERBS)
         .order_by("created_at", "id")
     )
-    items = [TimelineItem(m.created_at, "message", message=m) for m in messages]
+    delivery = delivery_status_for_messages(m.pk for m in messages if m.kind == MessageKind.REPLY)
+    items = [
+        TimelineItem(m.created_at, "message", message=m, delivery=delivery.get(m.pk, ""))
+        for m in messages
+    ]
     for event in events:
         what, change = describe_event(event)
         items.append(TimelineItem(event.created_at, "event", event=event, what=what, change=change))

@@ -1,0 +1,151 @@
+"""A case written down as data, and playing it through the case actions.
+
+Stories and generated cases are both :class:`CaseSpec` values: what the customer wrote,
+then the steps staff and customer took, each at its own time. :func:`play_case` performs
+them with the real actions, so every demo case has messages and audit events exactly as
+if people had done it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from caredesk.accounts.models import Team, User
+from caredesk.customers.models import Customer
+from caredesk.tickets import actions
+from caredesk.tickets.models import Channel, Priority, Status, Ticket
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happened on a case.
+
+    kind is one of: assign, reply, note, customer, status, tags, priority.
+    """
+
+    kind: str
+    at: datetime
+    actor: User | None = None
+    body: str = ""
+    status: str = ""
+    assignee: User | None = None
+    team: Team | None = None
+    tags: tuple[str, ...] = ()
+    priority: str = ""
+    channel: str = ""
+
+
+@dataclass
+class CaseSpec:
+    opened_at: datetime
+    customer: Customer
+    subject: str
+    body: str
+    channel: str = Channel.EMAIL
+    priority: str = Priority.NORMAL
+    team: Team | None = None
+    # Staff who logged the case for the customer (phone calls); None for self-service intake.
+    opener: User | None = None
+    steps: list[Step] = field(default_factory=list)
+    # A short label for stories, e.g. "shower-seat"; empty for generated cases.
+    story: str = ""
+
+
+def assign(
+    at: datetime, actor: User, assignee: User | None, team: Team | None, note: str = ""
+) -> Step:
+    return Step("assign", at, actor=actor, assignee=assignee, team=team, body=note)
+
+
+def reply(at: datetime, agent: User, body: str, status: str = Status.WAITING_CUSTOMER) -> Step:
+    return Step("reply", at, actor=agent, body=body, status=status)
+
+
+def note(at: datetime, agent: User, body: str) -> Step:
+    return Step("note", at, actor=agent, body=body)
+
+
+def customer(at: datetime, body: str, channel: str = "") -> Step:
+    return Step("customer", at, body=body, channel=channel)
+
+
+def status(at: datetime, actor: User, value: str) -> Step:
+    return Step("status", at, actor=actor, status=value)
+
+
+def tags(at: datetime, actor: User, *names: str) -> Step:
+    return Step("tags", at, actor=actor, tags=names)
+
+
+def priority(at: datetime, actor: User, value: str) -> Step:
+    return Step("priority", at, actor=actor, priority=value)
+
+
+def _customer_actor(spec: CaseSpec, channel: str) -> User | None:
+    """The customer's own account acts for portal and API contact; mail and phone have none."""
+    if channel in (Channel.PORTAL, Channel.API):
+        return spec.customer.user
+    return None
+
+
+def play_case(spec: CaseSpec) -> Ticket:
+    ticket = actions.do_open_ticket(
+        customer=spec.customer,
+        subject=spec.subject,
+        body=spec.body,
+        channel=spec.channel,
+        now=spec.opened_at,
+        actor=spec.opener or _customer_actor(spec, spec.channel),
+        priority=spec.priority,
+        team=spec.team,
+    )
+    for step in spec.steps:
+        _play_step(ticket, spec, step)
+    return ticket
+
+
+def _staff(step: Step) -> User:
+    if step.actor is None:
+        raise ValueError(f"a {step.kind} step needs a staff actor")
+    return step.actor
+
+
+def _play_step(ticket: Ticket, spec: CaseSpec, step: Step) -> None:
+    if step.kind == "assign":
+        actions.do_assign(
+            ticket,
+            actor=_staff(step),
+            assignee=step.assignee,
+            team=step.team,
+            now=step.at,
+            handoff_note=step.body,
+        )
+    elif step.kind == "reply":
+        actions.do_reply(
+            ticket,
+            agent=_staff(step),
+            body=step.body,
+            now=step.at,
+            status_after=step.status or Status.WAITING_CUSTOMER,
+        )
+    elif step.kind == "note":
+        actions.do_add_note(ticket, agent=_staff(step), body=step.body, now=step.at)
+    elif step.kind == "customer":
+        channel = step.channel or spec.channel
+        actions.do_add_customer_message(
+            ticket,
+            customer=spec.customer,
+            body=step.body,
+            channel=channel,
+            now=step.at,
+            actor=_customer_actor(spec, channel),
+        )
+    elif step.kind == "status":
+        actions.do_change_status(ticket, actor=_staff(step), status=step.status, now=step.at)
+    elif step.kind == "tags":
+        actions.do_set_tags(ticket, actor=_staff(step), names=step.tags, now=step.at)
+    elif step.kind == "priority":
+        actions.do_change_priority(ticket, actor=_staff(step), priority=step.priority, now=step.at)
+    else:
+        raise ValueError(f"unknown step kind {step.kind!r}")

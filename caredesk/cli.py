@@ -98,10 +98,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from caredesk.core import clock
-    from caredesk.sla.tasks import ensure_sweep_scheduled
+    from caredesk.core.periodic import ensure_heartbeat
 
-    # The SLA sweep re-enqueues itself every minute; this starts it once (no-op if pending).
-    ensure_sweep_scheduled(clock.now())
+    # The heartbeat (SLA sweep, mail polling, outbox…) re-enqueues itself every minute;
+    # this starts it once and is a no-op when one is already pending.
+    ensure_heartbeat(clock.now())
     call_command("db_worker", interval=args.interval, no_startup_delay=True)
     return 0
 
@@ -184,6 +185,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return max((proc.returncode or 0) for proc in procs) if procs else 0
 
 
+def cmd_tick(args: argparse.Namespace) -> int:
+    """Run every periodic job once (for cron, when the worker's heartbeat is not used)."""
+    _setup()
+    from caredesk.core import clock
+    from caredesk.core.periodic import run_jobs
+
+    failed = False
+    for job, outcome in run_jobs(clock.now()).items():
+        failed = failed or outcome.startswith("failed")
+        print(f"{job}: {outcome}", file=sys.stderr if outcome.startswith("failed") else sys.stdout)
+    return 1 if failed else 0
+
+
 def cmd_portal_link(args: argparse.Namespace) -> int:
     """Print a one-time portal sign-in link for a customer (for support and local use)."""
     _setup()
@@ -246,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check configuration and database")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("tick", help="run every periodic job once (cron alternative)")
+    p.set_defaults(func=cmd_tick)
 
     p = sub.add_parser("portal-link", help="print a one-time portal sign-in link")
     p.add_argument("email")

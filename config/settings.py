@@ -267,6 +267,11 @@ if env_bool("CAREDESK_BEHIND_PROXY", False):
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
+CAREDESK_PERIODIC_JOBS = [
+    "caredesk.sla.tasks.run_sweep",
+    "caredesk.channels.email.jobs.housekeeping",
+]
 
 # Email.
 EMAIL_BACKEND = env_str(

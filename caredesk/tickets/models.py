@@ -142,6 +142,23 @@ class Ticket(models.Model):
                 name="ticket_resolved",
                 condition=models.Q(resolved_at__isnull=False),
             ),
+            # The inbox lists open cases newest first: partial indexes keep that an ordered
+            # index scan, however many closed cases pile up.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_updated",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["team", "-updated_at", "-id"],
+                name="ticket_open_team_updated",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                name="ticket_open_assignee_updated",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
             models.Index(
                 fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"

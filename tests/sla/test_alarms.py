@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core import mail
 
+from caredesk.core.periodic import run_jobs
 from caredesk.sla import alarms, tasks
 from caredesk.sla.models import SlaNotification
 from caredesk.tickets import actions
@@ -112,21 +113,11 @@ def test_deadline_alarm_is_scheduled_with_run_after(desk, now, policy, settings)
     assert [(r.args, r.task.run_after) for r in scheduled] == [([ticket.pk], now + 45 * M)]
 
 
-def test_sweep_chain_starts_once(desk, now, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    from django_tasks_db.models import DBTaskResult
-
-    assert tasks.ensure_sweep_scheduled(now) is True
-    assert tasks.ensure_sweep_scheduled(now) is False  # a restart does not start a second
-    assert DBTaskResult.objects.filter(task_path=tasks.sla_sweep.module_path).count() == 1
-
-
-def test_sweep_task_re_enqueues_itself_a_minute_later(desk, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    backend = tasks.sla_sweep.get_backend()
-    tasks.sla_sweep.call()
-    follow = [r for r in backend.results if r.task.name == "sla_sweep"]
-    assert len(follow) == 1 and follow[0].task.run_after is not None
+def test_sweep_runs_in_the_heartbeat(desk, now, policy):
+    ticket = open_case(desk, now)
+    outcome = run_jobs(now + 61 * M)
+    assert outcome["caredesk.sla.tasks.run_sweep"].startswith("ok")
+    assert Ticket.objects.get(pk=ticket.pk).sla_breached
 
 
 def test_cli_sweep(desk, now, policy, capsys):

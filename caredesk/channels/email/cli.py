@@ -52,18 +52,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _process_pending(limit: int = 1000) -> int:
-    from caredesk.channels.email.actions import do_process_raw
-    from caredesk.channels.email.models import RawMessage, RawState
-    from caredesk.core.clock import now
+    from caredesk.channels.email.jobs import process_stored
 
-    ids = list(
-        RawMessage.objects.filter(state=RawState.STORED)
-        .order_by("received_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
-        do_process_raw(pk, now=now())
-    return len(ids)
+    return process_stored(limit=limit)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:

@@ -1,0 +1,44 @@
+"""The email channel's share of the worker's every-minute heartbeat (caredesk.core.periodic)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from caredesk.channels.email.models import Mailbox, RawMessage, RawState
+
+log = logging.getLogger(__name__)
+
+# A stored message is normally parsed by a task right after it commits; one still stored
+# after this long lost its task (a worker died mid-parse) and is picked up here.
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> int:
+    """Parse and file raw messages still waiting in the *stored* state. Returns the count."""
+    from caredesk.channels.email.actions import do_process_raw
+    from caredesk.core.clock import now
+
+    pending = RawMessage.objects.filter(state=RawState.STORED)
+    if older_than is not None:
+        pending = pending.filter(received_at__lt=older_than)
+    ids = list(pending.order_by("received_at", "id").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        do_process_raw(pk, now=now())
+    return len(ids)
+
+
+def housekeeping(now: datetime) -> str:
+    """Poll enabled IMAP mailboxes, rescue stuck messages, deliver outbox mail that is due."""
+    from caredesk.channels.email.imap import poll_all
+    from caredesk.channels.email.outbox import process_due
+
+    fetched = 0
+    if Mailbox.objects.filter(enabled=True).exists():
+        for result in poll_all(now=now):
+            fetched += result.stored
+            for error in result.errors:
+                log.warning("mailbox %s: %s", result.mailbox, error)
+    rescued = process_stored(older_than=now - STUCK_AFTER)
+    delivered = process_due(now)
+    return f"{fetched} fetched, {rescued} rescued, outbox {delivered or 'idle'}"

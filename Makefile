@@ -50,8 +50,12 @@ test-postgres: install system-deps
 
 test: lint types test-sqlite test-postgres
 
+# Prints numbers; asserts nothing. See docs/benchmarks*.md. The SLA bench builds a
+# 1,000,000-case PostgreSQL database (a few minutes).
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.email_ingest
+	$(BIN)/python -m bench.sla_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

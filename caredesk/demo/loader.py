@@ -23,6 +23,7 @@ from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.script import play_case
+from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
@@ -105,6 +106,7 @@ def load_demo(
     try:
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
+            ensure_service_levels()
             stories = story_specs(desk, now)
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)

@@ -1,0 +1,62 @@
+"""The demo desk's service levels: a London business calendar, policies and tier rules.
+
+Created before the cases, so every demo case gets stored deadlines the way a real desk's
+cases would (the SLA engine runs inside the case actions).
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from caredesk.customers.models import Tier
+from caredesk.sla.models import BusinessCalendar, SlaPolicy, TierRule, WorkingHours
+from caredesk.tickets.models import Priority
+
+HOURS = 60
+DAY = 10 * HOURS  # one business day of the calendar below
+
+
+def ensure_service_levels() -> None:
+    calendar, created = BusinessCalendar.objects.get_or_create(
+        name="London office hours",
+        defaults={
+            "time_zone": "Europe/London",
+            "holiday_country": "GB",
+            "holiday_subdivision": "ENG",
+            "description": "Monday to Friday, 08:00-18:00, closed on English bank holidays.",
+        },
+    )
+    if created:
+        WorkingHours.objects.bulk_create(
+            WorkingHours(calendar=calendar, weekday=day, start=time(8), end=time(18))
+            for day in range(5)
+        )
+    policies: list[tuple[str, int, dict[str, str], int, int, int]] = [
+        # name, order, filters, first response, next response, resolution (business minutes)
+        ("VIP customers", 10, {"tier": Tier.VIP}, 1 * HOURS, 2 * HOURS, 2 * DAY),
+        ("Urgent", 20, {"priority": Priority.URGENT}, 1 * HOURS, 2 * HOURS, 1 * DAY),
+        ("Priority customers", 30, {"tier": Tier.PRIORITY}, 4 * HOURS, 4 * HOURS, 3 * DAY),
+        ("Standard", 100, {}, 8 * HOURS, 8 * HOURS, 5 * DAY),
+    ]
+    for name, order, filters, first, nxt, resolution in policies:
+        SlaPolicy.objects.get_or_create(
+            name=name,
+            defaults={
+                "order": order,
+                "calendar": calendar,
+                "first_response_minutes": first,
+                "next_response_minutes": nxt,
+                "resolution_minutes": resolution,
+                "warn_at_percent": 75,
+                **filters,
+            },
+        )
+    # Tiers weigh in, but no tier waits without bound (P5).
+    for tier, weight, max_wait in (
+        (Tier.VIP, 3.0, 4 * HOURS),
+        (Tier.PRIORITY, 1.5, 8 * HOURS),
+        (Tier.STANDARD, 1.0, 2 * DAY),
+    ):
+        TierRule.objects.get_or_create(
+            tier=tier, defaults={"weight": weight, "max_wait_minutes": max_wait}
+        )

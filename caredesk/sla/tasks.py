@@ -14,7 +14,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django_tasks import task
 
@@ -23,8 +22,6 @@ from caredesk.sla import alarms
 from caredesk.sla.models import SlaNotification
 
 log = logging.getLogger(__name__)
-
-AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 @task()
@@ -69,9 +66,14 @@ def send_sla_notice(notice_id: int) -> None:
         "sla/mail/notice.txt",
         {"notice": notice, "ticket": notice.ticket, "site_url": settings.SITE_URL},
     )
-    EmailMessage(
+    from caredesk.channels.email.outbox import enqueue_mail
+
+    # Through the outbox, like every mail caredesk sends: retries, and a visible failure.
+    enqueue_mail(
+        kind="notify",
+        to=notice.user.email,
         subject=f"[{notice.ticket.reference}] {notice.get_kind_display()}: {notice.ticket.subject}",
-        body=body,
-        to=[notice.user.email],
-        headers=AUTO_HEADERS.copy(),
-    ).send()
+        text=body,
+        now=clock.now(),
+        auto=True,
+    )

@@ -1,0 +1,126 @@
+"""Realistic due times (P2): what the team's own history says such promises take.
+
+The suggestion is the 85th percentile of how long kept promises of the same kind took in
+the same team over the last 90 days, measured in the team's business time when an SLA
+business calendar applies to the team. With fewer than ``MIN_SAMPLE`` kept promises it
+says so instead of guessing. Pure maths on a bounded sample; ``now`` is passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from caredesk.accounts.models import Team
+from caredesk.promises.models import Promise
+from caredesk.promises.wording import duration_words, when_words
+from caredesk.sla.calendar import (
+    Calendar,
+    CalendarError,
+    add_business_seconds,
+    business_seconds_between,
+    require_aware,
+)
+from caredesk.sla.models import BusinessCalendar, SlaPolicy
+
+PERCENTILE = 0.85
+WINDOW = timedelta(days=90)
+MIN_SAMPLE = 10
+MAX_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    sample: int
+    # None when there is not enough history.
+    seconds: int | None = None
+    business: bool = False
+    due_at: datetime | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.seconds is not None and self.due_at is not None
+
+    def text(self, zone_due: str = "") -> str:
+        if not self.enough:
+            return (
+                f"Not enough history to suggest a due time ({self.sample} kept in the last "
+                f"90 days; {MIN_SAMPLE} needed)."
+            )
+        assert self.seconds is not None
+        span = duration_words(self.seconds) + (" of business time" if self.business else "")
+        return (
+            f"This team keeps 85% of such promises within {span} "
+            f"({self.sample} kept in the last 90 days)."
+            + (f" Realistic: {zone_due}." if zone_due else "")
+        )
+
+
+def team_calendar_row(team: Team | None) -> BusinessCalendar | None:
+    """The business calendar of the team's SLA policy (a team policy first, else a general one)."""
+    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar")
+    if team is not None:
+        own = policies.filter(team=team).order_by("order", "id").first()
+        if own is not None:
+            return own.calendar
+    general = policies.filter(team__isnull=True).order_by("order", "id").first()
+    return general.calendar if general is not None else None
+
+
+def team_calendar(team: Team | None) -> Calendar | None:
+    row = team_calendar_row(team)
+    if row is None:
+        return None
+    from caredesk.sla.engine import calendar_for
+
+    try:
+        cal = calendar_for(row)
+    except CalendarError:
+        return None
+    return None if cal.is_always_open else cal
+
+
+def percentile(values: list[int], share: float) -> int:
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def durations(team: Team | None, kind: str, now: datetime) -> list[tuple[datetime, datetime]]:
+    qs = Promise.objects.filter(
+        team=team, kind=kind, kept_at__isnull=False, kept_at__gte=now - WINDOW, kept_at__lte=now
+    )
+    return list(qs.order_by("-kept_at").values_list("created_at", "kept_at")[:MAX_SAMPLE])
+
+
+def suggest_due(team: Team | None, kind: str, now: datetime) -> Suggestion:
+    require_aware(now, "now")
+    pairs = durations(team, kind, now)
+    if len(pairs) < MIN_SAMPLE:
+        return Suggestion(sample=len(pairs))
+    cal = team_calendar(team)
+    if cal is not None:
+        took = [business_seconds_between(cal, a, b) for a, b in pairs]
+        seconds = percentile(took, PERCENTILE)
+        try:
+            due = add_business_seconds(cal, now, seconds)
+        except CalendarError:
+            due = now + timedelta(seconds=seconds)
+        return Suggestion(sample=len(pairs), seconds=seconds, business=True, due_at=due)
+    took = [max(0, int((b - a).total_seconds())) for a, b in pairs]
+    seconds = percentile(took, PERCENTILE)
+    return Suggestion(sample=len(pairs), seconds=seconds, due_at=now + timedelta(seconds=seconds))
+
+
+def realism_warning(team: Team | None, kind: str, due: datetime, now: datetime) -> str:
+    """A warning (never a refusal) when ``due`` is faster than the team usually delivers."""
+    suggestion = suggest_due(team, kind, now)
+    if not suggestion.enough or suggestion.due_at is None or due >= suggestion.due_at:
+        return ""
+    from caredesk.promises.wording import desk_zone
+
+    return "This is faster than the team usually keeps such promises: " + suggestion.text(
+        when_words(suggestion.due_at, desk_zone(team))
+    )

@@ -1,0 +1,76 @@
+"""Abuse scores of inbound customer messages, and customers marked for a lead's attention.
+
+Written only by :mod:`caredesk.enrichment.actions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from caredesk.customers.models import Customer
+from caredesk.tickets.models import Message, Ticket
+
+
+class MessageAbuse(models.Model):
+    message = models.OneToOneField(
+        Message, primary_key=True, on_delete=models.CASCADE, related_name="abuse"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.FloatField()
+    flagged = models.BooleanField(default=False)
+    reasons: models.JSONField[Any] = models.JSONField(default=list, blank=True)
+    classifier = models.CharField(max_length=60)
+    scored_at = models.DateTimeField(default=timezone.now)
+    unflagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unflagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket"], name="abuse_ticket"),
+            models.Index(
+                fields=["customer", "scored_at"],
+                name="abuse_customer_flagged",
+                condition=models.Q(flagged=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"abuse score {self.score:.2f} of message {self.message_id}"
+
+    @property
+    def hidden(self) -> bool:
+        return self.flagged
+
+
+class CustomerAttention(models.Model):
+    """A customer whose messages were flagged repeatedly, for a lead to look at."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="abuse_attention"
+    )
+    flagged_messages = models.PositiveIntegerField(default=0)
+    marked_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-marked_at",)
+
+    def __str__(self) -> str:
+        return f"attention: customer {self.customer_id}"
+
+    @property
+    def needs_review(self) -> bool:
+        return self.reviewed_at is None

@@ -1,0 +1,28 @@
+"""Scoring runs in the background, after the message is committed (house rule 3):
+the model reads the text outside any transaction; the result is stored under a lock and
+a message already scored is skipped (house rule 7)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from caredesk.core import clock
+from caredesk.enrichment import actions
+from caredesk.enrichment.abuse import get_classifier
+from caredesk.enrichment.models import MessageAbuse
+from caredesk.tickets.models import Message, MessageKind
+
+
+@task()
+def score_customer_message(message_id: int) -> None:
+    if MessageAbuse.objects.filter(message_id=message_id).exists():
+        return
+    body = (
+        Message.objects.filter(pk=message_id, kind=MessageKind.CUSTOMER)
+        .values_list("body", flat=True)
+        .first()
+    )
+    if body is None:
+        return
+    result = get_classifier().score(body)
+    actions.do_record_abuse_score(message_id, result, now=clock.now())

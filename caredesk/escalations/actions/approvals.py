@@ -1,0 +1,390 @@
+"""Goodwill actions within an agent's authority, and approval requests above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
+from caredesk.core.errors import Conflict, DomainError, PermissionDenied
+from caredesk.escalations import routing
+from caredesk.escalations.actions.common import clean_reason, notify, schedule_deadline
+from caredesk.escalations.models import (
+    MAX_AMOUNT,
+    ActionType,
+    ApprovalRequest,
+    ApprovalStatus,
+    GoodwillAction,
+    next_role,
+)
+from caredesk.escalations.texts import money, outcome_text
+from caredesk.sla.calendar import require_aware
+from caredesk.tickets import actions as ticket_actions
+from caredesk.tickets import audit
+from caredesk.tickets.models import Message, Status, Ticket
+
+DECISIONS = ("approve", "deny", "approve_other")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class GoodwillOutcome:
+    """Exactly one is set: the action applied at once, or the approval request filed."""
+
+    applied: GoodwillAction | None = None
+    approval: ApprovalRequest | None = None
+
+
+def clean_amount(value: Any, action_type: ActionType, *, field: str = "amount") -> Decimal | None:
+    if not action_type.has_amount:
+        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(f"Enter the {field} for a {action_type.name.lower()}.", code="empty")
+    if isinstance(value, float | bool):
+        value = str(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"The {field} must be a number such as 25 or 25.50.") from None
+    if not amount.is_finite() or amount <= 0:
+        raise DomainError(f"The {field} must be more than zero.", code="invalid_amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(f"The {field} is too large.", code="invalid_amount")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise DomainError(f"The {field} can have at most two decimals.", code="invalid_amount")
+    return amount.quantize(CENT)
+
+
+def _check_type(action_type: ActionType) -> None:
+    if not action_type.is_active:
+        raise DomainError(f"{action_type.name} is no longer offered.", code="inactive_type")
+
+
+def _team_for(ticket: Ticket, agent: User) -> int | None:
+    teams = list(Membership.objects.filter(user=agent).values_list("team_id", flat=True))
+    if ticket.team_id in teams:
+        return ticket.team_id
+    return teams[0] if teams else ticket.team_id
+
+
+def do_request_goodwill(
+    ticket: Ticket,
+    *,
+    agent: User,
+    action_type: ActionType,
+    amount: Any,
+    reason: str,
+    now: datetime,
+) -> GoodwillOutcome:
+    """Within the agent's limit the action applies at once (audited); above it an approval
+    request goes to the lowest role whose limit covers it, the agent's team lead first."""
+    require_aware(now, "now")
+    if not agent.is_agent_staff:
+        raise PermissionDenied("Only staff can offer goodwill actions.")
+    _check_type(action_type)
+    value = clean_amount(amount, action_type)
+    reason = clean_reason(reason)
+    limits = routing.limits_for(action_type)
+    currency = routing.currency()
+    label = {"type": action_type.name, "amount": money(value, currency) or None}
+    if routing.within_limit(limits, agent.role, value):
+        with transaction.atomic():
+            applied = GoodwillAction.objects.create(
+                ticket=ticket,
+                action_type=action_type,
+                amount=value,
+                currency=currency,
+                reason=reason,
+                applied_by=agent,
+                created_at=now,
+            )
+            audit.record(
+                ticket,
+                agent,
+                "goodwill_applied",
+                now=now,
+                field="goodwill",
+                new={**label, "within_limit_of": agent.role},
+                note=reason,
+            )
+        return GoodwillOutcome(applied=applied)
+    role = routing.required_role(limits, value, agent.role)
+    if role is None:
+        raise DomainError(
+            f"No role may grant this {action_type.name.lower()}"
+            + (f" of {money(value, currency)}" if value is not None else "")
+            + ". Ask an admin to review the authority limits.",
+            code="no_approver",
+        )
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        pick = routing.pick_owner(
+            role, ticket=ticket, requester=agent, now=now, exclude=frozenset({agent.pk})
+        )
+        if pick.user is None:
+            raise DomainError("Nobody can approve this right now.", code="no_approver")
+        approval = ApprovalRequest.objects.create(
+            ticket=ticket,
+            action_type=action_type,
+            amount=value,
+            currency=currency,
+            reason=reason,
+            requested_by=agent,
+            team_id=_team_for(ticket, agent),
+            required_role=role,
+            level=pick.role,
+            approver=pick.user,
+            on_behalf_of=pick.on_behalf_of,
+            due_at=routing.business_deadline(ticket, now, routing.decision_minutes()),
+            created_at=now,
+        )
+        audit.record(
+            ticket,
+            agent,
+            "approval_requested",
+            now=now,
+            field="approval",
+            new={
+                **label,
+                "approver": pick.user.display_name,
+                "level": pick.role,
+                "due": approval.due_at.isoformat() if approval.due_at else None,
+                "skipped": list(pick.skipped),
+            },
+            note=reason,
+        )
+    _after_route(approval)
+    return GoodwillOutcome(approval=approval)
+
+
+def _after_route(approval: ApprovalRequest) -> None:
+    from caredesk.escalations import tasks
+
+    notify("approval", approval.pk)
+    schedule_deadline(tasks.approval_deadline, approval.pk, approval.due_at)
+
+
+def _acting_role(user: User, approval: ApprovalRequest, now: datetime) -> str | None:
+    """The role whose authority ``user`` decides with, or None if they may not decide."""
+    if not user.is_agent_staff or user.pk == approval.requested_by_id:
+        return None
+    own = user.role
+    if approval.approver_id == user.pk:
+        return max(own, approval.level, key=lambda r: ROLE_LEVEL[Role(r)])
+    if approval.approver_id is not None and approval.approver_id in routing.delegators_for(
+        user, now
+    ):
+        return max(own, approval.level, key=lambda r: ROLE_LEVEL[Role(r)])
+    if ROLE_LEVEL[Role(own)] > ROLE_LEVEL[Role(approval.level)] or own == Role.ADMIN:
+        return own
+    return None
+
+
+def can_decide(user: User, approval: ApprovalRequest, now: datetime) -> bool:
+    return approval.is_pending and _acting_role(user, approval, now) is not None
+
+
+def do_decide_approval(
+    approval: ApprovalRequest,
+    *,
+    actor: User,
+    decision: str,
+    now: datetime,
+    reason: str = "",
+    amount: Any = None,
+) -> ApprovalRequest:
+    """Approve, deny, or approve a different amount, with a reason the agent sees."""
+    require_aware(now, "now")
+    if decision not in DECISIONS:
+        raise DomainError("Choose approve, deny or approve a different amount.", code="invalid")
+    action_type = approval.action_type
+    reason = clean_reason(reason, required=decision != "approve")
+    role = _acting_role(actor, approval, now)
+    if role is None:
+        if actor.pk == approval.requested_by_id:
+            raise PermissionDenied("You cannot decide your own request.")
+        raise PermissionDenied("This request is waiting for someone else's decision.")
+    granted: Decimal | None = approval.amount
+    status = ApprovalStatus.APPROVED
+    if decision == "deny":
+        status, granted = ApprovalStatus.DENIED, None
+    elif decision == "approve_other":
+        if not action_type.has_amount:
+            raise DomainError(f"A {action_type.name.lower()} has no amount to change.")
+        granted = clean_amount(amount, action_type)
+        if granted == approval.amount:
+            status = ApprovalStatus.APPROVED
+        else:
+            status = ApprovalStatus.APPROVED_CHANGED
+    if status != ApprovalStatus.DENIED and not routing.within_limit(
+        routing.limits_for(action_type), role, granted
+    ):
+        raise PermissionDenied(
+            f"{money(granted, approval.currency) or 'This'} is above your authority "
+            f"as {Role(role).label.lower()}.",
+            code="above_authority",
+        )
+    with transaction.atomic():
+        claimed = ApprovalRequest.objects.filter(
+            pk=approval.pk, status=ApprovalStatus.PENDING
+        ).update(
+            status=status,
+            decided_amount=granted if status == ApprovalStatus.APPROVED_CHANGED else None,
+            decision_reason=reason,
+            decided_by=actor,
+            decided_at=now,
+            due_at=None,
+        )
+        if claimed != 1:
+            raise Conflict("This request was already decided.", code="already_decided")
+        approval.refresh_from_db()
+        if status != ApprovalStatus.DENIED:
+            GoodwillAction.objects.create(
+                ticket_id=approval.ticket_id,
+                action_type=action_type,
+                amount=granted,
+                currency=approval.currency,
+                reason=approval.reason,
+                applied_by=actor,
+                approval=approval,
+                created_at=now,
+            )
+        audit.record(
+            approval.ticket,
+            actor,
+            "approval_decided",
+            now=now,
+            field="approval",
+            old={
+                "status": ApprovalStatus.PENDING,
+                "amount": money(approval.amount, approval.currency),
+            },
+            new={
+                "status": status,
+                "amount": money(granted, approval.currency) or None,
+                "type": action_type.name,
+            },
+            note=reason,
+        )
+    notify("decision", approval.pk)
+    return approval
+
+
+def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: datetime) -> Message:
+    """One click: a public reply telling the customer the decision (never twice)."""
+    require_aware(now, "now")
+    if not actor.is_agent_staff:
+        raise PermissionDenied("Only staff can reply to the customer.")
+    if approval.is_pending:
+        raise DomainError("There is no decision to tell the customer yet.", code="pending")
+    with transaction.atomic():
+        claimed = (
+            ApprovalRequest.objects.filter(pk=approval.pk, customer_told_at__isnull=True)
+            .exclude(status=ApprovalStatus.PENDING)
+            .update(customer_told_at=now)
+        )
+        if claimed != 1:
+            raise Conflict("The customer was already told.", code="already_told")
+        approval = ApprovalRequest.objects.select_related("ticket__customer", "action_type").get(
+            pk=approval.pk
+        )
+        ticket = approval.ticket
+        after = Status.WAITING_CUSTOMER if ticket.is_open else ticket.status
+        message = ticket_actions.do_reply(
+            ticket, agent=actor, body=outcome_text(approval), now=now, status_after=after
+        )
+        audit.record(
+            ticket,
+            actor,
+            "customer_told_decision",
+            now=now,
+            field="approval",
+            new={"status": approval.status, "message": message.pk},
+        )
+    return message
+
+
+def step_up_approval(approval_id: int, now: datetime) -> bool:
+    """A decision not made by its deadline moves to the next level whose limit covers it."""
+    require_aware(now, "now")
+    with transaction.atomic():
+        approval = (
+            ApprovalRequest.objects.select_related(
+                "ticket", "approver", "requested_by", "action_type"
+            )
+            .filter(pk=approval_id)
+            .first()
+        )
+        if (
+            approval is None
+            or not approval.is_pending
+            or approval.due_at is None
+            or approval.due_at > now
+        ):
+            return False
+        claim = ApprovalRequest.objects.filter(
+            pk=approval.pk,
+            status=ApprovalStatus.PENDING,
+            level=approval.level,
+            due_at=approval.due_at,
+        )
+        limits = routing.limits_for(approval.action_type)
+        upper = next_role(approval.level)
+        while upper is not None and not routing.within_limit(limits, upper, approval.amount):
+            upper = next_role(upper)
+        old = {"level": approval.level, "approver": _name(approval.approver)}
+        if upper is None:
+            if claim.update(due_at=None, stalled=True) != 1:
+                return False
+            audit.record(
+                approval.ticket,
+                None,
+                "approval_stalled",
+                now=now,
+                field="approval",
+                old=old,
+                note="No decision in time at the top level; admins were told.",
+            )
+            notify("approval_stalled", approval.pk)
+            return True
+        pick = routing.pick_owner(
+            upper,
+            ticket=approval.ticket,
+            requester=approval.requested_by,
+            now=now,
+            exclude=frozenset({approval.requested_by_id}),
+        )
+        due = routing.business_deadline(approval.ticket, now, routing.decision_minutes())
+        if (
+            claim.update(
+                level=pick.role,
+                approver=pick.user,
+                on_behalf_of=pick.on_behalf_of,
+                due_at=due,
+                steps=F("steps") + 1,
+            )
+            != 1
+        ):
+            return False
+        approval.refresh_from_db()
+        audit.record(
+            approval.ticket,
+            None,
+            "approval_stepped_up",
+            now=now,
+            field="approval",
+            old=old,
+            new={"level": pick.role, "approver": _name(pick.user), "due": due.isoformat()},
+            note="No decision before the deadline; moved up a level.",
+        )
+    _after_route(approval)
+    return True
+
+
+def _name(user: User | None) -> str | None:
+    return user.display_name if user is not None else None

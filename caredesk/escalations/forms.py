@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from caredesk.accounts.models import Role, User
+from caredesk.escalations.models import APPROVER_ROLES, ActionType
+
+MAX_TEXT = 5000
+LEVEL_CHOICES = [(r, Role(r).label) for r in APPROVER_ROLES]
+DECISION_CHOICES = [
+    ("approve", "Approve"),
+    ("approve_other", "Approve a different amount"),
+    ("deny", "Deny"),
+]
+
+
+def _text(label: str, *, required: bool = True, rows: int = 3, id_: str = "") -> forms.CharField:
+    attrs: dict[str, Any] = {"rows": rows}
+    if id_:
+        attrs["id"] = id_
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs=attrs),
+    )
+
+
+class EscalateForm(forms.Form):
+    level = forms.ChoiceField(choices=LEVEL_CHOICES, initial=Role.LEAD, label="Escalate to")
+    reason = _text("Reason", id_="escalate-reason")
+    handoff_summary = _text(
+        "Handoff summary (what was tried, what is needed)", required=False, id_="escalate-summary"
+    )
+
+
+class AnswerForm(forms.Form):
+    resolution = _text("Your answer (the person who escalated sees it)", id_="answer-text", rows=4)
+
+
+class GoodwillForm(forms.Form):
+    action_type = forms.TypedChoiceField(coerce=int, label="Action")
+    amount = forms.CharField(max_length=20, required=False, label="Amount")
+    reason = _text("Reason", id_="goodwill-reason")
+
+    def __init__(self, *args: Any, types: list[ActionType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.types = types
+        self.fields["action_type"].choices = [(t.pk, t.name) for t in types]
+
+    def chosen_type(self) -> ActionType:
+        return next(t for t in self.types if t.pk == self.cleaned_data["action_type"])
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=DECISION_CHOICES, widget=forms.RadioSelect, label="Decision"
+    )
+    amount = forms.CharField(max_length=20, required=False, label="Different amount")
+    reason = _text("Reason (the agent sees it)", required=False, id_="decision-reason")
+
+
+class EndConversationForm(forms.Form):
+    reason = _text("What happened (for the lead's review)", required=False, id_="end-reason")
+
+
+class SupervisorForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="What should the supervisor know? (optional)",
+        widget=forms.Textarea(attrs={"rows": 3, "id": "supervisor-reason"}),
+    )
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.TypedChoiceField(coerce=int, label="Who decides for you")
+    starts_at = forms.DateTimeField(
+        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(max_length=300, required=False, label="Note (optional)")
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = people
+        self.fields["delegate"].choices = [
+            (u.pk, f"{u.display_name} ({u.get_role_display()})") for u in people
+        ]
+
+    def chosen(self) -> User:
+        return next(u for u in self.people if u.pk == self.cleaned_data["delegate"])

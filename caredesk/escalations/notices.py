@@ -1,0 +1,83 @@
+"""Email notices to staff about escalations and approvals, through the email outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from caredesk.accounts.models import User
+from caredesk.escalations.models import ApprovalRequest, Escalation
+
+TEMPLATES = {
+    "escalation": "escalations/mail/escalation.txt",
+    "escalation_answered": "escalations/mail/escalation_answered.txt",
+    "escalation_stalled": "escalations/mail/escalation.txt",
+    "approval": "escalations/mail/approval.txt",
+    "approval_stalled": "escalations/mail/approval.txt",
+    "decision": "escalations/mail/decision.txt",
+}
+
+
+def _mail(
+    to: User | None, subject: str, template: str, context: dict[str, Any], now: datetime
+) -> None:
+    if to is None or not to.is_active or not to.email:
+        return
+    from caredesk.channels.email.outbox import enqueue_mail, render_mail
+
+    name = template.rsplit("/", 1)[-1].split(".")[0]
+    text, html = render_mail("escalations_" + name, template, context)
+    enqueue_mail(
+        kind="notify", to=to.email, subject=subject, text=text, html=html, now=now, auto=True
+    )
+
+
+def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime) -> None:
+    template = TEMPLATES.get(kind)
+    if template is None:
+        return
+    if kind.startswith("escalation"):
+        esc = (
+            Escalation.objects.select_related(
+                "ticket__customer", "owner", "raised_by", "resolved_by"
+            )
+            .filter(pk=pk)
+            .first()
+        )
+        if esc is None:
+            return
+        ref = esc.ticket.reference
+        context = {"escalation": esc, "ticket": esc.ticket, "kind": kind}
+        if kind == "escalation" and esc.is_open:
+            _mail(
+                esc.owner, f"[{ref}] Escalated to you: {esc.ticket.subject}", template, context, now
+            )
+        elif kind == "escalation_stalled":
+            for admin in admins():
+                _mail(
+                    admin, f"[{ref}] Escalation unanswered at every level", template, context, now
+                )
+        elif kind == "escalation_answered" and esc.raised_by and esc.raised_by.is_agent_staff:
+            _mail(esc.raised_by, f"[{ref}] Your escalation was answered", template, context, now)
+        return
+    approval = (
+        ApprovalRequest.objects.select_related(
+            "ticket__customer", "approver", "requested_by", "decided_by", "action_type"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if approval is None:
+        return
+    ref = approval.ticket.reference
+    context = {"approval": approval, "ticket": approval.ticket, "kind": kind}
+    if kind == "approval" and approval.is_pending:
+        subject = f"[{ref}] Approval needed: {approval.action_type.name}"
+        _mail(approval.approver, subject, template, context, now)
+    elif kind == "approval_stalled":
+        for admin in admins():
+            _mail(admin, f"[{ref}] Approval undecided at every level", template, context, now)
+    elif kind == "decision":
+        subject = f"[{ref}] {approval.get_status_display()}: {approval.action_type.name}"
+        _mail(approval.requested_by, subject, template, context, now)

@@ -1,0 +1,95 @@
+"""Background work: deadlines (scheduled and swept), notices, and email requests.
+
+Tasks take ids, re-check state and are idempotent (house rule 7). Deadlines have two
+triggers: a task enqueued with ``run_after=due_at`` and :func:`sweep`, a job of the
+every-minute heartbeat (``CAREDESK_PERIODIC_JOBS``). Both end in a conditional UPDATE, so
+an item moves up one level once, however often it is fired.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db.models import Q
+from django_tasks import task
+
+from caredesk.accounts.models import Role, User
+from caredesk.core import clock
+from caredesk.escalations import actions, detect
+from caredesk.escalations.models import (
+    ApprovalRequest,
+    ApprovalStatus,
+    Escalation,
+    EscalationSource,
+    EscalationStatus,
+)
+from caredesk.tickets.models import Channel, Message, MessageKind
+
+log = logging.getLogger(__name__)
+SWEEP_BATCH = 500
+
+
+@task()
+def escalation_deadline(escalation_id: int) -> None:
+    actions.step_up_escalation(escalation_id, clock.now())
+
+
+@task()
+def approval_deadline(approval_id: int) -> None:
+    actions.step_up_approval(approval_id, clock.now())
+
+
+def sweep(now: datetime) -> str | None:
+    """Move every overdue escalation and approval up a level (range scans on due_at)."""
+    moved = 0
+    due_escalations = Escalation.objects.filter(
+        status=EscalationStatus.OPEN, due_at__lte=now
+    ).order_by("due_at", "pk")
+    for pk in list(due_escalations.values_list("pk", flat=True)[:SWEEP_BATCH]):
+        moved += actions.step_up_escalation(pk, now)
+    due_approvals = ApprovalRequest.objects.filter(
+        status=ApprovalStatus.PENDING, due_at__lte=now
+    ).order_by("due_at", "pk")
+    for pk in list(due_approvals.values_list("pk", flat=True)[:SWEEP_BATCH]):
+        moved += actions.step_up_approval(pk, now)
+    return f"{moved} moved up" if moved else None
+
+
+@task()
+def check_email_for_escalation(message_id: int) -> None:
+    """A customer email that asks for a supervisor escalates its case."""
+    message = (
+        Message.objects.select_related("ticket", "author_customer__user")
+        .filter(pk=message_id, kind=MessageKind.CUSTOMER, channel=Channel.EMAIL)
+        .first()
+    )
+    if message is None or not message.ticket.is_open:
+        return
+    sentence = detect.supervisor_request(message.body)
+    if sentence is None:
+        return
+    customer_user = message.author_customer.user if message.author_customer else None
+    if customer_user is not None and not customer_user.is_customer:
+        customer_user = None
+    actions.do_request_supervisor(
+        message.ticket,
+        customer_user=customer_user,
+        reason=f"The customer asked by email: “{sentence}”",
+        now=clock.now(),
+        source=EscalationSource.CUSTOMER_EMAIL,
+    )
+
+
+# --- notices -------------------------------------------------------------------------
+
+
+def _admins() -> list[User]:
+    return list(User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True))
+
+
+@task()
+def send_notice(kind: str, pk: int) -> None:
+    from caredesk.escalations import notices
+
+    notices.send(kind, pk, admins=_admins, now=clock.now())

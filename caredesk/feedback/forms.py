@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from caredesk.accounts.models import User
+from caredesk.feedback.models import DECIDED_OUTCOMES, FeedbackKind, ReviewOutcome
+
+MAX_BODY = 5000
+
+
+class FeedbackForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=FeedbackKind.choices, widget=forms.RadioSelect, label="Kind of feedback"
+    )
+    agent = forms.TypedChoiceField(coerce=int, label="About")
+    body = forms.CharField(
+        max_length=MAX_BODY,
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 5, "id": "feedback-body"}),
+    )
+
+    def __init__(self, *args: Any, agents: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agents = agents
+        self.fields["agent"].choices = [(a.pk, a.display_name) for a in agents]
+        self.fields["agent"].widget.attrs["id"] = "feedback-agent"
+
+    def chosen_agent(self) -> User:
+        return next(a for a in self.agents if a.pk == self.cleaned_data["agent"])
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[(v, ReviewOutcome(v).label) for v in DECIDED_OUTCOMES],
+        widget=forms.RadioSelect,
+        label="Outcome",
+    )
+    reason = forms.CharField(
+        max_length=MAX_BODY,
+        label="Reason (the agent sees this)",
+        widget=forms.Textarea(attrs={"rows": 4, "id": "review-reason"}),
+    )

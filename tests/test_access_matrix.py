@@ -1,0 +1,96 @@
+"""One matrix: customer A can neither read, search, write to nor download anything of
+customer B's case, through the portal, the workspace or the API — always a plain 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from caredesk.accounts.actions import do_create_api_token
+from caredesk.tickets import actions
+from caredesk.tickets.attachments import IncomingFile
+from caredesk.tickets.models import Channel, Ticket
+
+
+@pytest.fixture
+def bobs_case(desk, now):
+    cache.clear()
+    ticket = actions.do_open_ticket(
+        customer=desk.bob,
+        subject="Private matter zebra",
+        channel=Channel.PORTAL,
+        now=now,
+        body="My account number is 12345 zebra",
+        files=[IncomingFile("bank.pdf", b"%PDF-1.4 secret", "application/pdf")],
+    )
+    return ticket, ticket.messages.get().attachments.get()
+
+
+@pytest.fixture
+def alice_web(desk):
+    client = Client()
+    client.force_login(desk.alice.user)
+    return client
+
+
+@pytest.fixture
+def alice_api(desk, now):
+    token = do_create_api_token(user=desk.alice.user, name="matrix", now=now).plaintext
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_portal_pages_and_writes_are_not_found(alice_web, bobs_case):
+    ticket, attachment = bobs_case
+    assert alice_web.get(f"/portal/cases/{ticket.pk}/").status_code == 404
+    assert alice_web.post(f"/portal/cases/{ticket.pk}/reply/", {"body": "hi"}).status_code == 404
+    assert alice_web.get(f"/attachments/{attachment.pk}/").status_code == 404
+    listing = alice_web.get("/portal/cases/").content.decode()
+    assert "zebra" not in listing and ticket.reference not in listing
+    assert Ticket.objects.get(pk=ticket.pk).message_count == 1
+
+
+def test_portal_status_changes_are_not_found(alice_web, bobs_case):
+    ticket, _ = bobs_case
+    for action in ("resolve", "reopen"):
+        response = alice_web.post(f"/portal/cases/{ticket.pk}/status/", {"action": action})
+        assert response.status_code == 404
+    assert Ticket.objects.get(pk=ticket.pk).status == "new"
+
+
+def test_workspace_is_closed_to_customers(alice_web, bobs_case):
+    ticket, _ = bobs_case
+    # Customers are sent to the portal; nothing of the case is shown.
+    response = alice_web.get(f"/cases/{ticket.pk}/")
+    assert response.status_code in (302, 404) and b"zebra" not in response.content
+    response = alice_web.get("/search", {"q": "zebra"})
+    assert b"Private matter" not in response.content
+
+
+def test_api_read_write_and_search_are_not_found(alice_api, bobs_case):
+    ticket, _ = bobs_case
+    assert alice_api.get(f"/api/v1/cases/{ticket.pk}").status_code == 404
+    assert alice_api.get(f"/api/v1/cases/{ticket.pk}/messages").status_code == 404
+    assert (
+        alice_api.post(
+            f"/api/v1/cases/{ticket.pk}/messages", {"body": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert (
+        alice_api.patch(
+            f"/api/v1/cases/{ticket.pk}", {"status": "resolved"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    found = alice_api.get("/api/v1/cases", {"q": "zebra"}).json()
+    assert found["items"] == []
+    assert Ticket.objects.get(pk=ticket.pk).message_count == 1
+
+
+def test_not_found_looks_the_same_as_a_missing_case(alice_api, bobs_case):
+    ticket, _ = bobs_case
+    hidden = alice_api.get(f"/api/v1/cases/{ticket.pk}")
+    missing = alice_api.get("/api/v1/cases/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "caredesk.customers",
     "caredesk.tickets",
     "caredesk.sla",
+    "caredesk.promises",
+    "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
     "caredesk.channels.portal",
@@ -271,7 +273,12 @@ if TESTING:
 CAREDESK_PERIODIC_JOBS = [
     "caredesk.sla.tasks.run_sweep",
     "caredesk.channels.email.jobs.housekeeping",
+    "caredesk.promises.alarms.run_sweep",
 ]
+# Promises: remind the owner this long before due; after a miss, give the lead this long
+# to take over before the customer gets the honest update.
+CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)
+CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
 
 # Email.
 EMAIL_BACKEND = env_str(

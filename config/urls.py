@@ -7,6 +7,8 @@ urlpatterns = [
     path("portal/", include("caredesk.channels.portal.urls")),
     path("mail/", include("caredesk.channels.email.urls")),
     path("sla/", include("caredesk.sla.urls")),
+    path("promises/", include("caredesk.promises.urls")),
+    path("phone/", include("caredesk.channels.phone.urls")),
     path("reports/", include("caredesk.reports.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

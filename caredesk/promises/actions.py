@@ -145,7 +145,9 @@ def do_make_promise(ticket: Ticket, *, actor: User, draft: PromiseDraft, now: da
     """An agent promises something on a case (from the case page or the API)."""
     draft = check_draft(draft, ticket, actor, now)
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        )
         return _create(ticket, draft, actor=actor, now=now)
 
 
@@ -172,7 +174,9 @@ def do_reply_with_promise(
         message = ticket_actions.do_reply(
             ticket, agent=agent, body=body, now=now, status_after=status_after, files=files
         )
-        locked = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        locked = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        )
         promise = _create(locked, draft, actor=agent, now=now)
     return message, promise
 
@@ -182,8 +186,12 @@ def _locked(promise_id: int) -> Promise:
     row = Promise.objects.filter(pk=promise_id).values_list("ticket_id", flat=True).first()
     if row is None:
         raise NotFound("No such promise.")
-    ticket = Ticket.objects.select_for_update().select_related("team").get(pk=row)
-    promise = Promise.objects.select_for_update().select_related("owner", "team").get(pk=promise_id)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=row)
+    promise = (
+        Promise.objects.select_for_update(of=("self",))
+        .select_related("owner", "team")
+        .get(pk=promise_id)
+    )
     promise.ticket = ticket
     return promise
 
@@ -413,7 +421,7 @@ def do_request_callback(
             raise DomainError("The window must end after it starts.", code="invalid_window")
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("team__lead", "assignee")
             .get(pk=ticket.pk)
         )

@@ -159,7 +159,7 @@ def keep(
 
 def _pending(ticket: Ticket, kind: str) -> list[Promise]:
     return list(
-        Promise.objects.select_for_update()
+        Promise.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(ticket_id=ticket.pk, kind=kind, state__in=PENDING_STATES)
         .order_by("due_at", "id")

@@ -19,6 +19,7 @@ from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
+from caredesk.promises import engine as promise_engine
 from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit, tasks
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files
@@ -86,6 +87,7 @@ def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) 
     if new == Status.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
+        promise_engine.on_resolved(ticket, actor, now)
     if new == Status.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
@@ -238,6 +240,7 @@ def do_reply(
             _assign(ticket, agent, agent, ticket.team, "", now)
         _set_status(ticket, agent, Status(status_after), now)
         audit.record(ticket, agent, "replied", now=now, new={"message": message.pk}, public=True)
+        promise_engine.on_reply(ticket, message, now)
         sla_engine.apply(ticket, now, "reply")
     enqueue_after_commit(tasks.send_reply_to_customer, message.pk)
     return message

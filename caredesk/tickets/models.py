@@ -108,6 +108,9 @@ class Ticket(models.Model):
     # Fair queue keys, set only while the case waits unassigned for an agent.
     queue_rank_at = models.DateTimeField(null=True, blank=True)
     queue_aging_at = models.DateTimeField(null=True, blank=True)
+    # The due time of the nearest promise still to keep (open or missed); maintained only by
+    # caredesk.promises.engine, inside the promise actions' transactions.
+    next_promise_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-updated_at", "-id")
@@ -131,6 +134,11 @@ class Ticket(models.Model):
                 fields=["team", "queue_aging_at"],
                 name="ticket_queue_aging",
                 condition=models.Q(queue_aging_at__isnull=False),
+            ),
+            models.Index(
+                fields=["next_promise_due_at"],
+                name="ticket_next_promise",
+                condition=models.Q(next_promise_due_at__isnull=False),
             ),
             models.Index(
                 fields=["first_response_at"],

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from caredesk.accounts.models import Team, User
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Priority, Status, Ticket
@@ -129,15 +130,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(ticket: Ticket, user: User, form: Form) -> str:
-        actions.do_reply(
-            ticket,
-            agent=user,
-            body=form.cleaned_data["body"],
-            status_after=form.cleaned_data["status_after"],
-            files=incoming_files(request.FILES.getlist("files")),
-            now=now(),
+        # With a promise chosen, the reply and the promise are made in one transaction.
+        return send_reply(
+            request, ticket, user, form.cleaned_data, incoming_files(request.FILES.getlist("files"))
         )
-        return "Reply sent."
 
     return _change(request, pk, ReplyForm(request.POST), "reply", apply)
 

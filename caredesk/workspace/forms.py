@@ -8,6 +8,7 @@ from django import forms
 
 from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
+from caredesk.promises.models import Kind as PromiseKind
 from caredesk.tickets.models import Priority, Status
 
 
@@ -45,6 +46,7 @@ SORTS = {
     "waiting": "Oldest waiting",
     "priority": "Priority",
     "created": "Newest created",
+    "promises": "Promises due",
 }
 
 
@@ -84,6 +86,29 @@ class ReplyForm(forms.Form):
     body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
     status_after = forms.ChoiceField(
         label="Status after sending", choices=Status.choices, initial=Status.WAITING_CUSTOMER
+    )
+
+    # Optional promise made with the reply (caredesk.promises); no kind means no promise.
+    promise_kind = forms.ChoiceField(
+        label="Kind of promise", required=False, choices=[("", "No promise"), *PromiseKind.choices]
+    )
+    promise_text = forms.CharField(
+        label="What we promise",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"id": "reply-promise-text"}),
+    )
+    promise_due = forms.CharField(
+        label="Promise due",
+        required=False,
+        max_length=40,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "id": "reply-promise-due"}),
+    )
+    promise_visible = forms.BooleanField(
+        label="The customer sees this promise",
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"id": "reply-promise-visible"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

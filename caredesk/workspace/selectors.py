@@ -75,6 +75,9 @@ def _ordering(sort: str) -> tuple[Any, ...]:
         return (F("last_customer_message_at").asc(nulls_last=True), "id")
     if sort == "created":
         return ("-created_at", "-id")
+    if sort == "promises":
+        # Nearest promise first (overdue ones lead); cases without a promise go last.
+        return (F("next_promise_due_at").asc(nulls_last=True), "id")
     if sort == "priority":
         # Lexical order of the stored values is not urgency order, so rank them explicitly.
         rank = Case(

@@ -49,10 +49,21 @@ def open_case(desk, now, customer=None, **kw):
 @pytest.fixture
 def case(desk, now):
     ticket = open_case(desk, now)
-    return actions.do_assign(ticket, actor=desk.lead, assignee=desk.agent, team=desk.billing, now=now)
+    return actions.do_assign(
+        ticket, actor=desk.lead, assignee=desk.agent, team=desk.billing, now=now
+    )
 
 
-def promise(ticket, actor, now, *, kind="callback", hours=3, text="Call back with the courier's answer", **kw):
+def promise(
+    ticket,
+    actor,
+    now,
+    *,
+    kind="callback",
+    hours=3,
+    text="Call back with the courier's answer",
+    **kw,
+):
     draft = PromiseDraft(kind=kind, text=text, due_at=now + timedelta(hours=hours), **kw)
     return do_make_promise(ticket, actor=actor, draft=draft, now=now)
 

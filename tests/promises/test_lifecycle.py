@@ -20,7 +20,7 @@ from caredesk.promises.actions import (
     do_renegotiate_promise,
     do_reply_with_promise,
 )
-from caredesk.promises.models import Promise, PromiseChange, PromiseNotice, PromiseTemplate, State
+from caredesk.promises.models import PromiseChange, PromiseNotice, PromiseTemplate, State
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Message, MessageKind, Status, Ticket
 
@@ -54,7 +54,9 @@ def test_reminder_fires_once_before_due(desk, case, now, frozen):
     p.refresh_from_db()
     assert p.state == State.OPEN and p.reminded and p.alarm_at == p.due_at
     # The reminder also reached the owner by mail, once.
-    assert OutboundEmail.objects.filter(to="ada@desk.test", subject__contains="due soon").count() == 1
+    assert (
+        OutboundEmail.objects.filter(to="ada@desk.test", subject__contains="due soon").count() == 1
+    )
 
 
 def test_promise_made_inside_the_lead_time_gets_no_reminder(desk, case, now):
@@ -183,7 +185,9 @@ def test_renegotiating_a_missed_promise_still_counts_the_miss(desk, case, now, f
     )
     p.refresh_from_db()
     assert p.state == State.OPEN and p.miss_count == 1 and not p.escalated
-    actions.do_change_status(case, actor=desk.agent, status=Status.RESOLVED, now=at + timedelta(hours=1))
+    actions.do_change_status(
+        case, actor=desk.agent, status=Status.RESOLVED, now=at + timedelta(hours=1)
+    )
     p.refresh_from_db()
     assert p.state == State.KEPT_LATE and p.kept_how == "resolved"
 
@@ -212,8 +216,14 @@ def test_callback_promise_is_kept_by_logging_the_call(desk, case, now):
 def test_wrong_number_does_not_keep_a_callback(desk, case, now):
     p = promise(case, desk.agent, now, hours=3)
     do_log_call(
-        case, agent=desk.agent, direction="outbound", number="0301234", duration_seconds=5,
-        outcome="wrong_number", notes="", now=now,
+        case,
+        agent=desk.agent,
+        direction="outbound",
+        number="0301234",
+        duration_seconds=5,
+        outcome="wrong_number",
+        notes="",
+        now=now,
     )
     p.refresh_from_db()
     assert p.state == State.OPEN
@@ -222,8 +232,14 @@ def test_wrong_number_does_not_keep_a_callback(desk, case, now):
 def test_call_after_due_is_kept_late(desk, case, now):
     p = promise(case, desk.agent, now, hours=1)
     do_log_call(
-        case, agent=desk.agent, direction="outbound", number="", duration_seconds=60,
-        outcome="voicemail", notes="", now=later(now, hours=2),
+        case,
+        agent=desk.agent,
+        direction="outbound",
+        number="",
+        duration_seconds=60,
+        outcome="voicemail",
+        notes="",
+        now=later(now, hours=2),
     )
     p.refresh_from_db()
     assert p.state == State.KEPT_LATE and p.missed_due_at == p.due_at and p.miss_count == 1
@@ -237,17 +253,24 @@ def test_update_promise_kept_by_a_public_reply_and_fix_by_resolving(desk, case, 
     fix.refresh_from_db()
     assert update.state == State.KEPT and update.kept_how == "reply"
     assert fix.state == State.OPEN
-    actions.do_change_status(case, actor=desk.agent, status=Status.RESOLVED, now=later(now, hours=2))
+    actions.do_change_status(
+        case, actor=desk.agent, status=Status.RESOLVED, now=later(now, hours=2)
+    )
     fix.refresh_from_db()
     assert fix.state == State.KEPT and fix.kept_how == "resolved"
 
 
 def test_reply_with_a_promise_states_it_in_words_and_is_one_transaction(desk, case, now):
-    draft = PromiseDraft(kind="callback", text="Call about the refund", due_at=now + timedelta(hours=6))
+    draft = PromiseDraft(
+        kind="callback", text="Call about the refund", due_at=now + timedelta(hours=6)
+    )
     message, p = do_reply_with_promise(
         case, agent=desk.agent, body="I'll call you this afternoon.", draft=draft, now=now
     )
-    assert "Our promise: we will call you back by Monday 23 November 2026 at 15:30 (UTC)" in message.body
+    assert (
+        "Our promise: we will call you back by Monday 23 November 2026 at 15:30 (UTC)"
+        in message.body
+    )
     assert p.state == State.OPEN and p.owner == desk.agent
     sent = OutboundEmail.objects.get(message=message)
     assert "we will call you back by Monday 23 November 2026 at 15:30" in sent.text
@@ -264,8 +287,15 @@ def test_mark_kept_needs_a_note_and_the_owner_or_a_lead(desk, case, now):
     with pytest.raises(DomainError):
         do_keep_promise(p, actor=desk.agent, note="   ", now=now)
     with pytest.raises(PermissionDenied):
-        do_keep_promise(p, actor=desk.manager.__class__.objects.get(pk=desk.other_agent.pk), note="done", now=now)
-    do_keep_promise(p, actor=desk.lead, note="Customer confirmed by chat.", now=later(now, minutes=5))
+        do_keep_promise(
+            p,
+            actor=desk.manager.__class__.objects.get(pk=desk.other_agent.pk),
+            note="done",
+            now=now,
+        )
+    do_keep_promise(
+        p, actor=desk.lead, note="Customer confirmed by chat.", now=later(now, minutes=5)
+    )
     p.refresh_from_db()
     assert p.state == State.KEPT and p.kept_note == "Customer confirmed by chat."
     with pytest.raises(DomainError) as again:

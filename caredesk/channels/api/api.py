@@ -14,7 +14,14 @@ from ninja.parser import Parser
 
 from caredesk.channels.api.auth import bearer
 from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exception
-from caredesk.channels.api.routers import cases, customers, messages, organizations, teams
+from caredesk.channels.api.routers import (
+    cases,
+    customers,
+    messages,
+    organizations,
+    promises,
+    teams,
+)
 from caredesk.core.errors import DomainError
 
 
@@ -84,6 +91,8 @@ for exc_class in (
 
 api.add_router("/cases", cases.router)
 api.add_router("/cases", messages.router)
+api.add_router("/cases", promises.case_router)
+api.add_router("/promises", promises.router)
 api.add_router("/customers", customers.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)

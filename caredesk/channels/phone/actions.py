@@ -53,7 +53,9 @@ def do_log_call(
     number = check_phone(number, required=False)
     notes = check_note(notes, required=False, field="call notes")
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        )
         call = CallLog.objects.create(
             ticket=ticket,
             agent=agent,

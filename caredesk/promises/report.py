@@ -9,8 +9,10 @@ row by row (for lateness), so the cost follows the number of misses, not of prom
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -90,7 +92,7 @@ def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
     kept_q = Q(state=State.KEPT)
     broken_q = Q(state__in=BROKEN_STATES) | Q(state=State.CANCELLED, miss_count__gt=0)
 
-    def grouped(key: str) -> dict[object, tuple[int, int]]:
+    def grouped(key: str) -> dict[Any, tuple[int, int]]:
         rows = settled.values(key).annotate(
             kept=Count("pk", filter=kept_q), broken=Count("pk", filter=broken_q)
         )
@@ -101,12 +103,13 @@ def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
         .select_related("ticket", "owner", "team")
         .order_by("-settled_at", "-id")
     )
-    people = {u.pk: u.display_name for u in User.objects.filter(pk__in=grouped("owner").keys())}
+    owner_ids = [pk for pk in grouped("owner") if pk is not None]
+    people = {u.pk: u.display_name for u in User.objects.filter(pk__in=owner_ids)}
     teams = {t.pk: t.name for t in Team.objects.all()}
     kinds = dict(Kind.choices)
 
-    def rows(key: str, names: dict[object, str], attr: str, default: str) -> list[Row]:
-        out: dict[object, Row] = {}
+    def rows(key: str, names: Mapping[Any, str], attr: str, default: str) -> list[Row]:
+        out: dict[Any, Row] = {}
         for value, (kept, broken) in grouped(key).items():
             out[value] = Row(
                 key=str(value or ""), label=names.get(value, default), kept=kept, broken=broken

@@ -92,7 +92,8 @@ def durations(team: Team | None, kind: str, now: datetime) -> list[tuple[datetim
     qs = Promise.objects.filter(
         team=team, kind=kind, kept_at__isnull=False, kept_at__gte=now - WINDOW, kept_at__lte=now
     )
-    return list(qs.order_by("-kept_at").values_list("created_at", "kept_at")[:MAX_SAMPLE])
+    rows = qs.order_by("-kept_at").values_list("created_at", "kept_at")[:MAX_SAMPLE]
+    return [(made, kept) for made, kept in rows if kept is not None]
 
 
 def suggest_due(team: Team | None, kind: str, now: datetime) -> Suggestion:

@@ -81,9 +81,8 @@ def promise_panel(ticket: Ticket, user: User, now: datetime | None = None) -> di
 @register.inclusion_tag("promises/_portal_body.html", takes_context=True)
 def portal_promises(context: template.Context, ticket: Ticket) -> dict[str, Any]:
     zone = desk_zone(ticket.team)
-    rows = [
-        {"p": p, "due_words": when_words(p.due_at, zone)} for p in selectors.portal_promises(ticket)
-    ]
+    promises = selectors.portal_promises(ticket)
+    rows = [{"p": p, "due_words": when_words(p.due_at, zone)} for p in promises]
     return {
         "ticket": ticket,
         "rows": rows,
@@ -91,8 +90,7 @@ def portal_promises(context: template.Context, ticket: Ticket) -> dict[str, Any]
         "callback_form": CallbackRequestForm(),
         "can_request": ticket.status != "closed"
         and not any(
-            r["p"].requested_by_customer and r["p"].state in (State.OPEN, State.MISSED)
-            for r in rows
+            p.requested_by_customer and p.state in (State.OPEN, State.MISSED) for p in promises
         ),
         "csrf_token": context.get("csrf_token"),
     }

@@ -114,6 +114,9 @@ INSTALLED_APPS = [
     "caredesk.customers",
     "caredesk.tickets",
     "caredesk.sla",
+    "caredesk.escalations",
+    "caredesk.feedback",
+    "caredesk.enrichment",
     "caredesk.promises",
     "caredesk.channels.phone",
     "caredesk.reports",
@@ -272,6 +275,7 @@ if TESTING:
 # Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
 CAREDESK_PERIODIC_JOBS = [
     "caredesk.sla.tasks.run_sweep",
+    "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",
     "caredesk.promises.alarms.run_sweep",
 ]

@@ -10,5 +10,7 @@ urlpatterns = [
     path("promises/", include("caredesk.promises.urls")),
     path("phone/", include("caredesk.channels.phone.urls")),
     path("reports/", include("caredesk.reports.urls")),
+    path("escalations/", include("caredesk.escalations.urls")),
+    path("feedback/", include("caredesk.feedback.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

@@ -27,7 +27,7 @@ def do_record_abuse_score(
     """Store a score computed outside the transaction; a message is scored once."""
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("ticket")
             .filter(pk=message_id, kind=MessageKind.CUSTOMER)
             .first()

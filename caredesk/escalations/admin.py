@@ -25,7 +25,7 @@ class ActionTypeAdmin(admin.ModelAdmin[ActionType]):
     inlines = (AuthorityLimitInline,)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Changed only through actions (audited); admins may look."""
 
     def has_add_permission(self, request: object) -> bool:

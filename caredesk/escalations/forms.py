@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -48,7 +48,9 @@ class GoodwillForm(forms.Form):
     def __init__(self, *args: Any, types: list[ActionType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.types = types
-        self.fields["action_type"].choices = [(t.pk, t.name) for t in types]
+        cast(forms.ChoiceField, self.fields["action_type"]).choices = [
+            (t.pk, t.name) for t in types
+        ]
 
     def chosen_type(self) -> ActionType:
         return next(t for t in self.types if t.pk == self.cleaned_data["action_type"])
@@ -88,7 +90,7 @@ class DelegationForm(forms.Form):
     def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = people
-        self.fields["delegate"].choices = [
+        cast(forms.ChoiceField, self.fields["delegate"]).choices = [
             (u.pk, f"{u.display_name} ({u.get_role_display()})") for u in people
         ]
 

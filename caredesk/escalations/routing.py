@@ -172,7 +172,7 @@ def _by_load(role: str, ticket: Ticket) -> list[User]:
             distinct=True,
         )
     )
-    people = list(qs.order_by("load", "id"))
+    people: list[User] = list(qs.order_by("load", "id"))
     if ticket.team_id is not None:
         members = set(
             Membership.objects.filter(team_id=ticket.team_id).values_list("user_id", flat=True)

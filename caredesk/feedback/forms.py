@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -24,7 +24,9 @@ class FeedbackForm(forms.Form):
     def __init__(self, *args: Any, agents: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agents = agents
-        self.fields["agent"].choices = [(a.pk, a.display_name) for a in agents]
+        cast(forms.ChoiceField, self.fields["agent"]).choices = [
+            (a.pk, a.display_name) for a in agents
+        ]
         self.fields["agent"].widget.attrs["id"] = "feedback-agent"
 
     def chosen_agent(self) -> User:

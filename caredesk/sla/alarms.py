@@ -16,6 +16,7 @@ from django.db import transaction
 
 from caredesk.accounts.models import User
 from caredesk.core.effects import enqueue_after_commit
+from caredesk.escalations import hooks as escalation_hooks
 from caredesk.sla import engine
 from caredesk.sla.calendar import require_aware
 from caredesk.sla.models import CaseSla, SlaNotification
@@ -114,6 +115,7 @@ def fire_alarms(ticket_id: int, now: datetime) -> Fired:
                 )
                 text = f"{ticket.reference}: the {name} target was missed; escalated to you"
                 _notify(lead, ticket, SlaNotification.Kind.BREACH, text, now)
+                escalation_hooks.on_sla_breach(ticket, name, now)  # owner + deadline (issue 6)
                 if ticket.assignee is not None and ticket.assignee != lead:
                     _notify(
                         ticket.assignee,

@@ -72,6 +72,10 @@ def _add_message(
         SearchEntry.objects.create(
             ticket=ticket, message=message, public=message.is_public, content=body
         )
+    if kind == MessageKind.CUSTOMER:
+        from caredesk.enrichment.tasks import score_customer_message  # abuse scoring (P10)
+
+        enqueue_after_commit(score_customer_message, message.pk)
     Ticket.objects.filter(pk=ticket.pk).update(message_count=F("message_count") + 1, updated_at=now)
     ticket.message_count += 1
     ticket.updated_at = now

@@ -22,6 +22,7 @@ from caredesk.channels.api.routers import (
     promises,
     teams,
 )
+from caredesk.channels.api.routers import escalations as escalation_routes
 from caredesk.core.errors import DomainError
 
 
@@ -96,3 +97,4 @@ api.add_router("/promises", promises.router)
 api.add_router("/customers", customers.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)
+api.add_router("", escalation_routes.router)

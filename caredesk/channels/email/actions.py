@@ -37,6 +37,7 @@ from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets import audit
+from caredesk.escalations.tasks import check_email_for_escalation
 from caredesk.tickets.actions import do_add_customer_message, do_open_ticket
 from caredesk.tickets.models import Channel, Message, Ticket
 
@@ -330,6 +331,8 @@ def _deliver_to_case(
         _record_participants(ticket, parsed, customer, now)
         _set_outcome(raw.pk, RawState.PROCESSED, now=now, message=message, ticket=ticket)
         if not machine:
+            # "I want to speak to a supervisor" escalates the case (issue 6).
+            enqueue_after_commit(check_email_for_escalation, message.pk)
             # One automatic mail at most: the size notice (which names the case) or the
             # acknowledgement of a new case. Both are capped per sender as well.
             if raw.truncated or parsed.refused_attachments:

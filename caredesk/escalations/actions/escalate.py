@@ -96,7 +96,9 @@ def do_escalate(
     summary = clean_reason(handoff_summary, field="handoff summary", required=False)
     staff_actor = actor if actor is not None and actor.is_agent_staff else None
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        )
         existing = (
             Escalation.objects.select_for_update()
             .filter(ticket=ticket, status=EscalationStatus.OPEN)

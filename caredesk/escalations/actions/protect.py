@@ -29,7 +29,9 @@ def do_end_abusive_conversation(
         raise PermissionDenied("Only staff can end a conversation.")
     reason = clean_reason(reason or DEFAULT_REASON)
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
+        )
         if not ticket.is_open:
             raise DomainError("This case is not open.", code="case_not_open")
         if ProtectedConversation.objects.filter(ticket=ticket).exists():

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.responses import codes_4xx
 from pydantic import StringConstraints
 
@@ -112,7 +112,7 @@ def _approval(a: ApprovalRequest) -> ApprovalOut:
 
 
 @router.post("/cases/{case_id}/escalations", response={201: EscalationOut, codes_4xx: ErrorOut})
-def escalate(request: HttpRequest, case_id: int, payload: EscalateIn) -> tuple[int, EscalationOut]:
+def escalate(request: HttpRequest, case_id: int, payload: EscalateIn) -> Status[EscalationOut]:
     """Staff: escalate with a reason (and level, handoff summary). Customers: ask for a
     supervisor (``reason`` only)."""
     user = api_user(request)
@@ -137,7 +137,7 @@ def escalate(request: HttpRequest, case_id: int, payload: EscalateIn) -> tuple[i
             level=payload.level or "lead",
             now=clock.now(),
         )
-    return 201, _escalation(result.escalation)
+    return Status(201, _escalation(result.escalation))
 
 
 @router.get(
@@ -150,7 +150,7 @@ def list_escalations(request: HttpRequest, case_id: int) -> list[EscalationOut]:
 
 
 @router.post("/cases/{case_id}/goodwill", response={201: GoodwillOut, codes_4xx: ErrorOut})
-def goodwill(request: HttpRequest, case_id: int, payload: GoodwillIn) -> tuple[int, GoodwillOut]:
+def goodwill(request: HttpRequest, case_id: int, payload: GoodwillIn) -> Status[GoodwillOut]:
     """Applied at once within your limit; otherwise an approval request is routed."""
     user = require_staff(request)
     ticket = access_ticket(user, case_id)
@@ -166,13 +166,16 @@ def goodwill(request: HttpRequest, case_id: int, payload: GoodwillIn) -> tuple[i
         now=clock.now(),
     )
     if outcome.approval is None:
-        return 201, GoodwillOut(applied=True)
+        return Status(201, GoodwillOut(applied=True))
     approval = outcome.approval
-    return 201, GoodwillOut(
-        applied=False,
-        approval_id=approval.pk,
-        approver=approval.approver.display_name if approval.approver else None,
-        due_at=approval.due_at,
+    return Status(
+        201,
+        GoodwillOut(
+            applied=False,
+            approval_id=approval.pk,
+            approver=approval.approver.display_name if approval.approver else None,
+            due_at=approval.due_at,
+        ),
     )
 
 

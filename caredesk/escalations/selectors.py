@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.escalations import routing
@@ -49,15 +49,26 @@ def limit_text(row: AuthorityLimit | None, currency: str) -> str:
 
 
 def my_limits(user: User) -> list[LimitLine]:
+    """Every active action type with this user's limit, in one query."""
     currency = routing.currency()
-    types = list(ActionType.objects.filter(is_active=True).order_by("name"))
-    rows = {
-        r.action_type_id: r
-        for r in AuthorityLimit.objects.filter(
-            role=user.role, action_type__in=types
-        ).select_related("action_type")
-    }
-    return [LimitLine(t, limit_text(rows.get(t.pk), currency)) for t in types]
+    types = (
+        ActionType.objects.filter(is_active=True)
+        .annotate(mine=FilteredRelation("limits", condition=Q(limits__role=user.role)))
+        .annotate(my_allowed=F("mine__allowed"), my_max=F("mine__max_amount"))
+        .order_by("name")
+    )
+    lines = []
+    for t in types:
+        row = None
+        if t.my_allowed is not None:
+            row = AuthorityLimit(
+                action_type=t,
+                role=user.role,
+                allowed=t.my_allowed,
+                max_amount=t.my_max,
+            )
+        lines.append(LimitLine(t, limit_text(row, currency)))
+    return lines
 
 
 @dataclass

@@ -137,7 +137,12 @@ def do_escalate(
             ticket_actions.do_add_note(
                 ticket, agent=staff_actor, body=f"Escalation handoff: {summary}", now=now
             )
-    _after_owner_change(escalation)
+    already_told = (
+        source == EscalationSource.SLA_BREACH
+        and ticket.team is not None
+        and escalation.owner_id == ticket.team.lead_id
+    )
+    _after_owner_change(escalation, mail_owner=not already_told)
     return EscalationResult(escalation, created=True)
 
 
@@ -184,10 +189,13 @@ def _name(user: User | None) -> str | None:
     return user.display_name if user is not None else None
 
 
-def _after_owner_change(escalation: Escalation) -> None:
+def _after_owner_change(escalation: Escalation, *, mail_owner: bool = True) -> None:
+    """Tell the new owner (the SLA engine has already told a team lead of a breach) and
+    schedule the deadline."""
     from caredesk.escalations import tasks
 
-    notify("escalation", escalation.pk)
+    if mail_owner:
+        notify("escalation", escalation.pk)
     schedule_deadline(tasks.escalation_deadline, escalation.pk, escalation.due_at)
 
 

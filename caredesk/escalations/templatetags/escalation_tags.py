@@ -25,7 +25,6 @@ from caredesk.escalations.forms import (
     GoodwillForm,
     SupervisorForm,
 )
-from caredesk.escalations.models import ActionType
 from caredesk.tickets.models import Ticket
 
 register = template.Library()
@@ -53,7 +52,7 @@ def escalation_case_panel(context: template.Context) -> dict[str, Any]:
     now = context.get("now") or clock.now()
     user = request.user
     panel = selectors.case_panel(ticket, user, now)
-    types = list(ActionType.objects.filter(is_active=True).order_by("name"))
+    types = [line.action_type for line in panel.limits]
     from caredesk.feedback.survey import survey_url
 
     return {

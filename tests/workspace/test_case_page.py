@@ -147,4 +147,6 @@ def test_case_page_query_count_does_not_grow_with_messages(desk, client, now):
     signed_in(client, desk.agent)
     assert large.messages.count() > 25
     assert _queries(client, f"/cases/{small.pk}/") == _queries(client, f"/cases/{large.pk}/")
-    assert _queries(client, f"/cases/{large.pk}/") <= 16
+    # The budget covers the case, its timeline and every side panel (deadlines, promises,
+    # calls, escalation, approvals, feedback, abuse flags): constant, whatever the history.
+    assert _queries(client, f"/cases/{large.pk}/") <= 30

@@ -305,6 +305,32 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CAREDESK_MAGIC_LINK_MINUTES = env_int("CAREDESK_MAGIC_LINK_MINUTES", 15)
 CAREDESK_REFERENCE_PREFIX = env_str("CAREDESK_REFERENCE_PREFIX", "CD")
 
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
+# Promises, escalations and approvals (business minutes where a calendar applies).
+CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)
+CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
+CAREDESK_ESCALATION_MINUTES = env_int("CAREDESK_ESCALATION_MINUTES", 240)
+CAREDESK_DECISION_MINUTES = env_int("CAREDESK_DECISION_MINUTES", 240)
+CAREDESK_CURRENCY = env_str("CAREDESK_CURRENCY", "EUR")
+# Abuse protection: messages scoring at or above the threshold are hidden behind a click.
+CAREDESK_ABUSE_THRESHOLD = env_float("CAREDESK_ABUSE_THRESHOLD", 0.7)
+if not 0 < CAREDESK_ABUSE_THRESHOLD <= 1:
+    raise ImproperlyConfigured("CAREDESK_ABUSE_THRESHOLD must be between 0 and 1")
+CAREDESK_ABUSE_REPEAT_FLAGS = env_int("CAREDESK_ABUSE_REPEAT_FLAGS", 3)
+# API rate limits per token, and for failed sign-ins per address (django-ratelimit syntax).
+CAREDESK_API_RATE = env_str("CAREDESK_API_RATE", "600/m")
+CAREDESK_API_FAILED_AUTH_RATE = env_str("CAREDESK_API_FAILED_AUTH_RATE", "120/m")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import pre_save
 
 log = logging.getLogger(__name__)
 
@@ -48,4 +49,98 @@ def after_commit(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     """Enqueue a django-tasks task after commit. Tasks take ids and re-check state."""
+    group = _grouped.get()
+    if group is not None and not _suppressed.get():
+        transaction.on_commit(lambda: group.append((task, args, kwargs)), robust=False)
+        return
     after_commit(task.enqueue, *args, **kwargs)
+
+
+_grouped: contextvars.ContextVar[list[tuple[Any, tuple[Any, ...], dict[str, Any]]] | None] = (
+    contextvars.ContextVar("caredesk_grouped_enqueues", default=None)
+)
+
+
+@contextlib.contextmanager
+def grouped_enqueues() -> Iterator[None]:
+    """Tasks enqueued after commit inside this block are enqueued together, in one
+    transaction, once the block ends (for batch work: one commit instead of one per task).
+
+    Wrap the whole transaction with it. Each task is still enqueued only if the
+    transaction (or savepoint) that asked for it committed; a task that fails to enqueue
+    is logged, like any failed side effect. If the group as a whole cannot be written,
+    the tasks are enqueued one by one."""
+    pending: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+    token = _grouped.set(pending)
+    try:
+        yield
+    finally:
+        _grouped.reset(token)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _flush(pending), robust=False)
+    else:
+        _flush(pending)
+
+
+def _enqueue_logged(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        task.enqueue(*args, **kwargs)
+    except Exception:
+        log.exception("side effect %s failed", getattr(task, "name", task))
+
+
+def _flush(pending: list[tuple[Any, tuple[Any, ...], dict[str, Any]]]) -> None:
+    if not pending:
+        return
+    if len(pending) == 1:
+        _enqueue_logged(*pending[0])
+        return
+    try:
+        with transaction.atomic():
+            if not _bulk_insert_db_tasks(pending):
+                for task, args, kwargs in pending:
+                    task.enqueue(*args, **kwargs)
+    except Exception:
+        log.warning("enqueueing %s tasks together failed; one by one", len(pending), exc_info=True)
+        for item in pending:
+            _enqueue_logged(*item)
+
+
+def _bulk_insert_db_tasks(pending: list[tuple[Any, tuple[Any, ...], dict[str, Any]]]) -> bool:
+    """With the django-tasks-db backend, one multi-row INSERT for the whole group (what
+    its ``enqueue`` writes row by row). False when another backend is in use."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.compat import normalize_json, task_enqueued
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is a dependency
+        return False
+    backends = [task.get_backend() for task, _, _ in pending]
+    if not all(type(b) is DatabaseBackend for b in backends):
+        return False
+    rows: list[Any] = []
+    for backend, (task, args, kwargs) in zip(backends, pending, strict=True):
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after,
+                backend_name=backend.alias,
+            )
+        )
+    for row in rows:  # bulk_create sends no pre_save; the backend fills run_after there
+        pre_save.send(
+            sender=DBTaskResult,
+            instance=row,
+            raw=False,
+            using=DBTaskResult.objects.db,
+            update_fields=None,
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for backend, row in zip(backends, rows, strict=True):
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return True

@@ -8,8 +8,11 @@ side effects (scheduled alarm, automatic assignment) are enqueued after commit.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -66,6 +69,49 @@ def calendar_for(row: BusinessCalendar) -> Calendar:
     return cal
 
 
+# --- lookups read once per batch -------------------------------------------------------
+
+_lookups: contextvars.ContextVar[dict[str, object] | None] = contextvars.ContextVar(
+    "caredesk_sla_lookups", default=None
+)
+
+
+@contextlib.contextmanager
+def cached_lookups() -> Iterator[None]:
+    """Inside this block the active policies and the tier rules are read once, not once
+    per case: for batch work (email intake) that applies many cases in one transaction.
+    Use it only around work that does not edit policies or tier rules."""
+    token = _lookups.set({})
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
+def _active_policies() -> list[SlaPolicy]:
+    cache = _lookups.get()
+    if cache is None:
+        return list(SlaPolicy.objects.filter(is_active=True).select_related("calendar"))
+    if "policies" not in cache:
+        cache["policies"] = list(
+            SlaPolicy.objects.filter(is_active=True).select_related("calendar")
+        )
+    policies = cache["policies"]
+    assert isinstance(policies, list)
+    return policies
+
+
+def _tier_rule(tier: str) -> TierRule | None:
+    cache = _lookups.get()
+    key = f"tier:{tier}"
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[return-value]
+    rule = TierRule.objects.filter(tier=tier).first()
+    if cache is not None:
+        cache[key] = rule
+    return rule
+
+
 # --- policy matching ------------------------------------------------------------------
 
 
@@ -81,7 +127,7 @@ def ticket_tier(ticket: Ticket) -> str:
 
 def match_policy(ticket: Ticket, tier: str) -> SlaPolicy | None:
     """The first active policy (by order) whose conditions all hold for this case."""
-    for policy in SlaPolicy.objects.filter(is_active=True).select_related("calendar"):
+    for policy in _active_policies():
         if policy.matches(
             team_id=ticket.team_id, priority=ticket.priority, tier=tier, channel=ticket.channel
         ):
@@ -166,6 +212,8 @@ def apply(ticket: Ticket, now: datetime, event: Event = "refresh") -> None:
     if policy is None and state is None:
         _write(ticket, None, None, None, tier, now, event)
         return
+    # A case being opened cannot have a row yet (nobody else sees it): insert, don't probe.
+    insert = state is None and event == "opened"
     if state is None:
         state = CaseSla(ticket=ticket)
     try:
@@ -179,13 +227,13 @@ def apply(ticket: Ticket, now: datetime, event: Event = "refresh") -> None:
             set_timer(state, kind, None, reset_flags=True)
         state.policy = None
         state.updated_at = now
-        state.save()
+        state.save(force_insert=insert)
         _write(ticket, state, None, None, tier, now, event)
         return
     _advance(ticket, state, policy, cal, now, event)
     state.policy = policy
     state.updated_at = now
-    state.save()
+    state.save(force_insert=insert)
     _write(ticket, state, policy, cal, tier, now, event)
 
 
@@ -234,7 +282,7 @@ def _queue_keys(
 ) -> tuple[datetime | None, datetime | None]:
     if ticket.assignee_id is not None or ticket.status not in QUEUED_STATUSES:
         return None, None
-    rule = TierRule.objects.filter(tier=tier).first()
+    rule = _tier_rule(tier)
     weight = rule.weight if rule else 1.0
     waiting_since = ticket.last_customer_message_at or ticket.created_at
     target = next_deadline or waiting_since + NO_DEADLINE_RANK

@@ -33,6 +33,11 @@ def parse_seconds() -> int:
     return _int("CAREDESK_EMAIL_PARSE_SECONDS", 20)
 
 
+def batch_size() -> int:
+    """How many stored messages a worker files in one transaction (one commit)."""
+    return max(1, _int("CAREDESK_EMAIL_BATCH", 50))
+
+
 def auto_reply_window_seconds() -> int:
     """At most one automatic reply per sender in this window."""
     return _int("CAREDESK_EMAIL_AUTO_REPLY_WINDOW", 3600)

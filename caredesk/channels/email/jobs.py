@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from caredesk.channels.email import conf
 from caredesk.channels.email.models import Mailbox, RawMessage, RawState
 
 log = logging.getLogger(__name__)
@@ -15,13 +16,23 @@ STUCK_AFTER = timedelta(minutes=2)
 
 
 def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> int:
-    """Parse and file raw messages still waiting in the *stored* state. Returns the count."""
-    from caredesk.channels.email.actions import do_process_raw
+    """Parse and file raw messages still waiting in the *stored* state. Returns the count.
+
+    Messages stuck past ``older_than`` lost their task (a worker died mid-batch): they are
+    retried one at a time, each attempt counted first, so one message that kills the
+    worker cannot hold back the others. Without ``older_than`` they are filed in batches."""
+    from caredesk.channels.email.actions import do_process_batch, do_process_raw
     from caredesk.core.clock import now
 
-    pending = RawMessage.objects.filter(state=RawState.STORED)
-    if older_than is not None:
-        pending = pending.filter(received_at__lt=older_than)
+    if older_than is None:
+        done = 0
+        while done < limit:
+            states = do_process_batch(now=now(), limit=min(conf.batch_size(), limit - done))
+            if not states:
+                break
+            done += len(states)
+        return done
+    pending = RawMessage.objects.filter(state=RawState.STORED, received_at__lt=older_than)
     ids = list(pending.order_by("received_at", "id").values_list("pk", flat=True)[:limit])
     for pk in ids:
         do_process_raw(pk, now=now())

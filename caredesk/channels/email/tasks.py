@@ -20,6 +20,15 @@ def process_raw_message(raw_id: int) -> str:
 
 
 @task()
+def process_raw_batch(raw_ids: list[int]) -> dict[str, str]:
+    """File the given stored messages in one transaction (those still stored)."""
+    from caredesk.channels.email.actions import do_process_batch
+
+    states = do_process_batch(raw_ids, now=clock_now(), limit=len(raw_ids))
+    return {str(pk): state for pk, state in states.items()}
+
+
+@task()
 def deliver_outbound(outbound_id: int) -> str:
     from caredesk.channels.email.outbox import deliver
 
@@ -34,7 +43,21 @@ def schedule_retry(outbound_id: int, when: datetime) -> None:
 
 
 @task()
+def acknowledge_email_cases(cases: list[tuple[int, str]]) -> None:
+    """The acknowledgements of one intake batch: [(case id, address), ...]."""
+    for ticket_id, address in cases:
+        try:
+            _acknowledge(int(ticket_id), str(address))
+        except Exception:
+            log.exception("acknowledging case %s failed", ticket_id)
+
+
+@task()
 def acknowledge_email_case(ticket_id: int, address: str) -> None:
+    _acknowledge(ticket_id, address)
+
+
+def _acknowledge(ticket_id: int, address: str) -> None:
     from caredesk.channels.email.models import OutboundEmail
     from caredesk.channels.email.outbox import enqueue_mail, render_mail, render_subject
     from caredesk.tickets.models import Ticket

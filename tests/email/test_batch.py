@@ -1,0 +1,166 @@
+"""Batch intake: one commit per batch, yet every message keeps its own outcome."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+
+from caredesk.channels.email import actions
+from caredesk.channels.email.actions import do_process_batch, do_store_raw_batch
+from caredesk.channels.email.intake import from_bytes
+from caredesk.channels.email.models import EmailLink, RawMessage, RawState
+from caredesk.core.effects import enqueue_after_commit, grouped_enqueues, suppress_effects
+from caredesk.customers.models import ContactIdentity, Customer
+from caredesk.tickets.models import AuditEvent, Ticket
+from tests.conftest import NOW
+from tests.email.conftest import make_mail
+
+
+def store(*mails: bytes) -> list[RawMessage]:
+    """Commit the raw messages without letting the task backend process them yet."""
+    with suppress_effects():
+        stored = do_store_raw_batch([from_bytes(m) for m in mails], channel="pipe", now=NOW)
+    return [row for row, _ in stored]
+
+
+def nested_mail(depth: int) -> bytes:
+    inner = b"Content-Type: text/plain\r\n\r\nhello\r\n"
+    for i in range(depth):
+        boundary = f"b{i}".encode()
+        inner = (
+            b"Content-Type: multipart/mixed; boundary="
+            + boundary
+            + b"\r\n\r\n--"
+            + boundary
+            + b"\r\n"
+            + inner
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
+        )
+    return b"From: deep@acme.test\r\nSubject: deep\r\nMessage-ID: <deep@x>\r\n" + inner
+
+
+def test_a_batch_files_every_message_in_one_commit(desk, mail_settings):
+    rows = store(*(make_mail(sender=f"c{i}@new.test", subject=f"Case {i}") for i in range(5)))
+    states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert sorted(states.values()) == [RawState.PROCESSED] * 5
+    assert Ticket.objects.filter(subject__startswith="Case ").count() == 5
+    assert RawMessage.objects.filter(state=RawState.PROCESSED, attempts=1).count() == 5
+    # Processing again is a no-op: the rows are no longer stored.
+    assert do_process_batch([r.pk for r in rows], now=NOW) == {}
+
+
+def test_a_failing_message_is_quarantined_alone_and_its_writes_are_undone(
+    desk, mail_settings, monkeypatch
+):
+    real_open = actions.do_open_ticket
+
+    def open_or_fail(**kwargs):
+        ticket = real_open(**kwargs)
+        if kwargs["subject"] == "Boom":
+            raise RuntimeError("disk on fire")  # after the customer and the case were written
+        return ticket
+
+    monkeypatch.setattr(actions, "do_open_ticket", open_or_fail)
+    rows = store(
+        make_mail(sender="Nora <nora@new.test>", subject="Boom"),
+        nested_mail(60),
+        make_mail(sender="Nora <nora@new.test>", subject="Second try"),
+        make_mail(sender="omar@new.test", subject="Unrelated"),
+    )
+    states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert [states[r.pk] for r in rows] == [
+        RawState.QUARANTINED,
+        RawState.QUARANTINED,
+        RawState.PROCESSED,
+        RawState.PROCESSED,
+    ]
+    boom, deep, second, _ = (RawMessage.objects.get(pk=r.pk) for r in rows)
+    assert "RuntimeError: disk on fire" in boom.error
+    assert "nested" in deep.error
+    # The failed message left nothing behind; the sender's next message made one customer.
+    assert not Ticket.objects.filter(subject="Boom").exists()
+    nora = ContactIdentity.objects.get(value="nora@new.test").customer
+    assert Customer.objects.filter(name="Nora").count() == 1
+    assert second.ticket is not None and second.ticket.customer == nora
+    assert AuditEvent.objects.filter(verb="email_quarantined").count() == 2
+
+
+def test_the_same_message_id_twice_in_one_batch_is_filed_once(desk, mail_settings):
+    first = make_mail(message_id="<twice@acme.test>", body="First copy")
+    other = make_mail(message_id="<twice@acme.test>", body="Second copy, other bytes")
+    rows = store(first, other, first)
+    assert len({r.pk for r in rows}) == 2  # the identical bytes were stored once
+    states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert sorted(states.values()) == [RawState.DUPLICATE, RawState.PROCESSED]
+    assert EmailLink.objects.filter(rfc_message_id="<twice@acme.test>").count() == 1
+
+
+def test_storing_a_batch_again_creates_nothing(desk, mail_settings):
+    mails = [make_mail(subject=f"Stored {i}") for i in range(3)]
+    with suppress_effects():
+        first = do_store_raw_batch([from_bytes(m) for m in mails], channel="pipe", now=NOW)
+        again = do_store_raw_batch([from_bytes(m) for m in mails], channel="pipe", now=NOW)
+    assert [created for _, created in first] == [True] * 3
+    assert [created for _, created in again] == [False] * 3
+    assert [r.pk for r, _ in again] == [r.pk for r, _ in first]
+    assert RawMessage.objects.count() == 3
+
+
+def test_stored_batch_is_processed_after_commit(desk, mail_settings):
+    stored = do_store_raw_batch(
+        [from_bytes(make_mail(subject=f"Now {i}")) for i in range(3)], channel="pipe", now=NOW
+    )
+    states = set(
+        RawMessage.objects.filter(pk__in=[r.pk for r, _ in stored]).values_list("state", flat=True)
+    )
+    assert states == {RawState.PROCESSED}
+
+
+def test_queries_per_message_stay_bounded(desk, mail_settings):
+    rows = store(*(make_mail(sender=f"q{i}@new.test", subject=f"Q {i}") for i in range(20)))
+    # Counted without the follow-up tasks, which the test backend runs in place.
+    with suppress_effects(), CaptureQueriesContext(transaction.get_connection()) as ctx:
+        do_process_batch([r.pk for r in rows], now=NOW)
+    assert Ticket.objects.filter(subject__startswith="Q ").count() == 20
+    # About 16 per new case (the case actions, SLA, link, participant, two savepoints),
+    # 5 more for a first-time sender (customer, address, audit, savepoint), and a handful
+    # per batch: the lookups (senders, staff, duplicates, policies) are read once per
+    # batch, not once per message.
+    assert len(ctx) <= 20 * 21 + 12
+    lookups = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and '"customers_contactidentity"' in q["sql"]
+    ]
+    assert len(lookups) == 1
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """The production task backend (a database queue) instead of the immediate one."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_grouped_enqueues_write_the_tasks_of_committed_work_only(desk, db_tasks):
+    from django_tasks_db.models import DBTaskResult
+
+    from caredesk.channels.email import tasks
+
+    with grouped_enqueues(), transaction.atomic():
+        enqueue_after_commit(tasks.acknowledge_email_case, 1, "a@acme.test")
+        try:
+            with transaction.atomic():
+                enqueue_after_commit(tasks.acknowledge_email_case, 2, "b@acme.test")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        enqueue_after_commit(tasks.send_oversize_notice, 3)
+        assert DBTaskResult.objects.count() == 0
+    rows = list(DBTaskResult.objects.ready().order_by("task_path"))
+    assert [(r.task_path.rsplit(".", 1)[1], r.args_kwargs["args"]) for r in rows] == [
+        ("acknowledge_email_case", [1, "a@acme.test"]),
+        ("send_oversize_notice", [3]),
+    ]

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from caredesk.accounts.models import Team
 from caredesk.promises.models import Promise
 from caredesk.promises.wording import duration_words, when_words
@@ -58,14 +60,17 @@ class Suggestion:
 
 
 def team_calendar_row(team: Team | None) -> BusinessCalendar | None:
-    """The business calendar of the team's SLA policy (a team policy first, else a general one)."""
-    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar")
-    if team is not None:
-        own = policies.filter(team=team).order_by("order", "id").first()
-        if own is not None:
-            return own.calendar
-    general = policies.filter(team__isnull=True).order_by("order", "id").first()
-    return general.calendar if general is not None else None
+    """The business calendar of the team's SLA policy (a team policy first, else a general
+    one). One query."""
+    scope = Q(team__isnull=True) | Q(team=team) if team is not None else Q(team__isnull=True)
+    candidates = list(
+        SlaPolicy.objects.filter(scope, is_active=True)
+        .select_related("calendar")
+        .order_by("order", "id")[:50]
+    )
+    own = [p for p in candidates if team is not None and p.team_id == team.pk]
+    chosen = (own or candidates or [None])[0]
+    return chosen.calendar if chosen is not None else None
 
 
 def team_calendar(team: Team | None) -> Calendar | None:

@@ -69,8 +69,8 @@ def team_calendar_row(team: Team | None) -> BusinessCalendar | None:
         .order_by("order", "id")[:50]
     )
     own = [p for p in candidates if team is not None and p.team_id == team.pk]
-    chosen = (own or candidates or [None])[0]
-    return chosen.calendar if chosen is not None else None
+    chosen = own or candidates
+    return chosen[0].calendar if chosen else None
 
 
 def team_calendar(team: Team | None) -> Calendar | None:

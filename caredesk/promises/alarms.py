@@ -163,6 +163,11 @@ def _escalate(promise: Promise, now: datetime, fired: Fired) -> None:
         old={"promise": promise.text, "due": promise.due_at.isoformat(), "owner": owner_name},
         new={"state": State.MISSED, "escalated_to": lead.display_name if lead else None},
     )
+    # The case itself escalates too: an owner and a decision deadline (P8), moving up a level
+    # if nobody answers. One open escalation per case, so repeated misses join it.
+    from caredesk.escalations.hooks import on_missed_promise
+
+    on_missed_promise(promise.ticket, promise.text, now)
     ref = promise.ticket.reference
     notices.notify(
         lead,

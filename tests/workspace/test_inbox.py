@@ -157,3 +157,28 @@ def test_inbox_query_count_does_not_grow_with_cases(desk, client, now, tab):
     large = _count_queries(client, f"/?tab={tab}")
     assert small == large
     assert large <= 12
+
+
+def test_inbox_rows_escape_everything_customers_control(desk, client, now):
+    org = Organization.objects.create(name='<img src=x onerror="alert(2)">', tier=Tier.PRIORITY)
+    evil = make_customer("evil@example.test", "<b>Evil</b> & Co", org)
+    ticket = open_case(
+        desk, now, customer=evil, subject="<script>alert(1)</script> refund", team=desk.billing
+    )
+    actions.do_set_tags(ticket, actor=desk.agent, names=["<i>x</i>"], now=now)
+    signed_in(client, desk.agent)
+    html = client.get("/?tab=teams").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; refund" in html
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+    assert 'onerror="alert(2)"' not in html and "&lt;img src=x" in html
+    assert "<script>alert(1)</script>" not in html and "<i>x</i>" not in html
+    assert_no_inline_script(html)
+
+
+def test_inbox_row_says_how_long_ago_the_case_moved(desk, client, now):
+    from caredesk.workspace.templatetags.case_rows import ago
+
+    assert ago(now, now) == "just now"
+    assert ago(later(now, minutes=-125), now) == "2h 5m ago"
+    assert ago(later(now, minutes=-3 * 24 * 60), now) == "3d ago"
+    assert ago(later(now, minutes=5), now) == "just now"  # clock skew never reads "in the future"

@@ -26,6 +26,33 @@ from caredesk.workspace.describe import describe_event
 PAGE_SIZE = 50
 MAX_PAGE = 200
 LIST_RELATED = ("customer", "organization", "team", "assignee")
+# The columns a list row shows (workspace/templatetags/case_rows.py and the SLA and promise
+# badges). A case row carries many deadline columns; loading only these halves the cost
+# of a page. The constant-query tests catch a row that touches a deferred column.
+LIST_COLUMNS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "updated_at",
+    "created_at",
+    "last_customer_message_at",
+    "next_deadline_at",
+    "sla_paused_at",
+    "sla_paused_minutes",
+    "sla_warned",
+    "next_promise_due_at",
+    "customer__id",
+    "customer__name",
+    "organization__id",
+    "organization__name",
+    "organization__tier",
+    "team__id",
+    "team__name",
+    "assignee__id",
+    "assignee__name",
+    "assignee__email",
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +122,12 @@ def inbox_page(user: User, tab: str, filters: dict[str, Any], page: int) -> Inbo
     """One page of 50 rows; fetches one row more to know whether there is a next page."""
     page = max(1, min(page, MAX_PAGE))
     start = (page - 1) * PAGE_SIZE
-    qs = inbox_queryset(user, tab, filters).select_related(*LIST_RELATED).prefetch_related("tags")
+    qs = (
+        inbox_queryset(user, tab, filters)
+        .select_related(*LIST_RELATED)
+        .only(*LIST_COLUMNS)
+        .prefetch_related("tags")
+    )
     rows = list(qs[start : start + PAGE_SIZE + 1])
     return InboxPage(tickets=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
 

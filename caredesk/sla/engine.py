@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import logging
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -115,16 +115,6 @@ def _tier_rule(tier: str) -> TierRule | None:
 # --- policy matching ------------------------------------------------------------------
 
 
-def ticket_tier(ticket: Ticket) -> str:
-    if ticket.organization_id is None:
-        return str(Tier.STANDARD)
-    cached = Ticket.organization.is_cached(ticket)
-    if cached and ticket.organization is not None:
-        return ticket.organization.tier
-    tier = Organization.objects.filter(pk=ticket.organization_id).values_list("tier", flat=True)
-    return tier.first() or str(Tier.STANDARD)
-
-
 def match_policy(ticket: Ticket, tier: str) -> SlaPolicy | None:
     """The first active policy (by order) whose conditions all hold for this case."""
     for policy in _active_policies():
@@ -203,38 +193,124 @@ def schedule(state: CaseSla, cal: Calendar, warn_percent: int) -> Schedule:
 # --- the hook -------------------------------------------------------------------------
 
 
+@dataclass
+class Plan:
+    """Recomputed SLA state of some cases, held in memory until :func:`write`."""
+
+    event: Event
+    tickets: list[Ticket]
+    inserts: list[CaseSla]
+    updates: list[CaseSla]
+    old_alarms: dict[int, datetime | None]
+
+
+STATE_FIELDS = tuple(f.name for f in CaseSla._meta.concrete_fields if not f.primary_key)
+
+
 def apply(ticket: Ticket, now: datetime, event: Event = "refresh") -> None:
     """Recompute the SLA state of ``ticket`` after ``event``. Call inside the transaction."""
+    write(plan([ticket], now, event))
+
+
+def apply_many(
+    tickets: Sequence[Ticket], now: datetime, event: Event, *, also_save: Sequence[str] = ()
+) -> None:
+    """:func:`apply` for many cases at once: one read, one write of the SLA states and one
+    of the cases (with ``also_save``, other fields the caller changed on them)."""
+    write(plan(tickets, now, event), also_save=also_save)
+
+
+def _tiers(tickets: Sequence[Ticket]) -> dict[int, str]:
+    """The tier of each case's organization (by the ticket object's id), in one query."""
+    tiers: dict[int, str] = {}
+    unknown: set[int] = set()
+    for ticket in tickets:
+        org_id: int | None = ticket.organization_id
+        if org_id is None:
+            tiers[id(ticket)] = str(Tier.STANDARD)
+        elif Ticket.organization.is_cached(ticket) and ticket.organization is not None:
+            tiers[id(ticket)] = ticket.organization.tier
+        else:
+            unknown.add(org_id)
+    if unknown:
+        found = dict(Organization.objects.filter(pk__in=unknown).values_list("pk", "tier"))
+        for ticket in tickets:
+            if id(ticket) not in tiers:
+                tiers[id(ticket)] = found.get(ticket.organization_id or 0) or str(Tier.STANDARD)
+    return tiers
+
+
+def plan(tickets: Sequence[Ticket], now: datetime, event: Event = "refresh") -> Plan:
+    """Work out the SLA state of ``tickets`` after ``event`` and set the derived fields on
+    the ticket objects; nothing is written. For ``opened`` the tickets may be unsaved."""
     require_aware(now, "now")
-    tier = ticket_tier(ticket)
-    policy = match_policy(ticket, tier)
-    state = CaseSla.objects.filter(pk=ticket.pk).first()
-    if policy is None and state is None:
-        _write(ticket, None, None, None, tier, now, event)
-        return
-    # A case being opened cannot have a row yet (nobody else sees it): insert, don't probe.
-    insert = state is None and event == "opened"
-    if state is None:
-        state = CaseSla(ticket=ticket)
-    try:
-        cal = calendar_for(policy.calendar) if policy else None
-    except CalendarError:
-        log.exception("calendar of policy %s is unusable", policy)
-        cal = None
-    if policy is None or cal is None:
-        # No policy applies any more: the case has no SLA (kept history stays in the audit log).
-        for kind in TARGETS:
-            set_timer(state, kind, None, reset_flags=True)
-        state.policy = None
+    tickets = list(tickets)
+    tiers = _tiers(tickets)
+    # A case being opened cannot have a row yet (nobody else sees it): don't probe.
+    states: dict[int, CaseSla] = (
+        {} if event == "opened" else CaseSla.objects.in_bulk([t.pk for t in tickets])
+    )
+    result = Plan(event, tickets, [], [], {})
+    for ticket in tickets:
+        tier = tiers[id(ticket)]
+        policy = match_policy(ticket, tier)
+        pk: int | None = ticket.pk
+        state = states.get(pk) if pk is not None else None
+        result.old_alarms[id(ticket)] = ticket.sla_alarm_at
+        if policy is None and state is None:
+            _derive(ticket, None, None, None, tier, now)
+            continue
+        if state is None:
+            state = CaseSla(ticket=ticket)
+            result.inserts.append(state)
+        else:
+            result.updates.append(state)
+        try:
+            cal = calendar_for(policy.calendar) if policy else None
+        except CalendarError:
+            log.exception("calendar of policy %s is unusable", policy)
+            cal = None
+        if policy is None or cal is None:
+            # No policy applies any more: the case has no SLA (history stays in the audit log).
+            for kind in TARGETS:
+                set_timer(state, kind, None, reset_flags=True)
+            state.policy = None
+            policy = None
+        else:
+            _advance(ticket, state, policy, cal, now, event)
+            state.policy = policy
         state.updated_at = now
-        state.save(force_insert=insert)
-        _write(ticket, state, None, None, tier, now, event)
-        return
-    _advance(ticket, state, policy, cal, now, event)
-    state.policy = policy
-    state.updated_at = now
-    state.save(force_insert=insert)
-    _write(ticket, state, policy, cal, tier, now, event)
+        _derive(ticket, state, policy, cal, tier, now)
+    return result
+
+
+def write(result: Plan, *, save_tickets: bool = True, also_save: Sequence[str] = ()) -> None:
+    """Store a :func:`plan` (the tickets must be saved by now), then schedule alarms and
+    automatic assignment after commit. ``save_tickets=False``: the caller has inserted the
+    ticket rows with the planned fields already."""
+    if result.inserts:
+        CaseSla.objects.bulk_create(result.inserts)
+    if len(result.updates) == 1:
+        state = result.updates[0]
+        CaseSla.objects.filter(pk=state.pk).update(
+            **{name: getattr(state, name) for name in STATE_FIELDS}
+        )
+    elif result.updates:
+        CaseSla.objects.bulk_update(result.updates, STATE_FIELDS)
+    fields = [*TICKET_SLA_FIELDS, *(f for f in also_save if f not in TICKET_SLA_FIELDS)]
+    if save_tickets and len(result.tickets) == 1:
+        ticket = result.tickets[0]
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{name: getattr(ticket, name) for name in fields}
+        )
+    elif save_tickets and result.tickets:
+        Ticket.objects.bulk_update(result.tickets, fields)
+    for ticket in result.tickets:
+        old_alarm = result.old_alarms[id(ticket)]
+        if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
+            _schedule_alarm(ticket.pk, ticket.sla_alarm_at)
+        if result.event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
+            _maybe_auto_assign(ticket)
 
 
 def _advance(
@@ -295,16 +371,15 @@ def _queue_keys(
     return rank, aging
 
 
-def _write(
+def _derive(
     ticket: Ticket,
     state: CaseSla | None,
     policy: SlaPolicy | None,
     cal: Calendar | None,
     tier: str,
     now: datetime,
-    event: Event,
 ) -> None:
-    old_alarm = ticket.sla_alarm_at
+    """Set the case row's SLA fields (deadlines, alarm, pause, queue keys) from ``state``."""
     if state is not None and policy is not None and cal is not None:
         plan = schedule(state, cal, policy.warn_at_percent)
         ticket.first_response_due_at = plan.dues["frt"]
@@ -331,13 +406,6 @@ def _write(
         ticket.sla_paused_minutes += max(0, int((now - ticket.sla_paused_at).total_seconds()) // 60)
         ticket.sla_paused_at = None
     ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(ticket, ticket.next_deadline_at, tier)
-    Ticket.objects.filter(pk=ticket.pk).update(
-        **{name: getattr(ticket, name) for name in TICKET_SLA_FIELDS}
-    )
-    if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
-        _schedule_alarm(ticket.pk, ticket.sla_alarm_at)
-    if event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
-        _maybe_auto_assign(ticket)
 
 
 def _schedule_alarm(ticket_id: int, at: datetime) -> None:

@@ -7,7 +7,8 @@ these functions check what the actor's role allows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -22,9 +23,10 @@ from caredesk.customers.models import Customer
 from caredesk.promises import engine as promise_engine
 from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit, tasks
-from caredesk.tickets.attachments import IncomingFile, check_files, store_files
+from caredesk.tickets.attachments import IncomingFile, check_files, store_files_many
 from caredesk.tickets.models import (
     OPEN_STATUSES,
+    AuditEvent,
     Channel,
     Message,
     MessageKind,
@@ -44,6 +46,51 @@ def _require_staff(actor: User | None) -> None:
         raise PermissionDenied("Only staff can do this.")
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A message to write on a case that is locked (or new) in this transaction."""
+
+    ticket: Ticket
+    kind: MessageKind
+    body: str
+    channel: str
+    author_user: User | None = None
+    author_customer: Customer | None = None
+    body_html: str = ""
+    files: Sequence[IncomingFile] = ()
+
+
+def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
+    """Insert the messages, their attachments and search entries (a few statements for
+    any number). Counters on the cases are the caller's job."""
+    messages = [
+        Message(
+            ticket=d.ticket,
+            kind=d.kind,
+            body=d.body,
+            body_html=sanitize_html(d.body_html) if d.body_html else "",
+            channel=d.channel,
+            author_user=d.author_user,
+            author_customer=d.author_customer,
+            created_at=now,
+        )
+        for d in drafts
+    ]
+    Message.objects.bulk_create(messages)
+    store_files_many([(m, list(d.files)) for m, d in zip(messages, drafts, strict=True) if d.files])
+    SearchEntry.objects.bulk_create(
+        SearchEntry(ticket=m.ticket, message=m, public=m.is_public, content=m.body)
+        for m in messages
+        if m.kind != MessageKind.SYSTEM
+    )
+    from caredesk.enrichment.tasks import score_customer_message  # abuse scoring (P10)
+
+    for message in messages:
+        if message.kind == MessageKind.CUSTOMER:
+            enqueue_after_commit(score_customer_message, message.pk)
+    return messages
+
+
 def _add_message(
     ticket: Ticket,
     *,
@@ -56,36 +103,24 @@ def _add_message(
     body_html: str = "",
     files: list[IncomingFile] | None = None,
 ) -> Message:
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=kind,
-        body=body,
-        body_html=sanitize_html(body_html) if body_html else "",
-        channel=channel,
-        author_user=author_user,
-        author_customer=author_customer,
-        created_at=now,
+    draft = _Draft(
+        ticket, kind, body, channel, author_user, author_customer, body_html, files or ()
     )
-    if files:
-        store_files(message, files)
-    if kind != MessageKind.SYSTEM:
-        SearchEntry.objects.create(
-            ticket=ticket, message=message, public=message.is_public, content=body
-        )
-    if kind == MessageKind.CUSTOMER:
-        from caredesk.enrichment.tasks import score_customer_message  # abuse scoring (P10)
-
-        enqueue_after_commit(score_customer_message, message.pk)
+    message = _create_messages([draft], now)[0]
     Ticket.objects.filter(pk=ticket.pk).update(message_count=F("message_count") + 1, updated_at=now)
     ticket.message_count += 1
     ticket.updated_at = now
     return message
 
 
-def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) -> None:
+def _change_status(
+    ticket: Ticket, actor: User | None, new: Status, now: datetime
+) -> tuple[list[str], AuditEvent | None]:
+    """Set ``new`` on the ticket object; returns the fields to save and the audit event
+    to insert (none when the status is already ``new``)."""
     old = ticket.status
     if old == new:
-        return
+        return [], None
     ticket.status = new
     fields = ["status", "updated_at"]
     if new == Status.RESOLVED:
@@ -101,9 +136,44 @@ def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) 
         ticket.closed_at = None
         fields += ["reopen_count", "resolved_at", "closed_at"]
     ticket.updated_at = now
-    ticket.save(update_fields=fields)
     verb = "reopened" if old in (Status.RESOLVED, Status.CLOSED) else "status_changed"
-    audit.record(ticket, actor, verb, now=now, field="status", old=old, new=new, public=True)
+    event = audit.event(ticket, actor, verb, now=now, field="status", old=old, new=new, public=True)
+    return fields, event
+
+
+def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) -> None:
+    fields, event = _change_status(ticket, actor, new, now)
+    if event is not None:
+        ticket.save(update_fields=fields)
+        event.save()
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """One case to open (see :func:`do_open_tickets`)."""
+
+    customer: Customer
+    subject: str
+    body: str
+    channel: str
+    body_html: str = ""
+    priority: str = Priority.NORMAL
+    team: Team | None = None
+    actor: User | None = None
+    files: Sequence[IncomingFile] = ()
+
+
+def _checked_case(case: NewCase) -> NewCase:
+    if case.channel not in Channel.values:
+        raise DomainError(f"Unknown channel {case.channel!r}.", code="invalid_channel")
+    if case.priority not in Priority.values:
+        raise DomainError(f"Unknown priority {case.priority!r}.", code="invalid_priority")
+    return replace(
+        case,
+        subject=clean_line(case.subject, max_chars=MAX_SUBJECT, field="subject"),
+        body=clean_body(case.body, max_chars=settings.CAREDESK_MAX_BODY_CHARS),
+        files=tuple(check_files(list(case.files))),
+    )
 
 
 def do_open_ticket(
@@ -120,55 +190,91 @@ def do_open_ticket(
     files: list[IncomingFile] | None = None,
 ) -> Ticket:
     """Intake: every channel opens a case here. The first message is the original request."""
-    subject = clean_line(subject, max_chars=MAX_SUBJECT, field="subject")
-    body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS)
-    if channel not in Channel.values:
-        raise DomainError(f"Unknown channel {channel!r}.", code="invalid_channel")
-    if priority not in Priority.values:
-        raise DomainError(f"Unknown priority {priority!r}.", code="invalid_priority")
-    files = check_files(files or [])
+    case = NewCase(customer, subject, body, channel, body_html, priority, team, actor, files or ())
+    return do_open_tickets([case], now=now)[0]
+
+
+def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Ticket]:
+    """Open several cases in one transaction, with a few statements for all of them (batch
+    intake: email). The same rows, audit events and side effects as one by one. Any
+    invalid case refuses the whole call."""
+    cases = [_checked_case(case) for case in cases]
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            subject=subject,
-            status=Status.NEW,
-            priority=priority,
-            channel=channel,
-            customer=customer,
-            organization_id=customer.organization_id,
-            team=team,
-            original_request=body,
-            created_at=now,
-            updated_at=now,
-            last_customer_message_at=now,
+        tickets = [
+            Ticket(
+                subject=case.subject,
+                status=Status.NEW,
+                priority=case.priority,
+                channel=case.channel,
+                customer=case.customer,
+                organization_id=case.customer.organization_id,
+                team=case.team,
+                original_request=case.body,
+                message_count=1,
+                created_at=now,
+                updated_at=now,
+                last_customer_message_at=now,
+            )
+            for case in cases
+        ]
+        # The deadlines are worked out before the insert: the rows go in complete.
+        sla_plan = sla_engine.plan(tickets, now, "opened")
+        Ticket.objects.bulk_create(tickets)
+        SearchEntry.objects.bulk_create(
+            SearchEntry(ticket=t, message=None, public=True, content=t.subject) for t in tickets
         )
-        SearchEntry.objects.create(ticket=ticket, message=None, public=True, content=subject)
-        _add_message(
-            ticket,
-            kind=MessageKind.CUSTOMER,
-            body=body,
-            body_html=body_html,
-            channel=channel,
-            now=now,
-            author_customer=customer,
-            author_user=actor if actor is not None and actor.is_agent_staff else None,
-            files=files,
+        _create_messages(
+            [
+                _Draft(
+                    ticket,
+                    MessageKind.CUSTOMER,
+                    case.body,
+                    case.channel,
+                    author_user=case.actor
+                    if case.actor is not None and case.actor.is_agent_staff
+                    else None,
+                    author_customer=case.customer,
+                    body_html=case.body_html,
+                    files=case.files,
+                )
+                for ticket, case in zip(tickets, cases, strict=True)
+            ],
+            now,
         )
-        audit.record(
-            ticket,
-            actor,
-            "created",
-            now=now,
-            new={
-                "subject": subject,
-                "channel": channel,
-                "priority": priority,
-                "team": team.name if team else None,
-            },
-            public=True,
+        AuditEvent.objects.bulk_create(
+            audit.event(
+                ticket,
+                case.actor,
+                "created",
+                now=now,
+                new={
+                    "subject": case.subject,
+                    "channel": case.channel,
+                    "priority": case.priority,
+                    "team": case.team.name if case.team else None,
+                },
+                public=True,
+            )
+            for ticket, case in zip(tickets, cases, strict=True)
         )
-        sla_engine.apply(ticket, now, "opened")
-    enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
-    return ticket
+        sla_engine.write(sla_plan, save_tickets=False)
+    for ticket in tickets:
+        if ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
+            enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
+    return tickets
+
+
+@dataclass(frozen=True)
+class CustomerWrite:
+    """A customer message on an existing case (see :func:`do_add_customer_messages`)."""
+
+    ticket: Ticket
+    customer: Customer
+    body: str
+    channel: str
+    body_html: str = ""
+    actor: User | None = None
+    files: Sequence[IncomingFile] = ()
 
 
 def do_add_customer_message(
@@ -183,32 +289,80 @@ def do_add_customer_message(
     files: list[IncomingFile] | None = None,
 ) -> Message:
     """A customer writes on their case. A resolved case reopens; a closed one refuses."""
-    body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS)
-    files = check_files(files or [])
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if ticket.status == Status.CLOSED:
-            raise Conflict(
-                f"This case is closed. Please open a new case and mention {ticket.reference}.",
-                code="case_closed",
-            )
-        message = _add_message(
-            ticket,
-            kind=MessageKind.CUSTOMER,
-            body=body,
-            body_html=body_html,
-            channel=channel,
-            now=now,
-            author_customer=customer,
-            files=files,
+    write = CustomerWrite(ticket, customer, body, channel, body_html, actor, files or ())
+    return do_add_customer_messages([write], now=now)[0]
+
+
+# What a customer message on a case may change on its row (saved in one statement).
+_CUSTOMER_MESSAGE_FIELDS = (
+    "message_count",
+    "updated_at",
+    "last_customer_message_at",
+    "status",
+    "reopen_count",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) -> list[Message]:
+    """Customer messages on several cases (one each) in one transaction: the cases are
+    locked together, and a closed case refuses the whole call with :class:`Conflict`."""
+    body_limit = settings.CAREDESK_MAX_BODY_CHARS
+    writes = [
+        replace(
+            w,
+            body=clean_body(w.body, max_chars=body_limit),
+            files=tuple(check_files(list(w.files))),
         )
-        ticket.last_customer_message_at = now
-        ticket.save(update_fields=["last_customer_message_at"])
-        if ticket.status in (Status.RESOLVED, Status.WAITING_CUSTOMER, Status.OPEN):
-            _set_status(ticket, actor, Status.WAITING_US, now)
-        sla_engine.apply(ticket, now, "customer_message")
-    enqueue_after_commit(tasks.notify_assignee_of_customer_message, message.pk)
-    return message
+        for w in writes
+    ]
+    ids = [w.ticket.pk for w in writes]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one customer message per case per call")
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().in_bulk(ids)
+        tickets = []
+        for pk in ids:
+            if pk not in locked:
+                raise Ticket.DoesNotExist(f"case {pk} does not exist")
+            ticket = locked[pk]
+            if ticket.status == Status.CLOSED:
+                raise Conflict(
+                    f"This case is closed. Please open a new case and mention {ticket.reference}.",
+                    code="case_closed",
+                )
+            tickets.append(ticket)
+        messages = _create_messages(
+            [
+                _Draft(
+                    ticket,
+                    MessageKind.CUSTOMER,
+                    w.body,
+                    w.channel,
+                    author_customer=w.customer,
+                    body_html=w.body_html,
+                    files=w.files,
+                )
+                for ticket, w in zip(tickets, writes, strict=True)
+            ],
+            now,
+        )
+        events = []
+        for ticket, w in zip(tickets, writes, strict=True):
+            ticket.message_count += 1
+            ticket.updated_at = now
+            ticket.last_customer_message_at = now
+            if ticket.status in (Status.RESOLVED, Status.WAITING_CUSTOMER, Status.OPEN):
+                _fields, event = _change_status(ticket, w.actor, Status.WAITING_US, now)
+                if event is not None:
+                    events.append(event)
+        AuditEvent.objects.bulk_create(events)
+        sla_engine.apply_many(tickets, now, "customer_message", also_save=_CUSTOMER_MESSAGE_FIELDS)
+    for ticket, message in zip(tickets, messages, strict=True):
+        if ticket.assignee_id is not None:
+            enqueue_after_commit(tasks.notify_assignee_of_customer_message, message.pk)
+    return messages
 
 
 def do_reply(

@@ -41,21 +41,28 @@ def check_files(files: list[IncomingFile]) -> list[IncomingFile]:
 
 
 def store_files(message: Message, files: list[IncomingFile]) -> list[Attachment]:
+    return store_files_many([(message, files)])
+
+
+def store_files_many(items: list[tuple[Message, list[IncomingFile]]]) -> list[Attachment]:
+    """Write the files of several messages to storage and their rows in one insert."""
     stored = []
-    for item in files:
-        filename = normalize_filename(item.filename)
-        content_type = (item.content_type or "").split(";")[0].strip().lower()
-        if not content_type or "/" not in content_type or len(content_type) > 100:
-            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        attachment = Attachment(
-            message=message,
-            filename=filename,
-            content_type=content_type,
-            size=len(item.content),
-            sha256=hashlib.sha256(item.content).hexdigest(),
-            created_at=message.created_at,
-        )
-        attachment.file.save(filename, ContentFile(item.content), save=False)
-        attachment.save()
-        stored.append(attachment)
+    for message, files in items:
+        for item in files:
+            filename = normalize_filename(item.filename)
+            content_type = (item.content_type or "").split(";")[0].strip().lower()
+            if not content_type or "/" not in content_type or len(content_type) > 100:
+                content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            attachment = Attachment(
+                message=message,
+                filename=filename,
+                content_type=content_type,
+                size=len(item.content),
+                sha256=hashlib.sha256(item.content).hexdigest(),
+                created_at=message.created_at,
+            )
+            attachment.file.save(filename, ContentFile(item.content), save=False)
+            stored.append(attachment)
+    if stored:
+        Attachment.objects.bulk_create(stored)
     return stored

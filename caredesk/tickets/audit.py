@@ -16,6 +16,32 @@ def actor_fields(actor: User | None) -> dict[str, Any]:
     return {"actor": actor, "actor_kind": kind, "actor_label": actor.display_name}
 
 
+def event(
+    ticket: Ticket | None,
+    actor: User | None,
+    verb: str,
+    *,
+    now: datetime,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    note: str = "",
+    public: bool = False,
+) -> AuditEvent:
+    """An unsaved event, for actions that insert many at once (``bulk_create``)."""
+    return AuditEvent(
+        ticket=ticket,
+        verb=verb,
+        field=field,
+        old_value=old,
+        new_value=new,
+        note=note,
+        public=public,
+        created_at=now,
+        **actor_fields(actor),
+    )
+
+
 def record(
     ticket: Ticket | None,
     actor: User | None,
@@ -28,14 +54,8 @@ def record(
     note: str = "",
     public: bool = False,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
-        ticket=ticket,
-        verb=verb,
-        field=field,
-        old_value=old,
-        new_value=new,
-        note=note,
-        public=public,
-        created_at=now,
-        **actor_fields(actor),
+    saved = event(
+        ticket, actor, verb, now=now, field=field, old=old, new=new, note=note, public=public
     )
+    saved.save()
+    return saved

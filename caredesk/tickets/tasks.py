@@ -46,10 +46,15 @@ def _send(
     )
 
 
+# Cases opened here get an acknowledgement mail from this task; email sends its own
+# (capped per sender) from the email channel.
+ACKNOWLEDGED_CHANNELS = ("portal", "api")
+
+
 @task()
 def acknowledge_new_ticket(ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-    if ticket is None or ticket.channel not in ("portal", "api"):
+    if ticket is None or ticket.channel not in ACKNOWLEDGED_CHANNELS:
         return
     _send(
         ticket.customer.primary_email,

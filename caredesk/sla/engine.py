@@ -19,6 +19,7 @@ from typing import Literal
 
 from django.db import transaction
 
+from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.customers.models import Organization, Tier
 from caredesk.sla.calendar import Calendar, CalendarError, require_aware
@@ -290,21 +291,10 @@ def write(result: Plan, *, save_tickets: bool = True, also_save: Sequence[str] =
     ticket rows with the planned fields already."""
     if result.inserts:
         CaseSla.objects.bulk_create(result.inserts)
-    if len(result.updates) == 1:
-        state = result.updates[0]
-        CaseSla.objects.filter(pk=state.pk).update(
-            **{name: getattr(state, name) for name in STATE_FIELDS}
-        )
-    elif result.updates:
-        CaseSla.objects.bulk_update(result.updates, STATE_FIELDS)
+    update_rows(result.updates, STATE_FIELDS)
     fields = [*TICKET_SLA_FIELDS, *(f for f in also_save if f not in TICKET_SLA_FIELDS)]
-    if save_tickets and len(result.tickets) == 1:
-        ticket = result.tickets[0]
-        Ticket.objects.filter(pk=ticket.pk).update(
-            **{name: getattr(ticket, name) for name in fields}
-        )
-    elif save_tickets and result.tickets:
-        Ticket.objects.bulk_update(result.tickets, fields)
+    if save_tickets:
+        update_rows(result.tickets, fields)
     for ticket in result.tickets:
         old_alarm = result.old_alarms[id(ticket)]
         if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -191,10 +192,15 @@ def do_open_ticket(
 ) -> Ticket:
     """Intake: every channel opens a case here. The first message is the original request."""
     case = NewCase(customer, subject, body, channel, body_html, priority, team, actor, files or ())
-    return do_open_tickets([case], now=now)[0]
+    return do_open_tickets([case], now=now)[0].ticket
 
 
-def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Ticket]:
+class Opened(NamedTuple):
+    ticket: Ticket
+    message: Message  # the original request
+
+
+def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
     """Open several cases in one transaction, with a few statements for all of them (batch
     intake: email). The same rows, audit events and side effects as one by one. Any
     invalid case refuses the whole call."""
@@ -223,7 +229,7 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Ticket]:
         SearchEntry.objects.bulk_create(
             SearchEntry(ticket=t, message=None, public=True, content=t.subject) for t in tickets
         )
-        _create_messages(
+        messages = _create_messages(
             [
                 _Draft(
                     ticket,
@@ -261,7 +267,7 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Ticket]:
     for ticket in tickets:
         if ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
             enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
-    return tickets
+    return [Opened(t, m) for t, m in zip(tickets, messages, strict=True)]
 
 
 @dataclass(frozen=True)

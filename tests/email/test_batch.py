@@ -55,15 +55,15 @@ def test_a_batch_files_every_message_in_one_commit(desk, mail_settings):
 def test_a_failing_message_is_quarantined_alone_and_its_writes_are_undone(
     desk, mail_settings, monkeypatch
 ):
-    real_open = actions.do_open_ticket
+    real_open = actions.do_open_tickets
 
-    def open_or_fail(**kwargs):
-        ticket = real_open(**kwargs)
-        if kwargs["subject"] == "Boom":
+    def open_or_fail(cases, **kwargs):
+        opened = real_open(cases, **kwargs)
+        if any(case.subject == "Boom" for case in cases):
             raise RuntimeError("disk on fire")  # after the customer and the case were written
-        return ticket
+        return opened
 
-    monkeypatch.setattr(actions, "do_open_ticket", open_or_fail)
+    monkeypatch.setattr(actions, "do_open_tickets", open_or_fail)
     rows = store(
         make_mail(sender="Nora <nora@new.test>", subject="Boom"),
         nested_mail(60),
@@ -119,23 +119,94 @@ def test_stored_batch_is_processed_after_commit(desk, mail_settings):
     assert states == {RawState.PROCESSED}
 
 
-def test_queries_per_message_stay_bounded(desk, mail_settings):
-    rows = store(*(make_mail(sender=f"q{i}@new.test", subject=f"Q {i}") for i in range(20)))
+def _batch_queries(count: int, prefix: str) -> int:
+    rows = store(
+        *(make_mail(sender=f"{prefix}{i}@new.test", subject=f"{prefix} {i}") for i in range(count))
+    )
     # Counted without the follow-up tasks, which the test backend runs in place.
     with suppress_effects(), CaptureQueriesContext(transaction.get_connection()) as ctx:
-        do_process_batch([r.pk for r in rows], now=NOW)
-    assert Ticket.objects.filter(subject__startswith="Q ").count() == 20
-    # About 16 per new case (the case actions, SLA, link, participant, two savepoints),
-    # 5 more for a first-time sender (customer, address, audit, savepoint), and a handful
-    # per batch: the lookups (senders, staff, duplicates, policies) are read once per
-    # batch, not once per message.
-    assert len(ctx) <= 20 * 21 + 12
+        states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert list(states.values()) == [RawState.PROCESSED] * count
     lookups = [
         q["sql"]
         for q in ctx.captured_queries
         if q["sql"].startswith("SELECT") and '"customers_contactidentity"' in q["sql"]
     ]
-    assert len(lookups) == 1
+    assert len(lookups) == 1  # the senders are looked up once per batch
+    return len(ctx)
+
+
+def test_queries_per_batch_do_not_grow_with_its_size(desk, mail_settings):
+    # New senders, new cases: customers, cases, messages, search entries, SLA state,
+    # links and participants are each written with one statement for the whole batch.
+    small = _batch_queries(3, "small")
+    large = _batch_queries(30, "large")
+    assert large == small
+    assert Ticket.objects.filter(subject__startswith="large ").count() == 30
+
+
+def test_a_reply_in_the_same_batch_joins_the_case_its_parent_opened(desk, mail_settings):
+    rows = store(
+        make_mail(sender="Nina <nina@new.test>", message_id="<first@nina>", body="First"),
+        make_mail(sender="omar@new.test", subject="Unrelated"),
+        make_mail(
+            sender="Nina <nina@new.test>",
+            subject="Re: My parcel never arrived",
+            message_id="<second@nina>",
+            in_reply_to="<first@nina>",
+            body="Second",
+        ),
+    )
+    states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert set(states.values()) == {RawState.PROCESSED}
+    first, unrelated, second = (RawMessage.objects.get(pk=r.pk) for r in rows)
+    assert first.ticket_id == second.ticket_id != unrelated.ticket_id
+    ticket = Ticket.objects.get(pk=first.ticket_id)
+    assert ticket.message_count == 2
+    assert [m.body for m in ticket.messages.order_by("id")] == ["First", "Second"]
+
+
+def test_several_messages_for_one_case_in_one_batch_keep_their_order(desk, mail_settings):
+    (opening,) = store(make_mail(sender="pia@new.test", message_id="<open@pia>", body="Hi"))
+    do_process_batch([opening.pk], now=NOW)
+    case = Ticket.objects.get(pk=RawMessage.objects.get(pk=opening.pk).ticket_id)
+    replies = [
+        make_mail(
+            sender="pia@new.test",
+            subject="Re: My parcel never arrived",
+            in_reply_to="<open@pia>",
+            body=f"Follow-up {n}",
+        )
+        for n in range(3)
+    ]
+    others = [make_mail(sender=f"x{n}@new.test", subject=f"Other {n}") for n in range(3)]
+    rows = store(replies[0], others[0], replies[1], others[1], replies[2], others[2])
+    states = do_process_batch([r.pk for r in rows], now=NOW)
+    assert set(states.values()) == {RawState.PROCESSED}
+    case.refresh_from_db()
+    assert case.message_count == 4
+    assert [m.body for m in case.messages.order_by("id")] == [
+        "Hi",
+        "Follow-up 0",
+        "Follow-up 1",
+        "Follow-up 2",
+    ]
+    assert Ticket.objects.filter(subject__startswith="Other ").count() == 3
+
+
+def test_a_first_time_sender_writing_twice_in_one_batch_is_one_customer(desk, mail_settings):
+    rows = store(
+        make_mail(sender="Quinn <quinn@new.test>", subject="Printer"),
+        make_mail(sender="Quinn Q. <QUINN@new.test>", subject="Scanner"),
+    )
+    do_process_batch([r.pk for r in rows], now=NOW)
+    quinn = ContactIdentity.objects.get(value="quinn@new.test").customer
+    assert quinn.name == "Quinn"
+    assert sorted(Ticket.objects.filter(customer=quinn).values_list("subject", flat=True)) == [
+        "Printer",
+        "Scanner",
+    ]
+    assert AuditEvent.objects.filter(verb="customer_created").count() == 1
 
 
 @pytest.fixture

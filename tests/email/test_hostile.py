@@ -142,15 +142,15 @@ def test_an_empty_body_still_files_the_message(desk, mail_settings):
 def test_a_crash_while_processing_quarantines_and_replay_files_it_after_the_fix(
     desk, mail_settings, monkeypatch
 ):
-    real = actions._deliver_to_case
+    real = actions._file_wave
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(actions, "_deliver_to_case", broken)
+    monkeypatch.setattr(actions, "_file_wave", broken)
     row = ingest(make_mail(message_id="<crash@t>"))
     assert row.state == RawState.QUARANTINED and "simulated bug" in row.error
-    monkeypatch.setattr(actions, "_deliver_to_case", real)
+    monkeypatch.setattr(actions, "_file_wave", real)
     assert ingest(make_mail()).state == RawState.PROCESSED  # the next one is fine
 
     with pytest.raises(PermissionDenied):

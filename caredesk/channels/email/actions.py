@@ -9,6 +9,7 @@ quarantine entry with a reason. Processing never raises for a bad message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -34,15 +35,20 @@ from caredesk.channels.email.parsing import (
     scan_message_id,
     synthetic_message_id,
 )
-from caredesk.channels.email.threading import customer_for_address, find_case
+from caredesk.channels.email.threading import ThreadMatch, customer_for_address, find_cases
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.escalations.tasks import check_email_for_escalation
 from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit
-from caredesk.tickets.actions import do_add_customer_message, do_open_ticket
-from caredesk.tickets.models import Channel, Message, Ticket
+from caredesk.tickets.actions import (
+    CustomerWrite,
+    NewCase,
+    do_add_customer_messages,
+    do_open_tickets,
+)
+from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -154,34 +160,52 @@ def do_create_customer_from_email(
     existing = None if looked_up else customer_for_address(address)
     if existing is not None:
         return existing
-    display = " ".join(name.split())[:200] or address.split("@")[0][:200] or address
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(name=display, created_at=now)
-            ContactIdentity.objects.create(
+            return do_create_customers_from_email([(address, name)], now=now)[0]
+    except IntegrityError:
+        found = customer_for_address(address)
+        if found is None:
+            raise
+        return found
+
+
+def do_create_customers_from_email(
+    senders: Sequence[tuple[str, str]], *, now: datetime
+) -> list[Customer]:
+    """First-time senders (address, display name) that no customer has yet become
+    customers, in three statements. An address taken meanwhile raises IntegrityError."""
+    customers = []
+    for address, name in senders:
+        display = " ".join(name.split())[:200] or address.split("@")[0][:200] or address
+        customers.append(Customer(name=display, created_at=now))
+    with transaction.atomic():
+        Customer.objects.bulk_create(customers)
+        ContactIdentity.objects.bulk_create(
+            ContactIdentity(
                 customer=customer,
                 kind=ContactIdentity.Kind.EMAIL,
-                value=address,
+                value=address.lower(),
                 created_at=now,
             )
-            audit.record(
+            for customer, (address, _) in zip(customers, senders, strict=True)
+        )
+        AuditEvent.objects.bulk_create(
+            audit.event(
                 None,
                 None,
                 "customer_created",
                 now=now,
                 new={
                     "customer": customer.pk,
-                    "name": display,
-                    "emails": [address],
+                    "name": customer.name,
+                    "emails": [address.lower()],
                     "channel": "email",
                 },
             )
-    except IntegrityError:
-        found = customer_for_address(address)
-        if found is None:
-            raise
-        return found
-    return customer
+            for customer, (address, _) in zip(customers, senders, strict=True)
+        )
+    return customers
 
 
 def _set_outcome(
@@ -256,21 +280,17 @@ def settings_max_mb() -> str:
     return f"{conf.max_raw_bytes() / 1048576:.0f}"
 
 
-def _record_participants(
+def _participant_rows(
     ticket: Ticket,
     parsed: ParsedEmail,
     customer: Customer,
     now: datetime,
     batch: IntakeBatch,
-    *,
-    new_case: bool,
-) -> None:
+    known: set[str],
+) -> list[CaseParticipant]:
+    """Sender and CC'd addresses not yet recorded on the case (``known``: those that are)."""
     wanted = [(parsed.from_address, "from")] + [(a, "cc") for a in parsed.cc]
-    known: set[str] = set()
-    if not new_case:
-        known.update(
-            CaseParticipant.objects.filter(ticket=ticket).values_list("address", flat=True)
-        )
+    known = set(known)
     rows = []
     for address, role in wanted:
         if not address or address in batch.own or address in known:
@@ -288,8 +308,7 @@ def _record_participants(
             )
         )
         known.add(address)
-    if rows:
-        CaseParticipant.objects.bulk_create(rows)
+    return rows
 
 
 def do_process_raw(raw_id: int, *, now: datetime) -> str:
@@ -360,8 +379,19 @@ def do_process_batch(
         parsed = {row.pk: _parse(row) for row in rows}
         batch = IntakeBatch()
         batch.prefetch([p for p in parsed.values() if isinstance(p, ParsedEmail)])
+        wave: list[tuple[RawMessage, ParsedEmail]] = []
         for raw in rows:
-            states[raw.pk] = _process_in_savepoint(raw, parsed[raw.pk], batch, now)
+            item = parsed[raw.pk]
+            if isinstance(item, ParsedEmail) and _joins_wave(raw, item, wave, batch):
+                wave.append((raw, item))
+                continue
+            states.update(_deliver_wave(wave, batch, now))
+            wave = []
+            if isinstance(item, ParsedEmail) and _joins_wave(raw, item, wave, batch):
+                wave.append((raw, item))
+            else:
+                states[raw.pk] = _process_in_savepoint(raw, item, batch, now)
+        states.update(_deliver_wave(wave, batch, now))
         batch.write_outcomes(now)
         if batch.acknowledgements:
             enqueue_after_commit(tasks.acknowledge_email_cases, list(batch.acknowledgements))
@@ -420,8 +450,73 @@ def _route(raw: RawMessage, parsed: ParsedEmail, batch: IntakeBatch, now: dateti
             raw, "Sent by a staff member; staff answer cases in caredesk, not by email.", now=now
         )
         return RawState.QUARANTINED
-    machine = machine_reason(parsed, batch.own)
-    return _deliver_to_case(raw, parsed, message_id, machine, batch, now)
+    return _file_wave([(raw, parsed)], find_cases([parsed]), batch, now)[raw.pk]
+
+
+def _plain(raw: RawMessage, parsed: ParsedEmail, batch: IntakeBatch) -> bool:
+    """A message that goes straight to a case: not a duplicate, a delivery report, or
+    from a sender we refuse (see :func:`_route` for those)."""
+    return bool(
+        (parsed.message_id or raw.rfc_message_id) not in batch.filed_ids
+        and parsed.from_address
+        and parsed.from_address not in batch.own
+        and parsed.from_address not in batch.staff
+        and not is_delivery_report(parsed)
+    )
+
+
+def _joins_wave(
+    raw: RawMessage,
+    parsed: ParsedEmail,
+    wave: list[tuple[RawMessage, ParsedEmail]],
+    batch: IntakeBatch,
+) -> bool:
+    """Whether this message can be filed together with the messages of ``wave``: it is
+    plain and does not refer to (or repeat) one of them, which must be filed first."""
+    if not _plain(raw, parsed, batch):
+        return False
+    ids = {(p.message_id or r.rfc_message_id)[:255] for r, p in wave}
+    mine = [
+        (parsed.message_id or raw.rfc_message_id)[:255],
+        *parsed.in_reply_to,
+        *parsed.references,
+    ]
+    return not ids.intersection(mine)
+
+
+def _deliver_wave(
+    wave: list[tuple[RawMessage, ParsedEmail]], batch: IntakeBatch, now: datetime
+) -> dict[int, str]:
+    """File plain messages together, in rounds where each case receives at most one
+    message (a second one for a case waits for the next round, so a case's messages keep
+    their order). If a round fails as a whole, its messages are filed one by one, so
+    only the one at fault is quarantined."""
+    states: dict[int, str] = {}
+    while len(wave) > 1:
+        matches = find_cases([p for _, p in wave])
+        part, later, seen = [], [], set()
+        for item, match in zip(wave, matches, strict=True):
+            if match.ticket is not None and match.ticket.pk in seen:
+                later.append(item)
+                continue
+            if match.ticket is not None:
+                seen.add(match.ticket.pk)
+            part.append((item, match))
+        wave = later
+        mark = batch.mark()
+        try:
+            with transaction.atomic():
+                states.update(_file_wave([i for i, _ in part], [m for _, m in part], batch, now))
+        except Exception as exc:  # filed again one by one below, each in its savepoint
+            log.info(
+                "email round of %s filed one by one: %s: %s", len(part), type(exc).__name__, exc
+            )
+            batch.undo(mark)
+            for raw, parsed in (i for i, _ in part):
+                states[raw.pk] = _process_in_savepoint(raw, parsed, batch, now)
+    for raw, parsed in wave:
+        states[raw.pk] = _process_in_savepoint(raw, parsed, batch, now)
+    return states
 
 
 def _customer(parsed: ParsedEmail, batch: IntakeBatch, now: datetime) -> Customer:
@@ -435,83 +530,116 @@ def _customer(parsed: ParsedEmail, batch: IntakeBatch, now: datetime) -> Custome
     return customer
 
 
-def _deliver_to_case(
-    raw: RawMessage,
-    parsed: ParsedEmail,
-    message_id: str,
-    machine: str,
+def _file_wave(
+    items: list[tuple[RawMessage, ParsedEmail]],
+    matches: list[ThreadMatch],
     batch: IntakeBatch,
     now: datetime,
-) -> str:
-    """File the message on its case (or a new one). The caller holds the row lock on
-    ``raw`` (claimed in this transaction) and a savepoint around this call."""
-    match = find_case(parsed)
-    body = _body_for(parsed, raw)
-    subject = parsed.subject.strip() or "(no subject)"
-    html = parsed.html if not raw.truncated else ""
-    customer = _customer(parsed, batch, now)
-    message: Message | None = None
-    ticket = match.ticket
-    if ticket is not None:
-        try:
-            message = do_add_customer_message(
-                ticket,
-                customer=customer,
-                body=body,
-                body_html=html,
-                channel=Channel.EMAIL,
-                now=now,
-                files=parsed.attachments,
+) -> dict[int, str]:
+    """File plain messages (no two on one case) on their cases or on new ones, with a
+    few statements for all of them. The caller holds the rows of ``items`` (claimed in
+    this transaction) and a savepoint around this call."""
+    # First-time senders become customers together (the first message's name wins).
+    new_senders: dict[str, str] = {}
+    for _, parsed in items:
+        if batch.customer_for(parsed.from_address) is None:
+            new_senders.setdefault(parsed.from_address, parsed.from_name)
+    if new_senders:
+        created = do_create_customers_from_email(list(new_senders.items()), now=now)
+        for address, customer in zip(new_senders, created, strict=True):
+            batch.remember_customer(address, customer)
+    customers = [_customer(parsed, batch, now) for _, parsed in items]
+    # Lock the matched cases and read their status now: a closed case gets a new one.
+    matched = {m.ticket.pk for m in matches if m.ticket is not None}
+    locked = Ticket.objects.select_for_update().in_bulk(matched) if matched else {}
+    writes: list[tuple[int, CustomerWrite]] = []
+    cases: list[tuple[int, NewCase]] = []
+    for i, ((raw, parsed), match, customer) in enumerate(
+        zip(items, matches, customers, strict=True)
+    ):
+        body = _body_for(parsed, raw)
+        html = parsed.html if not raw.truncated else ""
+        ticket = locked.get(match.ticket.pk) if match.ticket is not None else None
+        if ticket is not None and ticket.status != Status.CLOSED:
+            write = CustomerWrite(
+                ticket, customer, body, Channel.EMAIL, html, files=parsed.attachments
             )
-        except Conflict:
-            ticket = None  # a closed case: the customer gets a new one
-    opened = ticket is None
-    if ticket is None:
-        ticket = do_open_ticket(
-            customer=customer,
-            subject=subject,
-            body=body,
-            body_html=html,
-            channel=Channel.EMAIL,
-            now=now,
-            files=parsed.attachments,
+            writes.append((i, write))
+        else:
+            subject = parsed.subject.strip() or "(no subject)"
+            case = NewCase(customer, subject, body, Channel.EMAIL, html, files=parsed.attachments)
+            cases.append((i, case))
+    filed: dict[int, tuple[Ticket, Message, bool]] = {}
+    if writes:
+        messages = do_add_customer_messages([w for _, w in writes], now=now)
+        for (i, _), message in zip(writes, messages, strict=True):
+            filed[i] = (message.ticket, message, False)
+    if cases:
+        for (i, _), opened in zip(
+            cases, do_open_tickets([c for _, c in cases], now=now), strict=True
+        ):
+            filed[i] = (opened.ticket, opened.message, True)
+    refusals = []
+    for i, match in enumerate(matches):
+        ticket, _, new_case = filed[i]
+        if new_case and match.refused is not None:
+            refusals.append(
+                audit.event(
+                    ticket,
+                    None,
+                    "thread_hint_refused",
+                    now=now,
+                    new={
+                        "hinted_case": match.refused.reference,
+                        "sender": items[i][1].from_address,
+                    },
+                    note="The sender is not a participant of the hinted case.",
+                )
+            )
+    AuditEvent.objects.bulk_create(refusals)
+    known: dict[int, set[str]] = {}
+    if writes:
+        for ticket_id, address in CaseParticipant.objects.filter(
+            ticket_id__in=[w.ticket.pk for _, w in writes]
+        ).values_list("ticket_id", "address"):
+            known.setdefault(ticket_id, set()).add(address)
+    links, participants = [], []
+    states: dict[int, str] = {}
+    for i, ((raw, parsed), customer) in enumerate(zip(items, customers, strict=True)):
+        ticket, message, new_case = filed[i]
+        message_id = (parsed.message_id or raw.rfc_message_id)[:255]
+        links.append(
+            EmailLink(
+                message=message,
+                ticket=ticket,
+                rfc_message_id=message_id,
+                direction=EmailLink.Direction.INBOUND,
+                in_reply_to=" ".join(parsed.in_reply_to)[:255],
+                references=" ".join(parsed.references),
+                from_address=parsed.from_address,
+                quoted_text=parsed.quoted,
+                signature=parsed.signature,
+                raw=raw,
+                created_at=now,
+            )
         )
-        message = ticket.messages.order_by("id").first()
-        if match.refused is not None:
-            audit.record(
-                ticket,
-                None,
-                "thread_hint_refused",
-                now=now,
-                new={"hinted_case": match.refused.reference, "sender": parsed.from_address},
-                note="The sender is not a participant of the hinted case.",
-            )
-    assert message is not None
-    EmailLink.objects.create(
-        message=message,
-        ticket=ticket,
-        rfc_message_id=message_id[:255],
-        direction=EmailLink.Direction.INBOUND,
-        in_reply_to=" ".join(parsed.in_reply_to)[:255],
-        references=" ".join(parsed.references),
-        from_address=parsed.from_address,
-        quoted_text=parsed.quoted,
-        signature=parsed.signature,
-        raw=raw,
-        created_at=now,
-    )
-    batch.remember_filed(message_id[:255])
-    _record_participants(ticket, parsed, customer, now, batch, new_case=opened)
-    batch.add_outcome(
-        Outcome(raw.pk, RawState.PROCESSED, message_id=message.pk, ticket_id=ticket.pk)
-    )
-    if not machine:
-        # "I want to speak to a supervisor" escalates the case (issue 6).
-        enqueue_after_commit(check_email_for_escalation, message.pk)
-        # One automatic mail at most: the size notice (which names the case) or the
-        # acknowledgement of a new case. Both are capped per sender as well.
-        if raw.truncated or parsed.refused_attachments:
-            enqueue_after_commit(tasks.send_oversize_notice, raw.pk)
-        elif opened:
-            batch.acknowledge(ticket.pk, parsed.from_address)
-    return RawState.PROCESSED
+        batch.remember_filed(message_id)
+        participants += _participant_rows(
+            ticket, parsed, customer, now, batch, known.get(ticket.pk, set())
+        )
+        batch.add_outcome(
+            Outcome(raw.pk, RawState.PROCESSED, message_id=message.pk, ticket_id=ticket.pk)
+        )
+        states[raw.pk] = RawState.PROCESSED
+        if not machine_reason(parsed, batch.own):
+            # "I want to speak to a supervisor" escalates the case (issue 6).
+            enqueue_after_commit(check_email_for_escalation, message.pk)
+            # One automatic mail at most: the size notice (which names the case) or the
+            # acknowledgement of a new case. Both are capped per sender as well.
+            if raw.truncated or parsed.refused_attachments:
+                enqueue_after_commit(tasks.send_oversize_notice, raw.pk)
+            elif new_case:
+                batch.acknowledge(ticket.pk, parsed.from_address)
+    EmailLink.objects.bulk_create(links)
+    CaseParticipant.objects.bulk_create(participants)
+    return states

@@ -18,6 +18,7 @@ from caredesk.accounts.models import Role, User
 from caredesk.channels.email.loops import own_addresses
 from caredesk.channels.email.models import EmailLink, RawMessage
 from caredesk.channels.email.parsing import ParsedEmail
+from caredesk.core.bulk import update_rows
 from caredesk.customers.models import ContactIdentity, Customer
 
 STAFF_ROLES = [Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN]
@@ -127,7 +128,5 @@ class IntakeBatch:
             )
             for o in self.outcomes
         ]
-        RawMessage.objects.bulk_update(
-            rows, ["state", "error", "processed_at", "message", "ticket"], batch_size=500
-        )
+        update_rows(rows, ["state", "error", "processed_at", "message", "ticket"])
         self.outcomes.clear()

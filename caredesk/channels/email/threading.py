@@ -7,6 +7,7 @@ when the sender (strictly parsed From address) is a participant of that case.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,51 +56,131 @@ def plus_address_references(recipients: list[str]) -> list[int]:
     return found
 
 
-def is_participant(ticket: Ticket, address: str) -> bool:
-    if ContactIdentity.objects.filter(
-        customer_id=ticket.customer_id, kind=ContactIdentity.Kind.EMAIL, value=address
-    ).exists():
-        return True
-    return CaseParticipant.objects.filter(ticket=ticket, address=address).exists()
-
-
-def _tickets_by_message_ids(ids: list[str]) -> list[Ticket]:
-    if not ids:
-        return []
-    links = (
-        EmailLink.objects.filter(rfc_message_id__in=ids)
-        .select_related("ticket")
-        .order_by("-created_at", "-id")
-    )
-    order = {mid: i for i, mid in enumerate(ids)}
-    ranked = sorted(links, key=lambda link: order.get(link.rfc_message_id, 0))
-    tickets: list[Ticket] = []
-    for link in ranked:
-        if link.ticket not in tickets:
-            tickets.append(link.ticket)
-    return tickets
-
-
 def find_case(parsed: ParsedEmail) -> ThreadMatch:
     """In-Reply-To, then References (newest first), then the subject token, then the
     plus-address; the first hinted case whose participant the sender is wins."""
-    sender = parsed.from_address
+    return find_cases([parsed])[0]
+
+
+def find_cases(messages: Sequence[ParsedEmail]) -> list[ThreadMatch]:
+    """:func:`find_case` for many messages, in four queries whatever their number."""
+    hints = [_Hints.of(parsed) for parsed in messages]
+    links: dict[str, list[EmailLink]] = {}
+    wanted_ids = {mid for h in hints for mid in h.message_ids}
+    if wanted_ids:
+        found = (
+            EmailLink.objects.filter(rfc_message_id__in=wanted_ids)
+            .select_related("ticket")
+            .order_by("-created_at", "-id")
+        )
+        for link in found:
+            links.setdefault(link.rfc_message_id, []).append(link)
+    wanted_pks = {pk for h in hints for pk in h.by_token + h.by_plus}
+    by_pk = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted_pks)} if wanted_pks else {}
+    candidates = [h.candidates(links, by_pk) for h in hints]
+    members = _Participants.of(
+        {
+            (t, h.sender)
+            for h, cands in zip(hints, candidates, strict=True)
+            for _, ts in cands
+            for t in ts
+        }
+    )
+    results = []
+    for h, cands in zip(hints, candidates, strict=True):
+        results.append(_first_match(h.sender, cands, members))
+    return results
+
+
+def _first_match(
+    sender: str, candidates: list[tuple[str, list[Ticket]]], members: _Participants
+) -> ThreadMatch:
     refused: Ticket | None = None
-    candidates: list[tuple[str, list[Ticket]]] = [
-        ("in-reply-to", _tickets_by_message_ids(parsed.in_reply_to)),
-        ("references", _tickets_by_message_ids(list(reversed(parsed.references)))),
-    ]
-    by_token = subject_references(parsed.subject)
-    by_plus = plus_address_references(parsed.to + parsed.cc)
-    token_tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=by_token + by_plus)}
-    candidates.append(("subject", [token_tickets[pk] for pk in by_token if pk in token_tickets]))
-    candidates.append(("address", [token_tickets[pk] for pk in by_plus if pk in token_tickets]))
     for via, tickets in candidates:
         for ticket in tickets:
-            if sender and is_participant(ticket, sender):
+            if sender and members.includes(ticket, sender):
                 return ThreadMatch(ticket=ticket, via=via)
             refused = refused or ticket
     return ThreadMatch(ticket=None, via="", refused=refused)
+
+
+@dataclass
+class _Hints:
+    sender: str
+    in_reply_to: list[str]
+    references: list[str]  # newest first
+    by_token: list[int]
+    by_plus: list[int]
+
+    @classmethod
+    def of(cls, parsed: ParsedEmail) -> _Hints:
+        return cls(
+            sender=parsed.from_address,
+            in_reply_to=list(parsed.in_reply_to),
+            references=list(reversed(parsed.references)),
+            by_token=subject_references(parsed.subject),
+            by_plus=plus_address_references(parsed.to + parsed.cc),
+        )
+
+    @property
+    def message_ids(self) -> list[str]:
+        return self.in_reply_to + self.references
+
+    def candidates(
+        self, links: dict[str, list[EmailLink]], by_pk: dict[int, Ticket]
+    ) -> list[tuple[str, list[Ticket]]]:
+        return [
+            ("in-reply-to", _linked_tickets(self.in_reply_to, links)),
+            ("references", _linked_tickets(self.references, links)),
+            ("subject", [by_pk[pk] for pk in self.by_token if pk in by_pk]),
+            ("address", [by_pk[pk] for pk in self.by_plus if pk in by_pk]),
+        ]
+
+
+def _linked_tickets(ids: list[str], links: dict[str, list[EmailLink]]) -> list[Ticket]:
+    """The cases holding these Message-IDs, in the order of ``ids`` (newest link first
+    for one id), each once."""
+    tickets: list[Ticket] = []
+    for mid in ids:
+        for link in links.get(mid, ()):
+            if all(t.pk != link.ticket.pk for t in tickets):
+                tickets.append(link.ticket)
+    return tickets
+
+
+@dataclass
+class _Participants:
+    """Who may write on which case: the case's customer (any of their addresses) and the
+    recorded participants (CC'd and earlier senders)."""
+
+    identities: set[tuple[int, str]]  # (customer id, address)
+    participants: set[tuple[int, str]]  # (ticket id, address)
+
+    @classmethod
+    def of(cls, pairs: set[tuple[Ticket, str]]) -> _Participants:
+        pairs = {(t, a) for t, a in pairs if a}
+        if not pairs:
+            return cls(set(), set())
+        addresses = {a for _, a in pairs}
+        identities = set(
+            ContactIdentity.objects.filter(
+                kind=ContactIdentity.Kind.EMAIL,
+                value__in=addresses,
+                customer_id__in={t.customer_id for t, _ in pairs},
+            ).values_list("customer_id", "value")
+        )
+        participants = set(
+            CaseParticipant.objects.filter(
+                ticket_id__in={t.pk for t, _ in pairs}, address__in=addresses
+            ).values_list("ticket_id", "address")
+        )
+        return cls(identities, participants)
+
+    def includes(self, ticket: Ticket, address: str) -> bool:
+        return (ticket.customer_id, address) in self.identities or (
+            ticket.pk,
+            address,
+        ) in self.participants
 
 
 def customer_for_address(address: str) -> Customer | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -144,3 +144,18 @@ def _bulk_insert_db_tasks(pending: list[tuple[Any, tuple[Any, ...], dict[str, An
     for backend, row in zip(backends, rows, strict=True):
         task_enqueued.send(type(backend), task_result=row.task_result)
     return True
+
+
+def run_each(func: Callable[[int], Any], ids: Iterable[int]) -> None:
+    """Run ``func`` for each id; one failing id does not stop the others. For tasks that
+    take the ids of one batch. Failures are logged, then raised together at the end so
+    the task's result shows them."""
+    failed = []
+    for pk in ids:
+        try:
+            func(pk)
+        except Exception:
+            log.exception("%s failed for %s", getattr(func, "__name__", func), pk)
+            failed.append(pk)
+    if failed:
+        raise RuntimeError(f"{getattr(func, '__name__', func)} failed for {failed}")

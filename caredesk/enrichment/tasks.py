@@ -7,6 +7,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from caredesk.core import clock
+from caredesk.core.effects import run_each
 from caredesk.enrichment import actions
 from caredesk.enrichment.abuse import get_classifier
 from caredesk.enrichment.models import MessageAbuse
@@ -15,6 +16,16 @@ from caredesk.tickets.models import Message, MessageKind
 
 @task()
 def score_customer_message(message_id: int) -> None:
+    _score(message_id)
+
+
+@task()
+def score_customer_messages(message_ids: list[int]) -> None:
+    """The customer messages written together (one intake batch), in one task."""
+    run_each(_score, message_ids)
+
+
+def _score(message_id: int) -> None:
     if MessageAbuse.objects.filter(message_id=message_id).exists():
         return
     body = (

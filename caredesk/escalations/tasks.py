@@ -16,6 +16,7 @@ from django_tasks import task
 
 from caredesk.accounts.models import Role, User
 from caredesk.core import clock
+from caredesk.core.effects import run_each
 from caredesk.escalations import actions, detect
 from caredesk.escalations.models import (
     ApprovalRequest,
@@ -59,6 +60,16 @@ def sweep(now: datetime) -> str | None:
 @task()
 def check_email_for_escalation(message_id: int) -> None:
     """A customer email that asks for a supervisor escalates its case."""
+    _check_email(message_id)
+
+
+@task()
+def check_emails_for_escalation(message_ids: list[int]) -> None:
+    """:func:`check_email_for_escalation` for the emails of one intake batch."""
+    run_each(_check_email, message_ids)
+
+
+def _check_email(message_id: int) -> None:
     message = (
         Message.objects.select_related("ticket", "author_customer__user")
         .filter(pk=message_id, kind=MessageKind.CUSTOMER, channel=Channel.EMAIL)

@@ -295,12 +295,15 @@ def write(result: Plan, *, save_tickets: bool = True, also_save: Sequence[str] =
     fields = [*TICKET_SLA_FIELDS, *(f for f in also_save if f not in TICKET_SLA_FIELDS)]
     if save_tickets:
         update_rows(result.tickets, fields)
+    alarms: dict[datetime, list[int]] = {}
     for ticket in result.tickets:
         old_alarm = result.old_alarms[id(ticket)]
         if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
-            _schedule_alarm(ticket.pk, ticket.sla_alarm_at)
+            alarms.setdefault(ticket.sla_alarm_at, []).append(ticket.pk)
         if result.event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
             _maybe_auto_assign(ticket)
+    for at, ticket_ids in alarms.items():
+        _schedule_alarm(ticket_ids, at)
 
 
 def _advance(
@@ -398,13 +401,13 @@ def _derive(
     ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(ticket, ticket.next_deadline_at, tier)
 
 
-def _schedule_alarm(ticket_id: int, at: datetime) -> None:
+def _schedule_alarm(ticket_ids: list[int], at: datetime) -> None:
     from caredesk.sla import tasks
 
     backend = tasks.fire_sla_alarms.get_backend()
     if not backend.supports_defer:
         return  # the periodic sweep covers backends without scheduling
-    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_id)
+    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_ids)
 
 
 def _maybe_auto_assign(ticket: Ticket) -> None:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django_tasks import task
 
 from caredesk.core import clock
+from caredesk.core.effects import run_each
 from caredesk.sla import alarms
 from caredesk.sla.models import SlaNotification
 
@@ -25,8 +26,12 @@ log = logging.getLogger(__name__)
 
 
 @task()
-def fire_sla_alarms(ticket_id: int) -> None:
-    alarms.fire_alarms(ticket_id, clock.now())
+def fire_sla_alarms(ticket_ids: list[int] | int) -> None:
+    """Fire what is due on these cases (cases whose alarms fall at the same instant share
+    one task: a batch of new cases from one policy). A single id is accepted too."""
+    ids = [ticket_ids] if isinstance(ticket_ids, int) else ticket_ids
+    now = clock.now()
+    run_each(lambda ticket_id: alarms.fire_alarms(ticket_id, now), ids)
 
 
 def run_sweep(now: datetime) -> str:

@@ -84,11 +84,11 @@ def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
         for m in messages
         if m.kind != MessageKind.SYSTEM
     )
-    from caredesk.enrichment.tasks import score_customer_message  # abuse scoring (P10)
+    from caredesk.enrichment.tasks import score_customer_messages  # abuse scoring (P10)
 
-    for message in messages:
-        if message.kind == MessageKind.CUSTOMER:
-            enqueue_after_commit(score_customer_message, message.pk)
+    customer_ids = [m.pk for m in messages if m.kind == MessageKind.CUSTOMER]
+    if customer_ids:
+        enqueue_after_commit(score_customer_messages, customer_ids)
     return messages
 
 

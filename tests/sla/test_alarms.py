@@ -110,7 +110,21 @@ def test_deadline_alarm_is_scheduled_with_run_after(desk, now, policy, settings)
     backend = tasks.fire_sla_alarms.get_backend()
     ticket = open_case(desk, now)
     scheduled = [r for r in backend.results if r.task.name == "fire_sla_alarms"]
-    assert [(r.args, r.task.run_after) for r in scheduled] == [([ticket.pk], now + 45 * M)]
+    assert [(r.args, r.task.run_after) for r in scheduled] == [([[ticket.pk]], now + 45 * M)]
+
+
+def test_cases_opened_together_share_one_alarm_task(desk, now, policy, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = tasks.fire_sla_alarms.get_backend()
+    cases = [
+        actions.NewCase(desk.bob, f"Invoice {n}", "Charged twice.", "portal", team=desk.billing)
+        for n in range(3)
+    ]
+    opened = actions.do_open_tickets(cases, now=now)
+    scheduled = [r for r in backend.results if r.task.name == "fire_sla_alarms"]
+    assert [(r.args, r.task.run_after) for r in scheduled] == [
+        ([[o.ticket.pk for o in opened]], now + 45 * M)
+    ]
 
 
 def test_sweep_runs_in_the_heartbeat(desk, now, policy):

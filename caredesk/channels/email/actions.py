@@ -39,7 +39,7 @@ from caredesk.channels.email.threading import ThreadMatch, customer_for_address,
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.customers.models import ContactIdentity, Customer
-from caredesk.escalations.tasks import check_email_for_escalation
+from caredesk.escalations.tasks import check_emails_for_escalation
 from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit
 from caredesk.tickets.actions import (
@@ -605,6 +605,7 @@ def _file_wave(
             known.setdefault(ticket_id, set()).add(address)
     links, participants = [], []
     states: dict[int, str] = {}
+    human: list[int] = []
     for i, ((raw, parsed), customer) in enumerate(zip(items, customers, strict=True)):
         ticket, message, new_case = filed[i]
         message_id = (parsed.message_id or raw.rfc_message_id)[:255]
@@ -632,8 +633,7 @@ def _file_wave(
         )
         states[raw.pk] = RawState.PROCESSED
         if not machine_reason(parsed, batch.own):
-            # "I want to speak to a supervisor" escalates the case (issue 6).
-            enqueue_after_commit(check_email_for_escalation, message.pk)
+            human.append(message.pk)
             # One automatic mail at most: the size notice (which names the case) or the
             # acknowledgement of a new case. Both are capped per sender as well.
             if raw.truncated or parsed.refused_attachments:
@@ -642,4 +642,7 @@ def _file_wave(
                 batch.acknowledge(ticket.pk, parsed.from_address)
     EmailLink.objects.bulk_create(links)
     CaseParticipant.objects.bulk_create(participants)
+    if human:
+        # "I want to speak to a supervisor" escalates the case (issue 6).
+        enqueue_after_commit(check_emails_for_escalation, human)
     return states

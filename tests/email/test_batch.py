@@ -235,3 +235,23 @@ def test_grouped_enqueues_write_the_tasks_of_committed_work_only(desk, db_tasks)
         ("acknowledge_email_case", [1, "a@acme.test"]),
         ("send_oversize_notice", [3]),
     ]
+
+
+def test_a_task_takes_along_other_mail_waiting(desk, mail_settings):
+    from caredesk.channels.email import tasks
+
+    rows = store(*(make_mail(sender=f"w{i}@new.test", subject=f"Waiting {i}") for i in range(5)))
+    # The task of the newest message files the four that arrived before it as well.
+    result = tasks.process_raw_batch.call([rows[-1].pk])
+    assert set(result) == {str(r.pk) for r in rows}
+    assert RawMessage.objects.filter(state=RawState.PROCESSED).count() == 5
+    # Their own tasks then find them filed.
+    assert tasks.process_raw_batch.call([rows[0].pk]) == {}
+
+
+def test_a_batch_stops_at_its_byte_budget_but_takes_at_least_one(desk, mail_settings, settings):
+    rows = store(*(make_mail(subject=f"Budget {i}", body="x" * 3000) for i in range(3)))
+    settings.CAREDESK_EMAIL_BATCH_BYTES = rows[0].size + rows[1].size
+    assert list(do_process_batch(now=NOW)) == [rows[0].pk, rows[1].pk]
+    settings.CAREDESK_EMAIL_BATCH_BYTES = 1
+    assert list(do_process_batch(now=NOW)) == [rows[2].pk]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from caredesk.channels.email import actions, imap
+from caredesk.channels.email import imap
 from caredesk.channels.email.imap import poll_all
 from caredesk.channels.email.models import Mailbox, RawMessage, RawState
 from caredesk.tickets.models import Message, Ticket
@@ -174,23 +174,29 @@ def test_a_crash_between_fetch_and_commit_loses_and_duplicates_nothing(
 ):
     for i in range(3):
         dovecot.append(make_mail(subject=f"Message {i}"))
-    real = actions.do_store_raw
-    calls = {"n": 0}
 
-    def dies_on_second(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("worker killed")
-        return real(*args, **kwargs)
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("worker killed")
 
-    monkeypatch.setattr(imap, "do_store_raw", dies_on_second)
+    # Killed before the fetched batch is committed: nothing stored, all still on the server.
+    monkeypatch.setattr(imap, "do_store_raw_batch", killed)
     with pytest.raises(KeyboardInterrupt):
         imap.poll(mailbox, now=NOW)
-    assert RawMessage.objects.count() == 1
-    assert dovecot.count("INBOX") == 2  # the unstored ones are still on the server
-    monkeypatch.setattr(imap, "do_store_raw", real)
+    assert RawMessage.objects.count() == 0
+    assert dovecot.count("INBOX") == 3
+    monkeypatch.undo()
+
+    # Killed after the commit, before the server was told: stored, and still on the server.
+    monkeypatch.setattr(imap, "_done", killed)
+    with pytest.raises(KeyboardInterrupt):
+        imap.poll(mailbox, now=NOW)
+    assert RawMessage.objects.count() == 3 and Ticket.objects.count() == 3
+    assert dovecot.count("INBOX") == 3
+    monkeypatch.undo()
+
+    # The next poll fetches them again, stores nothing twice, and tells the server.
     [result] = poll_all(now=NOW)
-    assert result.stored == 2
+    assert (result.stored, result.already) == (0, 3)
     assert RawMessage.objects.count() == 3 and Ticket.objects.count() == 3
     assert dovecot.count("INBOX") == 0
 

@@ -327,15 +327,31 @@ def do_process_raw(raw_id: int, *, now: datetime) -> str:
     return RawMessage.objects.filter(pk=raw_id).values_list("state", flat=True).first() or ""
 
 
-def _claim(raw_ids: list[int] | None, limit: int) -> list[RawMessage]:
-    pending = RawMessage.objects.filter(state=RawState.STORED)
+def _claim(raw_ids: list[int] | None, limit: int, *, coalesce: bool) -> list[RawMessage]:
+    """Lock up to ``limit`` stored messages: the given ones (or, with ``coalesce``, those
+    and then the oldest others waiting; without ids, the oldest waiting), in the order
+    received, within the batch's byte budget (at least one message)."""
+    stored = RawMessage.objects.filter(state=RawState.STORED).order_by("received_at", "id")
+    candidates: list[tuple[int, int]] = []
     if raw_ids is not None:
-        pending = pending.filter(pk__in=raw_ids)
-    pending = pending.order_by("received_at", "id")
+        candidates = list(stored.filter(pk__in=raw_ids).values_list("pk", "size")[:limit])
+    if (raw_ids is None or coalesce) and len(candidates) < limit:
+        others = stored.exclude(pk__in=[pk for pk, _ in candidates])
+        candidates += list(others.values_list("pk", "size")[: limit - len(candidates)])
+    chosen: list[int] = []
+    total, budget = 0, conf.batch_bytes()
+    for pk, size in candidates:
+        if chosen and total + size > budget:
+            break
+        chosen.append(pk)
+        total += size
+    if not chosen:
+        return []
+    rows = stored.filter(pk__in=chosen)
     if connection.features.has_select_for_update_skip_locked:
         # Parallel workers take disjoint batches; a row another worker holds is skipped.
-        pending = pending.select_for_update(skip_locked=True)
-    return list(pending[:limit])
+        rows = rows.select_for_update(skip_locked=True)
+    return list(rows)
 
 
 def _parse(raw: RawMessage) -> ParsedEmail | str:
@@ -359,9 +375,14 @@ def do_process_batch(
     now: datetime,
     limit: int | None = None,
     count_attempts: bool = True,
+    coalesce: bool = False,
 ) -> dict[int, str]:
     """File up to ``limit`` stored messages (the given ones, or the oldest waiting) in one
     transaction, each inside its own savepoint. Returns {raw id: final state}.
+
+    ``coalesce``: fill the batch up with other messages waiting, so a worker that falls
+    behind (mail arriving one by one from the MTA pipe or the HTTP endpoint) catches up
+    in batches; the tasks of the messages it took along find them filed.
 
     A message that fails rolls back its own savepoint only and is quarantined with the
     reason; the others are filed normally. Tasks the batch asks for (acknowledgements,
@@ -369,7 +390,7 @@ def do_process_batch(
     limit = limit or conf.batch_size()
     states: dict[int, str] = {}
     with grouped_enqueues(), sla_engine.cached_lookups(), transaction.atomic():
-        rows = _claim(raw_ids, limit)
+        rows = _claim(raw_ids, limit, coalesce=coalesce)
         if not rows:
             return states
         if count_attempts:

@@ -35,7 +35,12 @@ def parse_seconds() -> int:
 
 def batch_size() -> int:
     """How many stored messages a worker files in one transaction (one commit)."""
-    return max(1, _int("CAREDESK_EMAIL_BATCH", 50))
+    return max(1, _int("CAREDESK_EMAIL_BATCH", 200))
+
+
+def batch_bytes() -> int:
+    """A batch stops growing at this many bytes of raw mail (it holds them in memory)."""
+    return max(1, _int("CAREDESK_EMAIL_BATCH_BYTES", 32 * 1024 * 1024))
 
 
 def auto_reply_window_seconds() -> int:

@@ -12,8 +12,8 @@ from datetime import datetime
 from imapclient import IMAPClient
 
 from caredesk.channels.email import conf
-from caredesk.channels.email.actions import do_store_raw
-from caredesk.channels.email.intake import from_bytes, header_stub
+from caredesk.channels.email.actions import do_store_raw_batch
+from caredesk.channels.email.intake import RawInput, from_bytes, header_stub
 from caredesk.channels.email.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -39,19 +39,22 @@ def connect(mailbox: Mailbox, timeout: float = 30) -> IMAPClient:
     return client
 
 
-def _done(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
+def _done(client: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:
+    """Tell the server these messages are ours now (moved, or flagged as seen)."""
+    if not uids:
+        return
     if mailbox.move_to:
         if client.has_capability("MOVE"):
-            client.move([uid], mailbox.move_to)
+            client.move(uids, mailbox.move_to)
         else:
-            client.copy([uid], mailbox.move_to)
-            client.delete_messages([uid])
+            client.copy(uids, mailbox.move_to)
+            client.delete_messages(uids)
             if client.has_capability("UIDPLUS"):
-                client.expunge([uid])
+                client.expunge(uids)
             else:
                 client.expunge()
     else:
-        client.add_flags([uid], [b"\\Seen"])
+        client.add_flags(uids, [b"\\Seen"])
 
 
 def poll(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> PollResult:
@@ -70,6 +73,7 @@ def poll(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> PollResult:
         for start in range(0, len(uids), BATCH):
             batch = uids[start : start + BATCH]
             sizes = client.fetch(batch, ["RFC822.SIZE"])
+            fetched: list[tuple[int, RawInput]] = []
             for uid in batch:
                 size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
                 if size > max_bytes:
@@ -82,15 +86,15 @@ def poll(mailbox: Mailbox, *, now: datetime, limit: int = 500) -> PollResult:
                         result.errors.append(f"uid {uid}: the server returned no body")
                         continue
                     raw = from_bytes(bytes(body), max_bytes=max_bytes)
-                # Commit first; only then tell the server we have it.
-                _, created = do_store_raw(
-                    raw, channel=f"imap:{mailbox.pk}", mailbox=mailbox, now=now
-                )
-                if created:
-                    result.stored += 1
-                else:
-                    result.already += 1
-                _done(client, mailbox, uid)
+                fetched.append((uid, raw))
+            # Commit first (the fetched batch in one transaction); only then tell the
+            # server we have them. A crash in between re-fetches them: the key dedups.
+            stored = do_store_raw_batch(
+                [raw for _, raw in fetched], channel=f"imap:{mailbox.pk}", mailbox=mailbox, now=now
+            )
+            result.stored += sum(1 for _, created in stored if created)
+            result.already += sum(1 for _, created in stored if not created)
+            _done(client, mailbox, [uid for uid, _ in fetched])
     finally:
         try:
             client.logout()

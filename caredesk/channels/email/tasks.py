@@ -21,10 +21,14 @@ def process_raw_message(raw_id: int) -> str:
 
 @task()
 def process_raw_batch(raw_ids: list[int]) -> dict[str, str]:
-    """File the given stored messages in one transaction (those still stored)."""
+    """File the given stored messages (those still stored) in one transaction, with other
+    messages waiting up to the batch size: under load, mail that arrived one by one is
+    filed in batches."""
+    from caredesk.channels.email import conf
     from caredesk.channels.email.actions import do_process_batch
 
-    states = do_process_batch(raw_ids, now=clock_now(), limit=len(raw_ids))
+    limit = max(len(raw_ids), conf.batch_size())
+    states = do_process_batch(raw_ids, now=clock_now(), limit=limit, coalesce=True)
     return {str(pk): state for pk, state in states.items()}
 
 

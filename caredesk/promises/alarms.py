@@ -28,8 +28,8 @@ from caredesk.promises.models import (
 )
 from caredesk.promises.wording import desk_zone, duration_words, when_words
 from caredesk.tickets import audit
-from caredesk.tickets.actions import _add_message
-from caredesk.tickets.models import Channel, MessageKind, Ticket
+from caredesk.tickets.actions import do_post_system_reply
+from caredesk.tickets.models import Ticket
 
 SWEEP_BATCH = 500
 
@@ -237,9 +237,7 @@ def _update_customer(promise: Promise, now: datetime, fired: Fired) -> None:
         return
     lead = promise.escalated_to or lead_for(promise.owner, promise.ticket)
     body = render_update(promise, lead.display_name if lead else "")
-    message = _add_message(
-        promise.ticket, kind=MessageKind.REPLY, body=body, channel=Channel.AGENT, now=now
-    )
+    message = do_post_system_reply(promise.ticket, body=body, now=now)
     fired.updates += 1
     audit.record(
         promise.ticket,

@@ -410,6 +410,16 @@ def do_reply(
     return message
 
 
+def do_post_system_reply(ticket: Ticket, *, body: str, now: datetime) -> Message:
+    """A public reply that caredesk itself writes to the customer (the honest update when
+    a promise slips). The caller audits why and sends it after commit."""
+    body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="update")
+    with transaction.atomic():
+        return _add_message(
+            ticket, kind=MessageKind.REPLY, body=body, channel=Channel.AGENT, now=now
+        )
+
+
 def do_add_note(
     ticket: Ticket,
     *,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import socket
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -90,6 +91,11 @@ def smtp_server(settings):
     """A real SMTP server (aiosmtpd) on loopback; Django's SMTP backend sends to it."""
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd logs each connection at INFO from its own thread, which can outlive
+    # pytest's log capture and print "--- Logging error ---": only warnings matter here.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
     handler = Collector()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -104,3 +110,4 @@ def smtp_server(settings):
         yield handler
     finally:
         controller.stop()
+        server_log.setLevel(level)

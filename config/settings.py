@@ -190,7 +190,12 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The first only loads the signed-in user (with their TOTP state, in one query); the second
+# checks passwords. See caredesk/accounts/backends.py.
+AUTHENTICATION_BACKENDS = [
+    "caredesk.accounts.backends.SignedInUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from caredesk.tickets.models import DONE_STATUSES, Ticket
+from caredesk.tickets.models import DONE_STATUSES
 
 
 def short_duration(delta: timedelta) -> str:
@@ -33,7 +34,22 @@ class Badge:
     title: str
 
 
-def badge_for(ticket: Ticket, now: datetime) -> Badge | None:
+class SlaFacts(Protocol):
+    """What a badge reads: a ``Ticket``, or a list row with the same attribute names."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def sla_paused_at(self) -> datetime | None: ...
+    @property
+    def sla_paused_minutes(self) -> int: ...
+    @property
+    def next_deadline_at(self) -> datetime | None: ...
+    @property
+    def sla_warned(self) -> bool: ...
+
+
+def badge_for(ticket: SlaFacts, now: datetime) -> Badge | None:
     """What the inbox and case page show for this case's SLA, or None if nothing runs."""
     if ticket.status in DONE_STATUSES:
         return None

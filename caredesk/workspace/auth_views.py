@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
+from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.models import User
 from caredesk.workspace.forms import CodeForm, LoginForm
 from caredesk.workspace.guards import PORTAL_URL
@@ -24,7 +25,8 @@ from caredesk.workspace.guards import PORTAL_URL
 LOGIN_RATE = "10/m"
 PENDING_KEY = "caredesk_pending_login"
 PENDING_SECONDS = 300
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Staff sessions load the user with their TOTP state in one query (accounts/backends.py).
+BACKEND = SIGNED_IN_BACKEND
 TOO_MANY = "Too many sign-in attempts. Please wait a minute and try again."
 
 

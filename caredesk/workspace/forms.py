@@ -10,6 +10,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
 from caredesk.promises.models import Kind as PromiseKind
 from caredesk.tickets.models import Priority, Status
+from caredesk.workspace.widget_html import fast_widgets
 
 
 class LoginForm(forms.Form):
@@ -56,6 +57,9 @@ def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
 
 class InboxFilterForm(forms.Form):
     """Every field is optional; values that are not valid are ignored (and said so)."""
+
+    # Drawn on every inbox load: the widgets are built in Python (same HTML as Django's).
+    default_renderer = fast_widgets
 
     status = forms.ChoiceField(required=False, choices=_blank(Status.choices, "Any status"))
     priority = forms.ChoiceField(required=False, choices=_blank(Priority.choices, "Any priority"))

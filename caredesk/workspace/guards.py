@@ -34,6 +34,10 @@ def needs_second_factor(request: HttpRequest) -> bool:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return False
+    # Read with the user, in the same query, by accounts.backends.SignedInUserBackend.
+    confirmed = getattr(user, "has_confirmed_totp", None)
+    if confirmed is not None:
+        return bool(confirmed)
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 

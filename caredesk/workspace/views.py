@@ -55,7 +55,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     filters: dict[str, Any] = dict(form.cleaned_data)
     ignored = sorted(form.errors)
-    page = selectors.inbox_page(user, tab, filters, _page_number(request.GET.get("page")))
+    page_number = _page_number(request.GET.get("page"))
+    page = selectors.inbox_page(user, tab, filters, page_number, teams=teams)
     filtered = any(
         filters.get(k) not in (None, "") for k in ("status", "priority", "team", "tag", "tier")
     )

@@ -183,6 +183,34 @@ def test_session_without_the_second_factor_is_not_enough(desk, client):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+@pytest.mark.parametrize(
+    "backend",
+    ["caredesk.accounts.backends.SignedInUserBackend", "django.contrib.auth.backends.ModelBackend"],
+)
+def test_a_device_confirmed_elsewhere_signs_out_every_unverified_session(desk, client, backend):
+    """The TOTP state read with the user is fresh on every request, whichever backend
+    loaded the session (sessions from before the combined query use ModelBackend)."""
+    client.force_login(desk.agent, backend=backend)
+    assert client.get("/").status_code == 200
+    TOTPDevice.objects.create(user=desk.agent, name="phone", confirmed=True)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_password_sign_in_still_checks_the_password(desk, client):
+    """The first backend only loads users; ModelBackend still decides who signs in."""
+    from django.contrib.auth import authenticate
+
+    assert authenticate(None, username="ada@desk.test", password="wrong") is None
+    user = authenticate(None, username="ada@desk.test", password=PASSWORD)
+    assert user == desk.agent
+    response = client.post("/login/", {"email": "ada@desk.test", "password": PASSWORD})
+    assert response.status_code == 302 and client.get("/").status_code == 200
+    desk.agent.is_active = False
+    desk.agent.save()
+    assert client.get("/").status_code == 302
+
+
 def test_customer_role_constant_is_refused_even_with_staff_flag(desk, client):
     user = User.objects.create_user(
         "weird@x.test", PASSWORD, name="Weird", role=Role.CUSTOMER, is_staff=True

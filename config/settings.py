@@ -321,9 +321,8 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
 
 
-# Promises, escalations and approvals (business minutes where a calendar applies).
-CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)
-CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
+# Escalations and approvals (business minutes where a calendar applies); the promise
+# timings are set with the periodic jobs above.
 CAREDESK_ESCALATION_MINUTES = env_int("CAREDESK_ESCALATION_MINUTES", 240)
 CAREDESK_DECISION_MINUTES = env_int("CAREDESK_DECISION_MINUTES", 240)
 CAREDESK_CURRENCY = env_str("CAREDESK_CURRENCY", "EUR")

@@ -67,3 +67,13 @@ def test_topbar_search_is_on_every_staff_page(desk, client, case):
     signed_in(client, desk.agent)
     for url in ["/", f"/cases/{case.pk}/", "/account/", "/search"]:
         assert 'id="topbar-q"' in client.get(url).content.decode(), url
+
+
+def test_search_results_have_a_header_for_every_column(desk, client, now):
+    open_case(desk, now, subject="Refund for the broken kettle", team=desk.billing)
+    signed_in(client, desk.manager)
+    for url in ("/search?q=kettle", "/?tab=unassigned"):
+        html = client.get(url).content.decode()
+        head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+        body = html.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+        assert head.count("<th") == body.count("<td"), url

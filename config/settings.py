@@ -283,7 +283,12 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",
     "caredesk.promises.alarms.run_sweep",
+    "caredesk.core.retention.purge",
 ]
+# Finished background-task results are deleted after this many days (failed ones later,
+# so admins can look into them). See caredesk/core/retention.py.
+CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)
+CAREDESK_FAILED_TASK_RESULT_DAYS = env_int("CAREDESK_FAILED_TASK_RESULT_DAYS", 30)
 # Promises: remind the owner this long before due; after a miss, give the lead this long
 # to take over before the customer gets the honest update.
 CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)

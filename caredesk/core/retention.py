@@ -1,0 +1,82 @@
+"""Deleting rows that only matter for a while (a periodic job, at most once an hour).
+
+- API idempotency keys past their replay window (24 h);
+- portal sign-in links a day after they expired (used or not);
+- finished background-task results: successful ones after ``CAREDESK_TASK_RESULT_DAYS``
+  (7), failed ones after ``CAREDESK_FAILED_TASK_RESULT_DAYS`` (30), so admins can still
+  look into recent failures. Waiting and running tasks are never touched.
+
+Nothing here is case history: cases, messages and the audit log are kept. Deletes run in
+slices of :data:`SLICE` rows so a large backlog never holds long locks; whatever is left
+goes on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Model, QuerySet
+
+log = logging.getLogger(__name__)
+
+SLICE = 5_000
+MAX_SLICES = 20  # per kind and run: at most 100,000 rows
+EVERY = timedelta(hours=1)
+_LOCK_KEY = "caredesk:retention:ran"
+
+
+def _delete_in_slices(rows: QuerySet[Model]) -> int:
+    total = 0
+    for _ in range(MAX_SLICES):
+        ids = list(rows.values_list("pk", flat=True)[:SLICE])
+        if not ids:
+            break
+        deleted, _ = rows.model._default_manager.filter(pk__in=ids).delete()
+        total += deleted
+        if len(ids) < SLICE:
+            break
+    return total
+
+
+def purge_now(now: datetime) -> dict[str, int]:
+    """Delete what is past its retention; returns the number of rows per kind."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from caredesk.channels.api.idempotency import purge_expired
+    from caredesk.channels.portal.models import MagicLink
+
+    ok_days = int(getattr(settings, "CAREDESK_TASK_RESULT_DAYS", 7))
+    failed_days = int(getattr(settings, "CAREDESK_FAILED_TASK_RESULT_DAYS", 30))
+    results = DBTaskResult.objects.all()
+    return {
+        "idempotency keys": purge_expired(now),
+        "sign-in links": _delete_in_slices(
+            MagicLink.objects.filter(expires_at__lt=now - timedelta(days=1))
+        ),
+        "task results": _delete_in_slices(
+            results.filter(
+                status=TaskResultStatus.SUCCESSFUL,
+                finished_at__lt=now - timedelta(days=ok_days),
+            )
+        )
+        + _delete_in_slices(
+            results.filter(
+                status=TaskResultStatus.FAILED,
+                finished_at__lt=now - timedelta(days=failed_days),
+            )
+        ),
+    }
+
+
+def purge(now: datetime) -> str:
+    """The periodic job: runs :func:`purge_now` at most once an hour (across workers)."""
+    if not cache.add(_LOCK_KEY, now.isoformat(), timeout=int(EVERY.total_seconds())):
+        return "not due"
+    counts = purge_now(now)
+    if any(counts.values()):
+        log.info("retention: deleted %s", counts)
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())

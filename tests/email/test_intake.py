@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core import mail
 
 from caredesk.channels.email.models import CaseParticipant, EmailLink, RawMessage, RawState
+from caredesk.core import clock
 from caredesk.customers.models import ContactIdentity
 from caredesk.tickets.actions import do_change_status, do_reply
 from caredesk.tickets.models import Message, Ticket
-from tests.conftest import NOW
 from tests.email.conftest import ingest, make_mail
 
 
@@ -42,7 +42,8 @@ def test_a_known_address_is_matched_to_its_customer(desk, mail_settings):
 def test_replies_thread_by_in_reply_to_references_and_subject_token(desk, mail_settings):
     first = ingest(make_mail())
     ticket = Ticket.objects.get(pk=first.ticket_id)
-    reply = do_reply(ticket, agent=desk.agent, body="Which address?", now=NOW)
+    # Intake files by the wall clock (the processing task): the reply must come after.
+    reply = do_reply(ticket, agent=desk.agent, body="Which address?", now=clock.now())
     sent = mail.outbox[-1]
     assert sent.to == ["alice@acme.test"]
     our_id = sent.extra_headers["Message-ID"]
@@ -127,7 +128,7 @@ def test_a_message_without_message_id_gets_a_stable_synthetic_one(desk, mail_set
 def test_a_closed_case_gets_a_new_case_instead(desk, mail_settings):
     first = ingest(make_mail())
     ticket = Ticket.objects.get(pk=first.ticket_id)
-    do_change_status(ticket, actor=desk.agent, status="closed", now=NOW)
+    do_change_status(ticket, actor=desk.agent, status="closed", now=clock.now())
     again = ingest(make_mail(subject=f"Re: [{ticket.reference}] parcel"))
     assert again.state == RawState.PROCESSED and again.ticket_id != ticket.pk
 

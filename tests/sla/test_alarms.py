@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core import mail
 
+from caredesk.core import clock
 from caredesk.core.periodic import run_jobs
 from caredesk.sla import alarms, tasks
 from caredesk.sla.models import SlaNotification
@@ -30,7 +31,7 @@ def test_nothing_fires_before_the_warning_time(desk, now, policy):
     assert mail.outbox == []
 
 
-def test_warning_reaches_the_assignee_once(desk, now, policy):
+def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     ticket = assigned_case(desk, now)
     fired = alarms.sweep(now + 45 * M)
     assert fired.warnings == 1
@@ -44,6 +45,8 @@ def test_warning_reaches_the_assignee_once(desk, now, policy):
     # A restart, a retry, the scheduled task and the sweep together: still one warning.
     alarms.sweep(now + 46 * M)
     alarms.fire_alarms(ticket.pk, now + 47 * M)
+    # The task reads the wall clock; hold it before the breach (due at now + 60 min).
+    monkeypatch.setattr(clock, "now", lambda: now + 48 * M)
     tasks.fire_sla_alarms.call(ticket.pk)
     assert SlaNotification.objects.count() == 1 and len(mail.outbox) == 1
 

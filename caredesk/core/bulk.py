@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connections, router
@@ -39,3 +40,30 @@ def update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def parameters_apart(using: str = "default") -> Iterator[None]:
+    """On PostgreSQL, statements inside this block send their values separately from the
+    SQL text (server-side binding; bytes go as binary), instead of psycopg quoting every
+    value into the text. For statements that carry large values (raw mail, bodies):
+    storing a batch of raw messages takes a third of the time. Elsewhere a no-op.
+
+    Not the project-wide default: Django documents queries that server-side binding
+    cannot run (untyped parameters in some expressions), and a statement may then carry
+    at most 65,535 parameters (give ``bulk_create`` a ``batch_size``). So it is used only
+    around plain inserts and updates of model rows."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = previous

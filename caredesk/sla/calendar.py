@@ -84,6 +84,12 @@ class Calendar:
     closed_dates: frozenset[date] = frozenset()
     holiday_country: str = ""
     holiday_subdivision: str = ""
+    # Business spans already worked out, by local date (see :func:`open_spans_on`). The
+    # calendar is immutable, so a day's spans never change; deadlines of many cases
+    # opened together ask for the same days again and again.
+    _spans: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -178,8 +184,21 @@ def _constant_offset_pieces(
         start = hi
 
 
-def open_spans_on(cal: Calendar, day: date) -> list[tuple[datetime, datetime]]:
+_SPANS_KEPT = 4096  # days per calendar (about eleven years)
+
+
+def open_spans_on(cal: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
     """The business-time spans (UTC instants) whose local date is ``day``."""
+    spans = cal._spans.get(day)
+    if spans is None:
+        spans = tuple(_work_out_spans(cal, day))
+        if len(cal._spans) >= _SPANS_KEPT:
+            cal._spans.clear()
+        cal._spans[day] = spans
+    return spans
+
+
+def _work_out_spans(cal: Calendar, day: date) -> list[tuple[datetime, datetime]]:
     intervals = cal.intervals_on(day)
     if not intervals:
         return []

@@ -255,3 +255,27 @@ def test_a_batch_stops_at_its_byte_budget_but_takes_at_least_one(desk, mail_sett
     assert list(do_process_batch(now=NOW)) == [rows[0].pk, rows[1].pk]
     settings.CAREDESK_EMAIL_BATCH_BYTES = 1
     assert list(do_process_batch(now=NOW)) == [rows[2].pk]
+
+
+def test_raw_bytes_are_stored_exactly_whatever_they_hold(desk, mail_settings):
+    # Every byte value, NUL and CR included, in an 8bit body: what the MTA handed over is
+    # what is kept (on PostgreSQL the bytes travel as a binary parameter).
+    every_byte = bytes(range(256)) * 4
+    mail = make_mail(subject="All bytes").replace(b"\n\n", b"\n\n" + every_byte, 1)
+    assert every_byte in mail
+    rows = store(mail, make_mail(subject="Plain"))
+    single, _ = actions.do_store_raw(from_bytes(every_byte + mail), channel="pipe", now=NOW)
+    for row, sent in [(rows[0], mail), (rows[1], None), (single, every_byte + mail)]:
+        kept = bytes(RawMessage.objects.get(pk=row.pk).raw)
+        if sent is not None:
+            assert kept == sent
+        assert from_bytes(kept).sha256 == row.sha256
+
+
+def test_a_large_batch_is_stored_in_several_statements(desk, mail_settings, monkeypatch):
+    monkeypatch.setattr(actions, "RAW_ROWS_PER_INSERT", 2)
+    mails = [make_mail(subject=f"Split {i}") for i in range(5)]
+    rows = store(*mails)
+    assert len({r.pk for r in rows}) == 5 and all(r.pk for r in rows)
+    # In the order given, each row holding its own message.
+    assert [bytes(RawMessage.objects.get(pk=r.pk).raw) for r in rows] == mails

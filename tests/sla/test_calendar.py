@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from caredesk.sla import calendar as calendar_module
 from caredesk.sla.calendar import (
     Calendar,
     CalendarError,
@@ -211,3 +213,22 @@ def test_adding_in_two_steps_equals_adding_once(cal, start, a, b):
     assert add_business_time(cal, add_business_time(cal, start, a), b) == add_business_time(
         cal, start, a + b
     )
+
+
+@PROPS
+@given(calendars(), st.lists(st.tuples(instants(), st.integers(0, 2000)), min_size=2, max_size=8))
+def test_a_calendar_that_remembers_days_answers_as_a_fresh_one(cal, questions):
+    # Each question on a new, equal calendar (nothing remembered) ...
+    fresh = [add_business_time(replace(cal), start, minutes) for start, minutes in questions]
+    # ... and all of them, twice, on one calendar that keeps the days it has worked out.
+    assert [add_business_time(cal, start, minutes) for start, minutes in questions] == fresh
+    assert [add_business_time(cal, start, minutes) for start, minutes in questions] == fresh
+
+
+def test_remembered_days_are_bounded(monkeypatch):
+    monkeypatch.setattr(calendar_module, "_SPANS_KEPT", 5)
+    cal = Calendar.weekly("Europe/Berlin", OFFICE, holiday_country="DE")
+    # Four weeks of business time walk over 28+ days; only a handful stay remembered.
+    due = add_business_time(cal, berlin(2026, 12, 1, 9), 4 * 5 * 8 * 60)
+    assert due == add_business_time(replace(cal), berlin(2026, 12, 1, 9), 4 * 5 * 8 * 60)
+    assert len(cal._spans) <= 5

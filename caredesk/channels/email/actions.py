@@ -36,6 +36,7 @@ from caredesk.channels.email.parsing import (
     synthetic_message_id,
 )
 from caredesk.channels.email.threading import ThreadMatch, customer_for_address, find_cases
+from caredesk.core.bulk import parameters_apart
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.customers.models import ContactIdentity, Customer
@@ -51,6 +52,10 @@ from caredesk.tickets.actions import (
 from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
 
 log = logging.getLogger(__name__)
+
+# Raw rows per INSERT statement: with the values sent apart, PostgreSQL takes at most
+# 65,535 parameters per statement (12 per row here).
+RAW_ROWS_PER_INSERT = 1000
 
 
 def do_store_raw(
@@ -68,7 +73,7 @@ def do_store_raw(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), parameters_apart():  # the raw bytes go as binary
             row = RawMessage.objects.create(
                 **key,
                 mailbox=mailbox,
@@ -129,7 +134,8 @@ def do_store_raw_batch(
                 results.append((row, True))
                 new_rows.append(row)
             if new_rows:
-                RawMessage.objects.bulk_create(new_rows)
+                with parameters_apart():  # the raw bytes go as binary, not quoted
+                    RawMessage.objects.bulk_create(new_rows, batch_size=RAW_ROWS_PER_INSERT)
                 enqueue_after_commit(tasks.process_raw_batch, [row.pk for row in new_rows])
     except IntegrityError:
         return [do_store_raw(raw, channel=channel, now=now, mailbox=mailbox) for raw in raws]

@@ -10,8 +10,10 @@ threaded replies, 10 % machine mail: ``typical`` is customer mail as it comes (a
 short paragraphs, a signature, quoted history on replies, Outlook-style HTML
 alternatives, a quarter with an attachment); ``text-heavy`` carries 3-30 KB of *new* text
 in every message, a stress case for search indexing. The desk has the demo's SLA
-policies. Prints msg/s, the queries and commits per message (which do not depend on the
-machine's load) and the load average (which the msg/s very much do).
+policies. Prints msg/s; the time per message split into CPU in this process (and of it,
+parsing alone) and waiting (for the database, which shares the machine, or for a CPU);
+the queries and commits per message (which do not depend on the machine's load) and the
+load average (which the msg/s very much do).
 
     python -m bench.email_ingest                 # SQLite, and PostgreSQL if reachable
     python -m bench.email_ingest --messages 3000 --databases sqlite --corpus typical
@@ -315,9 +317,10 @@ def run_child(count: int, batch: int, kind: str) -> dict[str, object]:
     counter.install()
     total_bytes = sum(len(m) for m in corpus)
     load = os.getloadavg()[0]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     ingest(corpus, "bench")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    parse_cpu = _parse_cpu(corpus)
     states: dict[str, int] = {}
     for state in RawMessage.objects.filter(channel="bench").values_list("state", flat=True):
         states[state] = states.get(state, 0) + 1
@@ -329,12 +332,32 @@ def run_child(count: int, batch: int, kind: str) -> dict[str, object]:
         "mean_kb": round(total_bytes / count / 1024, 1),
         "seconds": round(elapsed, 2),
         "per_second": round(count / elapsed, 1),
+        "cpu_ms": round(cpu * 1000 / count, 2),
+        "parse_cpu_ms": round(parse_cpu * 1000 / count, 2),
+        "wait_ms": round(max(0.0, elapsed - cpu) * 1000 / count, 2),
         "queries_per_message": round(counter.queries / count, 1),
         "commits_per_message": round(counter.commits / count, 2),
         "load_before": round(load, 2),
         "load_after": round(os.getloadavg()[0], 2),
         "outcomes": states,
     }
+
+
+def _parse_cpu(corpus: list[bytes]) -> float:
+    """CPU seconds the worker spends in parsing alone (the standard library's parser
+    plus caredesk's reading of the parts), measured apart on the same messages."""
+    from django.conf import settings
+
+    from caredesk.channels.email.parsing import parse_message
+
+    started = time.process_time()
+    for raw in corpus:
+        parse_message(
+            raw,
+            max_attachments=settings.CAREDESK_MAX_ATTACHMENTS,
+            max_attachment_bytes=settings.CAREDESK_MAX_ATTACHMENT_BYTES,
+        )
+    return time.process_time() - started
 
 
 def _pg_database(url: str) -> tuple[str, str] | None:
@@ -440,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  {r['database']:<10} {r['corpus']:<10} {r['messages']} messages, "
             f"mean {r['mean_kb']} KB, "
             f"batches of {r['batch']}: {r['per_second']} msg/s in {r['seconds']} s{note}\n"
+            f"             per message: {1000 / float(r['per_second']):.2f} ms = "
+            f"{r['cpu_ms']} ms of CPU in this process (parsing alone {r['parse_cpu_ms']} ms) "
+            f"+ {r['wait_ms']} ms waiting (for the database, or for a CPU)\n"
             f"             {r['queries_per_message']} queries and {r['commits_per_message']} "
             f"commits per message; load average {r['load_before']} -> {r['load_after']} "
             f"({os.cpu_count()} CPUs); outcomes {r['outcomes']}"

@@ -1,0 +1,23 @@
+"""``make bench``'s email ingest runs end to end (it asserts nothing itself)."""
+
+from __future__ import annotations
+
+import re
+
+from bench import email_ingest
+
+
+def test_email_ingest_bench_files_every_message_and_reports_its_numbers(capsys):
+    assert email_ingest.main(["--messages", "40", "--batch", "15", "--databases", "sqlite"]) == 0
+    out = capsys.readouterr().out
+    for corpus in ("typical", "text-heavy"):
+        line = re.search(rf"sqlite +{corpus} +40 messages.*?outcomes (\{{.*?\}})", out, re.S)
+        assert line is not None, out
+        assert line.group(1) == "{'processed': 40}"  # none lost, none quarantined
+    assert re.search(r"per message: [\d.]+ ms = [\d.]+ ms of CPU .*parsing alone [\d.]+ ms", out)
+
+
+def test_corpus_messages_are_of_the_typical_sizes():
+    corpus = email_ingest.build_corpus(60, seed=3)
+    assert all(5_000 <= len(raw) <= 50_000 for raw in corpus)
+    assert sum(b"In-Reply-To:" in raw for raw in corpus) > 5  # threaded replies among them

@@ -29,10 +29,10 @@ system-deps:
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check caredesk config tests
+	$(BIN)/ruff format --check caredesk config tests bench
 
 types: install
-	$(BIN)/mypy caredesk config
+	$(BIN)/mypy caredesk config bench
 
 test-sqlite: install system-deps
 	@echo "== tests on SQLite =="

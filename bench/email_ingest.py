@@ -18,9 +18,13 @@ load average (which the msg/s very much do).
     python -m bench.email_ingest                 # SQLite, and PostgreSQL if reachable
     python -m bench.email_ingest --messages 3000 --databases sqlite --corpus typical
     python -m bench.email_ingest --batch 1       # one message per transaction, for comparison
+    python -m bench.email_ingest --processes 2   # two workers at once, each its own mail
     PG_URL=postgres://user@host/db python -m bench.email_ingest
 
-Each database run happens in a fresh child process with a fresh, migrated database.
+Each database run happens in fresh child processes with a fresh, migrated database. With
+``--processes N`` the children prepare (corpus, warm-up), start together, and each files
+its own mail (other senders) as one worker would; the total is all their messages over
+the time from the common start to the last one's end.
 """
 
 from __future__ import annotations
@@ -28,228 +32,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
 import time
-from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
+from bench.email_corpus import build_corpus
+
 TARGET_PG = 300.0
-
-
-_VOCABULARY = [
-    "order",
-    "parcel",
-    "delivery",
-    "invoice",
-    "refund",
-    "account",
-    "password",
-    "kettle",
-    "charger",
-    "warranty",
-    "address",
-    "street",
-    "number",
-    "missing",
-    "charged",
-    "twice",
-    "tracking",
-    "courier",
-    "weekend",
-    "yesterday",
-    "tomorrow",
-    "morning",
-    "afternoon",
-    "please",
-    "thanks",
-    "hello",
-    "again",
-    "still",
-    "waiting",
-    "broken",
-    "arrived",
-    "damaged",
-    "replacement",
-    "subscription",
-    "cancel",
-    "renewal",
-    "payment",
-    "card",
-    "bank",
-    "transfer",
-    "receipt",
-    "support",
-    "ticket",
-    "colleague",
-    "manager",
-    "urgent",
-    "update",
-    "screenshot",
-    "attached",
-    "error",
-    "message",
-    "login",
-    "email",
-    "phone",
-    "number",
-    "website",
-    "app",
-    "version",
-    "settings",
-    "printer",
-    "office",
-    "shipment",
-    "customs",
-    "label",
-    "return",
-    "box",
-    "scratched",
-    "screen",
-    "battery",
-    "cable",
-    "adapter",
-    "model",
-    "serial",
-    "promised",
-    "called",
-    "spoke",
-    "agent",
-    "last",
-    "week",
-    "nobody",
-    "answered",
-    "disappointed",
-    "happy",
-    "grateful",
-    "appreciate",
-    "quickly",
-    "possible",
-    "confirm",
-    "whether",
-    "could",
-    "would",
-    "should",
-    "because",
-    "although",
-]
-
-_CSS = (
-    '<style><!--\n@font-face {font-family:"Cambria Math"; panose-1:2 4 5 3 5 4 6 3 2 4;}\n'
-    "p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm; font-size:11.0pt; "
-    'font-family:"Calibri",sans-serif;}\na:link, span.MsoHyperlink {mso-style-priority:99; '
-    "color:#0563C1; text-decoration:underline;}\nspan.EmailStyle17 {mso-style-type:personal-"
-    'compose; font-family:"Calibri",sans-serif; color:windowtext;}\n.MsoChpDefault '
-    '{mso-style-type:export-only; font-family:"Calibri",sans-serif;}\n@page WordSection1 '
-    "{size:612.0pt 792.0pt; margin:72.0pt 72.0pt 72.0pt 72.0pt;}\ndiv.WordSection1 "
-    "{page:WordSection1;}\n--></style>"
-)
-
-
-def _sentence(rng: random.Random) -> str:
-    return " ".join(rng.choices(_VOCABULARY, k=rng.randint(6, 18))).capitalize() + "."
-
-
-def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(1, 4)))
-
-
-def _html(paragraphs: list[str], quoted: list[str]) -> str:
-    """Outlook-style HTML: a style block, classed paragraphs with inline styles."""
-    span = "<span style='font-size:11.0pt;font-family:\"Calibri\",sans-serif;color:#1F497D'>"
-    body = "".join(f"<p class=MsoNormal>{span}{p}</span></p>\n" for p in paragraphs)
-    history = "".join(f"<p class=MsoNormal>{span}{q}</span></p>\n" for q in quoted)
-    return (
-        f"<html><head><meta http-equiv=Content-Type content='text/html; charset=utf-8'>{_CSS}"
-        f"</head><body lang=EN-GB link='#0563C1' vlink='#954F72'><div class=WordSection1>"
-        f"{body}<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm'>"
-        f"<blockquote style='margin-left:30pt'>{history}</blockquote></div></div></body></html>"
-    )
-
-
-def _typical_body(rng: random.Random, reply: bool) -> tuple[str, str | None]:
-    """A customer email as they come: a few short paragraphs of new text, a signature,
-    on replies the quoted history; often an HTML alternative. Returns (text, html)."""
-    paragraphs = [_paragraph(rng) for _ in range(rng.randint(1, 5))]
-    quoted = [_paragraph(rng) for _ in range(rng.randint(4, 40))] if reply else []
-    text = "\n\n".join(["Hello,", *paragraphs, "Kind regards,\nSam"])
-    text += "\n-- \nSam Example | Example Ltd | +44 20 7946 0000\n"
-    if quoted:
-        text += "\nOn Monday, Support <support@caredesk.localhost> wrote:\n"
-        text += "\n".join("> " + q for q in quoted) + "\n"
-    html = _html(paragraphs, quoted) if rng.random() < 0.7 else None
-    return text, html
-
-
-def _text_heavy_body(rng: random.Random) -> tuple[str, str | None]:
-    """3-30 KB of new text per message: far more than customers write; a stress case."""
-    size = rng.randint(5_000, 50_000)
-    paragraphs: list[str] = []
-    while sum(len(p) for p in paragraphs) < size * 0.6:
-        paragraphs.append(" ".join(rng.choices(_VOCABULARY[:18], k=60)))
-    text = "\n\n".join(paragraphs)
-    quoted = "\n".join("> " + line for line in paragraphs[0][:800].split(" "))
-    text = f"{text}\n\nOn Monday, caredesk wrote:\n{quoted}\n"
-    html = "<div><p>" + "</p><p>".join(paragraphs) + "</p></div>" if rng.random() < 0.5 else None
-    return text, html
-
-
-def build_corpus(count: int, seed: int = 42, kind: str = "typical") -> list[bytes]:
-    """``count`` messages of 5-50 KB from a quarter as many senders: new requests and
-    threaded replies, 10 % machine mail (auto-replies, bulk).
-
-    ``typical``: what customers send: short new text, signature, quoted history on
-    replies, Outlook-style HTML alternatives, a quarter with an attachment (scan, photo).
-    ``text-heavy``: 3-30 KB of *new* text in every message (stresses search indexing)."""
-    rng = random.Random(seed)
-    senders = [f"customer{i}@example{i % 37}.test" for i in range(max(count // 4, 10))]
-    threads: dict[str, tuple[str, str]] = {}
-    corpus = []
-    while len(corpus) < count:
-        i = len(corpus)
-        sender = rng.choice(senders)
-        msg = EmailMessage()
-        roll = rng.random()
-        msg["From"] = f"Customer {i} <{sender}>"
-        msg["To"] = "support@caredesk.localhost"
-        msg["Message-ID"] = make_msgid(domain="bench.test")
-        reply = sender in threads and roll < 0.4
-        if reply:
-            parent_id, parent_subject = threads[sender]
-            msg["Subject"] = f"Re: {parent_subject}"
-            msg["In-Reply-To"] = parent_id
-            msg["References"] = parent_id
-        else:
-            msg["Subject"] = " ".join(rng.choices(_VOCABULARY, k=5)).capitalize()
-        if 0.9 <= roll < 0.95:
-            msg["Auto-Submitted"] = "auto-replied"
-        if roll >= 0.95:
-            msg["Precedence"] = "bulk"
-        if kind == "typical":
-            text, html = _typical_body(rng, reply)
-        else:
-            text, html = _text_heavy_body(rng)
-        msg.set_content(text)
-        if html is not None:
-            msg.add_alternative(html, subtype="html")
-        if rng.random() < (0.25 if kind == "typical" else 0.2):
-            subtype, name = rng.choice([("pdf", "scan.pdf"), ("png", "photo.png")])
-            maintype = "image" if subtype == "png" else "application"
-            msg.add_attachment(
-                rng.randbytes(rng.randint(2_000, 25_000)),
-                maintype=maintype,
-                subtype=subtype,
-                filename=name,
-            )
-        data = msg.as_bytes()
-        if not 5_000 <= len(data) <= 50_000:
-            continue  # outside the issue's "typical 5-50 KB": draw another
-        threads.setdefault(sender, (msg["Message-ID"], str(msg["Subject"])))
-        corpus.append(data)
-    return corpus
 
 
 class DbCounter:
@@ -285,23 +76,35 @@ class DbCounter:
         self.connection.execute_wrappers.append(self)
 
 
-def run_child(count: int, batch: int, kind: str) -> dict[str, object]:
-    """In the child: migrate a fresh database, then ingest the corpus and time it."""
+def _setup_child() -> None:
+    """Migrate the fresh database and give the desk the demo's SLA policies."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     call_command("migrate", interactive=False, verbosity=0)
+    from caredesk.demo.service_levels import ensure_service_levels
+
+    ensure_service_levels()  # a real desk has SLA policies: every new case gets deadlines
+
+
+def run_child(
+    count: int, batch: int, kind: str, *, worker: int = 0, wait_for_start: Any = None
+) -> dict[str, object]:
+    """In the child: ingest the corpus and time it (the database is set up already).
+    ``wait_for_start``: called once prepared (corpus built, warmed up), returns at the start."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
     from caredesk.channels.email.actions import do_process_batch, do_store_raw_batch
     from caredesk.channels.email.intake import from_bytes
     from caredesk.channels.email.models import RawMessage
     from caredesk.core.clock import now
-    from caredesk.demo.service_levels import ensure_service_levels
-
-    ensure_service_levels()  # a real desk has SLA policies: every new case gets deadlines
 
     def ingest(messages: list[bytes], channel: str) -> None:
         # As the worker does it: a poll stores a fetched batch raw-first (one commit), then
@@ -311,18 +114,23 @@ def run_child(count: int, batch: int, kind: str) -> dict[str, object]:
             stored = do_store_raw_batch(chunk, channel=channel, now=now())
             do_process_batch([row.pk for row, _ in stored], now=now(), limit=batch)
 
-    corpus = build_corpus(count, kind=kind)
-    ingest(build_corpus(50, seed=7, kind=kind), "bench-warmup")
+    apart = f"w{worker}-" if worker else ""
+    corpus = build_corpus(count, seed=42 + worker, kind=kind, senders_from=apart)
+    ingest(build_corpus(50, seed=7, kind=kind, senders_from=f"{apart}warm"), f"warmup{apart}")
     counter = DbCounter(connection)
     counter.install()
     total_bytes = sum(len(m) for m in corpus)
+    if wait_for_start is not None:
+        wait_for_start()
     load = os.getloadavg()[0]
     started, cpu_started = time.perf_counter(), time.process_time()
-    ingest(corpus, "bench")
+    ingest(corpus, f"bench{apart}")
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    ended_at = time.time()
     parse_cpu = _parse_cpu(corpus)
     states: dict[str, int] = {}
-    for state in RawMessage.objects.filter(channel="bench").values_list("state", flat=True):
+    rows = RawMessage.objects.filter(channel=f"bench{apart}").values_list("state", flat=True)
+    for state in rows:
         states[state] = states.get(state, 0) + 1
     return {
         "database": connection.vendor,
@@ -331,6 +139,7 @@ def run_child(count: int, batch: int, kind: str) -> dict[str, object]:
         "batch": batch,
         "mean_kb": round(total_bytes / count / 1024, 1),
         "seconds": round(elapsed, 2),
+        "ended_at": ended_at,
         "per_second": round(count / elapsed, 1),
         "cpu_ms": round(cpu * 1000 / count, 2),
         "parse_cpu_ms": round(parse_cpu * 1000 / count, 2),
@@ -386,6 +195,65 @@ def _drop_pg(url: str, admin_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _child_main(args: argparse.Namespace) -> int:
+    if args.setup:
+        _setup_child()
+        return 0
+
+    def wait_for_start() -> None:
+        print("ready", flush=True)  # to the parent, which answers when all are ready
+        sys.stdin.readline()
+
+    result = run_child(
+        args.messages,
+        max(1, args.batch),
+        args.corpus,
+        worker=args.worker,
+        wait_for_start=wait_for_start,
+    )
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+def _run_workers(args: argparse.Namespace, corpus: str, env: dict[str, str]) -> list[Any]:
+    """Set the database up, start ``--processes`` workers together, collect their results."""
+    child = [sys.executable, "-m", "bench.email_ingest", "--child"]
+    options = ["--messages", str(args.messages), "--batch", str(args.batch), "--corpus", corpus]
+    setup = subprocess.run(  # noqa: S603
+        [*child, "--setup"], env=env, capture_output=True, text=True, timeout=600
+    )
+    if setup.returncode != 0:
+        raise RuntimeError(setup.stderr)
+    workers = [
+        subprocess.Popen(  # noqa: S603
+            [*child, *options, "--worker", str(n)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(args.processes)
+    ]
+    for worker in workers:
+        assert worker.stdout is not None
+        if worker.stdout.readline().strip() != "ready":
+            raise RuntimeError("a bench worker failed before the start (see above)")
+    go = time.time()
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    results = []
+    for worker in workers:
+        out, _ = worker.communicate(timeout=1800)
+        if worker.returncode != 0:
+            raise RuntimeError("a bench worker failed (see above)")
+        result = json.loads(out.strip().splitlines()[-1])
+        result["started_at"] = go
+        results.append(result)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1500)
@@ -401,12 +269,18 @@ def main(argv: list[str] | None = None) -> int:
         default="typical,text-heavy",
         help="typical (customer mail as it comes) and/or text-heavy (3-30 KB of new text)",
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="workers filing mail at the same time"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.messages, max(1, args.batch), args.corpus)))
-        return 0
-    results = []
+        return _child_main(args)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    results: list[list[Any]] = []
     runs = [(d, c) for d in args.databases.split(",") for c in args.corpus.split(",")]
     for database, corpus in runs:
         with tempfile.TemporaryDirectory() as tmp:
@@ -428,49 +302,44 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 env["DATABASE_URL"], cleanup = pg
             try:
-                out = subprocess.run(  # noqa: S603
-                    [
-                        sys.executable,
-                        "-m",
-                        "bench.email_ingest",
-                        "--child",
-                        "--messages",
-                        str(args.messages),
-                        "--batch",
-                        str(args.batch),
-                        "--corpus",
-                        corpus,
-                    ],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=1800,
-                )
+                results.append(_run_workers(args, corpus, env))
+            except RuntimeError as exc:
+                print(exc, file=sys.stderr)
+                return 1
             finally:
                 if cleanup:
                     _drop_pg(env["DATABASE_URL"], cleanup)
-            if out.returncode != 0:
-                print(out.stderr, file=sys.stderr)
-                return 1
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print("email ingest (store raw + parse + thread + file), one worker process:")
-    for r in results:
-        note = ""
-        if r["database"] == "postgresql" and r["corpus"] == "typical":
-            met = float(r["per_second"]) >= TARGET_PG
-            note = f"  (target ≥ {TARGET_PG:.0f}/s: {'met' if met else 'NOT met'})"
-        print(
-            f"  {r['database']:<10} {r['corpus']:<10} {r['messages']} messages, "
-            f"mean {r['mean_kb']} KB, "
-            f"batches of {r['batch']}: {r['per_second']} msg/s in {r['seconds']} s{note}\n"
-            f"             per message: {1000 / float(r['per_second']):.2f} ms = "
-            f"{r['cpu_ms']} ms of CPU in this process (parsing alone {r['parse_cpu_ms']} ms) "
-            f"+ {r['wait_ms']} ms waiting (for the database, or for a CPU)\n"
-            f"             {r['queries_per_message']} queries and {r['commits_per_message']} "
-            f"commits per message; load average {r['load_before']} -> {r['load_after']} "
-            f"({os.cpu_count()} CPUs); outcomes {r['outcomes']}"
-        )
+    workers = "one worker process" if args.processes == 1 else f"{args.processes} workers"
+    print(f"email ingest (store raw + parse + thread + file), {workers}:")
+    for run in results:
+        for r in run:
+            _print_worker(r, note=len(run) == 1)
+        if len(run) > 1:
+            total = sum(int(r["messages"]) for r in run)
+            seconds = max(float(r["ended_at"]) for r in run) - float(run[0]["started_at"])
+            print(
+                f"  {run[0]['database']:<10} {run[0]['corpus']:<10} all {len(run)} together: "
+                f"{total} messages in {seconds:.2f} s = {total / seconds:.1f} msg/s"
+            )
     return 0
+
+
+def _print_worker(r: dict[str, Any], *, note: bool) -> None:
+    target = ""
+    if note and r["database"] == "postgresql" and r["corpus"] == "typical":
+        met = float(r["per_second"]) >= TARGET_PG
+        target = f"  (target ≥ {TARGET_PG:.0f}/s: {'met' if met else 'NOT met'})"
+    print(
+        f"  {r['database']:<10} {r['corpus']:<10} {r['messages']} messages, "
+        f"mean {r['mean_kb']} KB, "
+        f"batches of {r['batch']}: {r['per_second']} msg/s in {r['seconds']} s{target}\n"
+        f"             per message: {1000 / float(r['per_second']):.2f} ms = "
+        f"{r['cpu_ms']} ms of CPU in this process (parsing alone {r['parse_cpu_ms']} ms) "
+        f"+ {r['wait_ms']} ms waiting (for the database, or for a CPU)\n"
+        f"             {r['queries_per_message']} queries and {r['commits_per_message']} "
+        f"commits per message; load average {r['load_before']} -> {r['load_after']} "
+        f"({os.cpu_count()} CPUs); outcomes {r['outcomes']}"
+    )
 
 
 if __name__ == "__main__":

@@ -272,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
 
         now = clock.now()
         ids = base_data(now)
-        print(f"PostgreSQL {connection.pg_version // 10000}, database {DB_NAME}")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version_num")
+            version = int(cursor.fetchone()[0])
+        print(f"PostgreSQL {version // 10000}, database {DB_NAME}")
         done = 0
         rows = []
         for size in sizes:

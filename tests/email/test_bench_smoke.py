@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bench import email_ingest
+import pytest
+
+from bench import email_corpus, email_ingest
 
 
 def test_email_ingest_bench_files_every_message_and_reports_its_numbers(capsys):
@@ -18,6 +20,19 @@ def test_email_ingest_bench_files_every_message_and_reports_its_numbers(capsys):
 
 
 def test_corpus_messages_are_of_the_typical_sizes():
-    corpus = email_ingest.build_corpus(60, seed=3)
+    corpus = email_corpus.build_corpus(60, seed=3)
     assert all(5_000 <= len(raw) <= 50_000 for raw in corpus)
     assert sum(b"In-Reply-To:" in raw for raw in corpus) > 5  # threaded replies among them
+
+
+def test_email_ingest_bench_with_two_workers_at_once(capsys):
+    argv = ["--messages", "20", "--batch", "10", "--databases", "sqlite", "--corpus", "typical"]
+    assert email_ingest.main([*argv, "--processes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("outcomes {'processed': 20}") == 2  # each worker filed all its own mail
+    assert re.search(r"all 2 together: 40 messages in [\d.]+ s = [\d.]+ msg/s", out), out
+
+
+def test_email_ingest_bench_refuses_zero_workers():
+    with pytest.raises(SystemExit):
+        email_ingest.main(["--processes", "0"])

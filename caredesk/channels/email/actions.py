@@ -578,7 +578,11 @@ def _file_wave(
     customers = [_customer(parsed, batch, now) for _, parsed in items]
     # Lock the matched cases and read their status now: a closed case gets a new one.
     matched = {m.ticket.pk for m in matches if m.ticket is not None}
-    locked = Ticket.objects.select_for_update().in_bulk(matched) if matched else {}
+    status_of: dict[int, str] = (
+        dict(Ticket.objects.select_for_update().filter(pk__in=matched).values_list("pk", "status"))
+        if matched
+        else {}
+    )
     writes: list[tuple[int, CustomerWrite]] = []
     cases: list[tuple[int, NewCase]] = []
     for i, ((raw, parsed), match, customer) in enumerate(
@@ -586,8 +590,8 @@ def _file_wave(
     ):
         body = _body_for(parsed, raw)
         html = parsed.html if not raw.truncated else ""
-        ticket = locked.get(match.ticket.pk) if match.ticket is not None else None
-        if ticket is not None and ticket.status != Status.CLOSED:
+        ticket = match.ticket
+        if ticket is not None and status_of.get(ticket.pk, Status.CLOSED) != Status.CLOSED:
             write = CustomerWrite(
                 ticket, customer, body, Channel.EMAIL, html, files=parsed.attachments
             )

@@ -35,7 +35,6 @@ class MessageAbuse(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["ticket"], name="abuse_ticket"),
             models.Index(
                 fields=["customer", "scored_at"],
                 name="abuse_customer_flagged",

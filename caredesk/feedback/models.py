@@ -66,7 +66,6 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["agent", "kind", "outcome"], name="feedback_agent_kind"),
             models.Index(fields=["reviewer", "outcome"], name="feedback_reviewer"),
-            models.Index(fields=["ticket"], name="feedback_ticket"),
         ]
         constraints = [
             # A customer leaves one kudos and one complaint per agent per case.

@@ -337,8 +337,5 @@ class SearchEntry(models.Model):
     public = models.BooleanField()
     content = models.TextField()
 
-    class Meta:
-        indexes = [models.Index(fields=["ticket"], name="search_ticket")]
-
     def __str__(self) -> str:
         return f"search entry for {self.ticket_id}"

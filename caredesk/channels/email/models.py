@@ -137,7 +137,6 @@ class EmailLink(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["rfc_message_id"], name="emaillink_message_id"),
-            models.Index(fields=["message"], name="emaillink_message"),
         ]
 
     def __str__(self) -> str:
@@ -247,7 +246,6 @@ class OutboundEmail(models.Model):
         ordering = ("-created_at", "-id")
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbound_due"),
-            models.Index(fields=["message"], name="outbound_message"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email import message_from_bytes, policy
+from pathlib import Path
 
+import caredesk
 from caredesk.channels.email.models import MailTemplate, OutboundEmail, OutboundState
 from caredesk.channels.email.outbox import process_due
 from caredesk.channels.email.selectors import delivery_status_for_messages
@@ -20,7 +22,8 @@ def test_a_reply_reaches_the_smtp_server_threaded_with_text_and_html(
     first = ingest(make_mail(message_id="<cust-1@mail.test>"))
     ticket = Ticket.objects.get(pk=first.ticket_id)
     smtp_server.envelopes.clear()  # the acknowledgement
-    reply = do_reply(ticket, agent=desk.agent, body="We sent a new parcel.", now=NOW)
+    body = "We sent a new parcel.\n\nIt's <on its way> & tracked."
+    reply = do_reply(ticket, agent=desk.agent, body=body, now=NOW)
     assert len(smtp_server.envelopes) == 1
     _mail_from, rcpts, data = smtp_server.envelopes[0]
     assert rcpts == ["alice@acme.test"]
@@ -31,7 +34,12 @@ def test_a_reply_reaches_the_smtp_server_threaded_with_text_and_html(
     assert ticket.reference in msg["Subject"]
     assert "Auto-Submitted" not in msg  # a person's reply is not automatic
     assert {p.get_content_type() for p in msg.walk()} >= {"text/plain", "text/html"}
-    assert "We sent a new parcel." in msg.get_body(("plain",)).get_content()
+    plain = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body in plain  # plain text, no entities
+    html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    # Real paragraphs, each character escaped once (a mail client shows the words).
+    assert "<p>We sent a new parcel.</p>" in html
+    assert "<p>It&#x27;s &lt;on its way&gt; &amp; tracked." in html
     assert delivery_status_for_messages([reply.pk]) == {reply.pk: "sent"}
 
     # The customer's answer to our reply threads back by In-Reply-To.
@@ -97,3 +105,13 @@ def test_admins_can_edit_mail_templates(desk, mail_settings):
     ticket = Ticket.objects.get(pk=first.ticket_id)
     assert ack.subject == f"[{ticket.reference}] Thanks, Zoe"
     assert ack.text.startswith("Dear Zoe, case") and ack.html == "<p>Dear Zoe</p>"
+
+
+def test_every_built_in_mail_text_is_rendered_without_html_escaping():
+    # A text mail that escapes shows customers "I&#x27;m" (the HTML part escapes its own).
+    templates = sorted(Path(caredesk.__file__).parent.glob("**/templates/**/mail/*.txt"))
+    assert len(templates) >= 15
+    for path in templates:
+        source = path.read_text()
+        assert "{% autoescape off %}" in source, path
+        assert source.rstrip().endswith("{% endautoescape %}"), path

@@ -204,3 +204,20 @@ def test_supervisor_requests_are_recognised(text):
 )
 def test_ordinary_mentions_are_not_requests(text):
     assert detect.supervisor_request(text) is None
+
+
+def test_notice_mail_shows_the_words_as_written_in_text_and_in_html(desk, now):
+    words = 'I\'m told <b>nothing</b> & "nobody" answers.'
+    ticket = open_case(desk, now, subject="O'Brien's refund <urgent>", body=words)
+    escalate(desk, ticket, now, reason="Fee waiver > my limit & the customer's angry")
+    sent = [m for m in mail.outbox if m.to == ["lena@desk.test"]][-1]
+    # Plain text is plain: no HTML entities anywhere.
+    assert f"> {words}" in sent.body
+    assert "O'Brien's refund <urgent>" in sent.body
+    assert "Fee waiver > my limit & the customer's angry" in sent.body
+    assert "&#x27;" not in sent.body and "&gt;" not in sent.body and "&amp;" not in sent.body
+    # The HTML part is HTML: real paragraphs, each character escaped once.
+    html = next(content for content, kind in sent.alternatives if kind == "text/html")
+    assert "<p>" in html and "&lt;p&gt;" not in html
+    assert "I&#x27;m told &lt;b&gt;nothing&lt;/b&gt; &amp; &quot;nobody&quot; answers." in html
+    assert "&amp;#x27;" not in html and "&amp;lt;" not in html and "&amp;gt;" not in html

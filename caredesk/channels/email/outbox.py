@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 
 from caredesk.channels.email import conf
 from caredesk.channels.email.loops import claim_auto_reply, own_addresses
@@ -51,7 +52,9 @@ def render_mail(name: str, default_template: str, context: dict[str, object]) ->
         text = render_to_string(default_template, context)
         html = ""
     if not html:
-        html = render_to_string("email/mail_body.html", {"body": linebreaks(text, autoescape=True)})
+        # The text, escaped by linebreaks(), in paragraphs: safe to place as it is.
+        body = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308
+        html = render_to_string("email/mail_body.html", {"body": body})
     return text, html
 
 

@@ -9,8 +9,10 @@ from django_tasks_db.models import DBTaskResult
 
 from caredesk import cli
 from caredesk.accounts.models import STAFF_ROLES, Role, User
+from caredesk.core.periodic import run_jobs
 from caredesk.customers.models import Organization, Tier
 from caredesk.demo.people import STAFF
+from caredesk.sla.models import SlaNotification
 from caredesk.tickets import actions
 from caredesk.tickets.models import (
     AuditEvent,
@@ -241,3 +243,14 @@ def test_demo_refuses_to_run_in_production(db, settings, capsys):
     assert run_demo().code == 2
     assert "production" in capsys.readouterr().err
     assert User.objects.count() == 0
+
+
+def test_the_first_minute_of_the_worker_mails_no_backlog(transactional_db):
+    assert run_demo(cases=20).code == 0
+    # The worker's first heartbeat, at the moment the demo was loaded: nothing to mail ...
+    assert all(outcome.startswith("ok") for outcome in run_jobs(NOW).values())
+    assert mail.outbox == []
+    # ... although the demo's older cases are past their deadlines: the load recorded
+    # those breaches (and told the staff in caredesk) quietly.
+    assert Ticket.objects.filter(sla_breached=True).count() >= 3
+    assert SlaNotification.objects.exists()

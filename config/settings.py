@@ -278,6 +278,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
+# The event log's wiring (caredesk/core/events.py, docs/adr/0009-one-spine.md).
+# Reactions run inside the transaction that emitted the event: {kind: [dotted paths]},
+# "*" for every kind. Consumers get the ids of committed events after commit.
+CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {}
+CAREDESK_EVENT_CONSUMERS: list[str] = []
 CAREDESK_PERIODIC_JOBS = [
     "caredesk.sla.tasks.run_sweep",
     "caredesk.escalations.tasks.sweep",

@@ -1,7 +1,22 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+def _rewire(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("CAREDESK_EVENT_REACTIONS", "CAREDESK_EVENT_CONSUMERS"):
+        # Imported here: the models are not ready while apps load.
+        from caredesk.core import events
+
+        events.reset_wiring()
 
 
 class CoreConfig(AppConfig):
     name = "caredesk.core"
     label = "core"
     verbose_name = "caredesk core"
+
+    def ready(self) -> None:
+        # Tests that override the wiring settings get it re-read.
+        setting_changed.connect(_rewire, dispatch_uid="caredesk.core.events.rewire")

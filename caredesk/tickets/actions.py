@@ -146,7 +146,7 @@ def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) 
     fields, event = _change_status(ticket, actor, new, now)
     if event is not None:
         ticket.save(update_fields=fields)
-        event.save()
+        audit.insert([event])
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             ],
             now,
         )
-        AuditEvent.objects.bulk_create(
+        audit.insert(
             audit.event(
                 ticket,
                 case.actor,
@@ -363,7 +363,7 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
                 _fields, event = _change_status(ticket, w.actor, Status.WAITING_US, now)
                 if event is not None:
                     events.append(event)
-        AuditEvent.objects.bulk_create(events)
+        audit.insert(events)
         sla_engine.apply_many(tickets, now, "customer_message", also_save=_CUSTOMER_MESSAGE_FIELDS)
     for ticket, message in zip(tickets, messages, strict=True):
         if ticket.assignee_id is not None:

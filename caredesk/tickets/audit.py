@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from caredesk.accounts.models import User
+from caredesk.core import events
 from caredesk.tickets.models import AuditEvent, Ticket
+
+# Audit verbs whose event name is not simply the verb with its first "_" made a ".":
+# "promise_missed" -> "promise.missed", "status_changed" -> "status.changed".
+EVENT_KINDS = {
+    "created": "case.created",
+    "reopened": "case.reopened",
+    "assigned": "case.assigned",
+    "replied": "message.added",
+    "noted": "note.added",
+    "escalated": "case.escalated",
+}
+
+
+def event_kind(verb: str) -> str:
+    """The event-log name of an audit verb (docs/events.md lists them)."""
+    if verb in EVENT_KINDS:
+        return EVENT_KINDS[verb]
+    if "_" in verb:
+        return verb.replace("_", ".", 1)
+    return f"case.{verb}"
 
 
 def actor_fields(actor: User | None) -> dict[str, Any]:
@@ -58,4 +80,39 @@ def record(
         ticket, actor, verb, now=now, field=field, old=old, new=new, note=note, public=public
     )
     saved.save()
+    _emit([saved])
     return saved
+
+
+def insert(rows: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Insert unsaved audit events (from :func:`event`) in one statement, with their
+    domain events."""
+    rows = AuditEvent.objects.bulk_create(list(rows))
+    _emit(rows)
+    return rows
+
+
+def _emit(rows: list[AuditEvent]) -> None:
+    events.emit_many(
+        [
+            events.Emitted(
+                events.new_event(
+                    event_kind(row.verb),
+                    now=row.created_at,
+                    ticket_id=row.ticket_id,
+                    actor_id=row.actor_id,
+                    actor_label=row.actor_label,
+                    data={
+                        "audit_id": row.pk,
+                        "field": row.field,
+                        "old": row.old_value,
+                        "new": row.new_value,
+                        "note": row.note,
+                        "public": row.public,
+                    },
+                ),
+                subject=row.ticket,  # the case object the action holds (no query)
+            )
+            for row in rows
+        ]
+    )

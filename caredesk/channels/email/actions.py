@@ -49,7 +49,7 @@ from caredesk.tickets.actions import (
     do_add_customer_messages,
     do_open_tickets,
 )
-from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
+from caredesk.tickets.models import Channel, Message, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def do_create_customers_from_email(
             )
             for customer, (address, _) in zip(customers, senders, strict=True)
         )
-        AuditEvent.objects.bulk_create(
+        audit.insert(
             audit.event(
                 None,
                 None,
@@ -627,7 +627,7 @@ def _file_wave(
                     note="The sender is not a participant of the hinted case.",
                 )
             )
-    AuditEvent.objects.bulk_create(refusals)
+    audit.insert(refusals)
     known: dict[int, set[str]] = {}
     if writes:
         for ticket_id, address in CaseParticipant.objects.filter(

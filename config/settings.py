@@ -283,7 +283,11 @@ if TESTING:
 # "*" for every kind. Consumers get the ids of committed events after commit.
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {}
 CAREDESK_EVENT_CONSUMERS: list[str] = []
+# Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
+# The deadline sits on its own row in an indexed column; "fire" is the do_* action.
+CAREDESK_DEADLINES: dict[str, dict[str, object]] = {}
 CAREDESK_PERIODIC_JOBS = [
+    "caredesk.core.deadlines.sweep",
     "caredesk.sla.tasks.run_sweep",
     "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",

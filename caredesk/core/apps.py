@@ -5,11 +5,15 @@ from django.core.signals import setting_changed
 
 
 def _rewire(*, setting: str, **kwargs: Any) -> None:
+    # Imported here: the models are not ready while apps load.
     if setting in ("CAREDESK_EVENT_REACTIONS", "CAREDESK_EVENT_CONSUMERS"):
-        # Imported here: the models are not ready while apps load.
         from caredesk.core import events
 
         events.reset_wiring()
+    if setting == "CAREDESK_DEADLINES":
+        from caredesk.core import deadlines
+
+        deadlines.reset()
 
 
 class CoreConfig(AppConfig):

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "caredesk.channels.email",
     "caredesk.channels.portal",
     "caredesk.channels.api",
+    "caredesk.channels.webhooks",
     "caredesk.workspace",
 ]
 
@@ -282,13 +283,14 @@ if TESTING:
 # Reactions run inside the transaction that emitted the event: {kind: [dotted paths]},
 # "*" for every kind. Consumers get the ids of committed events after commit.
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {}
-CAREDESK_EVENT_CONSUMERS: list[str] = []
+CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
 CAREDESK_PERIODIC_JOBS = [
     "caredesk.sla.tasks.run_sweep",
     "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",
     "caredesk.promises.alarms.run_sweep",
     "caredesk.core.retention.purge",
+    "caredesk.channels.webhooks.jobs.retry_due",
 ]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
@@ -341,6 +343,15 @@ CAREDESK_ABUSE_THRESHOLD = env_float("CAREDESK_ABUSE_THRESHOLD", 0.7)
 if not 0 < CAREDESK_ABUSE_THRESHOLD <= 1:
     raise ImproperlyConfigured("CAREDESK_ABUSE_THRESHOLD must be between 0 and 1")
 CAREDESK_ABUSE_REPEAT_FLAGS = env_int("CAREDESK_ABUSE_REPEAT_FLAGS", 3)
+# Outbound webhooks (docs/webhooks.md). Private, loopback and link-local addresses are
+# refused unless allowed (development and tests only); timeouts are per attempt, seconds.
+CAREDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("CAREDESK_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
+CAREDESK_WEBHOOK_CONNECT_TIMEOUT = env_float("CAREDESK_WEBHOOK_CONNECT_TIMEOUT", 5.0)
+CAREDESK_WEBHOOK_READ_TIMEOUT = env_float("CAREDESK_WEBHOOK_READ_TIMEOUT", 10.0)
+if not (0 < CAREDESK_WEBHOOK_CONNECT_TIMEOUT <= 60 and 0 < CAREDESK_WEBHOOK_READ_TIMEOUT <= 120):
+    raise ImproperlyConfigured(
+        "CAREDESK_WEBHOOK_CONNECT_TIMEOUT must be 0-60 s and CAREDESK_WEBHOOK_READ_TIMEOUT 0-120 s"
+    )
 # API rate limits per token, and for failed sign-ins per address (django-ratelimit syntax).
 CAREDESK_API_RATE = env_str("CAREDESK_API_RATE", "600/m")
 CAREDESK_API_FAILED_AUTH_RATE = env_str("CAREDESK_API_FAILED_AUTH_RATE", "120/m")

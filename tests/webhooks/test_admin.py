@@ -9,7 +9,13 @@ from caredesk.accounts.models import Role
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.core.models import Event
 from tests.conftest import make_staff
-from tests.webhooks.conftest import Answer, deliveries, documented_verifier, make_endpoint, open_case
+from tests.webhooks.conftest import (
+    Answer,
+    deliveries,
+    documented_verifier,
+    make_endpoint,
+    open_case,
+)
 
 ADD = "/admin/webhooks/endpoint/add/"
 
@@ -59,7 +65,9 @@ def test_admin_change_disable_enable_and_rotate(desk, now, client, receiver):
     endpoint, secret = make_endpoint(desk, receiver.url())
     client.force_login(desk.admin)
     url = f"/admin/webhooks/endpoint/{endpoint.pk}/change/"
-    response = client.post(url, {"url": receiver.url("/v2"), "description": "", "event_filter": "*"})
+    response = client.post(
+        url, {"url": receiver.url("/v2"), "description": "", "event_filter": "*"}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     endpoint.refresh_from_db()
     assert endpoint.url.endswith("/v2") and not endpoint.is_active  # the box was unticked
@@ -68,7 +76,9 @@ def test_admin_change_disable_enable_and_rotate(desk, now, client, receiver):
     client.post(changelist, {"action": "enable", "_selected_action": [endpoint.pk]})
     endpoint.refresh_from_db()
     assert endpoint.is_active
-    rotated = client.post(changelist, {"action": "rotate_secret", "_selected_action": [endpoint.pk]})
+    rotated = client.post(
+        changelist, {"action": "rotate_secret", "_selected_action": [endpoint.pk]}
+    )
     new = re.search(r'id="webhook-secret"[^>]*>(whsec_[^<]+)<', rotated.content.decode()).group(1)
     assert new != secret
     assert Event.objects.filter(kind="webhook.secret_rotated").count() == 1
@@ -100,9 +110,7 @@ def test_redeliver_from_the_delivery_page_and_the_list(desk, now, client, receiv
     assert again.state == DeliveryState.SUCCEEDED and len(receiver.requests) == 2
     assert response["Location"].endswith(f"/admin/webhooks/delivery/{again.pk}/change/")
     assert client.get(f"/admin/webhooks/delivery/{row.pk}/redeliver/").status_code == 405
-    client.post(
-        "/admin/webhooks/delivery/", {"action": "redeliver", "_selected_action": [row.pk]}
-    )
+    client.post("/admin/webhooks/delivery/", {"action": "redeliver", "_selected_action": [row.pk]})
     assert Delivery.objects.filter(redelivery_of=row).count() == 2
     assert len(receiver.requests) == 3
 

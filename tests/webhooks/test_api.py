@@ -9,7 +9,7 @@ from django.test import Client
 
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.core.models import Event
-from tests.api.conftest import _fresh_rate_limits, api, ApiClient, assert_error, token_for  # noqa: F401
+from tests.api.conftest import ApiClient, _fresh_rate_limits, api, assert_error, token_for  # noqa: F401
 from tests.webhooks.conftest import documented_verifier, open_case
 
 BASE = "/api/v1/webhooks/endpoints"
@@ -148,9 +148,10 @@ def test_bad_urls_are_refused_with_a_clear_error(desk, admin, url, code):
 def test_private_addresses_are_refused_unless_allowed(desk, admin, settings, url):
     settings.CAREDESK_WEBHOOK_ALLOW_PRIVATE = False
     error = assert_error(admin.post(BASE, {"url": url}), 400, "url_private_address")
-    assert "public addresses" in error["message"] and "CAREDESK_WEBHOOK_ALLOW_PRIVATE" in error[
-        "message"
-    ]
+    assert (
+        "public addresses" in error["message"]
+        and "CAREDESK_WEBHOOK_ALLOW_PRIVATE" in error["message"]
+    )
     assert not Endpoint.objects.exists()
     settings.CAREDESK_WEBHOOK_ALLOW_PRIVATE = True
     assert admin.post(BASE, {"url": url}).status_code == 201
@@ -241,7 +242,9 @@ def test_delivery_log_pagination_and_redelivery(desk, now, admin, receiver):
         admin.get(f"{BASE}/{endpoint_id}/deliveries", {"cursor": "garbage!"}), 400, "invalid_cursor"
     )
     assert_error(
-        admin.get(f"{BASE}/{endpoint_id}/deliveries", {"state": "exploded"}), 422, "validation_error"
+        admin.get(f"{BASE}/{endpoint_id}/deliveries", {"state": "exploded"}),
+        422,
+        "validation_error",
     )
     first = admin.get(f"{BASE}/{endpoint_id}/deliveries", {"state": "succeeded"}).json()
     item = first["items"][-1]

@@ -196,9 +196,7 @@ def do_disable_endpoint(
         endpoint.disabled_reason = reason
         endpoint.updated_at = now
         endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
-        cancelled = Delivery.objects.filter(
-            endpoint=endpoint, state=DeliveryState.PENDING
-        ).update(
+        cancelled = Delivery.objects.filter(endpoint=endpoint, state=DeliveryState.PENDING).update(
             state=DeliveryState.CANCELLED,
             next_attempt_at=None,
             last_error="Not sent: the endpoint was disabled first. Redeliver it if needed.",

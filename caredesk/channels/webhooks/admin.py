@@ -307,7 +307,9 @@ class DeliveryAdmin(AdminsOnly, admin.ModelAdmin[Delivery]):
             return HttpResponseRedirect(reverse("admin:webhooks_delivery_changelist"))
         again = self._redeliver(request, delivery)
         if again is None:
-            return HttpResponseRedirect(reverse("admin:webhooks_delivery_change", args=[delivery_id]))
+            return HttpResponseRedirect(
+                reverse("admin:webhooks_delivery_change", args=[delivery_id])
+            )
         self.message_user(request, f"Sent again as delivery {again.pk}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:webhooks_delivery_change", args=[again.pk]))
 

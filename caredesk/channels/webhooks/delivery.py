@@ -85,7 +85,9 @@ def stopwatch(now: datetime) -> Callable[[], datetime]:
 def claim_endpoint(endpoint_id: int, now: datetime) -> str | None:
     token = secrets.token_hex(16)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    taken = Endpoint.objects.filter(free, pk=endpoint_id, is_active=True).update(lease_token=token, lease_until=now + lease_length())
+    taken = Endpoint.objects.filter(free, pk=endpoint_id, is_active=True).update(
+        lease_token=token, lease_until=now + lease_length()
+    )
     return token if taken else None
 
 
@@ -204,7 +206,9 @@ def attempt(endpoint: Endpoint, delivery: Delivery, now: datetime) -> transport.
     )
 
 
-def record(endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, now: datetime) -> bool:
+def record(
+    endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, now: datetime
+) -> bool:
     """Store the outcome. True when the queue may go on to the next delivery."""
     fields = {
         "last_status_code": outcome.status,
@@ -214,9 +218,7 @@ def record(endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, n
     }
     rows = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING)
     if outcome.ok:
-        rows.update(
-            state=DeliveryState.SUCCEEDED, next_attempt_at=None, delivered_at=now, **fields
-        )
+        rows.update(state=DeliveryState.SUCCEEDED, next_attempt_at=None, delivered_at=now, **fields)
         Endpoint.objects.filter(pk=endpoint.pk).update(
             consecutive_failures=0, failing_since=None, last_success_at=now
         )
@@ -236,7 +238,9 @@ def record(endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, n
     return False
 
 
-def _give_up(endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, now: datetime) -> None:
+def _give_up(
+    endpoint: Endpoint, delivery: Delivery, outcome: transport.Outcome, now: datetime
+) -> None:
     """Every attempt of a delivery failed over the whole schedule (more than 24 hours,
     with nothing delivered since, as the queue held back behind it): disable."""
     from caredesk.channels.webhooks.actions import do_disable_endpoint

@@ -43,7 +43,9 @@ def body(event: Event) -> bytes:
     ).encode("utf-8")
 
 
-def headers(*, delivery_id: int, kind: str, timestamp: int, secret: str, body: bytes) -> dict[str, str]:
+def headers(
+    *, delivery_id: int, kind: str, timestamp: int, secret: str, body: bytes
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "X-Caredesk-Event": kind,

@@ -249,9 +249,7 @@ def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
 def rotate_secret(request: HttpRequest, endpoint_id: int) -> WebhookEndpointSecretOut:
     """A new signing secret, shown once; the old one stops signing at once."""
     user = require_admin(request)
-    endpoint, secret = actions.do_rotate_secret(
-        _endpoint(endpoint_id), actor=user, now=clock.now()
-    )
+    endpoint, secret = actions.do_rotate_secret(_endpoint(endpoint_id), actor=user, now=clock.now())
     return WebhookEndpointSecretOut(**_endpoint_fields(_endpoint(endpoint.pk)), secret=secret)
 
 

@@ -291,6 +291,7 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.promises.alarms.run_sweep",
     "caredesk.core.retention.purge",
     "caredesk.channels.webhooks.jobs.retry_due",
+    "caredesk.channels.webhooks.jobs.purge_log",
 ]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
@@ -348,6 +349,7 @@ CAREDESK_ABUSE_REPEAT_FLAGS = env_int("CAREDESK_ABUSE_REPEAT_FLAGS", 3)
 CAREDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("CAREDESK_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
 CAREDESK_WEBHOOK_CONNECT_TIMEOUT = env_float("CAREDESK_WEBHOOK_CONNECT_TIMEOUT", 5.0)
 CAREDESK_WEBHOOK_READ_TIMEOUT = env_float("CAREDESK_WEBHOOK_READ_TIMEOUT", 10.0)
+CAREDESK_WEBHOOK_LOG_DAYS = env_int("CAREDESK_WEBHOOK_LOG_DAYS", 30)  # finished deliveries
 if not (0 < CAREDESK_WEBHOOK_CONNECT_TIMEOUT <= 60 and 0 < CAREDESK_WEBHOOK_READ_TIMEOUT <= 120):
     raise ImproperlyConfigured(
         "CAREDESK_WEBHOOK_CONNECT_TIMEOUT must be 0-60 s and CAREDESK_WEBHOOK_READ_TIMEOUT 0-120 s"

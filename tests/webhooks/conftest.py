@@ -26,6 +26,7 @@ class Answer:
     status: int = 200
     body: bytes = b"ok"
     delay: float = 0.0
+    trickle: bool = False  # send a status line, then one header byte every 50 ms
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -63,6 +64,15 @@ class Receiver:
                     answer = receiver.script.pop(0) if receiver.script else receiver.default
                 if answer.delay:
                     receiver.release.wait(answer.delay)
+                if answer.trickle:
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        while not receiver.release.wait(0.05):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                    except OSError:
+                        pass
+                    return
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():

@@ -143,6 +143,9 @@ def test_bad_urls_are_refused_with_a_clear_error(desk, admin, url, code):
         "http://[fd00::1]/hook",
         "http://0.0.0.0/hook",
         "http://100.64.0.1/hook",
+        "http://2130706433/hook",
+        "http://0x7f000001/hook",
+        "http://127.1/hook",
     ],
 )
 def test_private_addresses_are_refused_unless_allowed(desk, admin, settings, url):

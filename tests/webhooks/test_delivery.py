@@ -141,6 +141,17 @@ def test_a_timeout_is_retried_then_succeeds(desk, now, receiver, settings):
     assert len(receiver.requests) == 2
 
 
+def test_an_answer_trickled_byte_by_byte_is_cut_off(desk, now, receiver, settings):
+    settings.CAREDESK_WEBHOOK_CONNECT_TIMEOUT = 0.5
+    settings.CAREDESK_WEBHOOK_READ_TIMEOUT = 0.5  # each byte comes sooner than this
+    endpoint, _ = make_endpoint(desk, receiver.url(), events=["case.created"])
+    receiver.answer(Answer(trickle=True))
+    open_case(desk, now)
+    (row,) = deliveries(endpoint)
+    assert row.state == DeliveryState.PENDING and row.last_status_code is None
+    assert "response from 127.0.0.1 within 0.5 s" in row.last_error
+
+
 def test_an_unreachable_endpoint_is_accepted_and_fails_visibly(desk, now, receiver):
     port = receiver.port
     receiver.close()  # nothing listens there any more

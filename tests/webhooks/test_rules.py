@@ -141,3 +141,25 @@ def test_the_consumer_costs_one_query_without_endpoints_and_one_insert_with(desk
 
     assert count(2) == count(20)
     assert Delivery.objects.count() == 2 * 2 + 2 * 20
+
+
+def test_old_finished_deliveries_leave_the_log(desk, now, settings):
+    from caredesk.channels.webhooks import jobs
+    from caredesk.channels.webhooks.models import DeliveryState
+
+    settings.CAREDESK_WEBHOOK_LOG_DAYS = 30
+    make_endpoint(desk, "http://127.0.0.1:9/a", events=["case.*"])
+    with suppress_effects():
+        ids = [events.emit("case.created", now=now, ticket_id=1).pk for _ in range(4)]
+        consumer.queue_deliveries(ids)
+    rows = list(Delivery.objects.order_by("pk"))
+    Delivery.objects.filter(pk__in=[r.pk for r in rows[:3]]).update(
+        created_at=now - timedelta(days=31), state=DeliveryState.SUCCEEDED
+    )
+    Delivery.objects.filter(pk=rows[0].pk).update(state=DeliveryState.PENDING)
+    assert jobs.purge_log(now) == "2 old deliveries deleted"
+    assert list(Delivery.objects.order_by("pk").values_list("pk", flat=True)) == [
+        rows[0].pk,
+        rows[3].pk,
+    ]
+    assert jobs.purge_log(now) is None

@@ -17,4 +17,5 @@ def deliver_endpoint(endpoint_id: int, as_of: str = "") -> None:
     now = clock.now()
     if as_of:
         now = max(now, datetime.fromisoformat(as_of))
-    delivery.drain(endpoint_id, now)
+    if delivery.drain(endpoint_id, now) >= delivery.DRAIN_LIMIT:
+        deliver_endpoint.enqueue(endpoint_id)  # a long backlog: go on in a new task

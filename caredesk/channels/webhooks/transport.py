@@ -132,19 +132,24 @@ def post(
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    try:
-        conn.connect()
-    except TimeoutError:
-        return _fail(f"Could not connect to {host}: no answer within {connect_timeout:g} s.")
-    except ssl.SSLError as exc:
-        return _fail(f"TLS failed with {host}: {_reason(exc)}.", elapsed())
-    except OSError as exc:
-        return _fail(f"Could not connect to {host}: {_reason(exc)}.", elapsed())
-    # The whole answer must arrive within the read timeout, even one trickled byte by byte.
+    # The whole attempt must end within both timeouts, even an answer (or a TLS
+    # handshake) trickled byte by byte: past that the socket is shut.
     fired = threading.Event()
-    deadline = threading.Timer(read_timeout, _cut, args=(conn, fired))
+    deadline = threading.Timer(connect_timeout + read_timeout, _cut, args=(conn, fired))
     deadline.daemon = True
     deadline.start()
+    try:
+        conn.connect()
+    except (TimeoutError, ssl.SSLError, OSError) as exc:
+        deadline.cancel()
+        conn.close()
+        if fired.is_set():
+            return _fail(f"The TLS handshake with {host} did not finish in time.", elapsed())
+        if isinstance(exc, TimeoutError):
+            return _fail(f"Could not connect to {host}: no answer within {connect_timeout:g} s.")
+        if isinstance(exc, ssl.SSLError):
+            return _fail(f"TLS failed with {host}: {_reason(exc)}.", elapsed())
+        return _fail(f"Could not connect to {host}: {_reason(exc)}.", elapsed())
     try:
         conn.request("POST", target, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = conn.getresponse()
@@ -165,6 +170,8 @@ def post(
         deadline.cancel()
         conn.close()
     latency = elapsed()
+    if fired.is_set():  # cut off mid-answer: whatever arrived is not a whole answer
+        return _fail(f"No complete response from {host} within {read_timeout:g} s.", latency)
     excerpt = sanitise(raw)
     if 200 <= status < 300:
         return Outcome(status, latency, excerpt, "")

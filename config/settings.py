@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "caredesk.channels.email",
     "caredesk.channels.portal",
     "caredesk.channels.api",
+    "caredesk.channels.webhooks",
     "caredesk.workspace",
 ]
 
@@ -277,15 +278,15 @@ if env_bool("CAREDESK_BEHIND_PROXY", False):
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-# Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
 # The event log's wiring (caredesk/core/events.py, docs/adr/0009-one-spine.md).
 # Reactions run inside the transaction that emitted the event: {kind: [dotted paths]},
 # "*" for every kind. Consumers get the ids of committed events after commit.
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {}
-CAREDESK_EVENT_CONSUMERS: list[str] = []
+CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
 # The deadline sits on its own row in an indexed column; "fire" is the do_* action.
 CAREDESK_DEADLINES: dict[str, dict[str, object]] = {}
+# Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
 CAREDESK_PERIODIC_JOBS = [
     "caredesk.core.deadlines.sweep",
     "caredesk.sla.tasks.run_sweep",
@@ -293,6 +294,8 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.channels.email.jobs.housekeeping",
     "caredesk.promises.alarms.run_sweep",
     "caredesk.core.retention.purge",
+    "caredesk.channels.webhooks.jobs.retry_due",
+    "caredesk.channels.webhooks.jobs.purge_log",
 ]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
@@ -345,6 +348,16 @@ CAREDESK_ABUSE_THRESHOLD = env_float("CAREDESK_ABUSE_THRESHOLD", 0.7)
 if not 0 < CAREDESK_ABUSE_THRESHOLD <= 1:
     raise ImproperlyConfigured("CAREDESK_ABUSE_THRESHOLD must be between 0 and 1")
 CAREDESK_ABUSE_REPEAT_FLAGS = env_int("CAREDESK_ABUSE_REPEAT_FLAGS", 3)
+# Outbound webhooks (docs/webhooks.md). Private, loopback and link-local addresses are
+# refused unless allowed (development and tests only); timeouts are per attempt, seconds.
+CAREDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("CAREDESK_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
+CAREDESK_WEBHOOK_CONNECT_TIMEOUT = env_float("CAREDESK_WEBHOOK_CONNECT_TIMEOUT", 5.0)
+CAREDESK_WEBHOOK_READ_TIMEOUT = env_float("CAREDESK_WEBHOOK_READ_TIMEOUT", 10.0)
+CAREDESK_WEBHOOK_LOG_DAYS = env_int("CAREDESK_WEBHOOK_LOG_DAYS", 30)  # finished deliveries
+if not (0 < CAREDESK_WEBHOOK_CONNECT_TIMEOUT <= 60 and 0 < CAREDESK_WEBHOOK_READ_TIMEOUT <= 120):
+    raise ImproperlyConfigured(
+        "CAREDESK_WEBHOOK_CONNECT_TIMEOUT must be 0-60 s and CAREDESK_WEBHOOK_READ_TIMEOUT 0-120 s"
+    )
 # API rate limits per token, and for failed sign-ins per address (django-ratelimit syntax).
 CAREDESK_API_RATE = env_str("CAREDESK_API_RATE", "600/m")
 CAREDESK_API_FAILED_AUTH_RATE = env_str("CAREDESK_API_FAILED_AUTH_RATE", "120/m")

@@ -21,6 +21,7 @@ from caredesk.channels.api.routers import (
     organizations,
     promises,
     teams,
+    webhooks,
 )
 from caredesk.channels.api.routers import escalations as escalation_routes
 from caredesk.core.errors import DomainError
@@ -98,3 +99,4 @@ api.add_router("/customers", customers.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)
 api.add_router("", escalation_routes.router)
+api.add_router("/webhooks", webhooks.router)

@@ -294,9 +294,13 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.channels.email.jobs.housekeeping",
     "caredesk.promises.alarms.run_sweep",
     "caredesk.core.retention.purge",
+    "caredesk.core.notification_prefs.send_digests",
     "caredesk.channels.webhooks.jobs.retry_due",
     "caredesk.channels.webhooks.jobs.purge_log",
 ]
+# Addresses that are ours besides the desk address and CAREDESK_EMAIL_OWN_ADDRESSES (the
+# outbox never mails them; intake never answers them): callables returning addresses.
+CAREDESK_OWN_ADDRESS_SOURCES = ["caredesk.channels.email.loops.mailbox_addresses"]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

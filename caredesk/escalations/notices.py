@@ -1,4 +1,5 @@
-"""Email notices to staff about escalations and approvals, through the email outbox."""
+"""Notices to staff about escalations and approvals, through the notification center
+(``core.notify``: in the app, and by mail as each person prefers)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
 from caredesk.accounts.models import User
+from caredesk.core.notifications import notify
 from caredesk.escalations.models import ApprovalRequest, Escalation
 
 TEMPLATES = {
@@ -19,18 +25,26 @@ TEMPLATES = {
 }
 
 
+KINDS = {"decision": "approval_decided"}  # notice name -> notification kind
+
+
 def _mail(
     to: User | None, subject: str, template: str, context: dict[str, Any], now: datetime
 ) -> None:
-    if to is None or not to.is_active or not to.email:
+    """Tell ``to`` (the name is historical: a notification, mailed as they prefer)."""
+    if to is None:
         return
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail
-
-    name = template.rsplit("/", 1)[-1].split(".")[0]
-    text, html = render_mail("escalations_" + name, template, context)
-    enqueue_mail(
-        kind="notify", to=to.email, subject=subject, text=text, html=html, now=now, auto=True
-    )
+    ticket = context["ticket"]
+    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    with transaction.atomic():
+        notify(
+            to,
+            KINDS.get(context["kind"], context["kind"]),
+            subject=subject,
+            body=body,
+            now=now,
+            ticket_id=ticket.pk,
+        )
 
 
 def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime) -> None:

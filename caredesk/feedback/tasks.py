@@ -1,10 +1,15 @@
-"""Mail about feedback: the reviewer hears of a complaint, the agent of the outcome."""
+"""Notices about feedback: the reviewer hears of a complaint, the agent of kudos and of
+the outcome (``core.notify``: in the app, and by mail as each person prefers)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
 from django_tasks import task
 
 from caredesk.core import clock
+from caredesk.core.notifications import notify
 from caredesk.feedback.models import Feedback
 
 
@@ -17,8 +22,6 @@ def send_feedback_notice(feedback_id: int, event: str) -> None:
     )
     if row is None:
         return
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail
-
     if event == "new" and row.is_complaint:
         to, subject, template = (
             row.reviewer,
@@ -39,16 +42,9 @@ def send_feedback_notice(feedback_id: int, event: str) -> None:
         )
     else:
         return
-    if to is None or not to.is_active or not to.email:
-        return
-    name = "feedback_" + template.rsplit("/", 1)[-1].split(".")[0]
-    text, html = render_mail(name, template, {"feedback": row, "ticket": row.ticket})
-    enqueue_mail(
-        kind="notify",
-        to=to.email,
-        subject=subject,
-        text=text,
-        html=html,
-        now=clock.now(),
-        auto=True,
+    kind = "feedback_" + template.rsplit("/", 1)[-1].split(".")[0]
+    body = render_to_string(
+        template, {"feedback": row, "ticket": row.ticket, "site_url": settings.SITE_URL}
     )
+    with transaction.atomic():
+        notify(to, kind, subject=subject, body=body, now=clock.now(), ticket_id=row.ticket_id)

@@ -24,7 +24,6 @@ from caredesk.promises.models import (
     Kind,
     Promise,
     PromiseChange,
-    PromiseNotice,
     State,
 )
 from caredesk.promises.validation import (
@@ -355,7 +354,7 @@ def do_reassign_promise(
             notices.notify(
                 owner,
                 promise,
-                PromiseNotice.Kind.HANDED_OVER,
+                notices.NoticeKind.HANDED_OVER,
                 f"{promise.ticket.reference}: {actor.display_name} handed you a promise",
                 now,
             )
@@ -469,7 +468,7 @@ def do_request_callback(
         notices.notify(
             owner,
             promise,
-            PromiseNotice.Kind.HANDED_OVER,
+            notices.NoticeKind.HANDED_OVER,
             f"{ticket.reference}: the customer asked for a callback",
             now,
         )

@@ -22,7 +22,6 @@ from caredesk.promises import engine, notices
 from caredesk.promises.actions import _change_owner, lead_for
 from caredesk.promises.models import (
     Promise,
-    PromiseNotice,
     PromiseTemplate,
     State,
 )
@@ -113,7 +112,7 @@ def _remind(promise: Promise, now: datetime, fired: Fired) -> None:
     notices.notify(
         promise.owner,
         promise,
-        PromiseNotice.Kind.REMINDER,
+        notices.NoticeKind.REMINDER,
         f"{promise.ticket.reference}: due in {left} — {promise.text}",
         now,
     )
@@ -172,7 +171,7 @@ def _escalate(promise: Promise, now: datetime, fired: Fired) -> None:
     notices.notify(
         lead,
         promise,
-        PromiseNotice.Kind.ESCALATED,
+        notices.NoticeKind.ESCALATED,
         f"{ref}: {owner_name} missed a promise — {promise.text}. Take it over or it is "
         f"explained to the customer in {duration_words(engine.grace_period().total_seconds())}",
         now,
@@ -181,7 +180,7 @@ def _escalate(promise: Promise, now: datetime, fired: Fired) -> None:
         notices.notify(
             promise.owner,
             promise,
-            PromiseNotice.Kind.MISSED,
+            notices.NoticeKind.MISSED,
             f"{ref}: your promise was missed — {promise.text}",
             now,
         )
@@ -297,7 +296,7 @@ def hand_over_away(now: datetime, limit: int = SWEEP_BATCH) -> int:
             notices.notify(
                 lead,
                 promise,
-                PromiseNotice.Kind.HANDED_OVER,
+                notices.NoticeKind.HANDED_OVER,
                 f"{ticket.reference}: {owner.display_name} is away — their promise is yours now: "
                 f"{promise.text}",
                 now,

@@ -164,34 +164,6 @@ class PromiseChange(models.Model):
         return f"{self.what} on promise {self.promise_id}"
 
 
-class PromiseNotice(models.Model):
-    """An in-app notice for a person (also mailed): reminder, miss, hand-over."""
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", "Promise due soon"
-        MISSED = "missed", "Promise missed"
-        ESCALATED = "escalated", "Missed promise escalated to you"
-        HANDED_OVER = "handed", "Promise handed to you"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="promise_notices"
-    )
-    promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = [
-            models.Index(fields=["user", "read_at", "-created_at"], name="promise_notice_user")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.user_id}"
-
-
 class PromiseTemplate(models.Model):
     """Admin-editable wording of the messages caredesk sends about promises."""
 

@@ -1,21 +1,45 @@
-"""Notices to staff about promises: a row people see on /promises/, and a mail after commit."""
+"""Notices to staff about promises, through the notification center (``core.notify``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.template.loader import render_to_string
+
 from caredesk.accounts.models import User
-from caredesk.core.effects import enqueue_after_commit
-from caredesk.promises.models import Promise, PromiseNotice
+from caredesk.core.notifications import notify as core_notify
+from caredesk.promises.models import Promise
+
+
+class NoticeKind:
+    REMINDER = "promise_reminder"
+    MISSED = "promise_missed"
+    ESCALATED = "promise_escalated"
+    HANDED_OVER = "promise_handed"
+
+
+LABELS = {
+    NoticeKind.REMINDER: "Promise due soon",
+    NoticeKind.MISSED: "Promise missed",
+    NoticeKind.ESCALATED: "Missed promise escalated to you",
+    NoticeKind.HANDED_OVER: "Promise handed to you",
+}
 
 
 def notify(user: User | None, promise: Promise, kind: str, text: str, now: datetime) -> None:
     """Call inside the transaction that caused the notice."""
-    if user is None or not user.is_active:
-        return
-    notice = PromiseNotice.objects.create(
-        user=user, promise=promise, kind=kind, text=text[:300], created_at=now
+    ticket = promise.ticket
+    body = render_to_string(
+        "promises/notices/notice.txt",
+        {"text": text, "promise": promise, "ticket": ticket, "site_url": settings.SITE_URL},
     )
-    from caredesk.promises import tasks
-
-    enqueue_after_commit(tasks.send_promise_notice, notice.pk)
+    core_notify(
+        user,
+        kind,
+        subject=f"[{ticket.reference}] {LABELS[kind]}: {ticket.subject}",
+        body=body,
+        now=now,
+        ticket_id=ticket.pk,
+        link=f"/cases/{ticket.pk}/#promise-{promise.pk}",
+    )

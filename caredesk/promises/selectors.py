@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import QuerySet
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role, User
-from caredesk.promises.models import PENDING_STATES, Promise, PromiseNotice
+from caredesk.promises.models import PENDING_STATES, Promise
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import Ticket
 
@@ -59,7 +58,6 @@ def promise_for(user: User, promise_id: int) -> Promise:
 class MyPromises:
     mine: list[Promise]
     team: list[Promise]
-    notices: list[PromiseNotice]
 
 
 def my_promises(user: User) -> MyPromises:
@@ -79,13 +77,4 @@ def my_promises(user: User) -> MyPromises:
             .select_related("ticket", "owner", "team")
             .order_by("due_at", "id")[:MY_LIMIT]
         )
-    notices = list(
-        PromiseNotice.objects.filter(user=user)
-        .select_related("promise__ticket")
-        .order_by("-created_at", "-id")[:30]
-    )
-    return MyPromises(mine=mine, team=team, notices=notices)
-
-
-def mark_notices_read(user: User, now: datetime) -> int:
-    return PromiseNotice.objects.filter(user=user, read_at__isnull=True).update(read_at=now)
+    return MyPromises(mine=mine, team=team)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_tasks import task
 
 from caredesk.core import clock
+from caredesk.core.models import OutboundEmail
+from caredesk.core.outbox import send_mail
 from caredesk.promises import alarms
-from caredesk.promises.models import PromiseNotice
 from caredesk.tickets.models import Message, MessageKind
 
 
@@ -18,41 +18,8 @@ def fire_promise_alarm(promise_id: int) -> None:
 
 
 @task()
-def send_promise_notice(notice_id: int) -> None:
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail
-
-    notice = (
-        PromiseNotice.objects.select_related("user", "promise__ticket").filter(pk=notice_id).first()
-    )
-    if notice is None or not notice.user.is_active or not notice.user.email:
-        return
-    ticket = notice.promise.ticket
-    text, html = render_mail(
-        "",
-        "promises/mail/notice.txt",
-        {
-            "notice": notice,
-            "promise": notice.promise,
-            "ticket": ticket,
-            "site_url": settings.SITE_URL,
-        },
-    )
-    enqueue_mail(
-        kind="notify",
-        to=notice.user.email,
-        subject=f"[{ticket.reference}] {notice.get_kind_display()}: {ticket.subject}",
-        text=text,
-        html=html,
-        now=clock.now(),
-        auto=True,
-    )
-
-
-@task()
 def send_customer_update(message_id: int) -> None:
     """Mail the honest update (already on the case as a public message) to the customer."""
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail
-
     message = (
         Message.objects.select_related("ticket__customer")
         .filter(pk=message_id, kind=MessageKind.REPLY)
@@ -61,15 +28,14 @@ def send_customer_update(message_id: int) -> None:
     if message is None:
         return
     ticket = message.ticket
-    text, html = render_mail("reply", "mail/reply.txt", {"ticket": ticket, "message": message})
-    enqueue_mail(
-        kind="reply",
-        to=ticket.customer.primary_email,
-        subject=f"Re: [{ticket.reference}] {ticket.subject}",
-        text=text,
-        html=html,
+    send_mail(
+        "reply",
+        ticket.customer.primary_email,
+        {"ticket": ticket, "message": message},
         now=clock.now(),
+        kind=OutboundEmail.Kind.REPLY,
         auto=True,
-        ticket=ticket,
-        message=message,
+        case_id=ticket.pk,
+        message_id=message.pk,
+        thread=True,
     )

@@ -218,7 +218,6 @@ def suggestion(request: HttpRequest, pk: int) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     data = selectors.my_promises(user)
-    selectors.mark_notices_read(user, clock.now())
     return render(request, "promises/mine.html", {"nav": "promises", "data": data})
 
 

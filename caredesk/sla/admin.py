@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -21,7 +20,6 @@ from caredesk.sla.models import (
     AgentCapacity,
     BusinessCalendar,
     ClosedDate,
-    SlaNotification,
     SlaPolicy,
     TeamRouting,
     TierRule,
@@ -130,18 +128,3 @@ class TeamRoutingAdmin(admin.ModelAdmin[TeamRouting]):
 @admin.register(AgentCapacity)
 class AgentCapacityAdmin(admin.ModelAdmin[AgentCapacity]):
     list_display = ("user", "max_open_cases")
-
-
-@admin.register(SlaNotification)
-class SlaNotificationAdmin(admin.ModelAdmin[SlaNotification]):
-    list_display = ("created_at", "user", "kind", "text", "read_at")
-    list_filter = ("kind",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[SlaNotification]:
-        return super().get_queryset(request).select_related("user", "ticket")

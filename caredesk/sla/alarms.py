@@ -15,11 +15,11 @@ from datetime import datetime
 from django.db import transaction
 
 from caredesk.accounts.models import User
-from caredesk.core.effects import enqueue_after_commit
+from caredesk.core.notifications import notify
 from caredesk.escalations import hooks as escalation_hooks
 from caredesk.sla import engine
 from caredesk.sla.calendar import require_aware
-from caredesk.sla.models import CaseSla, SlaNotification
+from caredesk.sla.models import CaseSla
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
@@ -37,15 +37,20 @@ def _claim(ticket_id: int, flag: str) -> bool:
     return CaseSla.objects.filter(pk=ticket_id, **{flag: False}).update(**{flag: True}) == 1
 
 
-def _notify(user: User | None, ticket: Ticket, kind: str, text: str, now: datetime) -> None:
-    if user is None or not user.is_active:
-        return
-    notice = SlaNotification.objects.create(
-        user=user, ticket=ticket, kind=kind, text=text[:300], created_at=now
-    )
-    from caredesk.sla import tasks
+NOTICE_LABELS = {"sla_warning": "SLA warning", "sla_breach": "SLA breach"}
 
-    enqueue_after_commit(tasks.send_sla_notice, notice.pk)
+
+def _notify(user: User | None, ticket: Ticket, kind: str, text: str, now: datetime) -> None:
+    status = ticket.get_status_display()
+    body = f"{text}.\n\nCase: {ticket.reference} {ticket.subject}\nStatus: {status}"
+    notify(
+        user,
+        kind,
+        subject=f"[{ticket.reference}] {NOTICE_LABELS[kind]}: {ticket.subject}",
+        body=body,
+        now=now,
+        ticket_id=ticket.pk,
+    )
 
 
 def fire_alarms(ticket_id: int, now: datetime) -> Fired:
@@ -90,7 +95,7 @@ def fire_alarms(ticket_id: int, now: datetime) -> Fired:
                 _notify(
                     ticket.assignee or lead,
                     ticket,
-                    SlaNotification.Kind.WARNING,
+                    "sla_warning",
                     f"{ticket.reference}: {policy.warn_at_percent}% of the {name} time is used",
                     now,
                 )
@@ -114,13 +119,13 @@ def fire_alarms(ticket_id: int, now: datetime) -> Fired:
                     public=False,
                 )
                 text = f"{ticket.reference}: the {name} target was missed; escalated to you"
-                _notify(lead, ticket, SlaNotification.Kind.BREACH, text, now)
+                _notify(lead, ticket, "sla_breach", text, now)
                 escalation_hooks.on_sla_breach(ticket, name, now)  # owner + deadline (issue 6)
                 if ticket.assignee is not None and ticket.assignee != lead:
                     _notify(
                         ticket.assignee,
                         ticket,
-                        SlaNotification.Kind.BREACH,
+                        "sla_breach",
                         f"{ticket.reference}: the {name} target was missed",
                         now,
                     )

@@ -303,30 +303,3 @@ class AgentCapacity(models.Model):
 
 
 DEFAULT_CAPACITY = 20
-
-
-class SlaNotification(models.Model):
-    """An in-app notice for a person: a warning, a breach escalation, an assignment."""
-
-    class Kind(models.TextChoices):
-        WARNING = "warning", "SLA warning"
-        BREACH = "breach", "SLA breach"
-        ASSIGNED = "assigned", "Assigned automatically"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sla_notifications"
-    )
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = [
-            models.Index(fields=["user", "read_at", "-created_at"], name="sla_notice_user_unread")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.user_id} on {self.ticket_id}"

@@ -13,14 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from caredesk.core import clock
 from caredesk.core.effects import run_each
 from caredesk.sla import alarms
-from caredesk.sla.models import SlaNotification
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +57,3 @@ def refresh_cases(ticket_ids: list[int]) -> None:
     now = clock.now()
     for pk in ticket_ids:
         refresh(pk, now)
-
-
-@task()
-def send_sla_notice(notice_id: int) -> None:
-    notice = SlaNotification.objects.select_related("user", "ticket").filter(pk=notice_id).first()
-    if notice is None or not notice.user.is_active or not notice.user.email:
-        return
-    body = render_to_string(
-        "sla/mail/notice.txt",
-        {"notice": notice, "ticket": notice.ticket, "site_url": settings.SITE_URL},
-    )
-    from caredesk.channels.email.outbox import enqueue_mail
-
-    # Through the outbox, like every mail caredesk sends: retries, and a visible failure.
-    enqueue_mail(
-        kind="notify",
-        to=notice.user.email,
-        subject=f"[{notice.ticket.reference}] {notice.get_kind_display()}: {notice.ticket.subject}",
-        text=body,
-        now=clock.now(),
-        auto=True,
-    )

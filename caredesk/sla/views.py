@@ -1,15 +1,18 @@
-"""SLA pages: take the next case from the fair queue, and one's SLA notifications."""
+"""SLA pages: take the next case from the fair queue (notices are in /notifications/)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
-from caredesk.sla import selectors
 from caredesk.sla.queue import claim_next_case
 from caredesk.workspace.guards import current_user, staff_required
 
@@ -34,14 +37,5 @@ def next_case(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
-    now = clock.now()
-    if request.method == "POST":
-        count = selectors.mark_notifications_read(user, now)
-        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
-        return HttpResponseRedirect("/sla/notifications/")
-    return render(
-        request,
-        "sla/notifications.html",
-        {"notices": selectors.recent_notifications(user), "now": now, "nav": "notifications"},
-    )
+    """The old SLA notifications page: every notice is in the notification center now."""
+    return HttpResponsePermanentRedirect("/notifications/")

@@ -23,7 +23,7 @@ from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
 from caredesk.promises import engine as promise_engine
 from caredesk.sla import engine as sla_engine
-from caredesk.tickets import audit, tasks
+from caredesk.tickets import audit, mentions, tasks
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files_many
 from caredesk.tickets.models import (
     OPEN_STATUSES,
@@ -428,7 +428,8 @@ def do_add_note(
     now: datetime,
     files: list[IncomingFile] | None = None,
 ) -> Message:
-    """An internal note: staff only, never shown to the customer."""
+    """An internal note: staff only, never shown to the customer. Staff it @mentions
+    are notified (``tickets.mentions``)."""
     _require_staff(agent)
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="note")
     files = check_files(files or [])
@@ -443,6 +444,7 @@ def do_add_note(
             files=files,
         )
         audit.record(ticket, agent, "noted", now=now, new={"message": message.pk})
+        mentions.notify_mentions(ticket, message, agent, now)
     return message
 
 

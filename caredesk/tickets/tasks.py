@@ -8,17 +8,15 @@ from django_tasks import task
 
 from caredesk.accounts.models import User
 from caredesk.core.clock import now as clock_now
+from caredesk.core.outbox import send_mail
 from caredesk.tickets.models import Message, MessageKind, Ticket
 
 log = logging.getLogger(__name__)
 
-AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
-
 
 def _send(
+    name: str,
     to: str,
-    subject: str,
-    template: str,
     context: dict[str, object],
     *,
     auto: bool,
@@ -26,23 +24,19 @@ def _send(
     ticket: Ticket | None = None,
     message: Message | None = None,
 ) -> None:
-    """Put the mail in the email channel's outbox; the worker delivers it with retries."""
+    """Put the mail in the outbox (core); the worker delivers it with retries."""
     if not to:
         return
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail
-
-    name = template.rsplit("/", 1)[-1].split(".")[0]
-    text, html = render_mail(name, template, context)
-    enqueue_mail(
-        kind=kind,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
+    send_mail(
+        name,
+        to,
+        context,
         now=clock_now(),
+        kind=kind,
         auto=auto,
-        ticket=ticket,
-        message=message,
+        case_id=ticket.pk if ticket is not None else None,
+        message_id=message.pk if message is not None else None,
+        thread=ticket is not None,
     )
 
 
@@ -57,9 +51,8 @@ def acknowledge_new_ticket(ticket_id: int) -> None:
     if ticket is None or ticket.channel not in ACKNOWLEDGED_CHANNELS:
         return
     _send(
+        "acknowledgement",
         ticket.customer.primary_email,
-        f"[{ticket.reference}] We received your request: {ticket.subject}",
-        "mail/acknowledgement.txt",
         {"ticket": ticket},
         auto=True,
         kind="ack",
@@ -78,9 +71,8 @@ def send_reply_to_customer(message_id: int) -> None:
         return
     ticket = message.ticket
     _send(
+        "reply",
         ticket.customer.primary_email,
-        f"Re: [{ticket.reference}] {ticket.subject}",
-        "mail/reply.txt",
         {"ticket": ticket, "message": message},
         auto=False,
         kind="reply",
@@ -101,9 +93,8 @@ def notify_assignee_of_customer_message(message_id: int) -> None:
     ticket = message.ticket
     assignee = message.ticket.assignee
     _send(
+        "customer_wrote",
         assignee.email,
-        f"[{ticket.reference}] {ticket.customer.name} wrote: {ticket.subject}",
-        "mail/customer_wrote.txt",
         {"ticket": ticket, "message": message},
         auto=True,
     )
@@ -116,9 +107,8 @@ def notify_new_assignee(ticket_id: int, assignee_id: int, handoff_note: str) -> 
     if ticket is None or assignee is None or ticket.assignee_id != assignee.pk:
         return
     _send(
+        "handoff",
         assignee.email,
-        f"[{ticket.reference}] Handed to you: {ticket.subject}",
-        "mail/handoff.txt",
         {"ticket": ticket, "note": handoff_note, "assignee": assignee},
         auto=True,
     )

@@ -1,4 +1,5 @@
-"""The staff member's own account: two-factor, API tokens and the away switch."""
+"""The staff member's own account: two-factor, API tokens, the away switch and which
+notifications come by mail (saved by ``notification_views.preferences``)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_away
 from caredesk.accounts.models import ApiToken
+from caredesk.core import notification_prefs
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.notifications import Delivery
 from caredesk.workspace import actions
 from caredesk.workspace.forms import CodeForm, TokenForm
 from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
@@ -45,6 +48,9 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "code_form": CodeForm(),
         "nav": "account",
+        "prefs": notification_prefs.preferences(user.pk),
+        "deliveries": Delivery.choices,
+        "digest_choices": notification_prefs.DIGEST_HOURS,
     }
     if pending is not None:
         context["otpauth_uri"] = pending.config_url
@@ -52,6 +58,9 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         context["qr_svg"] = mark_safe(qr_svg(pending.config_url))  # noqa: S308
     context.update(extra)
     return render(request, "workspace/account.html", context, status=status)
+
+
+render_account = _render
 
 
 @never_cache

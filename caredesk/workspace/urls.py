@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.workspace import account_views, auth_views, case_views, views
+from caredesk.workspace import account_views, auth_views, case_views, notification_views, views
 
 app_name = "workspace"
 
@@ -16,6 +16,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/tokens", account_views.token_create, name="token-create"),
     path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
     path("account/away", account_views.away, name="away"),
+    path(
+        "account/notifications",
+        notification_views.preferences,
+        name="notification-preferences",
+    ),
+    path("notifications/", notification_views.center, name="notifications"),
+    path("notifications/count", notification_views.badge, name="notification-count"),
+    path("notifications/read-all", notification_views.mark_all_read, name="notifications-read"),
+    path(
+        "notifications/<int:pk>/read",
+        notification_views.mark_read,
+        name="notification-read",
+    ),
     path("search", views.search, name="search"),
     path("cases/<int:pk>/", case_views.case_detail, name="case"),
     path("cases/<int:pk>/reply", case_views.reply, name="case-reply"),

@@ -9,10 +9,10 @@ from django_tasks_db.models import DBTaskResult
 
 from caredesk import cli
 from caredesk.accounts.models import STAFF_ROLES, Role, User
+from caredesk.core.models import Notification
 from caredesk.core.periodic import run_jobs
 from caredesk.customers.models import Organization, Tier
 from caredesk.demo.people import STAFF
-from caredesk.sla.models import SlaNotification
 from caredesk.tickets import actions
 from caredesk.tickets.models import (
     AuditEvent,
@@ -253,4 +253,4 @@ def test_the_first_minute_of_the_worker_mails_no_backlog(transactional_db):
     # ... although the demo's older cases are past their deadlines: the load recorded
     # those breaches (and told the staff in caredesk) quietly.
     assert Ticket.objects.filter(sla_breached=True).count() >= 3
-    assert SlaNotification.objects.exists()
+    assert Notification.objects.filter(kind="sla_breach").exists()

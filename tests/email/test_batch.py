@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from caredesk.channels.email import actions
 from caredesk.channels.email.actions import do_process_batch, do_store_raw_batch
 from caredesk.channels.email.intake import from_bytes
-from caredesk.channels.email.models import EmailLink, RawMessage, RawState
+from caredesk.channels.email.models import RawMessage, RawState
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues, suppress_effects
+from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.conftest import NOW

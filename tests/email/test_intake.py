@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core import mail
 
-from caredesk.channels.email.models import CaseParticipant, EmailLink, RawMessage, RawState
+from caredesk.channels.email.models import CaseParticipant, RawMessage, RawState
 from caredesk.core import clock
+from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity
 from caredesk.tickets.actions import do_change_status, do_reply
 from caredesk.tickets.models import Message, Ticket
@@ -26,7 +27,7 @@ def test_a_new_sender_opens_a_case_becomes_a_customer_and_is_acknowledged_once(d
     assert acks[0].extra_headers["Auto-Submitted"] == "auto-generated"
     assert acks[0].extra_headers["X-Auto-Response-Suppress"] == "All"
     # The acknowledgement threads under the customer's message.
-    link = EmailLink.objects.get(ticket=ticket, direction="in")
+    link = EmailLink.objects.get(ticket_id=ticket.pk, direction="in")
     assert acks[0].extra_headers["In-Reply-To"] == link.rfc_message_id
     # A second new case from the same sender within the hour gets no second acknowledgement.
     ingest(make_mail(sender="carol@new.test", subject="And the toaster"))
@@ -49,9 +50,9 @@ def test_replies_thread_by_in_reply_to_references_and_subject_token(desk, mail_s
     our_id = sent.extra_headers["Message-ID"]
     assert (
         sent.extra_headers["In-Reply-To"]
-        == EmailLink.objects.get(message=ticket.messages.first()).rfc_message_id
+        == EmailLink.objects.get(message_id=ticket.messages.first().pk).rfc_message_id
     )
-    assert EmailLink.objects.get(message=reply).rfc_message_id == our_id
+    assert EmailLink.objects.get(message_id=reply.pk).rfc_message_id == our_id
     assert [alt[1] for alt in sent.alternatives] == ["text/html"]
 
     by_header = ingest(
@@ -70,7 +71,7 @@ def test_spoofed_sender_with_valid_token_and_in_reply_to_does_not_post_to_the_ca
 ):
     first = ingest(make_mail())
     ticket = Ticket.objects.get(pk=first.ticket_id)
-    customer_msg_id = EmailLink.objects.get(ticket=ticket).rfc_message_id
+    customer_msg_id = EmailLink.objects.get(ticket_id=ticket.pk).rfc_message_id
     spoof = ingest(
         make_mail(
             sender='"alice@acme.test" <mallory@evil.test>',
@@ -149,7 +150,7 @@ def test_quoted_history_and_signature_are_kept_apart(desk, mail_settings):
     raw = ingest(make_mail(body=body))
     message = Message.objects.get(pk=raw.message_id)
     assert message.body == "Yes, the address is Main Street 1."
-    link = EmailLink.objects.get(message=message)
+    link = EmailLink.objects.get(message_id=message.pk)
     assert "> Which address?" in link.quoted_text
     assert link.signature == "Alice"
 

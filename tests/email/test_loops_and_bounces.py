@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from caredesk.channels.email.models import Bounce, OutboundEmail, RawState
+from caredesk.channels.email.models import Bounce, RawState
 from caredesk.channels.email.selectors import delivery_status_for_messages
+from caredesk.core.models import OutboundEmail
 from caredesk.tickets.actions import do_reply
 from caredesk.tickets.models import Ticket
 from tests.conftest import NOW
@@ -81,7 +82,7 @@ def test_a_bounce_is_recorded_against_the_address_and_shown_on_the_reply(desk, m
     first = ingest(make_mail())
     ticket = Ticket.objects.get(pk=first.ticket_id)
     reply = do_reply(ticket, agent=desk.agent, body="Here you go", now=NOW)
-    outbound = OutboundEmail.objects.get(message=reply)
+    outbound = OutboundEmail.objects.get(message_id=reply.pk)
     assert delivery_status_for_messages([reply.pk]) == {reply.pk: "sent"}
 
     row = ingest(_dsn(outbound.rfc_message_id, "alice@acme.test"))

@@ -7,9 +7,9 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import caredesk
-from caredesk.channels.email.models import MailTemplate, OutboundEmail, OutboundState
-from caredesk.channels.email.outbox import process_due
 from caredesk.channels.email.selectors import delivery_status_for_messages
+from caredesk.core.models import MailTemplate, OutboundEmail, OutboundState
+from caredesk.core.outbox import process_due
 from caredesk.tickets.actions import do_reply
 from caredesk.tickets.models import Ticket
 from tests.conftest import NOW
@@ -30,7 +30,7 @@ def test_a_reply_reaches_the_smtp_server_threaded_with_text_and_html(
     msg = message_from_bytes(data, policy=policy.default)
     assert msg["In-Reply-To"] == "<cust-1@mail.test>"
     assert "<cust-1@mail.test>" in msg["References"]
-    assert msg["Message-ID"] == OutboundEmail.objects.get(message=reply).rfc_message_id
+    assert msg["Message-ID"] == OutboundEmail.objects.get(message_id=reply.pk).rfc_message_id
     assert ticket.reference in msg["Subject"]
     assert "Auto-Submitted" not in msg  # a person's reply is not automatic
     assert {p.get_content_type() for p in msg.walk()} >= {"text/plain", "text/html"}
@@ -53,7 +53,7 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff(desk, mail_settings, s
     smtp_server.envelopes.clear()
     smtp_server.refuse = 1
     reply = do_reply(ticket, agent=desk.agent, body="Try this.", now=NOW)
-    row = OutboundEmail.objects.get(message=reply)
+    row = OutboundEmail.objects.get(message_id=reply.pk)
     assert row.state == OutboundState.RETRYING and row.attempts == 1
     assert "451" in row.last_error
     assert delivery_status_for_messages([reply.pk]) == {reply.pk: "retrying"}
@@ -73,7 +73,7 @@ def test_after_the_last_attempt_the_mail_is_failed_and_visible(
     ticket = Ticket.objects.get(pk=first.ticket_id)
     smtp_server.refuse = 10
     reply = do_reply(ticket, agent=desk.agent, body="Hello", now=NOW)
-    row = OutboundEmail.objects.get(message=reply)
+    row = OutboundEmail.objects.get(message_id=reply.pk)
     process_due(row.next_attempt_at + timedelta(hours=1))
     row.refresh_from_db()
     assert row.state == OutboundState.FAILED and row.attempts == 2

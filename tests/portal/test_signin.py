@@ -94,7 +94,7 @@ def test_unknown_email_gets_identical_response_and_no_mail(desk, client):
 
 
 def test_expired_link_offers_a_new_one(desk, client, settings):
-    issued = actions.do_request_magic_link("alice@acme.test", desk_now(), "10.0.0.1")
+    issued = actions.do_send_magic_link("alice@acme.test", desk_now(), "10.0.0.1")
     assert issued is not None
     MagicLink.objects.filter(pk=issued.link.pk).update(expires_at=desk_now() - timedelta(seconds=1))
     page = client.get(path_of(issued.url))
@@ -133,7 +133,7 @@ def test_unknown_and_garbage_tokens(desk, client):
 
 
 def test_consume_is_single_use_on_the_action_level(desk, now):
-    issued = actions.do_request_magic_link("alice@acme.test", now, None)
+    issued = actions.do_send_magic_link("alice@acme.test", now, None)
     token = issued.url.rstrip("/").rsplit("/", 1)[1]
     user = actions.do_consume_magic_link(token, now)
     assert user == desk.alice.user
@@ -144,7 +144,7 @@ def test_consume_is_single_use_on_the_action_level(desk, now):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_concurrent_consumers_only_one_wins(desk, now):
-    issued = actions.do_request_magic_link("alice@acme.test", now, None)
+    issued = actions.do_send_magic_link("alice@acme.test", now, None)
     token = issued.url.rstrip("/").rsplit("/", 1)[1]
     results: list[str] = []
     barrier = threading.Barrier(4)
@@ -183,7 +183,7 @@ def test_first_sign_in_creates_the_customer_login(desk, now, client):
 def test_link_never_signs_in_a_staff_account(desk, now):
     customer = Customer.objects.create(name="Ada as customer")
     ContactIdentity.objects.create(customer=customer, kind="email", value="ada@desk.test")
-    issued = actions.do_request_magic_link("ada@desk.test", now, None)
+    issued = actions.do_send_magic_link("ada@desk.test", now, None)
     token = issued.url.rstrip("/").rsplit("/", 1)[1]
     with pytest.raises(actions.LinkError) as err:
         actions.do_consume_magic_link(token, now)
@@ -195,7 +195,7 @@ def test_link_never_signs_in_a_staff_account(desk, now):
 def test_inactive_customer_cannot_sign_in(desk, client):
     User.objects.filter(pk=desk.alice.user.pk).update(is_active=False)
     # The sign-in page checks the link against the wall clock: issue it by the same clock.
-    issued = actions.do_request_magic_link("alice@acme.test", desk_now(), None)
+    issued = actions.do_send_magic_link("alice@acme.test", desk_now(), None)
     response = client.post(path_of(issued.url))
     assert response.status_code == 400
     assert "cannot sign in" in response.text

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from caredesk.channels.email.models import OutboundEmail
 from caredesk.channels.phone.actions import do_log_call
 from caredesk.core.errors import DomainError, PermissionDenied
+from caredesk.core.models import Notification, OutboundEmail
 from caredesk.promises import alarms, tasks
 from caredesk.promises.actions import (
     PromiseDraft,
@@ -20,7 +20,8 @@ from caredesk.promises.actions import (
     do_renegotiate_promise,
     do_reply_with_promise,
 )
-from caredesk.promises.models import PromiseChange, PromiseNotice, PromiseTemplate, State
+from caredesk.promises.models import PromiseChange, PromiseTemplate, State
+from caredesk.promises.notices import NoticeKind
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Message, MessageKind, Status, Ticket
 
@@ -28,7 +29,7 @@ from .conftest import later, promise
 
 
 def notices(user, kind):
-    return list(PromiseNotice.objects.filter(user=user, kind=kind))
+    return list(Notification.objects.filter(recipient_id=user.pk, kind=kind))
 
 
 def customer_updates(ticket):
@@ -48,9 +49,9 @@ def test_reminder_fires_once_before_due(desk, case, now, frozen):
     assert p.remind_at == now + timedelta(hours=2)
     assert alarms.sweep(later(now, minutes=119)).reminders == 0
     run_everything_twice(p.pk, later(now, minutes=121), frozen)
-    reminders = notices(desk.agent, PromiseNotice.Kind.REMINDER)
+    reminders = notices(desk.agent, NoticeKind.REMINDER)
     assert len(reminders) == 1
-    assert "due in 59 minutes" in reminders[0].text
+    assert "due in 59 minutes" in reminders[0].body
     p.refresh_from_db()
     assert p.state == State.OPEN and p.reminded and p.alarm_at == p.due_at
     # The reminder also reached the owner by mail, once.
@@ -73,8 +74,8 @@ def test_miss_escalates_to_the_lead_then_the_customer_gets_an_honest_update(
     p.refresh_from_db()
     assert p.state == State.MISSED and p.escalated and p.escalated_to == desk.lead
     assert p.missed_due_at == due and p.miss_count == 1
-    assert len(notices(desk.lead, PromiseNotice.Kind.ESCALATED)) == 1
-    assert len(notices(desk.agent, PromiseNotice.Kind.MISSED)) == 1
+    assert len(notices(desk.lead, NoticeKind.ESCALATED)) == 1
+    assert len(notices(desk.agent, NoticeKind.MISSED)) == 1
     assert AuditEvent.objects.filter(ticket=case, verb="promise_missed").count() == 1
     # Within the grace period the customer hears nothing automatic yet.
     assert customer_updates(case) == []
@@ -86,7 +87,7 @@ def test_miss_escalates_to_the_lead_then_the_customer_gets_an_honest_update(
     assert "We promised you: Call back about the refund" in body
     assert "We have not done it yet" in body
     assert "Lena Lead" in body  # what happens next: the lead has it
-    mails = OutboundEmail.objects.filter(to="alice@acme.test", message=updates[0])
+    mails = OutboundEmail.objects.filter(to="alice@acme.test", message_id=updates[0].pk)
     assert mails.count() == 1
     assert mails[0].headers.get("Auto-Submitted") == "auto-generated"
     p.refresh_from_db()
@@ -144,7 +145,7 @@ def test_away_owner_hands_promises_to_the_lead_before_they_fall_due(desk, case, 
     assert far.owner == desk.agent  # not due within the lead time yet
     change = PromiseChange.objects.get(promise=soon)
     assert change.old_owner == desk.agent and change.new_owner == desk.lead and change.actor is None
-    assert len(notices(desk.lead, PromiseNotice.Kind.HANDED_OVER)) == 1
+    assert len(notices(desk.lead, NoticeKind.HANDED_OVER)) == 1
     assert AuditEvent.objects.filter(ticket=case, verb="promise_handed_over").count() == 1
 
 
@@ -173,7 +174,7 @@ def test_renegotiation_tells_the_customer_and_records_old_and_new(desk, case, no
     assert p.state == State.OPEN and p.due_at == new_due and p.renegotiations == 1
     event = AuditEvent.objects.get(ticket=case, verb="promise_renegotiated")
     assert event.public and event.old_value["due"] == old_due.isoformat()
-    assert OutboundEmail.objects.filter(message=reply, to="alice@acme.test").count() == 1
+    assert OutboundEmail.objects.filter(message_id=reply.pk, to="alice@acme.test").count() == 1
 
 
 def test_renegotiating_a_missed_promise_still_counts_the_miss(desk, case, now, frozen):
@@ -272,7 +273,7 @@ def test_reply_with_a_promise_states_it_in_words_and_is_one_transaction(desk, ca
         in message.body
     )
     assert p.state == State.OPEN and p.owner == desk.agent
-    sent = OutboundEmail.objects.get(message=message)
+    sent = OutboundEmail.objects.get(message_id=message.pk)
     assert "we will call you back by Monday 23 November 2026 at 15:30" in sent.text
     # A refused promise sends no reply at all.
     before = Message.objects.count()

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.core import mail
 
 from caredesk.core import clock
+from caredesk.core.models import Notification
 from caredesk.core.periodic import run_jobs
 from caredesk.sla import alarms, tasks
-from caredesk.sla.models import SlaNotification
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.sla.conftest import open_case
@@ -38,8 +38,9 @@ def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     assert [m.to for m in mail.outbox] == [["ada@desk.test"]]
     assert "75% of the first response time" in mail.outbox[0].body
     assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
-    notice = SlaNotification.objects.get()
-    assert notice.user == desk.agent and notice.kind == "warning"
+    notice = Notification.objects.get()
+    assert notice.recipient_id == desk.agent.pk and notice.kind == "sla_warning"
+    assert notice.ticket_id == ticket.pk and notice.read_at is None
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.sla_warned and row.sla_alarm_at == now + 60 * M
     # A restart, a retry, the scheduled task and the sweep together: still one warning.
@@ -48,7 +49,7 @@ def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     # The task reads the wall clock; hold it before the breach (due at now + 60 min).
     monkeypatch.setattr(clock, "now", lambda: now + 48 * M)
     tasks.fire_sla_alarms.call(ticket.pk)
-    assert SlaNotification.objects.count() == 1 and len(mail.outbox) == 1
+    assert Notification.objects.count() == 1 and len(mail.outbox) == 1
 
 
 def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy):
@@ -65,7 +66,7 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
     assert event.new_value["escalated_to"] == "Lena Lead"
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == ["ada@desk.test", "lena@desk.test"]
-    assert SlaNotification.objects.filter(user=desk.lead, kind="breach").count() == 1
+    assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 1
     # Next alarm is the resolution warning (75 % of 480 minutes).
     assert row.sla_alarm_at == now + 360 * M
     alarms.sweep(now + 62 * M)
@@ -78,8 +79,8 @@ def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
     """A worker down past the deadline sends the breach, not a warning and then a breach."""
     assigned_case(desk, now)
     alarms.sweep(now + 90 * M)
-    kinds = sorted(SlaNotification.objects.values_list("kind", flat=True))
-    assert kinds == ["breach", "breach"]
+    kinds = sorted(Notification.objects.values_list("kind", flat=True))
+    assert kinds == ["sla_breach", "sla_breach"]
 
 
 def test_met_target_never_fires(desk, now, policy):
@@ -98,14 +99,15 @@ def test_paused_case_does_not_breach_while_waiting_on_the_customer(desk, now, po
 def test_unassigned_case_warns_the_team_lead(desk, now, policy):
     open_case(desk, now)
     alarms.sweep(now + 45 * M)
-    assert SlaNotification.objects.get().user == desk.lead
+    assert Notification.objects.get().recipient_id == desk.lead.pk
 
 
 def test_case_without_team_breaches_without_anyone_to_notify(desk, now, policy):
     ticket = open_case(desk, now, team=None)
     assert alarms.sweep(now + 61 * M).breaches == 1
     assert Ticket.objects.get(pk=ticket.pk).sla_breached
-    assert not SlaNotification.objects.exists()
+    # No SLA notice (the escalation the breach opens tells its own owner).
+    assert not Notification.objects.filter(kind__startswith="sla_").exists()
 
 
 def test_deadline_alarm_is_scheduled_with_run_after(desk, now, policy, settings):

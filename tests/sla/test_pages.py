@@ -1,4 +1,4 @@
-"""The next-case button, notifications page, template tags and admin screens."""
+"""The next-case button, SLA notices in the center, template tags and admin screens."""
 
 from __future__ import annotations
 
@@ -59,22 +59,17 @@ def test_next_case_needs_csrf(desk, frozen, policy):
     assert client.post("/sla/next/").status_code == 403
 
 
-def test_notifications_page_lists_and_marks_read(client, desk, frozen, policy):
+def test_sla_notices_are_in_the_notification_center(client, desk, frozen, policy):
     ticket = open_case(desk, frozen - 50 * M)
     actions.do_assign(ticket, actor=desk.lead, assignee=desk.agent, team=desk.billing, now=frozen)
     alarms.sweep(frozen)
-    page = login(client, desk.agent).get("/sla/notifications/")
+    old = login(client, desk.agent).get("/sla/notifications/")
+    assert old.status_code == 301 and old["Location"] == "/notifications/"
+    page = client.get("/notifications/")
     assert page.status_code == 200
-    assert (
-        ticket.reference.encode() in page.content and b"75% of the first response" in page.content
-    )
-    assert client.post("/sla/notifications/").status_code == 302
-    assert b"new</span>" not in client.get("/sla/notifications/").content
-
-
-def test_notifications_empty_state(client, desk, frozen):
-    page = login(client, desk.agent).get("/sla/notifications/")
-    assert b"No SLA notifications" in page.content
+    assert ticket.reference in page.text and "75% of the first response" in page.text
+    assert client.post("/notifications/read-all").status_code == 302
+    assert "Unread</span>" not in client.get("/notifications/").text
 
 
 def render(text, **context):

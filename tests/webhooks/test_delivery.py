@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from caredesk.channels.email.models import OutboundEmail
 from caredesk.channels.webhooks import actions, delivery, jobs
 from caredesk.channels.webhooks.models import DeliveryState, Endpoint
-from caredesk.core.models import Event
+from caredesk.core.models import Event, Notification, OutboundEmail
 from caredesk.tickets.actions import do_reply
 from caredesk.tickets.models import format_reference
 from tests.webhooks.conftest import (
@@ -212,8 +211,11 @@ def test_disabled_after_failing_every_retry_with_one_admin_notice(desk, now, rec
     assert "failed all 8 attempts" in endpoint.disabled_reason
     assert "still broken" not in endpoint.disabled_reason  # the error, not the body
     assert "answered 500" in endpoint.disabled_reason
-    # Queued in the outbox (sent when its time comes: this test runs a day ahead).
-    notices = list(OutboundEmail.objects.filter(subject__startswith="Webhook endpoint disabled"))
+    # One notification to the admin, mailed through the outbox (sent when its time comes:
+    # this test runs a day ahead).
+    (told,) = Notification.objects.filter(kind="webhook_disabled")
+    assert told.recipient_id == desk.admin.pk and "answered 500" in told.body
+    notices = list(OutboundEmail.objects.filter(subject__contains="Webhook endpoint disabled"))
     assert [m.to for m in notices] == [desk.admin.email]
     assert receiver.url() in notices[0].text and "answered 500" in notices[0].text
     assert notices[0].headers.get("Auto-Submitted") == "auto-generated"
@@ -231,9 +233,7 @@ def test_disabled_after_failing_every_retry_with_one_admin_notice(desk, now, rec
     assert endpoint.failing_since is None and endpoint.disabled_reason == ""
     open_case(desk, now, subject="After enabling")
     assert deliveries(endpoint)[-1].state == DeliveryState.SUCCEEDED
-    assert (
-        OutboundEmail.objects.filter(subject__startswith="Webhook endpoint disabled").count() == 1
-    )
+    assert OutboundEmail.objects.filter(subject__contains="Webhook endpoint disabled").count() == 1
 
 
 def test_disabling_cancels_waiting_deliveries(desk, now, receiver):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from caredesk.channels.email.models import OutboundEmail
+from caredesk.core.models import OutboundEmail
 from caredesk.tickets import actions
 
 from .conftest import signed_in
@@ -18,7 +18,7 @@ def test_sent_reply_shows_email_sent(client, desk, case, now):
 def test_failed_delivery_is_visible_to_the_agent(client, desk, case, now):
     message = actions.do_reply(case, agent=desk.agent, body="Your refund is on its way.", now=now)
     # The SMTP server refused it on every attempt (set directly: this is the outcome under test).
-    OutboundEmail.objects.filter(message=message).update(
+    OutboundEmail.objects.filter(message_id=message.pk).update(
         state="failed", last_error="550 no such user"
     )
     signed_in(client, desk.agent)

@@ -23,7 +23,6 @@ from caredesk.channels.email.intake import RawInput
 from caredesk.channels.email.loops import is_delivery_report, machine_reason
 from caredesk.channels.email.models import (
     CaseParticipant,
-    EmailLink,
     Mailbox,
     RawMessage,
     RawState,
@@ -39,6 +38,7 @@ from caredesk.channels.email.threading import ThreadMatch, customer_for_address,
 from caredesk.core.bulk import parameters_apart
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.escalations.tasks import check_emails_for_escalation
 from caredesk.sla import engine as sla_engine
@@ -642,8 +642,8 @@ def _file_wave(
         message_id = (parsed.message_id or raw.rfc_message_id)[:255]
         links.append(
             EmailLink(
-                message=message,
-                ticket=ticket,
+                message_id=message.pk,
+                ticket_id=ticket.pk,
                 rfc_message_id=message_id,
                 direction=EmailLink.Direction.INBOUND,
                 in_reply_to=" ".join(parsed.in_reply_to)[:255],
@@ -651,7 +651,7 @@ def _file_wave(
                 from_address=parsed.from_address,
                 quoted_text=parsed.quoted,
                 signature=parsed.signature,
-                raw=raw,
+                raw_id=raw.pk,
                 created_at=now,
             )
         )

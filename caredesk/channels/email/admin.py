@@ -6,9 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
-from caredesk.channels.email.models import Mailbox, MailTemplate, OutboundEmail
+from caredesk.channels.email.models import Mailbox
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):
@@ -67,30 +66,3 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
         "last_error",
     )
     readonly_fields = ("last_polled_at", "last_error")
-
-
-@admin.register(MailTemplate)
-class MailTemplateAdmin(admin.ModelAdmin[MailTemplate]):
-    list_display = ("name", "subject", "updated_at", "updated_by")
-    readonly_fields = ("updated_at", "updated_by")
-
-    def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
-        from caredesk.core.clock import now
-
-        obj.updated_at = now()
-        obj.updated_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
-    list_display = ("created_at", "kind", "to", "subject", "state", "attempts", "last_error")
-    list_filter = ("state", "kind")
-    search_fields = ("to", "subject", "rfc_message_id")
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -16,9 +16,10 @@ from typing import Any
 
 from caredesk.accounts.models import Role, User
 from caredesk.channels.email.loops import own_addresses
-from caredesk.channels.email.models import EmailLink, RawMessage
+from caredesk.channels.email.models import RawMessage
 from caredesk.channels.email.parsing import ParsedEmail
 from caredesk.core.bulk import update_rows
+from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
 
 STAFF_ROLES = [Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN]

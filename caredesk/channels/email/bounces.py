@@ -8,10 +8,12 @@ from datetime import datetime
 from django.db import transaction
 from flufl.bounce import all_failures
 
-from caredesk.channels.email.models import Bounce, OutboundEmail, OutboundState, RawMessage
+from caredesk.channels.email.models import Bounce, RawMessage
 from caredesk.channels.email.parsing import ParsedEmail, message_ids
 from caredesk.channels.email.threading import customer_for_address
+from caredesk.core.models import OutboundEmail, OutboundState
 from caredesk.tickets import audit
+from caredesk.tickets.models import Ticket
 
 log = logging.getLogger("caredesk.channels.email")
 # flufl.bounce logs every detector it runs at INFO; that is noise in a worker's log.
@@ -58,7 +60,11 @@ def record_bounces(raw: RawMessage, parsed: ParsedEmail, *, now: datetime) -> in
     with transaction.atomic():
         for address, permanent in failures:
             ticket = (
-                outbound.ticket if outbound is not None and outbound.to.lower() == address else None
+                Ticket.objects.filter(pk=outbound.ticket_id).first()
+                if outbound is not None
+                and outbound.ticket_id is not None
+                and outbound.to.lower() == address
+                else None
             )
             Bounce.objects.create(
                 address=address,

@@ -107,8 +107,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from caredesk.channels.email.outbox import process_due
     from caredesk.core.clock import now
+    from caredesk.core.outbox import process_due
 
     while True:
         counts = process_due(now())

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
-from email.utils import parseaddr
 
 from django.conf import settings
+
+# Outgoing mail's settings are core's (the outbox is a core service); named here too
+# because intake uses the same addresses.
+from caredesk.core.mailconf import (  # noqa: F401
+    auto_reply_window_seconds,
+    desk_address,
+    extra_own_addresses,
+    outbox_max_attempts,
+)
 
 
 def _int(name: str, default: int) -> int:
@@ -43,15 +51,6 @@ def batch_bytes() -> int:
     return max(1, _int("CAREDESK_EMAIL_BATCH_BYTES", 32 * 1024 * 1024))
 
 
-def auto_reply_window_seconds() -> int:
-    """At most one automatic reply per sender in this window."""
-    return _int("CAREDESK_EMAIL_AUTO_REPLY_WINDOW", 3600)
-
-
-def outbox_max_attempts() -> int:
-    return _int("CAREDESK_EMAIL_MAX_ATTEMPTS", 8)
-
-
 def inbound_secret() -> str:
     value = getattr(settings, "CAREDESK_INBOUND_SECRET", None)
     if value is None:
@@ -61,15 +60,3 @@ def inbound_secret() -> str:
 
 def inbound_window_seconds() -> int:
     return _int("CAREDESK_INBOUND_WINDOW", 300)
-
-
-def desk_address() -> str:
-    """The address caredesk sends from (DEFAULT_FROM_EMAIL's address part), lower-case."""
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
-
-
-def extra_own_addresses() -> list[str]:
-    value = getattr(settings, "CAREDESK_EMAIL_OWN_ADDRESSES", None)
-    if value is None:
-        value = [v for v in os.environ.get("CAREDESK_EMAIL_OWN_ADDRESSES", "").split(",") if v]
-    return [str(v).strip().lower() for v in value if str(v).strip()]

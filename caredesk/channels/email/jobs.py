@@ -42,7 +42,7 @@ def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> 
 def housekeeping(now: datetime) -> str:
     """Poll enabled IMAP mailboxes, rescue stuck messages, deliver outbox mail that is due."""
     from caredesk.channels.email.imap import poll_all
-    from caredesk.channels.email.outbox import process_due
+    from caredesk.core.outbox import process_due
 
     fetched = 0
     if Mailbox.objects.filter(enabled=True).exists():

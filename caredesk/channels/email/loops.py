@@ -1,22 +1,22 @@
-"""Which inbound mail must never get an automatic reply, and the per-sender cap."""
+"""Which inbound mail must never get an automatic reply (the per-sender cap on automatic
+mail is the outbox's: ``caredesk.core.outbox.claim_auto_reply``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from django.db import IntegrityError, transaction
-
-from caredesk.channels.email import conf
-from caredesk.channels.email.models import AutoReplyLog, Mailbox
+from caredesk.channels.email.models import Mailbox
 from caredesk.channels.email.parsing import ParsedEmail
+from caredesk.core import mailconf
 
 MACHINE_LOCALPARTS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
 
+def mailbox_addresses() -> list[str]:
+    """The polled mailboxes' addresses: ours (``CAREDESK_OWN_ADDRESS_SOURCES``)."""
+    return [a.lower() for a in Mailbox.objects.values_list("address", flat=True)]
+
+
 def own_addresses() -> set[str]:
-    addresses = {conf.desk_address(), *conf.extra_own_addresses()}
-    addresses.update(a.lower() for a in Mailbox.objects.values_list("address", flat=True))
-    return {a for a in addresses if a}
+    return mailconf.own_addresses()
 
 
 def is_delivery_report(parsed: ParsedEmail) -> bool:
@@ -72,27 +72,3 @@ def machine_reason(parsed: ParsedEmail, own: set[str] | None = None) -> str:
     if parsed.from_address in (own if own is not None else own_addresses()):
         return "sent from one of our own addresses"
     return ""
-
-
-def claim_auto_reply(address: str, now: datetime) -> bool:
-    """True if an automatic reply to ``address`` may go out now; records it if so.
-
-    A database row per address (not the cache), claimed under a row lock, so two workers
-    cannot both answer the same sender inside the window."""
-    window = timedelta(seconds=conf.auto_reply_window_seconds())
-    address = address.lower()
-    with transaction.atomic():
-        row = AutoReplyLog.objects.select_for_update().filter(address=address).first()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    AutoReplyLog.objects.create(address=address, last_sent_at=now, count=1)
-                return True
-            except IntegrityError:
-                row = AutoReplyLog.objects.select_for_update().get(address=address)
-        if row.last_sent_at + window > now:
-            return False
-        row.last_sent_at = now
-        row.count += 1
-        row.save(update_fields=["last_sent_at", "count"])
-        return True

@@ -1,12 +1,12 @@
-"""The email channel's own rows: raw inbound mail, threading links, participants,
-bounces, the automatic-reply ledger, the outbox and the configured IMAP mailboxes.
+"""The email channel's own rows: raw inbound mail, participants, bounces and the
+configured IMAP mailboxes. The outbox, mail templates, the automatic-reply ledger and
+the Message-ID links live in core (``caredesk.core.models``): sending is a core service.
 
-Only ``caredesk.channels.email.actions`` (and the outbox worker) write these rows.
+Only ``caredesk.channels.email.actions`` writes these rows.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -112,37 +112,6 @@ class RawMessage(models.Model):
         return f"{self.channel} {self.rfc_message_id} ({self.state})"
 
 
-class EmailLink(models.Model):
-    """Ties a caredesk message to its RFC 5322 Message-ID, for threading in both directions."""
-
-    class Direction(models.TextChoices):
-        INBOUND = "in", "Inbound"
-        OUTBOUND = "out", "Outbound"
-
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="email_links")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    rfc_message_id = models.CharField(max_length=255)
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True)
-    from_address = models.CharField(max_length=254, blank=True)
-    # Quoted history and signature, kept apart from the new text shown in the timeline.
-    quoted_text = models.TextField(blank=True)
-    signature = models.TextField(blank=True)
-    raw = models.ForeignKey(
-        RawMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["rfc_message_id"], name="emaillink_message_id"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.direction} {self.rfc_message_id}"
-
-
 class CaseParticipant(models.Model):
     """An address that takes part in a case by email (the sender, or someone in Cc)."""
 
@@ -176,7 +145,11 @@ class Bounce(models.Model):
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outbound = models.ForeignKey(
-        "OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="bounces"
+        "core.OutboundEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bounces",
     )
     raw = models.ForeignKey(RawMessage, on_delete=models.CASCADE, related_name="bounces")
     diagnostic = models.TextField(blank=True)
@@ -189,69 +162,6 @@ class Bounce(models.Model):
         return f"bounce {self.address}"
 
 
-class AutoReplyLog(models.Model):
-    """The last automatic mail sent to an address; caps automatic replies per sender."""
-
-    address = models.CharField(max_length=254, unique=True)
-    last_sent_at = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.address} at {self.last_sent_at}"
-
-
-class OutboundState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    RETRYING = "retrying", "Retrying"
-    FAILED = "failed", "Failed"
-    BOUNCED = "bounced", "Bounced"
-    SUPPRESSED = "suppressed", "Not sent"
-
-
-class OutboundEmail(models.Model):
-    """One mail caredesk sends, kept until it is delivered to the SMTP server or gives up."""
-
-    class Kind(models.TextChoices):
-        REPLY = "reply", "Public reply"
-        ACKNOWLEDGEMENT = "ack", "Acknowledgement"
-        NOTICE = "notice", "Notice to a sender"
-        NOTIFICATION = "notify", "Staff notification"
-
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    to = models.CharField(max_length=254)
-    from_email = models.CharField(max_length=320)
-    subject = models.CharField(max_length=255)
-    text = models.TextField()
-    html = models.TextField(blank=True)
-    rfc_message_id = models.CharField(max_length=255, unique=True)
-    headers = models.JSONField(default=dict, blank=True)
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_emails"
-    )
-    ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    state = models.CharField(
-        max_length=10, choices=OutboundState.choices, default=OutboundState.QUEUED
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbound_due"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.to} ({self.state})"
-
-
 class SeenSignature(models.Model):
     """HMAC signatures of inbound HTTP posts already accepted, to refuse replays."""
 
@@ -260,34 +170,3 @@ class SeenSignature(models.Model):
 
     def __str__(self) -> str:
         return self.signature[:12]
-
-
-class MailTemplate(models.Model):
-    """An admin's version of one of caredesk's mails. Without a row the built-in one is used."""
-
-    class Name(models.TextChoices):
-        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement of a new case"
-        REPLY = "reply", "Public reply to the customer"
-        CUSTOMER_WROTE = "customer_wrote", "Notification: the customer wrote"
-        HANDOFF = "handoff", "Notification: a case was handed to you"
-        OVERSIZE = "oversize", "Notice: a message or attachment was too large"
-
-    name = models.CharField(max_length=20, choices=Name.choices, unique=True)
-    subject = models.CharField(
-        max_length=255,
-        blank=True,
-        help_text="Django template; empty keeps the built-in subject. The case token "
-        "[CD-…] is always kept so replies find their case.",
-    )
-    text = models.TextField(help_text="Plain-text body (Django template syntax).")
-    html = models.TextField(blank=True, help_text="Optional HTML body (Django template syntax).")
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ("name",)
-
-    def __str__(self) -> str:
-        return self.get_name_display()

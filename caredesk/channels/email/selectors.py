@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from caredesk.channels.email.models import OutboundEmail, OutboundState, RawMessage, RawState
+from caredesk.channels.email.models import RawMessage, RawState
+from caredesk.core.models import OutboundEmail, OutboundState
 
 DELIVERY_LABELS = {
     OutboundState.QUEUED: "Queued",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from django_tasks import task
 
@@ -34,16 +33,11 @@ def process_raw_batch(raw_ids: list[int]) -> dict[str, str]:
 
 @task()
 def deliver_outbound(outbound_id: int) -> str:
-    from caredesk.channels.email.outbox import deliver
+    """Kept for deliveries queued before the outbox moved to core; new ones use
+    ``caredesk.core.tasks.deliver_outbound``."""
+    from caredesk.core.outbox import deliver
 
     return deliver(outbound_id, clock_now())
-
-
-def schedule_retry(outbound_id: int, when: datetime) -> None:
-    """Ask the worker to try again later; without deferred tasks `mail outbox` picks it up."""
-    backend = deliver_outbound.get_backend()
-    if getattr(backend, "supports_defer", False):
-        deliver_outbound.using(run_after=when).enqueue(outbound_id)
 
 
 @task()
@@ -62,30 +56,21 @@ def acknowledge_email_case(ticket_id: int, address: str) -> None:
 
 
 def _acknowledge(ticket_id: int, address: str) -> None:
-    from caredesk.channels.email.models import OutboundEmail
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail, render_subject
+    from caredesk.core.models import OutboundEmail
+    from caredesk.core.outbox import send_mail
     from caredesk.tickets.models import Ticket
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
         return
-    context: dict[str, object] = {"ticket": ticket}
-    text, html = render_mail("acknowledgement", "mail/acknowledgement.txt", context)
-    subject = render_subject(
+    send_mail(
         "acknowledgement",
-        f"We received your request: {ticket.subject}",
-        context,
-        token=ticket.reference,
-    )
-    enqueue_mail(
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
-        to=address,
-        subject=subject,
-        text=text,
-        html=html,
+        address,
+        {"ticket": ticket},
         now=clock_now(),
-        auto=True,
-        ticket=ticket,
+        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+        case_id=ticket.pk,
+        thread=True,
         capped=True,
     )
 
@@ -93,13 +78,14 @@ def _acknowledge(ticket_id: int, address: str) -> None:
 @task()
 def send_oversize_notice(raw_id: int) -> None:
     from caredesk.channels.email.conf import max_raw_bytes
-    from caredesk.channels.email.models import EmailLink, OutboundEmail, RawMessage
-    from caredesk.channels.email.outbox import enqueue_mail, render_mail, render_subject
+    from caredesk.channels.email.models import RawMessage
+    from caredesk.core.models import EmailLink, OutboundEmail
+    from caredesk.core.outbox import send_mail
 
-    raw = RawMessage.objects.select_related("ticket").filter(pk=raw_id).first()
+    raw = RawMessage.objects.select_related("ticket", "message").filter(pk=raw_id).first()
     if raw is None or raw.ticket is None:
         return
-    link = EmailLink.objects.filter(raw=raw).first()
+    link = EmailLink.objects.filter(raw_id=raw.pk).first()
     if link is None or not link.from_address:
         return
     ticket = raw.ticket
@@ -115,28 +101,13 @@ def send_oversize_notice(raw_id: int) -> None:
         "limit_mb": f"{max_raw_bytes() / 1048576:.0f}",
         "truncated": raw.truncated,
     }
-    text, html = render_mail("oversize", "mail/oversize.txt", context)
-    subject = render_subject(
+    send_mail(
         "oversize",
-        f"Part of your message did not reach us: {ticket.subject}",
+        link.from_address,
         context,
-        token=ticket.reference,
-    )
-    enqueue_mail(
-        kind=OutboundEmail.Kind.NOTICE,
-        to=link.from_address,
-        subject=subject,
-        text=text,
-        html=html,
         now=clock_now(),
-        auto=True,
-        ticket=ticket,
+        kind=OutboundEmail.Kind.NOTICE,
+        case_id=ticket.pk,
+        thread=True,
         capped=True,
     )
-
-
-@task()
-def process_outbox() -> dict[str, int]:
-    from caredesk.channels.email.outbox import process_due
-
-    return process_due(clock_now())

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from caredesk.channels.email import conf
-from caredesk.channels.email.models import CaseParticipant, EmailLink
+from caredesk.channels.email.models import CaseParticipant
 from caredesk.channels.email.parsing import ParsedEmail
+from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.models import Ticket, parse_reference
 
@@ -65,17 +66,18 @@ def find_case(parsed: ParsedEmail) -> ThreadMatch:
 def find_cases(messages: Sequence[ParsedEmail]) -> list[ThreadMatch]:
     """:func:`find_case` for many messages, in four queries whatever their number."""
     hints = [_Hints.of(parsed) for parsed in messages]
-    links: dict[str, list[EmailLink]] = {}
+    links: dict[str, list[int]] = {}
     wanted_ids = {mid for h in hints for mid in h.message_ids}
     if wanted_ids:
         found = (
             EmailLink.objects.filter(rfc_message_id__in=wanted_ids)
-            .select_related("ticket")
             .order_by("-created_at", "-id")
+            .values_list("rfc_message_id", "ticket_id")
         )
-        for link in found:
-            links.setdefault(link.rfc_message_id, []).append(link)
+        for rfc_id, ticket_id in found:
+            links.setdefault(rfc_id, []).append(ticket_id)
     wanted_pks = {pk for h in hints for pk in h.by_token + h.by_plus}
+    wanted_pks.update(pk for pks in links.values() for pk in pks)
     by_pk = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted_pks)} if wanted_pks else {}
     candidates = [h.candidates(links, by_pk) for h in hints]
     members = _Participants.of(
@@ -127,24 +129,27 @@ class _Hints:
         return self.in_reply_to + self.references
 
     def candidates(
-        self, links: dict[str, list[EmailLink]], by_pk: dict[int, Ticket]
+        self, links: dict[str, list[int]], by_pk: dict[int, Ticket]
     ) -> list[tuple[str, list[Ticket]]]:
         return [
-            ("in-reply-to", _linked_tickets(self.in_reply_to, links)),
-            ("references", _linked_tickets(self.references, links)),
+            ("in-reply-to", _linked_tickets(self.in_reply_to, links, by_pk)),
+            ("references", _linked_tickets(self.references, links, by_pk)),
             ("subject", [by_pk[pk] for pk in self.by_token if pk in by_pk]),
             ("address", [by_pk[pk] for pk in self.by_plus if pk in by_pk]),
         ]
 
 
-def _linked_tickets(ids: list[str], links: dict[str, list[EmailLink]]) -> list[Ticket]:
+def _linked_tickets(
+    ids: list[str], links: dict[str, list[int]], by_pk: dict[int, Ticket]
+) -> list[Ticket]:
     """The cases holding these Message-IDs, in the order of ``ids`` (newest link first
     for one id), each once."""
     tickets: list[Ticket] = []
     for mid in ids:
-        for link in links.get(mid, ()):
-            if all(t.pk != link.ticket.pk for t in tickets):
-                tickets.append(link.ticket)
+        for ticket_id in links.get(mid, ()):
+            ticket = by_pk.get(ticket_id)
+            if ticket is not None and all(t.pk != ticket.pk for t in tickets):
+                tickets.append(ticket)
     return tickets
 
 

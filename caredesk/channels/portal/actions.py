@@ -1,7 +1,9 @@
 """Portal sign-in: issuing and consuming one-time links (house rule 1: the only writer).
 
-A link is 32 random bytes; only its sha256 is stored. Requesting a link for an unknown
-address does nothing at all, so the portal never reveals who is a customer. Consuming a
+A link is 32 random bytes; only its sha256 is stored. A request for a link does the same
+work whether the address is known or not (it checks the address and enqueues one task),
+so the portal never reveals who is a customer, not even by its timing; the task issues
+the link and mails it through the outbox, or does nothing for an unknown address. Consuming a
 link is single-use even under concurrency: the row is locked and marked used with a
 conditional UPDATE that only one request can win.
 """
@@ -16,10 +18,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from caredesk.accounts.models import Role, User
@@ -27,8 +27,10 @@ from caredesk.channels.portal.models import MagicLink
 from caredesk.channels.portal.selectors import find_customer_by_email, hash_token
 from caredesk.core.clock import now as clock_now
 from caredesk.core.clock import require_aware
-from caredesk.core.effects import after_commit
+from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import DomainError
+from caredesk.core.models import OutboundEmail
+from caredesk.core.outbox import send_mail
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets import audit
 
@@ -39,7 +41,6 @@ MAX_TOKEN_CHARS = 128
 TOKEN_BYTES = 32
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\s]")
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
-MAIL_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 class LinkError(DomainError):
@@ -95,23 +96,21 @@ def _issue(customer: Customer, *, now: datetime, ip: str | None, verb: str) -> I
     return IssuedLink(link=link, url=link_url(token))
 
 
-def _send_link_mail(to: str, name: str, url: str) -> None:
-    body = render_to_string(
-        "portal/mail/magic_link.txt",
-        {"name": name, "url": url, "minutes": settings.CAREDESK_MAGIC_LINK_MINUTES},
-    )
-    EmailMessage(
-        subject="Your sign-in link for the support portal",
-        body=body,
-        to=[to],
-        headers=MAIL_HEADERS.copy(),
-    ).send()
+def do_request_magic_link(email: str, now: datetime, ip: str | None) -> None:
+    """Someone asks for a sign-in link: the same work for every well-formed address (one
+    task enqueued after commit, which calls :func:`do_send_magic_link`); the caller shows
+    the same page either way. Raises DomainError only for a malformed address."""
+    require_aware(now, "now")
+    address = normalize_email(email)
+    from caredesk.channels.portal import tasks
+
+    with transaction.atomic():
+        enqueue_after_commit(tasks.send_sign_in_link, address, ip)
 
 
-def do_request_magic_link(email: str, now: datetime, ip: str | None) -> IssuedLink | None:
-    """Someone asks for a sign-in link. Known address: a link is stored and emailed after
-    commit. Unknown address: nothing happens (the caller shows the same page either way).
-    Raises DomainError only for a malformed address."""
+def do_send_magic_link(email: str, now: datetime, ip: str | None) -> IssuedLink | None:
+    """Known address: store a link and put its mail in the outbox (delivered after
+    commit). Unknown address: nothing happens. Returns the link, or None."""
     require_aware(now, "now")
     address = normalize_email(email)
     found = find_customer_by_email(address)
@@ -120,7 +119,18 @@ def do_request_magic_link(email: str, now: datetime, ip: str | None) -> IssuedLi
     customer, stored_address = found
     with transaction.atomic():
         issued = _issue(customer, now=now, ip=ip, verb="portal_link_requested")
-        after_commit(_send_link_mail, stored_address, customer.name, issued.url)
+        send_mail(
+            "sign_in_link",
+            stored_address,
+            {
+                "name": customer.name,
+                "url": issued.url,
+                "minutes": settings.CAREDESK_MAGIC_LINK_MINUTES,
+            },
+            now=now,
+            kind=OutboundEmail.Kind.SIGN_IN,
+            auto=True,
+        )
     return issued
 
 

@@ -1,24 +1,20 @@
-"""Telling admins about webhook trouble. The one place that sends them anything, so it
-can move to ``caredesk.core.notifications.notify`` in one change."""
+"""Telling admins about webhook trouble, through the one notification mechanism."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from caredesk.accounts.models import Role, User
-from caredesk.channels.email.outbox import enqueue_mail, render_mail
+from caredesk.core.notifications import notify
 
 
 def tell_admins(subject: str, body: str, *, now: datetime) -> int:
-    """Mail every active admin through the outbox (sent after commit). Returns how many."""
-    admins = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(email="")
-    sent = 0
-    for admin in admins.order_by("id"):
-        text, html = render_mail(
-            "", "webhooks/mail/notice.txt", {"subject": subject, "body": body, "user": admin}
-        )
-        enqueue_mail(
-            kind="notify", to=admin.email, subject=subject, text=text, html=html, now=now, auto=True
-        )
-        sent += 1
-    return sent
+    """Notify every active admin (in the center, and by mail as each prefers). Call inside
+    the action's transaction. Returns how many were told."""
+    told = 0
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True).order_by("id"):
+        if notify(
+            admin, "webhook_disabled", subject=subject, body=body, now=now, link="/admin/webhooks/"
+        ):
+            told += 1
+    return told

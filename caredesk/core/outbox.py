@@ -1,87 +1,81 @@
-"""The outbox: every mail caredesk sends is a row first, then delivered with retries.
+"""The outbox: every mail caredesk sends goes through :func:`send_mail`.
 
-``enqueue_mail`` writes the row (and decides whether an automatic mail may go at all);
-``deliver`` claims one row with a lease and hands it to Django's mail backend (SMTP in
-production). A failed attempt is retried with exponential backoff; after the last attempt
-the row is *failed* and admins see it.
+``send_mail`` renders one of the built-in mails (``caredesk.core.mails``; the admin's
+``MailTemplate`` when there is one) as text and HTML, sets the Message-ID, threading
+headers for case mail and ``Auto-Submitted`` on automatic mail, applies the loop checks,
+and writes an :class:`OutboundEmail` row. The row is delivered after commit by
+:func:`deliver`, which claims it with a lease and hands it to Django's mail backend (SMTP
+in production); a failed attempt is retried with exponential backoff, and after the last
+attempt the row is *failed* and admins see it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template import Context, Template
+from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
-from caredesk.channels.email import conf
-from caredesk.channels.email.loops import claim_auto_reply, own_addresses
-from caredesk.channels.email.models import (
-    EmailLink,
-    MailTemplate,
-    OutboundEmail,
-    OutboundState,
-)
+from caredesk.core import mailconf, mails
+from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
-from caredesk.tickets.models import Message, Ticket
+from caredesk.core.models import AutoReplyLog, EmailLink, MailTemplate, OutboundEmail, OutboundState
 
 log = logging.getLogger(__name__)
 
 AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
+MAX_SUBJECT = 240
 
 
-def render_mail(name: str, default_template: str, context: dict[str, object]) -> tuple[str, str]:
-    """(text, html) of a mail: the admin's template if there is one, else the built-in."""
-    context = {**context, "site_url": settings.SITE_URL}
-    custom = MailTemplate.objects.filter(name=name).first() if name else None
-    if custom is not None:
-        text = Template("{% autoescape off %}" + custom.text + "{% endautoescape %}").render(
-            Context(context)
-        )
-        html = Template(custom.html).render(Context(context)) if custom.html.strip() else ""
+def render(name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
+    """(subject, text, html) of the built-in mail ``name``, or of the admin's version.
+
+    Text and subject are plain text (never HTML-escaped); the HTML part is the admin's
+    HTML template (escaping as usual) or the text in paragraphs, each character escaped
+    once."""
+    mail = mails.get(name)
+    ctx: dict[str, Any] = {**context, "site_url": settings.SITE_URL}
+    custom = MailTemplate.objects.filter(name=name).first()
+    if custom is not None and custom.text.strip():
+        text = Template(custom.text).render(Context(ctx, autoescape=False))
     else:
-        text = render_to_string(default_template, context)
-        html = ""
+        text = (
+            Engine.get_default().get_template(mail.template).render(Context(ctx, autoescape=False))
+        )
+    html = ""
+    if custom is not None and custom.html.strip():
+        html = Template(custom.html).render(Context(ctx))
     if not html:
         # The text, escaped by linebreaks(), in paragraphs: safe to place as it is.
         body = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308
-        html = render_to_string("email/mail_body.html", {"body": body})
-    return text, html
-
-
-def render_subject(name: str, default: str, context: dict[str, object], token: str = "") -> str:
-    custom = MailTemplate.objects.filter(name=name).first() if name else None
-    subject = default
+        html = render_to_string("core/mail/body.html", {"body": body})
+    subject_source = mail.subject
     if custom is not None and custom.subject.strip():
-        subject = Template(custom.subject).render(Context(context))
-    subject = " ".join(subject.split())[:240]
-    if token and token not in subject:
-        subject = f"[{token}] {subject}"
-    return subject
-
-
-def _domain() -> str:
-    address = conf.desk_address()
-    return address.split("@", 1)[1] if "@" in address else "caredesk.localhost"
+        subject_source = custom.subject
+    subject = Template(subject_source).render(Context(ctx, autoescape=False))
+    return " ".join(subject.split())[:MAX_SUBJECT], text, html
 
 
 def new_message_id() -> str:
-    return make_msgid(domain=_domain())
+    return make_msgid(domain=mailconf.desk_domain())
 
 
-def thread_headers(ticket: Ticket) -> dict[str, str]:
+def thread_headers(case_id: int) -> dict[str, str]:
     """In-Reply-To the latest mail on the case, References the chain (first and last 19)."""
     ids = list(
-        EmailLink.objects.filter(ticket=ticket)
+        EmailLink.objects.filter(ticket_id=case_id)
         .order_by("created_at", "id")
         .values_list("rfc_message_id", flat=True)
     )
@@ -91,47 +85,86 @@ def thread_headers(ticket: Ticket) -> dict[str, str]:
     return {"In-Reply-To": ids[-1], "References": " ".join(chain)}
 
 
-def reply_to_for(ticket: Ticket) -> str:
+def reply_to_for(reference: str) -> str:
     """A plus-address that routes replies to the case, when the mail server supports it."""
-    if not getattr(settings, "CAREDESK_EMAIL_PLUS_ADDRESSING", False):
+    if not reference or not mailconf.plus_addressing():
         return ""
-    local, _, domain = conf.desk_address().partition("@")
-    return f"{local}+{ticket.reference.lower()}@{domain}"
+    local, _, domain = mailconf.desk_address().partition("@")
+    return f"{local}+{reference.lower()}@{domain}"
 
 
-def enqueue_mail(
-    *,
-    kind: str,
+def claim_auto_reply(address: str, now: datetime) -> bool:
+    """True if a capped automatic reply to ``address`` may go out now; records it if so.
+
+    A database row per address (not the cache), claimed under a row lock, so two workers
+    cannot both answer the same sender inside the window."""
+    window = timedelta(seconds=mailconf.auto_reply_window_seconds())
+    address = address.lower()
+    with transaction.atomic():
+        row = AutoReplyLog.objects.select_for_update().filter(address=address).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    AutoReplyLog.objects.create(address=address, last_sent_at=now, count=1)
+                return True
+            except IntegrityError:
+                row = AutoReplyLog.objects.select_for_update().get(address=address)
+        if row.last_sent_at + window > now:
+            return False
+        row.last_sent_at = now
+        row.count += 1
+        row.save(update_fields=["last_sent_at", "count"])
+        return True
+
+
+def _case_reference(context: Mapping[str, object]) -> str:
+    ticket = context.get("ticket")
+    return str(getattr(ticket, "reference", "") or "")
+
+
+def send_mail(
+    name: str,
     to: str,
-    subject: str,
-    text: str,
-    html: str = "",
+    context: Mapping[str, object],
+    *,
     now: datetime,
-    auto: bool,
-    ticket: Ticket | None = None,
-    message: Message | None = None,
+    kind: str = OutboundEmail.Kind.NOTIFICATION,
+    auto: bool = True,
+    case_id: int | None = None,
+    message_id: int | None = None,
+    thread: bool = False,
     capped: bool = False,
-    extra_headers: dict[str, str] | None = None,
 ) -> OutboundEmail | None:
-    """Put one mail in the outbox; it is delivered after commit. Returns the row.
+    """Render the built-in mail ``name`` for ``to`` and put it in the outbox; it is
+    delivered after the current transaction commits. Returns the row (None without an
+    address).
 
-    Mail to one of our own addresses is never sent (state *suppressed*, with the reason),
-    and a ``capped`` automatic reply is sent at most once per sender per window."""
+    ``context["ticket"]``, when given, keeps the case token ``[CD-…]`` in the subject.
+    ``thread`` (customer mail on a case): In-Reply-To/References from the case's mail
+    chain, and the plus-address Reply-To when enabled; a ``reply`` with ``message_id``
+    is recorded in that chain so the customer's answer threads back. ``auto`` marks the
+    mail ``Auto-Submitted: auto-generated``. Mail to one of our own addresses is never
+    sent (state *suppressed*, with the reason), and a ``capped`` automatic mail goes at
+    most once per recipient per window."""
+    require_aware(now, "now")
     to = (to or "").strip()
     if not to:
         return None
+    subject, text, html = render(name, context)
+    reference = _case_reference(context)
+    if reference and reference not in subject:
+        subject = f"[{reference}] {subject}"[:MAX_SUBJECT]
     headers: dict[str, str] = {}
-    if ticket is not None:
-        headers.update(thread_headers(ticket))
-        reply_to = reply_to_for(ticket)
+    if thread and case_id is not None:
+        headers.update(thread_headers(case_id))
+        reply_to = reply_to_for(reference)
         if reply_to:
             headers["Reply-To"] = reply_to
     if auto:
         headers.update(AUTO_HEADERS)
-    headers.update(extra_headers or {})
     state = OutboundState.QUEUED
     reason = ""
-    if to.lower() in own_addresses():
+    if to.lower() in mailconf.own_addresses():
         state, reason = OutboundState.SUPPRESSED, "The recipient is one of our own addresses."
     elif capped and not claim_auto_reply(to, now):
         state = OutboundState.SUPPRESSED
@@ -141,31 +174,31 @@ def enqueue_mail(
             kind=kind,
             to=to,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            subject=" ".join(subject.split())[:255],
+            subject=subject[:255],
             text=text,
             html=html,
             rfc_message_id=new_message_id(),
             headers=headers,
-            message=message,
-            ticket=ticket,
+            message_id=message_id,
+            ticket_id=case_id,
             state=state,
             last_error=reason,
             created_at=now,
             next_attempt_at=now,
         )
-        if message is not None and ticket is not None and kind == OutboundEmail.Kind.REPLY:
+        if thread and case_id is not None and message_id is not None and kind == "reply":
             EmailLink.objects.create(
-                message=message,
-                ticket=ticket,
+                message_id=message_id,
+                ticket_id=case_id,
                 rfc_message_id=row.rfc_message_id,
                 direction=EmailLink.Direction.OUTBOUND,
                 in_reply_to=headers.get("In-Reply-To", ""),
                 references=headers.get("References", ""),
-                from_address=conf.desk_address(),
+                from_address=mailconf.desk_address(),
                 created_at=now,
             )
     if state == OutboundState.QUEUED:
-        from caredesk.channels.email import tasks
+        from caredesk.core import tasks
 
         enqueue_after_commit(tasks.deliver_outbound, row.pk)
     return row
@@ -215,7 +248,7 @@ def deliver(outbound_id: int, now: datetime) -> str:
     except Exception as exc:
         attempts = row.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if attempts >= conf.outbox_max_attempts():
+        if attempts >= mailconf.outbox_max_attempts():
             state, next_at = OutboundState.FAILED, now
         else:
             state, next_at = OutboundState.RETRYING, now + backoff(attempts)
@@ -224,7 +257,7 @@ def deliver(outbound_id: int, now: datetime) -> str:
         )
         log.warning("mail %s to %s: attempt %s failed: %s", row.pk, row.to, attempts, error)
         if state == OutboundState.RETRYING:
-            from caredesk.channels.email import tasks
+            from caredesk.core import tasks
 
             tasks.schedule_retry(row.pk, next_at)
         return str(state)

@@ -1,0 +1,219 @@
+"""Telling someone: one :func:`notify` for every notice caredesk gives a person.
+
+``notify`` is called inside the action's transaction: it writes the in-app
+:class:`Notification` row there and then, and — as the recipient prefers for that kind
+(``caredesk.core.notification_prefs``) — mails it through the outbox after commit, or
+leaves it for their digest. The registry :data:`KINDS` lists every kind with its label
+and default delivery, so preferences and the center's filter list them.
+
+Core sits below every app: recipients are any object with ``pk``, ``email`` and
+``is_active`` (a staff user), cases are ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from caredesk.core.clock import require_aware
+from caredesk.core.effects import after_commit
+from caredesk.core.models import Notification, NotificationPreference, OutboundEmail
+
+Delivery = NotificationPreference.Delivery
+
+MAX_SUBJECT = 255
+MAX_BODY = 20_000
+MAX_LINK = 500
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    default: str = Delivery.BOTH
+    # Shown in preferences, under this heading.
+    group: str = ""
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    if not kind.name or len(kind.name) > 40 or not kind.name.replace("_", "").isalnum():
+        raise ValueError(f"notification kinds are short identifiers, got {kind.name!r}")
+    if kind.default not in Delivery.values:
+        raise ValueError(f"unknown default delivery {kind.default!r}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (
+    Kind("sla_warning", "SLA target close", group="SLA"),
+    Kind("sla_breach", "SLA target missed", group="SLA"),
+    Kind("sla_assigned", "Case assigned to you automatically", Delivery.IN_APP, group="SLA"),
+    Kind("promise_reminder", "Promise due soon", group="Promises"),
+    Kind("promise_missed", "Promise missed", group="Promises"),
+    Kind("promise_escalated", "Missed promise escalated to you", group="Promises"),
+    Kind("promise_handed", "Promise handed to you", group="Promises"),
+    Kind("escalation", "Case escalated to you", group="Escalations and approvals"),
+    Kind("escalation_stalled", "Escalation unanswered", group="Escalations and approvals"),
+    Kind("escalation_answered", "Your escalation answered", group="Escalations and approvals"),
+    Kind("approval", "Approval needed", group="Escalations and approvals"),
+    Kind("approval_stalled", "Approval undecided", group="Escalations and approvals"),
+    Kind("approval_decided", "Your request decided", group="Escalations and approvals"),
+    Kind("feedback_complaint", "Complaint to review", group="Feedback"),
+    Kind("feedback_kudos", "Kudos for you", group="Feedback"),
+    Kind("feedback_reviewed", "Complaint about you reviewed", group="Feedback"),
+    Kind("mention", "Mentioned in an internal note", group="Cases"),
+    Kind("webhook_disabled", "Webhook endpoint disabled", group="Administration"),
+):
+    register_kind(_kind)
+
+
+def kind_label(name: str) -> str:
+    kind = KINDS.get(name)
+    return kind.label if kind else name.replace("_", " ").capitalize()
+
+
+class Recipient(Protocol):
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+def one_line(text: str, limit: int) -> str:
+    """Whitespace (newlines included) collapsed; clipped with an ellipsis."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _clean_link(link: str, ticket_id: int | None) -> str:
+    link = (link or "").strip()
+    if not link and ticket_id is not None:
+        return f"/cases/{ticket_id}/"
+    if not link:
+        return ""
+    # Only paths on this site: never another host, never a script URL.
+    if not link.startswith("/") or link.startswith("//") or "\\" in link:
+        raise ValueError(f"a notification links to a path on this site, got {link[:60]!r}")
+    if len(link) > MAX_LINK or any(c.isspace() for c in link):
+        raise ValueError("a notification link is one short path")
+    return link
+
+
+def notify(
+    recipient: Recipient | None,
+    kind: str,
+    *,
+    subject: str,
+    body: str = "",
+    now: datetime,
+    ticket_id: int | None = None,
+    link: str = "",
+) -> Notification | None:
+    """Tell ``recipient`` something. Call inside the action's transaction.
+
+    The in-app row is written now; a mail goes through the outbox after commit when the
+    recipient's preference for ``kind`` includes email (or waits for their digest).
+    Nobody, an inactive person or an empty subject: nothing happens (None). The subject
+    is one line (clipped at 255 characters), the body plain text (clipped at 20,000), the
+    link a path on this site (default: the case). Unknown kinds raise ValueError."""
+    require_aware(now, "now")
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if recipient is None or not recipient.is_active or recipient.pk is None:
+        return None
+    subject = one_line(subject, MAX_SUBJECT)
+    if not subject:
+        return None
+    body = (body or "").strip()
+    if len(body) > MAX_BODY:
+        body = body[: MAX_BODY - 1].rstrip() + "…"
+    from caredesk.core import notification_prefs
+
+    delivery = notification_prefs.delivery_for(recipient.pk, kind)
+    row = Notification.objects.create(
+        recipient_id=recipient.pk,
+        kind=kind,
+        ticket_id=ticket_id,
+        subject=subject,
+        body=body,
+        link=_clean_link(link, ticket_id),
+        created_at=now,
+        # Email only: kept in the history, not waiting in the app.
+        read_at=now if delivery == Delivery.EMAIL else None,
+    )
+    wants_mail = delivery in (Delivery.EMAIL, Delivery.BOTH) and bool(recipient.email)
+    if wants_mail and not notification_prefs.has_digest(recipient.pk):
+        after_commit(mail_notification, row.pk, recipient.email, now)
+    return row
+
+
+def absolute(link: str) -> str:
+    return f"{settings.SITE_URL}{link}" if link else ""
+
+
+def mail_notification(notification_id: int, address: str, now: datetime) -> None:
+    """Mail one notification (after commit). Claimed first, so it is mailed once."""
+    from caredesk.core.outbox import send_mail
+
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+            emailed_at=now
+        )
+        if not claimed:
+            return
+        row = Notification.objects.get(pk=notification_id)
+        send_mail(
+            "notification",
+            address,
+            {"notification": row, "url": absolute(row.link), "kind": kind_label(row.kind)},
+            now=now,
+            kind=OutboundEmail.Kind.NOTIFICATION,
+            auto=True,
+            case_id=row.ticket_id,
+        )
+
+
+# --- reads and marks (a person's own notices; not case changes, so not audited) --------
+
+
+def for_user(user_id: int, *, kind: str = "", unread: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient_id=user_id)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(user_id: int) -> int:
+    """One COUNT on the ``notification_inbox`` index."""
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def mark_read(user_id: int, notification_id: int, now: datetime) -> bool:
+    """Mark one of the user's own notifications read; False if it is not theirs."""
+    require_aware(now, "now")
+    return (
+        Notification.objects.filter(
+            pk=notification_id, recipient_id=user_id, read_at__isnull=True
+        ).update(read_at=now)
+        == 1
+    )
+
+
+def mark_all_read(user_id: int, now: datetime, *, kind: str = "") -> int:
+    require_aware(now, "now")
+    qs = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.update(read_at=now)

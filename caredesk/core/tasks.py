@@ -1,0 +1,30 @@
+"""Background work of the spine. Tasks take ids, re-check state, and are safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django_tasks import task
+
+from caredesk.core.clock import now as clock_now
+
+
+@task()
+def deliver_outbound(outbound_id: int) -> str:
+    from caredesk.core.outbox import deliver
+
+    return deliver(outbound_id, clock_now())
+
+
+def schedule_retry(outbound_id: int, when: datetime) -> None:
+    """Ask the worker to try again later; without deferred tasks the outbox pass picks it up."""
+    backend = deliver_outbound.get_backend()
+    if getattr(backend, "supports_defer", False):
+        deliver_outbound.using(run_after=when).enqueue(outbound_id)
+
+
+@task()
+def process_outbox() -> dict[str, int]:
+    from caredesk.core.outbox import process_due
+
+    return process_due(clock_now())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, once
 from caredesk.feedback.models import Feedback
 
 
@@ -43,12 +44,17 @@ def send_feedback_notice(feedback_id: int, event: str) -> None:
         return
     name = "feedback_" + template.rsplit("/", 1)[-1].split(".")[0]
     text, html = render_mail(name, template, {"feedback": row, "ticket": row.ticket})
-    enqueue_mail(
-        kind="notify",
-        to=to.email,
-        subject=subject,
-        text=text,
-        html=html,
-        now=clock.now(),
-        auto=True,
-    )
+    now = clock.now()
+    with transaction.atomic():
+        # Each feedback is left once and reviewed once: one mail per (feedback, event).
+        if not once.claim(f"feedback-mailed:{row.pk}:{event}", now):
+            return
+        enqueue_mail(
+            kind="notify",
+            to=to.email,
+            subject=subject,
+            text=text,
+            html=html,
+            now=now,
+            auto=True,
+        )

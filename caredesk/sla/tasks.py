@@ -14,10 +14,11 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, once
 from caredesk.core.effects import run_each
 from caredesk.sla import alarms
 from caredesk.sla.models import SlaNotification
@@ -74,11 +75,17 @@ def send_sla_notice(notice_id: int) -> None:
     from caredesk.channels.email.outbox import enqueue_mail
 
     # Through the outbox, like every mail caredesk sends: retries, and a visible failure.
-    enqueue_mail(
-        kind="notify",
-        to=notice.user.email,
-        subject=f"[{notice.ticket.reference}] {notice.get_kind_display()}: {notice.ticket.subject}",
-        text=body,
-        now=clock.now(),
-        auto=True,
-    )
+    now = clock.now()
+    with transaction.atomic():
+        if not once.claim(f"sla-notice-mailed:{notice.pk}", now):
+            return
+        enqueue_mail(
+            kind="notify",
+            to=notice.user.email,
+            subject=(
+                f"[{notice.ticket.reference}] {notice.get_kind_display()}: {notice.ticket.subject}"
+            ),
+            text=body,
+            now=now,
+            auto=True,
+        )

@@ -1,12 +1,15 @@
-"""Background work for cases. Tasks take ids, re-check state, and are safe to run twice."""
+"""Background work for cases. Tasks take ids, re-check state, and are safe to run twice:
+each mail is claimed under a key (caredesk.core.once) in the transaction that queues it."""
 
 from __future__ import annotations
 
 import logging
 
-from django_tasks import task
+from django.db import transaction
+from django_tasks import TaskContext, task
 
 from caredesk.accounts.models import User
+from caredesk.core import once
 from caredesk.core.clock import now as clock_now
 from caredesk.tickets.models import Message, MessageKind, Ticket
 
@@ -22,33 +25,41 @@ def _send(
     context: dict[str, object],
     *,
     auto: bool,
+    once_key: str,
     kind: str = "notify",
     ticket: Ticket | None = None,
     message: Message | None = None,
 ) -> None:
-    """Put the mail in the email channel's outbox; the worker delivers it with retries."""
+    """Put the mail in the email channel's outbox (the worker delivers it with retries),
+    unless a run before this one already did: ``once_key`` names the mail."""
     if not to:
         return
     from caredesk.channels.email.outbox import enqueue_mail, render_mail
 
     name = template.rsplit("/", 1)[-1].split(".")[0]
     text, html = render_mail(name, template, context)
-    enqueue_mail(
-        kind=kind,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        now=clock_now(),
-        auto=auto,
-        ticket=ticket,
-        message=message,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(once_key, now):
+            return
+        enqueue_mail(
+            kind=kind,
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            now=now,
+            auto=auto,
+            ticket=ticket,
+            message=message,
+        )
 
 
 # Cases opened here get an acknowledgement mail from this task; email sends its own
 # (capped per sender) from the email channel.
 ACKNOWLEDGED_CHANNELS = ("portal", "api")
+# The effect key of a case's acknowledgement, whichever channel sends it.
+ACKNOWLEDGED = "case-acknowledged:{}"
 
 
 @task()
@@ -62,9 +73,14 @@ def acknowledge_new_ticket(ticket_id: int) -> None:
         "mail/acknowledgement.txt",
         {"ticket": ticket},
         auto=True,
+        once_key=ACKNOWLEDGED.format(ticket.pk),
         kind="ack",
         ticket=ticket,
     )
+
+
+# A reply goes to the customer once, whichever task mails it.
+REPLY_MAILED = "reply-mailed:{}"
 
 
 @task()
@@ -83,6 +99,7 @@ def send_reply_to_customer(message_id: int) -> None:
         "mail/reply.txt",
         {"ticket": ticket, "message": message},
         auto=False,
+        once_key=REPLY_MAILED.format(message.pk),
         kind="reply",
         ticket=ticket,
         message=message,
@@ -106,11 +123,16 @@ def notify_assignee_of_customer_message(message_id: int) -> None:
         "mail/customer_wrote.txt",
         {"ticket": ticket, "message": message},
         auto=True,
+        once_key=f"assignee-told-of-message:{message.pk}",
     )
 
 
-@task()
-def notify_new_assignee(ticket_id: int, assignee_id: int, handoff_note: str) -> None:
+@task(takes_context=True)
+def notify_new_assignee(
+    context: TaskContext, ticket_id: int, assignee_id: int, handoff_note: str
+) -> None:
+    """Once per hand-over: a case handed to the same agent again is a new task (and mail),
+    a re-run of this one is not."""
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
     if ticket is None or assignee is None or ticket.assignee_id != assignee.pk:
@@ -121,4 +143,5 @@ def notify_new_assignee(ticket_id: int, assignee_id: int, handoff_note: str) -> 
         "mail/handoff.txt",
         {"ticket": ticket, "note": handoff_note, "assignee": assignee},
         auto=True,
+        once_key=once.task_key(context, "handoff-mailed"),
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.db import transaction
 from django_tasks import task
 
+from caredesk.core import once
 from caredesk.core.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,15 @@ def acknowledge_email_case(ticket_id: int, address: str) -> None:
 
 
 def _acknowledge(ticket_id: int, address: str) -> None:
+    """Once per case (the key is shared with the other channels' acknowledgement), so a
+    batch run again after its worker died acknowledges nobody twice."""
     from caredesk.channels.email.models import OutboundEmail
     from caredesk.channels.email.outbox import enqueue_mail, render_mail, render_subject
     from caredesk.tickets.models import Ticket
+    from caredesk.tickets.tasks import ACKNOWLEDGED
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-    if ticket is None:
+    if ticket is None or once.claimed(ACKNOWLEDGED.format(ticket.pk)):
         return
     context: dict[str, object] = {"ticket": ticket}
     text, html = render_mail("acknowledgement", "mail/acknowledgement.txt", context)
@@ -77,17 +82,21 @@ def _acknowledge(ticket_id: int, address: str) -> None:
         context,
         token=ticket.reference,
     )
-    enqueue_mail(
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
-        to=address,
-        subject=subject,
-        text=text,
-        html=html,
-        now=clock_now(),
-        auto=True,
-        ticket=ticket,
-        capped=True,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(ACKNOWLEDGED.format(ticket.pk), now):
+            return
+        enqueue_mail(
+            kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+            to=address,
+            subject=subject,
+            text=text,
+            html=html,
+            now=now,
+            auto=True,
+            ticket=ticket,
+            capped=True,
+        )
 
 
 @task()
@@ -122,17 +131,21 @@ def send_oversize_notice(raw_id: int) -> None:
         context,
         token=ticket.reference,
     )
-    enqueue_mail(
-        kind=OutboundEmail.Kind.NOTICE,
-        to=link.from_address,
-        subject=subject,
-        text=text,
-        html=html,
-        now=clock_now(),
-        auto=True,
-        ticket=ticket,
-        capped=True,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(f"oversize-notice:{raw.pk}", now):
+            return
+        enqueue_mail(
+            kind=OutboundEmail.Kind.NOTICE,
+            to=link.from_address,
+            subject=subject,
+            text=text,
+            html=html,
+            now=now,
+            auto=True,
+            ticket=ticket,
+            capped=True,
+        )
 
 
 @task()

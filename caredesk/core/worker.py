@@ -146,12 +146,18 @@ class Worker:
         if self.keeper is not None:
             self.keeper.stop()
             self.keeper.join(timeout=5)
-        try:
-            # Whatever is still RUNNING under this id was left by a loop that ended with
-            # an error: nothing here runs it any more.
-            recovery.recover_lost_tasks(clock.now(), dead_worker_ids={self.worker_id})
-            leases.release(self.worker_id)
-        except DB_ERRORS:
-            pass  # the lease expires on its own and the tasks are recovered then
+        # Whatever is still RUNNING under this id was left by a loop that ended with an
+        # error: nothing here runs it any more. If the database cannot be used now, the
+        # lease expires on its own and another worker recovers the tasks then.
+        for step in (
+            lambda: recovery.recover_lost_tasks(clock.now(), dead_worker_ids={self.worker_id}),
+            lambda: leases.release(self.worker_id),
+        ):
+            try:
+                step()
+            except Exception as exc:
+                log.warning(
+                    "worker %s: could not hand back its work (%s)", self.worker_id, _first_line(exc)
+                )
         connections.close_all()
         log.info("worker %s: stopped", self.worker_id)

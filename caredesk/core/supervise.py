@@ -32,6 +32,7 @@ class Child:
     name: str
     argv: Sequence[str]
     restart: bool
+    log_path: str | None = None  # the child's output is appended here (else inherited)
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     restart_at: float | None = None
@@ -74,7 +75,13 @@ class Supervisor:
         self.stopping.set()
 
     def _start(self, child: Child) -> None:
-        child.proc = subprocess.Popen(list(child.argv), env=self.env)  # noqa: S603
+        if child.log_path is None:
+            child.proc = subprocess.Popen(list(child.argv), env=self.env)  # noqa: S603
+        else:
+            with open(child.log_path, "ab") as out:
+                child.proc = subprocess.Popen(  # noqa: S603
+                    list(child.argv), env=self.env, stdout=out, stderr=subprocess.STDOUT
+                )
         child.started = time.monotonic()
         child.restart_at = None
 

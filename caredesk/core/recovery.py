@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django_tasks.base import TaskResultStatus
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from caredesk.core import leases

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django_tasks.base import TaskResultStatus
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from caredesk.core import clock

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django_tasks.base import TaskResultStatus
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from caredesk.core import clock, leases, periodic

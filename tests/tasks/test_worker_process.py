@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 from django.db import connection
-from django_tasks.base import TaskResultStatus
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from caredesk.core.models import WorkerLease

@@ -9,10 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 
 
@@ -94,17 +91,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """The task worker: django-tasks-db's db_worker with a lease, recovery of tasks dead
+    workers left running, and a database it may lose (see caredesk/core/worker.py)."""
     _setup()
-    from django.core.management import call_command
+    from caredesk.core.worker import Worker
 
-    from caredesk.core import clock
-    from caredesk.core.periodic import ensure_heartbeat
-
-    # The heartbeat (SLA sweep, mail polling, outbox…) re-enqueues itself every minute;
-    # this starts it once and is a no-op when one is already pending.
-    ensure_heartbeat(clock.now())
-    call_command("db_worker", interval=args.interval, no_startup_delay=True)
-    return 0
+    return Worker(interval=args.interval, verbosity=args.verbosity).run()
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
@@ -128,61 +120,42 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Web server and background worker in one command (the embedded default)."""
+    """Web server and background worker in one command (the embedded default). A worker
+    that dies is started again (caredesk/core/supervise.py); Ctrl-C or SIGTERM stop both."""
     _setup()
     from django.conf import settings
+
+    from caredesk.core.supervise import Child, Supervisor
 
     bind = f"{args.host}:{args.port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     exe = sys.executable
-    procs: list[subprocess.Popen[bytes]] = []
+    children: list[Child] = []
     if not args.no_worker:
-        procs.append(subprocess.Popen([exe, "-m", "caredesk.cli", "worker"], env=env))  # noqa: S603
-    procs.append(
-        subprocess.Popen(  # noqa: S603
-            [
-                exe,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-" if args.access_log else "/dev/null",
-                "--graceful-timeout",
-                "5",
-            ],
-            env=env,
-        )
-    )
+        children.append(Child("task worker", [exe, "-m", "caredesk.cli", "worker"], restart=True))
+    gunicorn = [
+        exe,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-" if args.access_log else "/dev/null",
+        "--graceful-timeout",
+        "5",
+    ]
+    children.append(Child("web server", gunicorn, restart=False))
     print(
         f"caredesk: serving http://{bind} ({settings.ENVIRONMENT}, "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}); Ctrl-C stops.",
         flush=True,
     )
-
-    def stop(signum: int, frame: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while all(proc.poll() is None for proc in procs):
-            time.sleep(0.5)
-    finally:
-        stop(0, None)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    return max((proc.returncode or 0) for proc in procs) if procs else 0
+    return Supervisor(children, env=env).run()
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -233,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.add_argument("--verbosity", type=int, default=1, choices=(0, 1, 2), help="task log")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="create or upgrade the database")

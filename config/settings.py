@@ -297,10 +297,16 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.core.notification_prefs.send_digests",
     "caredesk.channels.webhooks.jobs.retry_due",
     "caredesk.channels.webhooks.jobs.purge_log",
+    "caredesk.core.recovery.recover_lost_tasks",
 ]
 # Addresses that are ours besides the desk address and CAREDESK_EMAIL_OWN_ADDRESSES (the
 # outbox never mails them; intake never answers them): callables returning addresses.
 CAREDESK_OWN_ADDRESS_SOURCES = ["caredesk.channels.email.loops.mailbox_addresses"]
+# A worker's lease lasts this long and is renewed every sixth of it; a task left RUNNING
+# by a worker whose lease ran out goes back in the queue, for at most
+# CAREDESK_TASK_MAX_RUNS runs in all (caredesk/core/leases.py, recovery.py).
+CAREDESK_WORKER_LEASE_SECONDS = env_int("CAREDESK_WORKER_LEASE_SECONDS", 30)
+CAREDESK_TASK_MAX_RUNS = env_int("CAREDESK_TASK_MAX_RUNS", 5)
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

@@ -13,6 +13,7 @@ from caredesk.accounts.actions import do_create_api_token
 from caredesk.channels.api.models import IdempotencyKey
 from caredesk.channels.portal.models import MagicLink
 from caredesk.core import retention
+from caredesk.core.models import EffectClaim
 from caredesk.core.periodic import run_jobs
 from caredesk.tickets.models import AuditEvent
 
@@ -67,11 +68,19 @@ def test_purge_deletes_only_what_is_past_retention(desk, now):
     _task(TaskResultStatus.FAILED, 31, now)
     recent_failed = _task(TaskResultStatus.FAILED, 8, now)
     waiting = _task(TaskResultStatus.READY, None, now)
+    EffectClaim.objects.create(key="case-acknowledged:1", claimed_at=now - 31 * DAY)
+    EffectClaim.objects.create(key="case-acknowledged:2", claimed_at=now - 29 * DAY)
     events = AuditEvent.objects.count()
 
     counts = retention.purge_now(now)
 
-    assert counts == {"idempotency keys": 1, "sign-in links": 1, "task results": 2}
+    assert counts == {
+        "idempotency keys": 1,
+        "sign-in links": 1,
+        "task results": 2,
+        "effect claims": 1,
+    }
+    assert list(EffectClaim.objects.values_list("key", flat=True)) == ["case-acknowledged:2"]
     assert set(IdempotencyKey.objects.values_list("pk", flat=True)) == {new_key.pk}
     assert set(MagicLink.objects.values_list("pk", flat=True)) == {fresh_link.pk}
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
@@ -86,7 +95,7 @@ def test_the_job_runs_at_most_once_an_hour(desk, now):
     cache.delete(retention._LOCK_KEY)
     _link(desk, now, 3, 1)
     outcome = run_jobs(now)["caredesk.core.retention.purge"]
-    assert outcome == "ok: 0 idempotency keys, 1 sign-in links, 0 task results"
+    assert outcome == "ok: 0 idempotency keys, 1 sign-in links, 0 task results, 0 effect claims"
     _link(desk, now, 3, 2)
     assert run_jobs(now)["caredesk.core.retention.purge"] == "ok: not due"
     assert MagicLink.objects.count() == 1  # kept until the next hourly run

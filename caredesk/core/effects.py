@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import pre_save
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,23 @@ def after_commit(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Enqueue a django-tasks task after commit. Tasks take ids and re-check state."""
+    """Enqueue a django-tasks task once the current transaction commits. Tasks take ids
+    and re-check state.
+
+    With the database queue (django-tasks-db) the task row is written inside the open
+    transaction instead: no worker sees it before the commit, a rollback removes it, and
+    a process killed between the commit and an enqueue that would follow it cannot lose
+    the task. Other backends (the immediate one in tests) enqueue after the commit."""
+    if _suppressed.get():
+        return
+    if _in_queue_transaction(task):
+        try:
+            with transaction.atomic():
+                task.enqueue(*args, **kwargs)
+        except Exception:
+            # As after commit: a task that cannot be queued never undoes the change.
+            log.exception("side effect %s failed", getattr(task, "name", task))
+        return
     group = _grouped.get()
     if group is not None and not _suppressed.get():
         transaction.on_commit(lambda: group.append((task, args, kwargs)), robust=False)
@@ -69,7 +85,10 @@ def grouped_enqueues() -> Iterator[None]:
     Wrap the whole transaction with it. Each task is still enqueued only if the
     transaction (or savepoint) that asked for it committed; a task that fails to enqueue
     is logged, like any failed side effect. If the group as a whole cannot be written,
-    the tasks are enqueued one by one."""
+    the tasks are enqueued one by one.
+
+    With the database queue, tasks asked for inside a transaction are written in that
+    transaction (see :func:`enqueue_after_commit`) and bypass the group."""
     pending: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
     token = _grouped.set(pending)
     try:
@@ -80,6 +99,19 @@ def grouped_enqueues() -> Iterator[None]:
         transaction.on_commit(lambda: _flush(pending), robust=False)
     else:
         _flush(pending)
+
+
+def _in_queue_transaction(task: Any) -> bool:
+    """True when ``task`` goes to the database queue and a transaction is open on it."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is a dependency
+        return False
+    if type(task.get_backend()) is not DatabaseBackend:
+        return False
+    alias = router.db_for_write(DBTaskResult)
+    return transaction.get_connection(alias).in_atomic_block and alias == DEFAULT_DB_ALIAS
 
 
 def _enqueue_logged(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

@@ -19,9 +19,11 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django_tasks import task
 
+from caredesk.core import clock
 from caredesk.core.clock import require_aware
-from caredesk.core.effects import after_commit
+from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import Notification, NotificationPreference, OutboundEmail
 
 Delivery = NotificationPreference.Delivery
@@ -153,12 +155,18 @@ def notify(
     )
     wants_mail = delivery in (Delivery.EMAIL, Delivery.BOTH) and bool(recipient.email)
     if wants_mail and not notification_prefs.has_digest(recipient.pk):
-        after_commit(mail_notification, row.pk, recipient.email, now)
+        enqueue_after_commit(mail_notification_task, row.pk, recipient.email)
     return row
 
 
 def absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link else ""
+
+
+@task()
+def mail_notification_task(notification_id: int, address: str) -> None:
+    """A task, so a worker that dies after the action commits still mails it."""
+    mail_notification(notification_id, address, clock.now())
 
 
 def mail_notification(notification_id: int, address: str, now: datetime) -> None:

@@ -4,7 +4,9 @@
 - portal sign-in links a day after they expired (used or not);
 - finished background-task results: successful ones after ``CAREDESK_TASK_RESULT_DAYS``
   (7), failed ones after ``CAREDESK_FAILED_TASK_RESULT_DAYS`` (30), so admins can still
-  look into recent failures. Waiting and running tasks are never touched.
+  look into recent failures. Waiting and running tasks are never touched;
+- done-once effect claims (``caredesk.core.once``) after 30 days, long after any task
+  that could run again has.
 
 Nothing here is case history: cases, messages and the audit log are kept. Deletes run in
 slices of :data:`SLICE` rows so a large backlog never holds long locks; whatever is left
@@ -48,6 +50,8 @@ def purge_now(now: datetime) -> dict[str, int]:
 
     from caredesk.channels.api.idempotency import purge_expired
     from caredesk.channels.portal.models import MagicLink
+    from caredesk.core.models import EffectClaim
+    from caredesk.core.once import KEEP as CLAIMS_KEEP
 
     ok_days = int(getattr(settings, "CAREDESK_TASK_RESULT_DAYS", 7))
     failed_days = int(getattr(settings, "CAREDESK_FAILED_TASK_RESULT_DAYS", 30))
@@ -68,6 +72,9 @@ def purge_now(now: datetime) -> dict[str, int]:
                 status=TaskResultStatus.FAILED,
                 finished_at__lt=now - timedelta(days=failed_days),
             )
+        ),
+        "effect claims": _delete_in_slices(
+            EffectClaim.objects.filter(claimed_at__lt=now - CLAIMS_KEEP)
         ),
     }
 

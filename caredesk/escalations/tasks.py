@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from caredesk.accounts.models import Role, User
-from caredesk.core import clock
+from caredesk.core import clock, once
 from caredesk.core.effects import run_each
 from caredesk.escalations import actions, detect
 from caredesk.escalations.models import (
@@ -70,6 +71,15 @@ def check_emails_for_escalation(message_ids: list[int]) -> None:
 
 
 def _check_email(message_id: int) -> None:
+    """At most once per email: a second run would log the request on the case again."""
+    now = clock.now()
+    with transaction.atomic():
+        if not once.claim(f"supervisor-request-checked:{message_id}", now):
+            return
+        _escalate_if_asked(message_id, now)
+
+
+def _escalate_if_asked(message_id: int, now: datetime) -> None:
     message = (
         Message.objects.select_related("ticket", "author_customer__user")
         .filter(pk=message_id, kind=MessageKind.CUSTOMER, channel=Channel.EMAIL)
@@ -87,7 +97,7 @@ def _check_email(message_id: int) -> None:
         message.ticket,
         customer_user=customer_user,
         reason=f"The customer asked by email: “{sentence}”",
-        now=clock.now(),
+        now=now,
         source=EscalationSource.CUSTOMER_EMAIL,
     )
 
@@ -99,8 +109,14 @@ def _admins() -> list[User]:
     return list(User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True))
 
 
-@task()
-def send_notice(kind: str, pk: int) -> None:
+@task(takes_context=True)
+def send_notice(context: TaskContext, kind: str, pk: int) -> None:
+    """Once per enqueued notice: an escalation that moves to a new owner asks for a new
+    one (the same arguments), a re-run of this task does not mail again."""
     from caredesk.escalations import notices
 
-    notices.send(kind, pk, admins=_admins, now=clock.now())
+    now = clock.now()
+    with transaction.atomic():
+        if not once.claim(once.task_key(context, f"escalation-notice-{kind}"), now):
+            return
+        notices.send(kind, pk, admins=_admins, now=now)

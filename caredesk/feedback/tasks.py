@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, once
 from caredesk.core.notifications import notify
 from caredesk.feedback.models import Feedback
 
@@ -46,5 +46,9 @@ def send_feedback_notice(feedback_id: int, event: str) -> None:
     body = render_to_string(
         template, {"feedback": row, "ticket": row.ticket, "site_url": settings.SITE_URL}
     )
+    now = clock.now()
     with transaction.atomic():
-        notify(to, kind, subject=subject, body=body, now=clock.now(), ticket_id=row.ticket_id)
+        # Each feedback is left once and reviewed once: one notice per (feedback, event).
+        if not once.claim(f"feedback-notified:{row.pk}:{event}", now):
+            return
+        notify(to, kind, subject=subject, body=body, now=now, ticket_id=row.ticket_id)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, once
 from caredesk.core.models import OutboundEmail
 from caredesk.core.outbox import send_mail
 from caredesk.promises import alarms
 from caredesk.tickets.models import Message, MessageKind
+from caredesk.tickets.tasks import REPLY_MAILED
 
 
 @task()
@@ -19,7 +21,8 @@ def fire_promise_alarm(promise_id: int) -> None:
 
 @task()
 def send_customer_update(message_id: int) -> None:
-    """Mail the honest update (already on the case as a public message) to the customer."""
+    """Mail the honest update (already on the case as a public message) to the customer,
+    once: the key is that of any reply mailed to the customer."""
     message = (
         Message.objects.select_related("ticket__customer")
         .filter(pk=message_id, kind=MessageKind.REPLY)
@@ -28,14 +31,18 @@ def send_customer_update(message_id: int) -> None:
     if message is None:
         return
     ticket = message.ticket
-    send_mail(
-        "reply",
-        ticket.customer.primary_email,
-        {"ticket": ticket, "message": message},
-        now=clock.now(),
-        kind=OutboundEmail.Kind.REPLY,
-        auto=True,
-        case_id=ticket.pk,
-        message_id=message.pk,
-        thread=True,
-    )
+    now = clock.now()
+    with transaction.atomic():
+        if not once.claim(REPLY_MAILED.format(message.pk), now):
+            return
+        send_mail(
+            "reply",
+            ticket.customer.primary_email,
+            {"ticket": ticket, "message": message},
+            now=now,
+            kind=OutboundEmail.Kind.REPLY,
+            auto=True,
+            case_id=ticket.pk,
+            message_id=message.pk,
+            thread=True,
+        )

@@ -1,12 +1,15 @@
-"""Background work for cases. Tasks take ids, re-check state, and are safe to run twice."""
+"""Background work for cases. Tasks take ids, re-check state, and are safe to run twice:
+each mail is claimed under a key (caredesk.core.once) in the transaction that queues it."""
 
 from __future__ import annotations
 
 import logging
 
-from django_tasks import task
+from django.db import transaction
+from django_tasks import TaskContext, task
 
 from caredesk.accounts.models import User
+from caredesk.core import once
 from caredesk.core.clock import now as clock_now
 from caredesk.core.outbox import send_mail
 from caredesk.tickets.models import Message, MessageKind, Ticket
@@ -20,29 +23,37 @@ def _send(
     context: dict[str, object],
     *,
     auto: bool,
+    once_key: str,
     kind: str = "notify",
     ticket: Ticket | None = None,
     message: Message | None = None,
 ) -> None:
-    """Put the mail in the outbox (core); the worker delivers it with retries."""
+    """Put the mail in the outbox (core; the worker delivers it with retries), unless a
+    run before this one already did: ``once_key`` names the mail."""
     if not to:
         return
-    send_mail(
-        name,
-        to,
-        context,
-        now=clock_now(),
-        kind=kind,
-        auto=auto,
-        case_id=ticket.pk if ticket is not None else None,
-        message_id=message.pk if message is not None else None,
-        thread=ticket is not None,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(once_key, now):
+            return
+        send_mail(
+            name,
+            to,
+            context,
+            now=now,
+            kind=kind,
+            auto=auto,
+            case_id=ticket.pk if ticket is not None else None,
+            message_id=message.pk if message is not None else None,
+            thread=ticket is not None,
+        )
 
 
 # Cases opened here get an acknowledgement mail from this task; email sends its own
 # (capped per sender) from the email channel.
 ACKNOWLEDGED_CHANNELS = ("portal", "api")
+# The effect key of a case's acknowledgement, whichever channel sends it.
+ACKNOWLEDGED = "case-acknowledged:{}"
 
 
 @task()
@@ -55,9 +66,14 @@ def acknowledge_new_ticket(ticket_id: int) -> None:
         ticket.customer.primary_email,
         {"ticket": ticket},
         auto=True,
+        once_key=ACKNOWLEDGED.format(ticket.pk),
         kind="ack",
         ticket=ticket,
     )
+
+
+# A reply goes to the customer once, whichever task mails it.
+REPLY_MAILED = "reply-mailed:{}"
 
 
 @task()
@@ -75,6 +91,7 @@ def send_reply_to_customer(message_id: int) -> None:
         ticket.customer.primary_email,
         {"ticket": ticket, "message": message},
         auto=False,
+        once_key=REPLY_MAILED.format(message.pk),
         kind="reply",
         ticket=ticket,
         message=message,
@@ -97,11 +114,16 @@ def notify_assignee_of_customer_message(message_id: int) -> None:
         assignee.email,
         {"ticket": ticket, "message": message},
         auto=True,
+        once_key=f"assignee-told-of-message:{message.pk}",
     )
 
 
-@task()
-def notify_new_assignee(ticket_id: int, assignee_id: int, handoff_note: str) -> None:
+@task(takes_context=True)
+def notify_new_assignee(
+    context: TaskContext, ticket_id: int, assignee_id: int, handoff_note: str
+) -> None:
+    """Once per hand-over: a case handed to the same agent again is a new task (and mail),
+    a re-run of this one is not."""
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
     if ticket is None or assignee is None or ticket.assignee_id != assignee.pk:
@@ -111,4 +133,5 @@ def notify_new_assignee(ticket_id: int, assignee_id: int, handoff_note: str) -> 
         assignee.email,
         {"ticket": ticket, "note": handoff_note, "assignee": assignee},
         auto=True,
+        once_key=once.task_key(context, "handoff-mailed"),
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django_tasks import task
 
+from caredesk.core import once
 from caredesk.core.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -56,23 +58,30 @@ def acknowledge_email_case(ticket_id: int, address: str) -> None:
 
 
 def _acknowledge(ticket_id: int, address: str) -> None:
+    """Once per case (the key is shared with the other channels' acknowledgement), so a
+    batch run again after its worker died acknowledges nobody twice."""
     from caredesk.core.models import OutboundEmail
     from caredesk.core.outbox import send_mail
     from caredesk.tickets.models import Ticket
+    from caredesk.tickets.tasks import ACKNOWLEDGED
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
         return
-    send_mail(
-        "acknowledgement",
-        address,
-        {"ticket": ticket},
-        now=clock_now(),
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
-        case_id=ticket.pk,
-        thread=True,
-        capped=True,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(ACKNOWLEDGED.format(ticket.pk), now):
+            return
+        send_mail(
+            "acknowledgement",
+            address,
+            {"ticket": ticket},
+            now=now,
+            kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+            case_id=ticket.pk,
+            thread=True,
+            capped=True,
+        )
 
 
 @task()
@@ -101,13 +110,17 @@ def send_oversize_notice(raw_id: int) -> None:
         "limit_mb": f"{max_raw_bytes() / 1048576:.0f}",
         "truncated": raw.truncated,
     }
-    send_mail(
-        "oversize",
-        link.from_address,
-        context,
-        now=clock_now(),
-        kind=OutboundEmail.Kind.NOTICE,
-        case_id=ticket.pk,
-        thread=True,
-        capped=True,
-    )
+    now = clock_now()
+    with transaction.atomic():
+        if not once.claim(f"oversize-notice:{raw.pk}", now):
+            return
+        send_mail(
+            "oversize",
+            link.from_address,
+            context,
+            now=now,
+            kind=OutboundEmail.Kind.NOTICE,
+            case_id=ticket.pk,
+            thread=True,
+            capped=True,
+        )

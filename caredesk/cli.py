@@ -115,7 +115,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
     now = clock.now()
     if args.sla_command == "sweep":
-        from caredesk.sla.alarms import sweep
+        from caredesk.sla.tasks import sweep
 
         fired = sweep(now)
         print(f"caredesk: SLA sweep fired {fired.warnings} warnings and {fired.breaches} breaches.")

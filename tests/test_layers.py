@@ -114,7 +114,9 @@ def resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
 
 def is_module(name: str) -> bool:
     relative = Path(*name.split("."))
-    return (ROOT / relative).with_suffix(".py").exists() or (ROOT / relative / "__init__.py").exists()
+    return (ROOT / relative).with_suffix(".py").exists() or (
+        ROOT / relative / "__init__.py"
+    ).exists()
 
 
 def imports(path: Path) -> list[Found]:
@@ -214,8 +216,7 @@ def test_no_imports_inside_functions_outside_the_allow_list():
                 problems.append(f"{found.path}:{found.line}: {found.text}")
     assert not problems, (
         "imports inside functions (move them to the top of the file; if one would make a "
-        "cycle, the code is in the wrong layer — see docs/contributing.md):\n"
-        + "\n".join(problems)
+        "cycle, the code is in the wrong layer — see docs/contributing.md):\n" + "\n".join(problems)
     )
     stale = sorted(set(FUNCTION_IMPORTS_ALLOWED) - used)
     assert not stale, f"allow-list entries that no longer match anything: {stale}"

@@ -9,13 +9,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
+from caredesk.core.http import check_pk
 from caredesk.enrichment.models import CustomerAttention
 from caredesk.enrichment.selectors import customers_needing_attention
 from caredesk.escalations import actions, selectors
 from caredesk.escalations.forms import AnswerForm, DecisionForm, DelegationForm
-from caredesk.workspace.guards import check_pk, current_user, staff_required
 
 
 def _status(exc: DomainError) -> int:

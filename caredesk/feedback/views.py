@@ -8,10 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import User
-from caredesk.channels.portal.guards import customer_required, portal_context
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk
+from caredesk.customers.guards import customer_required, portal_context
 from caredesk.customers.models import Customer
 from caredesk.feedback import actions, selectors
 from caredesk.feedback.forms import FeedbackForm, ReviewForm
@@ -19,7 +21,6 @@ from caredesk.feedback.models import Feedback, FeedbackSource
 from caredesk.feedback.survey import read_token
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Ticket
-from caredesk.workspace.guards import check_pk, current_user, staff_required
 
 
 def _ticket(user: User, pk: int) -> Ticket:

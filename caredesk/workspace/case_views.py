@@ -11,9 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Team, User
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk, error_status
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
@@ -27,7 +29,6 @@ from caredesk.workspace.forms import (
     StatusForm,
     TagsForm,
 )
-from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
 from caredesk.workspace.uploads import incoming_files
 
 

@@ -41,7 +41,6 @@ from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.escalations.tasks import check_emails_for_escalation
-from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit
 from caredesk.tickets.actions import (
     CustomerWrite,
@@ -395,7 +394,7 @@ def do_process_batch(
     notifications, enrichment) are enqueued together after the commit."""
     limit = limit or conf.batch_size()
     states: dict[int, str] = {}
-    with grouped_enqueues(), sla_engine.cached_lookups(), transaction.atomic():
+    with grouped_enqueues(), transaction.atomic():
         rows = _claim(raw_ids, limit, coalesce=coalesce)
         if not rows:
             return states

@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from caredesk.channels.email.cli import add_parser as add_mail_parser
 
-    add_mail_parser(sub)
+    add_mail_parser(sub, setup=_setup)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

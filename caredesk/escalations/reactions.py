@@ -28,6 +28,8 @@ def escalate_misses(group: list[Emitted]) -> None:
     for e in group:
         ticket = e.subject
         if not isinstance(ticket, Ticket):
+            if e.event.ticket_id is None:
+                continue
             ticket = Ticket.objects.select_for_update().filter(pk=e.event.ticket_id).first()
             if ticket is None:
                 continue

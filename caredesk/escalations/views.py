@@ -13,6 +13,7 @@ from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
 from caredesk.core.http import check_pk
+from caredesk.enrichment.actions import do_review_customer_attention
 from caredesk.enrichment.models import CustomerAttention
 from caredesk.enrichment.selectors import customers_needing_attention
 from caredesk.escalations import actions, selectors
@@ -208,8 +209,6 @@ def approvals_report(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def review_attention(request: HttpRequest, pk: int) -> HttpResponse:
-    from caredesk.enrichment.actions import do_review_customer_attention
-
     user = current_user(request)
     mark = customers_needing_attention(user).filter(pk=check_pk(pk)).first()
     if mark is None or not isinstance(mark, CustomerAttention):

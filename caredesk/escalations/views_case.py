@@ -20,6 +20,7 @@ from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk
 from caredesk.customers.guards import customer_required
 from caredesk.customers.models import Customer
+from caredesk.enrichment.actions import do_unflag_message
 from caredesk.escalations import actions, selectors
 from caredesk.escalations.forms import (
     EndConversationForm,
@@ -155,8 +156,6 @@ def end_conversation(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def unflag(request: HttpRequest, message_id: int) -> HttpResponse:
-    from caredesk.enrichment.actions import do_unflag_message
-
     user = current_user(request)
     message = Message.objects.filter(pk=check_pk(message_id)).first()
     if message is None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import User
+from caredesk.accounts.selectors import assignable_staff
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk
@@ -104,8 +105,6 @@ def manager_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(user, ticket_id)
     if not user.sees_all_cases:
         raise Http404("Managers and admins leave feedback here.")
-    from caredesk.workspace.selectors import assignable_staff
-
     agents = [a for a in assignable_staff() if a.pk != user.pk]
     form = FeedbackForm(request.POST or None, agents=agents, initial={"agent": ticket.assignee_id})
     status = 200

@@ -76,6 +76,8 @@ def _schedule_alarm(ticket_ids: list[int], at: datetime) -> None:
 
 
 def _maybe_auto_assign(ticket: Ticket) -> None:
+    if ticket.team_id is None:
+        return
     mode = TeamRouting.objects.filter(team_id=ticket.team_id).values_list("mode", flat=True).first()
     if mode and mode != RoutingMode.OFF:
         enqueue_after_commit(tasks.auto_assign_case, ticket.pk)

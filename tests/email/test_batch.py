@@ -12,6 +12,7 @@ from caredesk.channels.email.intake import from_bytes
 from caredesk.channels.email.models import EmailLink, RawMessage, RawState
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues, suppress_effects
 from caredesk.customers.models import ContactIdentity, Customer
+from caredesk.core.models import Event
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.conftest import NOW
 from tests.email.conftest import make_mail
@@ -206,7 +207,7 @@ def test_a_first_time_sender_writing_twice_in_one_batch_is_one_customer(desk, ma
         "Printer",
         "Scanner",
     ]
-    assert AuditEvent.objects.filter(verb="customer_created").count() == 1
+    assert Event.objects.filter(kind="customer.created").count() == 1
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from caredesk.channels.email.parsing import (
     synthetic_message_id,
 )
 from caredesk.channels.email.threading import ThreadMatch, customer_for_address, find_cases
+from caredesk.core import audit as core_audit
 from caredesk.core.bulk import parameters_apart
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -195,20 +196,20 @@ def do_create_customers_from_email(
             )
             for customer, (address, _) in zip(customers, senders, strict=True)
         )
-        audit.insert(
-            audit.event(
-                None,
-                None,
-                "customer_created",
-                now=now,
-                new={
-                    "customer": customer.pk,
-                    "name": customer.name,
-                    "emails": [address.lower()],
-                    "channel": "email",
-                },
-            )
-            for customer, (address, _) in zip(customers, senders, strict=True)
+        core_audit.record_many(
+            [
+                core_audit.Change(
+                    "customer.created",
+                    new={
+                        "customer": customer.pk,
+                        "name": customer.name,
+                        "emails": [address.lower()],
+                        "channel": "email",
+                    },
+                )
+                for customer, (address, _) in zip(customers, senders, strict=True)
+            ],
+            now=now,
         )
     return customers
 

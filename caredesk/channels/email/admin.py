@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from caredesk.channels.email.models import Mailbox, MailTemplate, OutboundEmail
+from caredesk.core.clock import now
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):
@@ -75,8 +76,6 @@ class MailTemplateAdmin(admin.ModelAdmin[MailTemplate]):
     readonly_fields = ("updated_at", "updated_by")
 
     def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
-        from caredesk.core.clock import now
-
         obj.updated_at = now()
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)

@@ -71,3 +71,26 @@ def test_events_are_append_only_and_named(desk, now):
         events.emit("nodot", now=now)
     with pytest.raises(ValueError):
         events.emit("x." + "y" * 80, now=now)
+
+
+def test_a_reaction_runs_once_per_action_with_all_its_events(desk, now, settings):
+    """A reply that also assigns the case and changes its status reaches a reaction wired
+    for all three kinds once, with the three events in order: the SLA clocks are
+    recomputed once, from the case as the reply left it."""
+    ticket = do_open_ticket(
+        customer=desk.alice, subject="Broken", body="It broke.", channel=Channel.PORTAL, now=now
+    )
+    calls.clear()
+    settings.CAREDESK_EVENT_REACTIONS = {
+        kind: [f"{__name__}.count_calls"]
+        for kind in ("case.assigned", "status.changed", "message.added")
+    }
+    do_reply(ticket, agent=desk.agent, body="On it.", now=now)
+    assert calls == [["case.assigned", "status.changed", "message.added"]]
+
+
+calls: list[list[str]] = []
+
+
+def count_calls(group: list[events.Emitted]) -> None:
+    calls.append([e.kind for e in group])

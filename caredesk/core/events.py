@@ -2,7 +2,8 @@
 
 ``emit`` (one event) and ``emit_many`` (a batch, one INSERT) write :class:`Event` rows
 inside the caller's transaction, then run the **reactions** registered for each kind in
-``settings.CAREDESK_EVENT_REACTIONS`` — in the same transaction, in the order listed.
+``settings.CAREDESK_EVENT_REACTIONS`` — in the same transaction, each reaction once per
+call with all the events of its kinds (docs/adr/0010-cross-app-reactions.md).
 A reaction is how a higher app changes its own state when a lower one changes (a reply
 keeps a promise, a customer message restarts the SLA clock) without the lower app
 importing the higher one. Reactions are state changes, not side effects: they call the

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from caredesk.customers.models import ContactIdentity, Customer, Organization
 from caredesk.core.models import Event
+from caredesk.customers.models import ContactIdentity, Customer, Organization
 from caredesk.tickets.models import AuditEvent
 from tests.api.conftest import assert_error
 

@@ -11,8 +11,8 @@ from caredesk.channels.email.actions import do_process_batch, do_store_raw_batch
 from caredesk.channels.email.intake import from_bytes
 from caredesk.channels.email.models import EmailLink, RawMessage, RawState
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues, suppress_effects
-from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.core.models import Event
+from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.conftest import NOW
 from tests.email.conftest import make_mail

@@ -204,7 +204,9 @@ class Opened(NamedTuple):
 def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
     """Open several cases in one transaction, with a few statements for all of them (batch
     intake: email). The same rows, audit events and side effects as one by one. Any
-    invalid case refuses the whole call."""
+    invalid case refuses the whole call. The events (``case.created`` and the first
+    ``message.added`` of each case) go out together, so the apps above react once for
+    the batch: the SLA reaction writes the deadlines with one UPDATE after the insert."""
     cases = [_checked_case(case) for case in cases]
     with transaction.atomic():
         tickets = [

@@ -30,6 +30,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check caredesk config tests bench
+	$(BIN)/lint-imports
 
 types: install
 	$(BIN)/mypy caredesk config bench

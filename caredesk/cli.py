@@ -107,7 +107,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
     now = clock.now()
     if args.sla_command == "sweep":
-        from caredesk.sla.alarms import sweep
+        from caredesk.sla.tasks import sweep
 
         fired = sweep(now)
         print(f"caredesk: SLA sweep fired {fired.warnings} warnings and {fired.breaches} breaches.")
@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from caredesk.channels.email.cli import add_parser as add_mail_parser
 
-    add_mail_parser(sub)
+    add_mail_parser(sub, setup=_setup)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -281,7 +281,23 @@ if TESTING:
 # The event log's wiring (caredesk/core/events.py, docs/adr/0009-one-spine.md).
 # Reactions run inside the transaction that emitted the event: {kind: [dotted paths]},
 # "*" for every kind. Consumers get the ids of committed events after commit.
-CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {}
+# A reaction gets, once per emit, every event of the kinds it is listed under; the apps
+# above tickets follow the cases this way, without tickets importing them
+# (docs/adr/0010-cross-app-reactions.md).
+_SLA = "caredesk.sla.reactions.update_deadlines"
+_PROMISES = "caredesk.promises.reactions.keep_promises"
+_ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
+_ESCALATE = "caredesk.escalations.reactions.escalate_misses"
+CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
+    "case.created": [_SLA],
+    "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
+    "case.assigned": [_SLA],
+    "status.changed": [_PROMISES, _SLA],  # resolving keeps fix promises
+    "case.reopened": [_PROMISES, _SLA],
+    "priority.changed": [_SLA],
+    "sla.breached": [_ESCALATE],
+    "promise.missed": [_ESCALATE],
+}
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
 # The deadline sits on its own row in an indexed column; "fire" is the do_* action.
@@ -292,7 +308,8 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.sla.tasks.run_sweep",
     "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",
-    "caredesk.promises.alarms.run_sweep",
+    "caredesk.promises.tasks.run_sweep",
+    "caredesk.reports.aggregates.refresh_job",
     "caredesk.core.retention.purge",
     "caredesk.core.notification_prefs.send_digests",
     "caredesk.channels.webhooks.jobs.retry_due",
@@ -307,6 +324,14 @@ CAREDESK_OWN_ADDRESS_SOURCES = ["caredesk.channels.email.loops.mailbox_addresses
 # CAREDESK_TASK_MAX_RUNS runs in all (caredesk/core/leases.py, recovery.py).
 CAREDESK_WORKER_LEASE_SECONDS = env_int("CAREDESK_WORKER_LEASE_SECONDS", 30)
 CAREDESK_TASK_MAX_RUNS = env_int("CAREDESK_TASK_MAX_RUNS", 5)
+# What the hourly retention job deletes (caredesk/core/retention.py): {what: dotted path
+# of a function purge(now) -> rows deleted}. Each app lists its own short-lived rows here.
+CAREDESK_PURGE_JOBS = {
+    "idempotency keys": "caredesk.channels.api.idempotency.purge_expired",
+    "sign-in links": "caredesk.channels.portal.retention.purge_expired_links",
+    "task results": "caredesk.core.retention.purge_task_results",
+    "effect claims": "caredesk.core.retention.purge_effect_claims",
+}
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

@@ -29,9 +29,11 @@ def test_case_actions_append_events_in_order(desk, now):
     )
     do_reply(ticket, agent=desk.agent, body="On it.", now=now)
     kinds = list(Event.objects.filter(ticket_id=ticket.pk).values_list("kind", flat=True))
-    assert kinds[0] == "case.created"
-    assert "message.added" in kinds and "case.assigned" in kinds
-    reply = Event.objects.get(ticket_id=ticket.pk, kind="message.added")
+    assert kinds[:2] == ["case.created", "message.added"]  # the case and its first message
+    assert "case.assigned" in kinds
+    request, reply = Event.objects.filter(ticket_id=ticket.pk, kind="message.added")
+    assert request.data["new"]["kind"] == "customer" and request.actor_label == "Alice Acme"
+    assert reply.data["new"]["kind"] == "reply"
     assert reply.actor_id == desk.agent.pk and reply.actor_label == "Ada Agent"
     assert reply.data["public"] is True
 
@@ -69,3 +71,26 @@ def test_events_are_append_only_and_named(desk, now):
         events.emit("nodot", now=now)
     with pytest.raises(ValueError):
         events.emit("x." + "y" * 80, now=now)
+
+
+def test_a_reaction_runs_once_per_action_with_all_its_events(desk, now, settings):
+    """A reply that also assigns the case and changes its status reaches a reaction wired
+    for all three kinds once, with the three events in order: the SLA clocks are
+    recomputed once, from the case as the reply left it."""
+    ticket = do_open_ticket(
+        customer=desk.alice, subject="Broken", body="It broke.", channel=Channel.PORTAL, now=now
+    )
+    calls.clear()
+    settings.CAREDESK_EVENT_REACTIONS = {
+        kind: [f"{__name__}.count_calls"]
+        for kind in ("case.assigned", "status.changed", "message.added")
+    }
+    do_reply(ticket, agent=desk.agent, body="On it.", now=now)
+    assert calls == [["case.assigned", "status.changed", "message.added"]]
+
+
+calls: list[list[str]] = []
+
+
+def count_calls(group: list[events.Emitted]) -> None:
+    calls.append([e.kind for e in group])

@@ -11,8 +11,8 @@ from datetime import datetime
 from django.db import transaction
 
 from caredesk.accounts.models import ApiToken, User
+from caredesk.core import audit
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
-from caredesk.tickets import audit
 
 TOKEN_PREFIX_BYTES = 6
 MAX_ACTIVE_TOKENS = 20
@@ -54,7 +54,7 @@ def do_create_api_token(*, user: User, name: str, now: datetime) -> IssuedToken:
             secret_hash=hash_secret(secret),
             created_at=now,
         )
-        audit.record(None, user, "api_token_created", now=now, new={"token": prefix, "name": name})
+        audit.record("api_token.created", actor=user, now=now, new={"token": prefix, "name": name})
     return IssuedToken(token=token, plaintext=f"cd_{prefix}_{secret}")
 
 
@@ -66,7 +66,7 @@ def do_revoke_api_token(*, actor: User, token_id: int, now: datetime) -> ApiToke
         if token.revoked_at is None:
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
-            audit.record(None, actor, "api_token_revoked", now=now, old={"token": token.prefix})
+            audit.record("api_token.revoked", actor=actor, now=now, old={"token": token.prefix})
     return token
 
 
@@ -97,5 +97,7 @@ def do_set_away(*, user: User, away: bool, now: datetime) -> User:
         if old != away:
             user.is_away = away
             user.save(update_fields=["is_away"])
-            audit.record(None, user, "away_changed", now=now, field="is_away", old=old, new=away)
+            audit.record(
+                "staff.away_changed", actor=user, now=now, field="is_away", old=old, new=away
+            )
     return user

@@ -1,7 +1,7 @@
 """Loading the signed-in user on each request.
 
 Every staff page asks whether the user has a confirmed TOTP device
-(``workspace.guards.needs_second_factor``). ``SignedInUserBackend`` reads that in the
+(``accounts.guards.needs_second_factor``). ``SignedInUserBackend`` reads that in the
 query that loads the user, as ``has_confirmed_totp``: read fresh on every request, so
 enforcement is exactly as strict as a separate query, without the second round trip.
 

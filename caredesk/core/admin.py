@@ -1,4 +1,6 @@
-"""Admin pages of the spine: every built-in mail's text, and the outbox (read only)."""
+"""Admin pages of the spine: every built-in mail's text, the outbox and the event log
+(both read only: the event log holds every domain event, including the audited changes
+that are not about a case — accounts, customers, organizations)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from caredesk.core import mails
-from caredesk.core.models import MailTemplate, OutboundEmail
+from caredesk.core.clock import now
+from caredesk.core.models import Event, MailTemplate, OutboundEmail
 
 
 class MailTemplateForm(forms.ModelForm[MailTemplate]):
@@ -31,8 +34,6 @@ class MailTemplateAdmin(admin.ModelAdmin[MailTemplate]):
     readonly_fields = ("updated_at", "updated_by_id")
 
     def save_model(self, request: HttpRequest, obj: MailTemplate, form: Any, change: bool) -> None:
-        from caredesk.core.clock import now
-
         obj.updated_at = now()
         obj.updated_by_id = request.user.pk
         super().save_model(request, obj, form, change)
@@ -49,4 +50,22 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin[Event]):
+    list_display = ("created_at", "kind", "actor_label", "ticket_id")
+    list_filter = ("kind",)
+    search_fields = ("kind", "actor_label")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -2,7 +2,8 @@
 
 ``emit`` (one event) and ``emit_many`` (a batch, one INSERT) write :class:`Event` rows
 inside the caller's transaction, then run the **reactions** registered for each kind in
-``settings.CAREDESK_EVENT_REACTIONS`` — in the same transaction, in the order listed.
+``settings.CAREDESK_EVENT_REACTIONS`` — in the same transaction, each reaction once per
+call with all the events of its kinds (docs/adr/0010-cross-app-reactions.md).
 A reaction is how a higher app changes its own state when a lower one changes (a reply
 keeps a promise, a customer message restarts the SLA clock) without the lower app
 importing the higher one. Reactions are state changes, not side effects: they call the
@@ -19,7 +20,6 @@ Both lists live in settings, so the wiring between layers is written down in one
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +47,11 @@ class Emitted:
     event: Event
     subject: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Any:
+        """The person who acted, when the emitter had them in hand (``extra["actor"]``)."""
+        return self.extra.get("actor")
 
     @property
     def kind(self) -> str:
@@ -97,21 +102,33 @@ def emit(
 
 
 def emit_many(emitted: Sequence[Emitted]) -> None:
-    """Append unsaved events in one INSERT, then run reactions kind by kind (each
-    reaction gets all events of its kind, in order), then hand the ids to the consumers
-    after commit."""
+    """Append unsaved events in one INSERT, then run the reactions, then hand the ids to
+    the consumers after commit.
+
+    Each reaction runs **once per call**, with every event of the kinds it is wired for,
+    in order: an action that emits several events at once (a reply that also assigns
+    and changes the status; a batch of new cases) reaches a reaction once, so it can
+    work on the whole batch with a few statements and decide from all of it."""
     if not emitted:
         return
     Event.objects.bulk_create([e.event for e in emitted])
-    by_kind: dict[str, list[Emitted]] = defaultdict(list)
-    for e in emitted:
-        by_kind[e.kind].append(e)
-    for kind, group in by_kind.items():
-        for reaction in reactions_for(kind):
-            reaction(group)
+    for reaction, group in _groups(emitted):
+        reaction(group)
     ids = [e.event.pk for e in emitted]
     for consumer in consumers():
         after_commit(consumer, ids)
+
+
+def _groups(emitted: Sequence[Emitted]) -> list[tuple[Reaction, list[Emitted]]]:
+    """Each reaction wired for these events with its events (in order), in the order the
+    reactions are first needed, and for one event in the order settings list them."""
+    groups: dict[Reaction, list[Emitted]] = {}
+    for e in emitted:
+        for reaction in reactions_for(e.kind):
+            group = groups.setdefault(reaction, [])
+            if not group or group[-1] is not e:  # wired for the kind and for "*"
+                group.append(e)
+    return list(groups.items())
 
 
 def reactions_for(kind: str) -> list[Reaction]:

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from caredesk.core.mails import BUILT_IN
+
 
 class Event(models.Model):
     """One domain event ("case.created", "promise.missed", …), appended in the same
@@ -119,8 +121,6 @@ class MailTemplate(models.Model):
         ordering = ("name",)
 
     def __str__(self) -> str:
-        from caredesk.core.mails import BUILT_IN
-
         mail = BUILT_IN.get(self.name)
         return mail.description if mail else self.name
 

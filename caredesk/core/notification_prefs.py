@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from caredesk.core import notifications
 from caredesk.core.clock import require_aware
 from caredesk.core.errors import DomainError
 from caredesk.core.models import (
@@ -26,7 +27,9 @@ from caredesk.core.models import (
     NotificationPreference,
     OutboundEmail,
 )
-from caredesk.core.notifications import KINDS, Delivery, absolute
+from caredesk.core.outbox import send_mail
+
+Delivery = NotificationPreference.Delivery
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def delivery_for(user_id: int, kind: str) -> str:
         .values_list("delivery", flat=True)
         .first()
     )
-    return chosen or KINDS[kind].default
+    return chosen or notifications.KINDS[kind].default
 
 
 def has_digest(user_id: int) -> bool:
@@ -72,7 +75,7 @@ def preferences(user_id: int) -> Preferences:
     return Preferences(
         choices=[
             Choice(k.name, k.label, k.group, chosen.get(k.name, k.default), k.default)
-            for k in KINDS.values()
+            for k in notifications.KINDS.values()
         ],
         digest_hours=digest.every_hours if digest else 0,
     )
@@ -84,7 +87,7 @@ def save_preferences(
     """Store one person's choices. Unknown kinds or deliveries, or a digest interval not
     offered, are refused with a DomainError and nothing is changed."""
     require_aware(now, "now")
-    unknown = [k for k in deliveries if k not in KINDS]
+    unknown = [k for k in deliveries if k not in notifications.KINDS]
     if unknown:
         raise DomainError("That notification type does not exist.", code="unknown_kind")
     if any(v not in Delivery.values for v in deliveries.values()):
@@ -97,7 +100,7 @@ def save_preferences(
         )
     with transaction.atomic():
         for kind, delivery in deliveries.items():
-            if delivery == KINDS[kind].default:
+            if delivery == notifications.KINDS[kind].default:
                 NotificationPreference.objects.filter(user_id=user_id, kind=kind).delete()
             else:
                 NotificationPreference.objects.update_or_create(
@@ -124,13 +127,13 @@ def _emailed_kinds(user_id: int) -> list[str]:
     chosen = dict(
         NotificationPreference.objects.filter(user_id=user_id).values_list("kind", "delivery")
     )
-    return [k.name for k in KINDS.values() if chosen.get(k.name, k.default) in EMAILED]
+    return [
+        k.name for k in notifications.KINDS.values() if chosen.get(k.name, k.default) in EMAILED
+    ]
 
 
 def send_digest(digest: NotificationDigest, now: datetime) -> int:
     """Claim this digest (if it is still due) and mail it. Returns the items listed."""
-    from caredesk.core.outbox import send_mail
-
     with transaction.atomic():
         claimed = NotificationDigest.objects.filter(pk=digest.pk, next_at=digest.next_at).update(
             next_at=now + timedelta(hours=digest.every_hours), last_sent_at=now
@@ -151,7 +154,7 @@ def send_digest(digest: NotificationDigest, now: datetime) -> int:
         if not rows:
             return 0
         count = pending.update(emailed_at=now)
-        items = [{"subject": r.subject, "url": absolute(r.link)} for r in rows]
+        items = [{"subject": r.subject, "url": notifications.absolute(r.link)} for r in rows]
         send_mail(
             "digest",
             user.email,

@@ -21,10 +21,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, notification_prefs
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import Notification, NotificationPreference, OutboundEmail
+from caredesk.core.outbox import send_mail
 
 Delivery = NotificationPreference.Delivery
 
@@ -139,8 +140,6 @@ def notify(
     body = (body or "").strip()
     if len(body) > MAX_BODY:
         body = body[: MAX_BODY - 1].rstrip() + "…"
-    from caredesk.core import notification_prefs
-
     delivery = notification_prefs.delivery_for(recipient.pk, kind)
     row = Notification.objects.create(
         recipient_id=recipient.pk,
@@ -171,8 +170,6 @@ def mail_notification_task(notification_id: int, address: str) -> None:
 
 def mail_notification(notification_id: int, address: str, now: datetime) -> None:
     """Mail one notification (after commit). Claimed first, so it is mailed once."""
-    from caredesk.core.outbox import send_mail
-
     with transaction.atomic():
         claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
             emailed_at=now

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
-from caredesk.core import mailconf, mails
+from caredesk.core import mailconf, mails, tasks
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import AutoReplyLog, EmailLink, MailTemplate, OutboundEmail, OutboundState
@@ -198,8 +198,6 @@ def send_mail(
                 created_at=now,
             )
     if state == OutboundState.QUEUED:
-        from caredesk.core import tasks
-
         enqueue_after_commit(tasks.deliver_outbound, row.pk)
     return row
 
@@ -257,8 +255,6 @@ def deliver(outbound_id: int, now: datetime) -> str:
         )
         log.warning("mail %s to %s: attempt %s failed: %s", row.pk, row.to, attempts, error)
         if state == OutboundState.RETRYING:
-            from caredesk.core import tasks
-
             tasks.schedule_retry(row.pk, next_at)
         return str(state)
     OutboundEmail.objects.filter(pk=row.pk).update(

@@ -1,4 +1,7 @@
-"""Background work of the spine. Tasks take ids, re-check state, and are safe to run twice."""
+"""Background work of the spine. Tasks take ids, re-check state, and are safe to run twice.
+
+The outbox enqueues these tasks and they call the outbox: module imports both ways, the
+one import cycle allowed, inside one app."""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ from datetime import datetime
 
 from django_tasks import task
 
+from caredesk.core import outbox
 from caredesk.core.clock import now as clock_now
 
 
 @task()
 def deliver_outbound(outbound_id: int) -> str:
-    from caredesk.core.outbox import deliver
-
-    return deliver(outbound_id, clock_now())
+    return outbox.deliver(outbound_id, clock_now())
 
 
 def schedule_retry(outbound_id: int, when: datetime) -> None:
@@ -25,6 +27,4 @@ def schedule_retry(outbound_id: int, when: datetime) -> None:
 
 @task()
 def process_outbox() -> dict[str, int]:
-    from caredesk.core.outbox import process_due
-
-    return process_due(clock_now())
+    return outbox.process_due(clock_now())

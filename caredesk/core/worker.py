@@ -33,6 +33,7 @@ from django.db import connections
 
 from caredesk.core import clock, leases, recovery
 from caredesk.core.leases import DB_ERRORS, LeaseKeeper
+from caredesk.core.periodic import ensure_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,6 @@ class Worker:
         os.kill(os.getpid(), signal.SIGTERM)
 
     def _prepare(self) -> None:
-        from caredesk.core.periodic import ensure_heartbeat
-
         now = clock.now()
         leases.acquire(self.worker_id, now)
         if self.keeper is None:

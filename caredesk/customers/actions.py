@@ -10,10 +10,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
+from caredesk.core import audit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line
 from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
-from caredesk.tickets import audit
 
 MAX_NAME = 200
 MAX_EMAILS = 20
@@ -90,9 +90,8 @@ def do_create_customer(
                 for value in addresses
             )
             audit.record(
-                None,
-                actor,
-                "customer_created",
+                "customer.created",
+                actor=actor,
                 now=now,
                 new={
                     "customer": customer.pk,
@@ -124,9 +123,8 @@ def do_update_customer(
             new_name = clean_line(name, max_chars=MAX_NAME, field="name")
             if new_name != customer.name:
                 audit.record(
-                    None,
-                    actor,
-                    "customer_changed",
+                    "customer.changed",
+                    actor=actor,
                     now=now,
                     field="name",
                     old={"customer": customer.pk, "name": customer.name},
@@ -137,9 +135,8 @@ def do_update_customer(
         if not isinstance(organization, _Unset) and organization != customer.organization:
             old_org = customer.organization
             audit.record(
-                None,
-                actor,
-                "customer_changed",
+                "customer.changed",
+                actor=actor,
                 now=now,
                 field="organization",
                 old={"customer": customer.pk, "organization": old_org.name if old_org else None},
@@ -186,9 +183,8 @@ def do_create_organization(
                 name=name, tier=tier, shared_cases=shared_cases, vip_note=note, created_at=now
             )
             audit.record(
-                None,
-                actor,
-                "organization_created",
+                "organization.created",
+                actor=actor,
                 now=now,
                 new={
                     "organization": org.pk,
@@ -245,9 +241,8 @@ def do_update_organization(
                 setattr(org, key, value)
             org.save(update_fields=list(changed))
             audit.record(
-                None,
-                actor,
-                "organization_changed",
+                "organization.changed",
+                actor=actor,
                 now=now,
                 old={"organization": org.pk, **old},
                 new={"organization": org.pk, **changed},

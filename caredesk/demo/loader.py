@@ -25,6 +25,10 @@ from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.script import play_case
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
+from caredesk.escalations import tasks as escalation_tasks
+from caredesk.promises import tasks as promise_tasks
+from caredesk.reports.aggregates import refresh_job
+from caredesk.sla import tasks as sla_tasks
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
@@ -78,13 +82,10 @@ def catch_up(now: datetime) -> None:
     the warnings, breaches, escalations and missed promises now, as the running desk would
     have, with no mail (the caller suppresses effects). Otherwise the first minute of the
     worker mails a backlog of a hundred notices over the sign-ins just printed."""
-    from caredesk.escalations.tasks import sweep as escalation_sweep
-    from caredesk.promises.alarms import run_sweep as promise_sweep
-    from caredesk.sla.tasks import run_sweep as sla_sweep
-
-    sla_sweep(now)
-    escalation_sweep(now)
-    promise_sweep(now)
+    sla_tasks.run_sweep(now)
+    refresh_job(now)
+    escalation_tasks.sweep(now)
+    promise_tasks.run_sweep(now)
 
 
 def load_demo(

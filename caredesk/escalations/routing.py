@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q
 
-from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
+from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, Team, User
 from caredesk.escalations.models import (
     LADDER,
     ActionType,
@@ -147,8 +147,6 @@ def _team_leads(ticket: Ticket, requester: User | None) -> list[User]:
     if ticket.team_id is not None and ticket.team_id not in ordered:
         ordered.append(ticket.team_id)
     leads: list[User] = []
-    from caredesk.accounts.models import Team
-
     teams = {t.pk: t for t in Team.objects.select_related("lead").filter(pk__in=ordered)}
     for team_id in ordered:
         team = teams.get(team_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.escalations import routing
@@ -231,8 +231,6 @@ def approvals_report(
     qs = _visible(ApprovalRequest.objects.all(), user)
     if vip_only:
         qs = qs.filter(action_type__is_vip_exception=True)
-    from django.db.models import Sum
-
     summary = (
         qs.values("action_type__name", "action_type__is_vip_exception", "status")
         .annotate(count=Count("id"), requested=Sum("amount"))

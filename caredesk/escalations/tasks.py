@@ -18,7 +18,7 @@ from django_tasks import TaskContext, task
 from caredesk.accounts.models import Role, User
 from caredesk.core import clock, once
 from caredesk.core.effects import run_each
-from caredesk.escalations import actions, detect
+from caredesk.escalations import actions, detect, notices
 from caredesk.escalations.models import (
     ApprovalRequest,
     ApprovalStatus,
@@ -113,8 +113,6 @@ def _admins() -> list[User]:
 def send_notice(context: TaskContext, kind: str, pk: int) -> None:
     """Once per enqueued notice: an escalation that moves to a new owner asks for a new
     one (the same arguments), a re-run of this task does not mail again."""
-    from caredesk.escalations import notices
-
     now = clock.now()
     with transaction.atomic():
         if not once.claim(once.task_key(context, f"escalation-notice-{kind}"), now):

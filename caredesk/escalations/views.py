@@ -9,13 +9,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
+from caredesk.core.http import check_pk
+from caredesk.enrichment.actions import do_review_customer_attention
 from caredesk.enrichment.models import CustomerAttention
 from caredesk.enrichment.selectors import customers_needing_attention
 from caredesk.escalations import actions, selectors
 from caredesk.escalations.forms import AnswerForm, DecisionForm, DelegationForm
-from caredesk.workspace.guards import check_pk, current_user, staff_required
 
 
 def _status(exc: DomainError) -> int:
@@ -207,8 +209,6 @@ def approvals_report(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def review_attention(request: HttpRequest, pk: int) -> HttpResponse:
-    from caredesk.enrichment.actions import do_review_customer_attention
-
     user = current_user(request)
     mark = customers_needing_attention(user).filter(pk=check_pk(pk)).first()
     if mark is None or not isinstance(mark, CustomerAttention):

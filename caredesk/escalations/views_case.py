@@ -13,11 +13,14 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Role, User
-from caredesk.channels.portal.guards import customer_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk
+from caredesk.customers.guards import customer_required
 from caredesk.customers.models import Customer
+from caredesk.enrichment.actions import do_unflag_message
 from caredesk.escalations import actions, selectors
 from caredesk.escalations.forms import (
     EndConversationForm,
@@ -29,7 +32,6 @@ from caredesk.escalations.models import ActionType, EscalationSource
 from caredesk.escalations.texts import money, when
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Message, Ticket
-from caredesk.workspace.guards import check_pk, current_user, staff_required
 
 
 def _case(user: User, pk: int) -> Ticket:
@@ -154,8 +156,6 @@ def end_conversation(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def unflag(request: HttpRequest, message_id: int) -> HttpResponse:
-    from caredesk.enrichment.actions import do_unflag_message
-
     user = current_user(request)
     message = Message.objects.filter(pk=check_pk(message_id)).first()
     if message is None:

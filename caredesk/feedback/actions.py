@@ -11,6 +11,7 @@ from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body
 from caredesk.customers.models import Customer
+from caredesk.feedback import tasks
 from caredesk.feedback.models import (
     DECIDED_OUTCOMES,
     Feedback,
@@ -115,8 +116,6 @@ def do_leave_feedback(
             f"{agent.display_name} on this case.",
             code="duplicate",
         ) from None
-    from caredesk.feedback import tasks
-
     enqueue_after_commit(tasks.send_feedback_notice, row.pk, "new")
     return row
 
@@ -156,7 +155,5 @@ def do_review_complaint(
             new={"outcome": outcome, "agent": feedback.agent.display_name},
             note=reason,
         )
-    from caredesk.feedback import tasks
-
     enqueue_after_commit(tasks.send_feedback_notice, feedback.pk, "reviewed")
     return feedback

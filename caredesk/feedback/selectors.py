@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.feedback.models import Feedback, FeedbackKind, ReviewOutcome
+from caredesk.promises.models import Promise, State
 from caredesk.tickets.models import DONE_STATUSES, MessageKind, Ticket
 
 # One upheld complaint never turns a record negative; two or more do only when they are
@@ -62,10 +63,6 @@ def may_see_record(viewer: User, agent: User) -> bool:
 
 
 def _promises(agent: User) -> tuple[int | None, int | None]:
-    try:
-        from caredesk.promises.models import Promise, State
-    except ImportError:  # the promises app is optional
-        return None, None
     settled = Promise.objects.filter(
         owner=agent, state__in=[State.KEPT, State.KEPT_LATE, State.MISSED]
     )

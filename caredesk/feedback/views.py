@@ -8,10 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import User
-from caredesk.channels.portal.guards import customer_required, portal_context
+from caredesk.accounts.selectors import assignable_staff
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk
+from caredesk.customers.guards import customer_required, portal_context
 from caredesk.customers.models import Customer
 from caredesk.feedback import actions, selectors
 from caredesk.feedback.forms import FeedbackForm, ReviewForm
@@ -19,7 +22,6 @@ from caredesk.feedback.models import Feedback, FeedbackSource
 from caredesk.feedback.survey import read_token
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Ticket
-from caredesk.workspace.guards import check_pk, current_user, staff_required
 
 
 def _ticket(user: User, pk: int) -> Ticket:
@@ -103,8 +105,6 @@ def manager_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(user, ticket_id)
     if not user.sees_all_cases:
         raise Http404("Managers and admins leave feedback here.")
-    from caredesk.workspace.selectors import assignable_staff
-
     agents = [a for a in assignable_staff() if a.pk != user.pk]
     form = FeedbackForm(request.POST or None, agents=agents, initial={"agent": ticket.assignee_id})
     status = 200

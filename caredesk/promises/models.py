@@ -1,6 +1,6 @@
 """Promises: every commitment to a customer has an owner, a due time and a consequence.
 
-Only :mod:`caredesk.promises.actions` and :mod:`caredesk.promises.engine` write these rows.
+Only :mod:`caredesk.promises.actions` writes these rows.
 The due time and the next instant the engine must act (``alarm_at``) are stored and
 indexed (house rule 6), so "what is due" is a range scan.
 """

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role, User
+from caredesk.core.errors import NotFound
 from caredesk.promises.models import PENDING_STATES, Promise
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import Ticket
@@ -41,8 +42,6 @@ def staff_choices() -> list[User]:
 
 def promise_for(user: User, promise_id: int) -> Promise:
     """A promise the user may see: its case must be visible to them. Else NotFound."""
-    from caredesk.core.errors import NotFound
-
     try:
         promise = Promise.objects.select_related("ticket", "owner", "team").get(pk=promise_id)
     except (Promise.DoesNotExist, ValueError, TypeError, OverflowError):

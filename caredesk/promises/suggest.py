@@ -12,11 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
-
 from caredesk.accounts.models import Team
 from caredesk.promises.models import Promise
-from caredesk.promises.wording import duration_words, when_words
+from caredesk.promises.wording import desk_zone, duration_words, when_words
 from caredesk.sla.calendar import (
     Calendar,
     CalendarError,
@@ -24,7 +22,8 @@ from caredesk.sla.calendar import (
     business_seconds_between,
     require_aware,
 )
-from caredesk.sla.models import BusinessCalendar, SlaPolicy
+from caredesk.sla.engine import calendar_for
+from caredesk.sla.selectors import team_calendar_row
 
 PERCENTILE = 0.85
 WINDOW = timedelta(days=90)
@@ -59,26 +58,10 @@ class Suggestion:
         )
 
 
-def team_calendar_row(team: Team | None) -> BusinessCalendar | None:
-    """The business calendar of the team's SLA policy (a team policy first, else a general
-    one). One query."""
-    scope = Q(team__isnull=True) | Q(team=team) if team is not None else Q(team__isnull=True)
-    candidates = list(
-        SlaPolicy.objects.filter(scope, is_active=True)
-        .select_related("calendar")
-        .order_by("order", "id")[:50]
-    )
-    own = [p for p in candidates if team is not None and p.team_id == team.pk]
-    chosen = own or candidates
-    return chosen[0].calendar if chosen else None
-
-
 def team_calendar(team: Team | None) -> Calendar | None:
     row = team_calendar_row(team)
     if row is None:
         return None
-    from caredesk.sla.engine import calendar_for
-
     try:
         cal = calendar_for(row)
     except CalendarError:
@@ -125,8 +108,6 @@ def realism_warning(team: Team | None, kind: str, due: datetime, now: datetime) 
     suggestion = suggest_due(team, kind, now)
     if not suggestion.enough or suggestion.due_at is None or due >= suggestion.due_at:
         return ""
-    from caredesk.promises.wording import desk_zone
-
     return "This is faster than the team usually keeps such promises: " + suggestion.text(
         when_words(suggestion.due_at, desk_zone(team))
     )

@@ -1,14 +1,23 @@
-"""Background work for promises. Tasks take ids, re-check state and are idempotent."""
+"""Background work for promises. Tasks take ids, re-check state and are idempotent.
+
+Alarms have two triggers: :func:`fire_promise_alarm`, enqueued for the promise's
+``alarm_at``, and :func:`run_sweep`, a job of the worker's every-minute heartbeat
+(``CAREDESK_PERIODIC_JOBS``). Tasks call the promise actions, and the actions enqueue
+these tasks: the one import cycle allowed, inside one app, as module imports.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db import transaction
 from django_tasks import task
 
 from caredesk.core import clock, once
+from caredesk.core.clock import require_aware
 from caredesk.core.models import OutboundEmail
 from caredesk.core.outbox import send_mail
-from caredesk.promises import alarms
+from caredesk.promises import actions, alarms
 from caredesk.tickets.models import Message, MessageKind
 from caredesk.tickets.tasks import REPLY_MAILED
 
@@ -16,7 +25,36 @@ from caredesk.tickets.tasks import REPLY_MAILED
 @task()
 def fire_promise_alarm(promise_id: int) -> None:
     """Scheduled for the promise's ``alarm_at``; the sweep covers it if this never runs."""
-    alarms.fire(promise_id, clock.now())
+    actions.do_fire_promise_alarm(promise_id, clock.now())
+
+
+def hand_over_away(now: datetime, limit: int = alarms.SWEEP_BATCH) -> int:
+    """Open promises of people marked away that fall due within the reminder lead time
+    go to their lead before they are missed."""
+    return sum(actions.do_hand_over_promise(pk, now) for pk in alarms.away_due_ids(now, limit))
+
+
+def sweep(
+    now: datetime, *, limit: int = alarms.SWEEP_BATCH, max_batches: int = 100
+) -> actions.Fired:
+    """Hand over, then fire everything due at ``now``: the safety net behind the tasks."""
+    require_aware(now, "now")
+    total = actions.Fired()
+    total.handovers = hand_over_away(now, limit)
+    seen: set[int] = set()
+    for _ in range(max_batches):
+        ids = [pk for pk in alarms.due_ids(now, limit) if pk not in seen]
+        if not ids:
+            break
+        for pk in ids:
+            seen.add(pk)
+            total.add(actions.do_fire_promise_alarm(pk, now))
+    return total
+
+
+def run_sweep(now: datetime) -> str:
+    """The periodic job (``settings.CAREDESK_PERIODIC_JOBS``)."""
+    return str(sweep(now))
 
 
 @task()

@@ -13,10 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import User
-from caredesk.channels.portal.guards import customer_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
+from caredesk.core.http import check_pk, error_status
+from caredesk.customers.guards import customer_required
 from caredesk.customers.models import Customer
 from caredesk.promises import actions, report, selectors
 from caredesk.promises.forms import (
@@ -33,7 +35,6 @@ from caredesk.promises.suggest import realism_warning, suggest_due
 from caredesk.promises.wording import desk_zone, when_words
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Ticket
-from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
 
 
 def _case(request: HttpRequest, pk: int) -> Ticket:

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from caredesk.accounts.models import Team
 from caredesk.promises.models import Kind
+from caredesk.sla.selectors import team_calendar_row
 
 # What the customer reads after "We will …".
 KIND_VERBS = {
@@ -23,8 +24,6 @@ KIND_VERBS = {
 
 def desk_zone(team: Team | None) -> zoneinfo.ZoneInfo:
     """The time zone customers are told times in: the team's business calendar, else the desk's."""
-    from caredesk.promises.suggest import team_calendar_row
-
     row = team_calendar_row(team)
     name = row.time_zone if row is not None else settings.TIME_ZONE
     try:

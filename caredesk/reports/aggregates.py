@@ -93,6 +93,12 @@ def refresh_if_stale(now: datetime) -> bool:
     return True
 
 
+def refresh_job(now: datetime) -> str:
+    """The periodic job (``settings.CAREDESK_PERIODIC_JOBS``): reports refresh on their own
+    schedule, reading the case rows; no other app calls in."""
+    return "refreshed" if refresh_if_stale(now) else "fresh"
+
+
 def backfill(days: int, now: datetime) -> int:
     today = now.astimezone(report_zone()).date()
     for offset in range(days, -1, -1):

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Role
 from caredesk.core import clock
 from caredesk.reports.aggregates import last_refreshed, report_zone, waiting_by_tier
 from caredesk.sla.display import minutes_text
-from caredesk.workspace.guards import current_user, staff_required
 
 REPORT_ROLES = (Role.LEAD, Role.MANAGER, Role.ADMIN)
 DEFAULT_DAYS = 30

@@ -1,24 +1,221 @@
-"""Changes to SLA configuration that must reach open cases, audited like every change.
+"""Every change the SLA app makes goes through these functions (house rule 1).
 
-Admins edit calendars, policies and queue rules in the Django admin (see admin.py); these
-functions carry an edit through to the deadlines of the open cases it affects.
+* :func:`do_update_deadlines` stores what :func:`caredesk.sla.engine.plan` works out for
+  some cases (their timers, the deadlines and queue keys on the case rows) and schedules
+  the next alarm and the automatic assignment after commit. The SLA reaction
+  (:mod:`caredesk.sla.reactions`) calls it inside the transaction of every case action
+  that can move a deadline.
+* :func:`do_fire_alarms` fires the warnings and breaches :mod:`caredesk.sla.alarms` finds
+  due, each once, audited (the ``sla.breached`` event escalates the case: the escalations
+  app reacts to it).
+* :func:`do_auto_assign` gives a routed team's new case to the next agent.
+* Admins edit calendars, policies and queue rules in the Django admin (see admin.py);
+  :func:`do_calendar_changed` and :func:`do_policy_changed` carry an edit through to the
+  deadlines of the open cases it affects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 
 from caredesk.accounts.models import User
+from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
-from caredesk.sla import engine
+from caredesk.sla import alarms, engine, notices, routing, tasks
 from caredesk.sla.calendar import Calendar, require_aware
-from caredesk.sla.models import BusinessCalendar, CaseSla, SlaPolicy
+from caredesk.sla.models import (
+    BusinessCalendar,
+    CaseSla,
+    RoutingMode,
+    SlaPolicy,
+    TeamRouting,
+)
+from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
-from caredesk.tickets.models import OPEN_STATUSES, Ticket
+from caredesk.tickets.models import OPEN_STATUSES, Status, Ticket
 
 BATCH = 500
+
+
+# --- deadlines ------------------------------------------------------------------------
+
+
+def do_update_deadlines(
+    tickets: Sequence[Ticket], now: datetime, event: engine.Event = "refresh"
+) -> None:
+    """Recompute and store the SLA state of ``tickets`` after ``event`` (inside the
+    caller's transaction, the case rows saved and held): one read, and one write each of
+    the timers and of the case rows, however many cases. Then, after commit, the alarm
+    task for each case whose next alarm moved, and the automatic assignment of new cases
+    of routed teams. Derived state: no audit event (the case change that moved it has one)."""
+    plan = engine.plan(tickets, now, event)
+    if plan.inserts:
+        CaseSla.objects.bulk_create(plan.inserts)
+    update_rows(plan.updates, engine.STATE_FIELDS)
+    update_rows(plan.tickets, engine.TICKET_SLA_FIELDS)
+    alarms_at: dict[datetime, list[int]] = {}
+    for ticket in plan.tickets:
+        old_alarm = plan.old_alarms[id(ticket)]
+        if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
+            alarms_at.setdefault(ticket.sla_alarm_at, []).append(ticket.pk)
+        if event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
+            _maybe_auto_assign(ticket)
+    for at, ticket_ids in alarms_at.items():
+        _schedule_alarm(ticket_ids, at)
+
+
+def _schedule_alarm(ticket_ids: list[int], at: datetime) -> None:
+    if not tasks.fire_sla_alarms.get_backend().supports_defer:
+        return  # the periodic sweep covers backends without scheduling
+    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_ids)
+
+
+def _maybe_auto_assign(ticket: Ticket) -> None:
+    if ticket.team_id is None:
+        return
+    mode = TeamRouting.objects.filter(team_id=ticket.team_id).values_list("mode", flat=True).first()
+    if mode and mode != RoutingMode.OFF:
+        enqueue_after_commit(tasks.auto_assign_case, ticket.pk)
+
+
+def do_refresh_case(ticket_id: int, now: datetime) -> None:
+    """Recompute one case in its own transaction (after a policy or tier-rule edit)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is not None:
+            do_update_deadlines([ticket], now, "refresh")
+
+
+# --- alarms ---------------------------------------------------------------------------
+
+
+@dataclass
+class Fired:
+    warnings: int = 0
+    breaches: int = 0
+
+
+def _claim(ticket_id: int, flag: str) -> bool:
+    """Set ``flag`` if it is not set yet; True when this call set it."""
+    return CaseSla.objects.filter(pk=ticket_id, **{flag: False}).update(**{flag: True}) == 1
+
+
+def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
+    """Fire every warning and breach of this case that is due at ``now`` and not yet fired:
+    audited, the assignee (or the lead) told; a breach goes to the team lead, and its
+    ``sla.breached`` event opens an escalation (:mod:`caredesk.escalations.reactions`)."""
+    require_aware(now, "now")
+    fired = Fired()
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("assignee", "team__lead", "sla_policy__calendar")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None or ticket.sla_policy is None:
+            return fired
+        state = CaseSla.objects.filter(pk=ticket_id).first()
+        if state is None:
+            return fired
+        policy = ticket.sla_policy
+        cal = engine.calendar_for(policy.calendar)
+        schedule = engine.schedule(state, cal, policy.warn_at_percent)
+        lead = ticket.team.lead if ticket.team is not None else None
+        for due in alarms.due_now(state, schedule, now):
+            kind, name = due.kind, due.target
+            if not due.breach:
+                if not _claim(ticket_id, f"{kind}_warned"):
+                    continue
+                setattr(state, f"{kind}_warned", True)
+                fired.warnings += 1
+                audit.record(
+                    ticket,
+                    None,
+                    "sla_warning",
+                    now=now,
+                    field=kind,
+                    new={"target": name, "due": due.due.isoformat() if due.due else None},
+                )
+                notices.notify(
+                    ticket.assignee or lead,
+                    ticket,
+                    notices.NoticeKind.WARNING,
+                    f"{ticket.reference}: {policy.warn_at_percent}% of the {name} time is used",
+                    now,
+                )
+                continue
+            if due.due is None or not _claim(ticket_id, f"{kind}_breached"):
+                continue
+            setattr(state, f"{kind}_warned", True)
+            setattr(state, f"{kind}_breached", True)
+            CaseSla.objects.filter(pk=ticket_id).update(**{f"{kind}_warned": True})
+            fired.breaches += 1
+            # The escalations app reacts to this event: an owner and a decision deadline.
+            audit.record(
+                ticket,
+                None,
+                "sla_breached",
+                now=now,
+                field=kind,
+                old={"assignee": ticket.assignee.display_name if ticket.assignee else None},
+                new={
+                    "target": name,
+                    "due": due.due.isoformat(),
+                    "escalated_to": lead.display_name if lead else None,
+                },
+                public=False,
+            )
+            text = f"{ticket.reference}: the {name} target was missed; escalated to you"
+            notices.notify(lead, ticket, notices.NoticeKind.BREACH, text, now)
+            if ticket.assignee is not None and ticket.assignee != lead:
+                notices.notify(
+                    ticket.assignee,
+                    ticket,
+                    notices.NoticeKind.BREACH,
+                    f"{ticket.reference}: the {name} target was missed",
+                    now,
+                )
+        do_update_deadlines([ticket], now, "refresh")
+    return fired
+
+
+# --- automatic assignment --------------------------------------------------------------
+
+
+def do_auto_assign(ticket_id: int, now: datetime) -> User | None:
+    """Assign a new, still unassigned case of a routed team. Safe to run twice."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if (
+            ticket is None
+            or ticket.assignee_id is not None
+            or ticket.team_id is None
+            or ticket.status not in (Status.NEW, Status.OPEN, Status.WAITING_US)
+        ):
+            return None
+        routing_row = (
+            TeamRouting.objects.select_for_update(of=("self",))
+            .select_related("team")
+            .filter(team_id=ticket.team_id)
+            .first()
+        )
+        if routing_row is None or routing_row.mode == RoutingMode.OFF:
+            return None
+        agent = routing.pick_agent(routing_row)
+        if agent is None:
+            return None
+        ticket_actions.do_assign(ticket, actor=None, assignee=agent, team=routing_row.team, now=now)
+        routing_row.last_assigned = agent
+        routing_row.save(update_fields=["last_assigned"])
+        return agent
+
+
+# --- configuration edits ----------------------------------------------------------------
 
 
 def do_calendar_changed(
@@ -45,7 +242,7 @@ def do_calendar_changed(
                         if timer is not None:
                             engine.set_timer(state, kind, timer.rebase(old, now))
                     state.save()
-                engine.apply(ticket, now, "refresh")
+                do_update_deadlines([ticket], now, "refresh")
     with transaction.atomic():
         audit.record(
             None,
@@ -64,8 +261,6 @@ def do_policy_changed(
 
     ``policy=None`` (a new policy) recomputes every open case, since it may now match;
     ``queued_only`` limits that to cases waiting in the queue (after a tier-rule edit)."""
-    from caredesk.sla import tasks
-
     qs = Ticket.objects.filter(status__in=OPEN_STATUSES)
     if policy is not None:
         qs = qs.filter(sla_policy=policy)

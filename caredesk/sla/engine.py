@@ -1,29 +1,25 @@
-"""The SLA engine: keeps each case's deadlines, alarm time and queue keys up to date.
+"""The SLA engine: works out each case's deadlines, alarm time and queue keys.
 
-:func:`apply` is called once by every case action that can change a deadline
-(open, customer message, reply, status, priority, team), inside that action's
-transaction and after its change. It only reads the case and writes derived SLA state;
-side effects (scheduled alarm, automatic assignment) are enqueued after commit.
+A planner: :func:`plan` reads the case rows it is given (in memory), their timers and the
+active policies, and sets the derived fields on the objects; it writes nothing.
+:func:`caredesk.sla.actions.do_update_deadlines` stores a plan and schedules what follows.
+That action runs from the SLA reaction to the case events (open, customer message,
+reply, status, priority, owner: :mod:`caredesk.sla.reactions`), inside the transaction of
+the case action, and from the SLA app's own actions (alarms, policy and calendar edits).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from django.db import transaction
-
-from caredesk.core.bulk import update_rows
-from caredesk.core.effects import enqueue_after_commit
 from caredesk.customers.models import Organization, Tier
 from caredesk.sla.calendar import Calendar, CalendarError, require_aware
-from caredesk.sla.models import BusinessCalendar, CaseSla, RoutingMode, SlaPolicy, TierRule
+from caredesk.sla.models import BusinessCalendar, CaseSla, SlaPolicy, TierRule
 from caredesk.sla.timers import Timer
 from caredesk.tickets.models import Status, Ticket
 
@@ -70,55 +66,33 @@ def calendar_for(row: BusinessCalendar) -> Calendar:
     return cal
 
 
-# --- lookups read once per batch -------------------------------------------------------
-
-_lookups: contextvars.ContextVar[dict[str, object] | None] = contextvars.ContextVar(
-    "caredesk_sla_lookups", default=None
-)
+# --- lookups read once per plan ---------------------------------------------------------
 
 
-@contextlib.contextmanager
-def cached_lookups() -> Iterator[None]:
-    """Inside this block the active policies and the tier rules are read once, not once
-    per case: for batch work (email intake) that applies many cases in one transaction.
-    Use it only around work that does not edit policies or tier rules."""
-    token = _lookups.set({})
-    try:
-        yield
-    finally:
-        _lookups.reset(token)
+@dataclass
+class Lookups:
+    """The active policies (in order) and the tier rules, read once for a whole plan
+    however many cases it holds. The tier rules are read only if a case needs them."""
 
+    policies: list[SlaPolicy]
+    _rules: dict[str, TierRule] | None = field(default=None, repr=False)
 
-def _active_policies() -> list[SlaPolicy]:
-    cache = _lookups.get()
-    if cache is None:
-        return list(SlaPolicy.objects.filter(is_active=True).select_related("calendar"))
-    if "policies" not in cache:
-        cache["policies"] = list(
-            SlaPolicy.objects.filter(is_active=True).select_related("calendar")
-        )
-    policies = cache["policies"]
-    assert isinstance(policies, list)
-    return policies
+    @classmethod
+    def read(cls) -> Lookups:
+        return cls(list(SlaPolicy.objects.filter(is_active=True).select_related("calendar")))
 
-
-def _tier_rule(tier: str) -> TierRule | None:
-    cache = _lookups.get()
-    key = f"tier:{tier}"
-    if cache is not None and key in cache:
-        return cache[key]  # type: ignore[return-value]
-    rule = TierRule.objects.filter(tier=tier).first()
-    if cache is not None:
-        cache[key] = rule
-    return rule
+    def tier_rule(self, tier: str) -> TierRule | None:
+        if self._rules is None:
+            self._rules = {rule.tier: rule for rule in TierRule.objects.all()}
+        return self._rules.get(tier)
 
 
 # --- policy matching ------------------------------------------------------------------
 
 
-def match_policy(ticket: Ticket, tier: str) -> SlaPolicy | None:
+def match_policy(ticket: Ticket, tier: str, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
     """The first active policy (by order) whose conditions all hold for this case."""
-    for policy in _active_policies():
+    for policy in policies:
         if policy.matches(
             team_id=ticket.team_id, priority=ticket.priority, tier=tier, channel=ticket.channel
         ):
@@ -208,19 +182,6 @@ class Plan:
 STATE_FIELDS = tuple(f.name for f in CaseSla._meta.concrete_fields if not f.primary_key)
 
 
-def apply(ticket: Ticket, now: datetime, event: Event = "refresh") -> None:
-    """Recompute the SLA state of ``ticket`` after ``event``. Call inside the transaction."""
-    write(plan([ticket], now, event))
-
-
-def apply_many(
-    tickets: Sequence[Ticket], now: datetime, event: Event, *, also_save: Sequence[str] = ()
-) -> None:
-    """:func:`apply` for many cases at once: one read, one write of the SLA states and one
-    of the cases (with ``also_save``, other fields the caller changed on them)."""
-    write(plan(tickets, now, event), also_save=also_save)
-
-
 def _tiers(tickets: Sequence[Ticket]) -> dict[int, str]:
     """The tier of each case's organization (by the ticket object's id), in one query."""
     tiers: dict[int, str] = {}
@@ -247,6 +208,7 @@ def plan(tickets: Sequence[Ticket], now: datetime, event: Event = "refresh") -> 
     require_aware(now, "now")
     tickets = list(tickets)
     tiers = _tiers(tickets)
+    lookups = Lookups.read()
     # A case being opened cannot have a row yet (nobody else sees it): don't probe.
     states: dict[int, CaseSla] = (
         {} if event == "opened" else CaseSla.objects.in_bulk([t.pk for t in tickets])
@@ -254,12 +216,12 @@ def plan(tickets: Sequence[Ticket], now: datetime, event: Event = "refresh") -> 
     result = Plan(event, tickets, [], [], {})
     for ticket in tickets:
         tier = tiers[id(ticket)]
-        policy = match_policy(ticket, tier)
+        policy = match_policy(ticket, tier, lookups.policies)
         pk: int | None = ticket.pk
         state = states.get(pk) if pk is not None else None
         result.old_alarms[id(ticket)] = ticket.sla_alarm_at
         if policy is None and state is None:
-            _derive(ticket, None, None, None, tier, now)
+            _derive(ticket, None, None, None, tier, now, lookups)
             continue
         if state is None:
             state = CaseSla(ticket=ticket)
@@ -281,29 +243,8 @@ def plan(tickets: Sequence[Ticket], now: datetime, event: Event = "refresh") -> 
             _advance(ticket, state, policy, cal, now, event)
             state.policy = policy
         state.updated_at = now
-        _derive(ticket, state, policy, cal, tier, now)
+        _derive(ticket, state, policy, cal, tier, now, lookups)
     return result
-
-
-def write(result: Plan, *, save_tickets: bool = True, also_save: Sequence[str] = ()) -> None:
-    """Store a :func:`plan` (the tickets must be saved by now), then schedule alarms and
-    automatic assignment after commit. ``save_tickets=False``: the caller has inserted the
-    ticket rows with the planned fields already."""
-    if result.inserts:
-        CaseSla.objects.bulk_create(result.inserts)
-    update_rows(result.updates, STATE_FIELDS)
-    fields = [*TICKET_SLA_FIELDS, *(f for f in also_save if f not in TICKET_SLA_FIELDS)]
-    if save_tickets:
-        update_rows(result.tickets, fields)
-    alarms: dict[datetime, list[int]] = {}
-    for ticket in result.tickets:
-        old_alarm = result.old_alarms[id(ticket)]
-        if ticket.sla_alarm_at is not None and ticket.sla_alarm_at != old_alarm:
-            alarms.setdefault(ticket.sla_alarm_at, []).append(ticket.pk)
-        if result.event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
-            _maybe_auto_assign(ticket)
-    for at, ticket_ids in alarms.items():
-        _schedule_alarm(ticket_ids, at)
 
 
 def _advance(
@@ -347,11 +288,11 @@ def _advance(
 
 
 def _queue_keys(
-    ticket: Ticket, next_deadline: datetime | None, tier: str
+    ticket: Ticket, next_deadline: datetime | None, tier: str, lookups: Lookups
 ) -> tuple[datetime | None, datetime | None]:
     if ticket.assignee_id is not None or ticket.status not in QUEUED_STATUSES:
         return None, None
-    rule = _tier_rule(tier)
+    rule = lookups.tier_rule(tier)
     weight = rule.weight if rule else 1.0
     waiting_since = ticket.last_customer_message_at or ticket.created_at
     target = next_deadline or waiting_since + NO_DEADLINE_RANK
@@ -371,6 +312,7 @@ def _derive(
     cal: Calendar | None,
     tier: str,
     now: datetime,
+    lookups: Lookups,
 ) -> None:
     """Set the case row's SLA fields (deadlines, alarm, pause, queue keys) from ``state``."""
     if state is not None and policy is not None and cal is not None:
@@ -398,32 +340,6 @@ def _derive(
     elif ticket.sla_paused_at is not None:
         ticket.sla_paused_minutes += max(0, int((now - ticket.sla_paused_at).total_seconds()) // 60)
         ticket.sla_paused_at = None
-    ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(ticket, ticket.next_deadline_at, tier)
-
-
-def _schedule_alarm(ticket_ids: list[int], at: datetime) -> None:
-    from caredesk.sla import tasks
-
-    backend = tasks.fire_sla_alarms.get_backend()
-    if not backend.supports_defer:
-        return  # the periodic sweep covers backends without scheduling
-    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_ids)
-
-
-def _maybe_auto_assign(ticket: Ticket) -> None:
-    from caredesk.sla import tasks
-    from caredesk.sla.models import TeamRouting
-
-    if ticket.team_id is None:
-        return
-    mode = TeamRouting.objects.filter(team_id=ticket.team_id).values_list("mode", flat=True).first()
-    if mode and mode != RoutingMode.OFF:
-        enqueue_after_commit(tasks.auto_assign_case, ticket.pk)
-
-
-def refresh(ticket_id: int, now: datetime) -> None:
-    """Recompute one case in its own transaction (after a policy or tier-rule edit)."""
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-        if ticket is not None:
-            apply(ticket, now, "refresh")
+    ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(
+        ticket, ticket.next_deadline_at, tier, lookups
+    )

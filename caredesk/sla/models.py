@@ -205,7 +205,7 @@ class SlaPolicy(models.Model):
 
 
 class CaseSla(models.Model):
-    """Timer internals of one case. Written only by :mod:`caredesk.sla.engine`.
+    """Timer internals of one case. Written only by :mod:`caredesk.sla.actions`.
 
     Per target: the budget (business seconds), what was left at the anchor instant, and
     the anchor (null while paused). A target that is met or absent has a null budget.

@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from caredesk.accounts.models import Membership, User
 from caredesk.sla.calendar import require_aware
+from caredesk.tickets.actions import do_assign
 from caredesk.tickets.models import Ticket
 
 MAX_CLAIM_ATTEMPTS = 5
@@ -72,8 +73,6 @@ def claim_next_case(agent: User, now: datetime) -> Ticket | None:
     Two agents asking at once never get the same case: the row is locked (skipping rows
     another agent holds) and re-checked before assignment.
     """
-    from caredesk.tickets.actions import do_assign
-
     for _ in range(MAX_CLAIM_ATTEMPTS):
         candidate = next_case_for(agent, now)
         if candidate is None:

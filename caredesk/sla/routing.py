@@ -1,19 +1,17 @@
 """Automatic assignment of a team's new cases: round robin or least loaded.
 
 Agents who are away, inactive, or at their capacity of open cases are skipped. When
-nobody is available the case stays unassigned and waits in the fair queue.
+nobody is available the case stays unassigned and waits in the fair queue. This module
+picks; :func:`caredesk.sla.actions.do_auto_assign` assigns.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.db import transaction
 from django.db.models import Count
 
 from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.sla.models import DEFAULT_CAPACITY, AgentCapacity, RoutingMode, TeamRouting
-from caredesk.tickets.models import OPEN_STATUSES, Status, Ticket
+from caredesk.tickets.models import OPEN_STATUSES, Ticket
 
 
 def available_agents(team_id: int) -> list[tuple[User, int, int]]:
@@ -52,33 +50,3 @@ def pick_agent(routing: TeamRouting) -> User | None:
     last = routing.last_assigned_id or 0
     after = [c for c in candidates if c[0].pk > last]
     return (after or candidates)[0][0]
-
-
-def auto_assign(ticket_id: int, now: datetime) -> User | None:
-    """Assign a new, still unassigned case of a routed team. Safe to run twice."""
-    from caredesk.tickets.actions import do_assign
-
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-        if (
-            ticket is None
-            or ticket.assignee_id is not None
-            or ticket.team_id is None
-            or ticket.status not in (Status.NEW, Status.OPEN, Status.WAITING_US)
-        ):
-            return None
-        routing = (
-            TeamRouting.objects.select_for_update(of=("self",))
-            .select_related("team")
-            .filter(team_id=ticket.team_id)
-            .first()
-        )
-        if routing is None or routing.mode == RoutingMode.OFF:
-            return None
-        agent = pick_agent(routing)
-        if agent is None:
-            return None
-        do_assign(ticket, actor=None, assignee=agent, team=routing.team, now=now)
-        routing.last_assigned = agent
-        routing.save(update_fields=["last_assigned"])
-        return agent

@@ -11,10 +11,10 @@ from django.http import (
 )
 from django.views.decorators.http import require_http_methods, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
 from caredesk.sla.queue import claim_next_case
-from caredesk.workspace.guards import current_user, staff_required
 
 
 @require_POST

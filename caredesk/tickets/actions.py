@@ -3,6 +3,12 @@
 Each runs in one transaction, writes audit events with old and new values, and enqueues
 its side effects only after commit. Callers check access first (``access_ticket``);
 these functions check what the actor's role allows.
+
+What a case change causes in the apps above (SLA clocks, promises kept, abuse scoring)
+is not called from here: each action inserts its audit events once, at its end, and the
+events it appends (``case.created``, ``message.added``, ``status.changed``…) run the
+reactions wired in ``settings.CAREDESK_EVENT_REACTIONS`` in the same transaction
+(docs/adr/0010-cross-app-reactions.md).
 """
 
 from __future__ import annotations
@@ -17,12 +23,11 @@ from django.db import transaction
 from django.db.models import F
 
 from caredesk.accounts.models import Membership, Team, User
+from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
-from caredesk.promises import engine as promise_engine
-from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit, mentions, tasks
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files_many
 from caredesk.tickets.models import (
@@ -84,11 +89,6 @@ def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
         for m in messages
         if m.kind != MessageKind.SYSTEM
     )
-    from caredesk.enrichment.tasks import score_customer_messages  # abuse scoring (P10)
-
-    customer_ids = [m.pk for m in messages if m.kind == MessageKind.CUSTOMER]
-    if customer_ids:
-        enqueue_after_commit(score_customer_messages, customer_ids)
     return messages
 
 
@@ -127,7 +127,6 @@ def _change_status(
     if new == Status.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
-        promise_engine.on_resolved(ticket, actor, now)
     if new == Status.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
@@ -142,11 +141,13 @@ def _change_status(
     return fields, event
 
 
-def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) -> None:
+def _set_status(ticket: Ticket, actor: User | None, new: Status, now: datetime) -> list[AuditEvent]:
+    """Save a status change on the case; returns its audit event to insert (or none)."""
     fields, event = _change_status(ticket, actor, new, now)
-    if event is not None:
-        ticket.save(update_fields=fields)
-        audit.insert([event])
+    if event is None:
+        return []
+    ticket.save(update_fields=fields)
+    return [event]
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,9 @@ class Opened(NamedTuple):
 def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
     """Open several cases in one transaction, with a few statements for all of them (batch
     intake: email). The same rows, audit events and side effects as one by one. Any
-    invalid case refuses the whole call."""
+    invalid case refuses the whole call. The events (``case.created`` and the first
+    ``message.added`` of each case) go out together, so the apps above react once for
+    the batch: the SLA reaction writes the deadlines with one UPDATE after the insert."""
     cases = [_checked_case(case) for case in cases]
     with transaction.atomic():
         tickets = [
@@ -223,8 +226,6 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             )
             for case in cases
         ]
-        # The deadlines are worked out before the insert: the rows go in complete.
-        sla_plan = sla_engine.plan(tickets, now, "opened")
         Ticket.objects.bulk_create(tickets)
         SearchEntry.objects.bulk_create(
             SearchEntry(ticket=t, message=None, public=True, content=t.subject) for t in tickets
@@ -248,22 +249,24 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             now,
         )
         audit.insert(
-            audit.event(
-                ticket,
-                case.actor,
-                "created",
-                now=now,
-                new={
-                    "subject": case.subject,
-                    "channel": case.channel,
-                    "priority": case.priority,
-                    "team": case.team.name if case.team else None,
-                },
-                public=True,
-            )
-            for ticket, case in zip(tickets, cases, strict=True)
+            (
+                audit.event(
+                    ticket,
+                    case.actor,
+                    "created",
+                    now=now,
+                    new={
+                        "subject": case.subject,
+                        "channel": case.channel,
+                        "priority": case.priority,
+                        "team": case.team.name if case.team else None,
+                    },
+                    public=True,
+                )
+                for ticket, case in zip(tickets, cases, strict=True)
+            ),
+            messages=messages,
         )
-        sla_engine.write(sla_plan, save_tickets=False)
     for ticket in tickets:
         if ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
             enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
@@ -299,7 +302,8 @@ def do_add_customer_message(
     return do_add_customer_messages([write], now=now)[0]
 
 
-# What a customer message on a case may change on its row (saved in one statement).
+# What a customer message on a case may change on its row (saved in one statement for
+# the batch; the SLA reaction then writes the deadlines it derives).
 _CUSTOMER_MESSAGE_FIELDS = (
     "message_count",
     "updated_at",
@@ -363,8 +367,8 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
                 _fields, event = _change_status(ticket, w.actor, Status.WAITING_US, now)
                 if event is not None:
                     events.append(event)
-        audit.insert(events)
-        sla_engine.apply_many(tickets, now, "customer_message", also_save=_CUSTOMER_MESSAGE_FIELDS)
+        update_rows(tickets, _CUSTOMER_MESSAGE_FIELDS)
+        audit.insert(events, messages=messages)
     for ticket, message in zip(tickets, messages, strict=True):
         if ticket.assignee_id is not None:
             enqueue_after_commit(tasks.notify_assignee_of_customer_message, message.pk)
@@ -400,12 +404,13 @@ def do_reply(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
             ticket.save(update_fields=["first_response_at"])
-        if ticket.assignee_id is None:
-            _assign(ticket, agent, agent, ticket.team, "", now)
-        _set_status(ticket, agent, Status(status_after), now)
-        audit.record(ticket, agent, "replied", now=now, new={"message": message.pk}, public=True)
-        promise_engine.on_reply(ticket, message, now)
-        sla_engine.apply(ticket, now, "reply")
+        changes = (
+            _assign(ticket, agent, agent, ticket.team, "", now) if not ticket.assignee_id else []
+        )
+        changes += _set_status(ticket, agent, Status(status_after), now)
+        replied = {"message": message.pk, "kind": MessageKind.REPLY, "channel": Channel.AGENT}
+        changes.append(audit.event(ticket, agent, "replied", now=now, new=replied, public=True))
+        audit.insert(changes)
     enqueue_after_commit(tasks.send_reply_to_customer, message.pk)
     return message
 
@@ -455,7 +460,8 @@ def _assign(
     team: Team | None,
     handoff_note: str,
     now: datetime,
-) -> None:
+) -> list[AuditEvent]:
+    """Save the new owner on the case; returns the audit event to insert (or none)."""
     old = {
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
         "team": ticket.team.name if ticket.team else None,
@@ -465,14 +471,23 @@ def _assign(
         "team": team.name if team else None,
     }
     if old == new:
-        return
+        return []
     ticket.assignee = assignee
     ticket.team = team
     ticket.updated_at = now
     ticket.save(update_fields=["assignee", "team", "updated_at"])
-    audit.record(
-        ticket, actor, "assigned", now=now, field="assignee", old=old, new=new, note=handoff_note
-    )
+    return [
+        audit.event(
+            ticket,
+            actor,
+            "assigned",
+            now=now,
+            field="assignee",
+            old=old,
+            new=new,
+            note=handoff_note,
+        )
+    ]
 
 
 def do_assign(
@@ -502,7 +517,7 @@ def do_assign(
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         previous = ticket.assignee_id
-        _assign(ticket, actor, assignee, team, note, now)
+        changes = _assign(ticket, actor, assignee, team, note, now)
         if note:
             _add_message(
                 ticket,
@@ -513,8 +528,8 @@ def do_assign(
                 author_user=actor,
             )
         if ticket.status == Status.NEW and assignee is not None:
-            _set_status(ticket, actor, Status.OPEN, now)
-        sla_engine.apply(ticket, now, "assigned")
+            changes += _set_status(ticket, actor, Status.OPEN, now)
+        audit.insert(changes)
     if (
         assignee is not None
         and assignee.pk != previous
@@ -536,8 +551,7 @@ def do_change_status(ticket: Ticket, *, actor: User, status: str, now: datetime)
             raise PermissionDenied("You can only reopen a resolved case or mark yours resolved.")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        _set_status(ticket, actor, Status(status), now)
-        sla_engine.apply(ticket, now, "status")
+        audit.insert(_set_status(ticket, actor, Status(status), now))
     return ticket
 
 
@@ -555,7 +569,6 @@ def do_change_priority(ticket: Ticket, *, actor: User, priority: str, now: datet
             audit.record(
                 ticket, actor, "priority_changed", now=now, field="priority", old=old, new=priority
             )
-            sla_engine.apply(ticket, now, "priority")
     return ticket
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from caredesk.accounts.models import User
 from caredesk.core import events
-from caredesk.tickets.models import AuditEvent, Ticket
+from caredesk.tickets.models import AuditEvent, Message, Ticket
 
 # Audit verbs whose event name is not simply the verb with its first "_" made a ".":
 # "promise_missed" -> "promise.missed", "status_changed" -> "status.changed".
@@ -84,35 +84,61 @@ def record(
     return saved
 
 
-def insert(rows: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """Insert unsaved audit events (from :func:`event`) in one statement, with their
-    domain events."""
+def insert(rows: Iterable[AuditEvent], *, messages: Sequence[Message] = ()) -> list[AuditEvent]:
+    """Insert unsaved audit events (from :func:`event`) in one statement, and append
+    their domain events — with a ``message.added`` event for each of ``messages`` (new
+    customer messages, which the case history shows as messages, not audit lines) — in
+    one :func:`caredesk.core.events.emit_many`, so each reaction runs once for them all.
+    An action calls this once, at its end, when the case is as the action leaves it."""
     rows = AuditEvent.objects.bulk_create(list(rows))
-    _emit(rows)
+    events.emit_many([*(_emitted(row) for row in rows), *(_message_added(m) for m in messages)])
     return rows
 
 
 def _emit(rows: list[AuditEvent]) -> None:
-    events.emit_many(
-        [
-            events.Emitted(
-                events.new_event(
-                    event_kind(row.verb),
-                    now=row.created_at,
-                    ticket_id=row.ticket_id,
-                    actor_id=row.actor_id,
-                    actor_label=row.actor_label,
-                    data={
-                        "audit_id": row.pk,
-                        "field": row.field,
-                        "old": row.old_value,
-                        "new": row.new_value,
-                        "note": row.note,
-                        "public": row.public,
-                    },
-                ),
-                subject=row.ticket,  # the case object the action holds (no query)
-            )
-            for row in rows
-        ]
+    events.emit_many([_emitted(row) for row in rows])
+
+
+def _emitted(row: AuditEvent) -> events.Emitted:
+    return events.Emitted(
+        events.new_event(
+            event_kind(row.verb),
+            now=row.created_at,
+            ticket_id=row.ticket_id,
+            actor_id=row.actor_id,
+            actor_label=row.actor_label,
+            data={
+                "audit_id": row.pk,
+                "field": row.field,
+                "old": row.old_value,
+                "new": row.new_value,
+                "note": row.note,
+                "public": row.public,
+            },
+        ),
+        subject=row.ticket,  # the case object the action holds (no query)
+        extra={"actor": row.actor},
+    )
+
+
+def _message_added(message: Message) -> events.Emitted:
+    """The event of a customer's message (the same shape as a reply's ``replied``)."""
+    customer = message.author_customer
+    return events.Emitted(
+        events.new_event(
+            "message.added",
+            now=message.created_at,
+            ticket_id=message.ticket_id,
+            actor_id=message.author_user_id or (customer.user_id if customer else None),
+            actor_label=customer.name if customer else "",
+            data={
+                "field": "",
+                "old": None,
+                "new": {"message": message.pk, "kind": message.kind, "channel": message.channel},
+                "note": "",
+                "public": message.is_public,
+            },
+        ),
+        subject=message.ticket,
+        extra={"actor": message.author_user, "message": message},
     )

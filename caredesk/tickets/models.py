@@ -90,7 +90,8 @@ class Ticket(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
     # SLA deadlines, stored and indexed on the case row (house rule 6). Maintained only by
-    # caredesk.sla.engine, called from the actions below inside their transactions.
+    # caredesk.sla.actions.do_update_deadlines, from the SLA app's reaction to the case
+    # actions' events, inside their transactions.
     sla_policy = models.ForeignKey(
         "sla.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -109,7 +110,7 @@ class Ticket(models.Model):
     queue_rank_at = models.DateTimeField(null=True, blank=True)
     queue_aging_at = models.DateTimeField(null=True, blank=True)
     # The due time of the nearest promise still to keep (open or missed); maintained only by
-    # caredesk.promises.engine, inside the promise actions' transactions.
+    # caredesk.promises.actions, inside the promise actions' transactions.
     next_promise_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

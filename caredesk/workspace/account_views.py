@@ -17,14 +17,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_away
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import ApiToken
 from caredesk.core import notification_prefs
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk, error_status
 from caredesk.core.notifications import Delivery
 from caredesk.workspace import actions
 from caredesk.workspace.forms import CodeForm, TokenForm
-from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
 
 ACCOUNT_URL = "/account/"
 

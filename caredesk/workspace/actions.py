@@ -11,8 +11,8 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caredesk.accounts.models import User
+from caredesk.core import audit
 from caredesk.core.errors import DomainError, PermissionDenied
-from caredesk.tickets import audit
 
 DEVICE_NAME = "Authenticator app"
 
@@ -38,7 +38,7 @@ def do_start_totp(*, user: User, now: datetime) -> TOTPDevice:
             raise DomainError("Two-factor sign-in is already on.", code="totp_exists")
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-        audit.record(None, user, "totp_started", now=now, field="totp", new="pending")
+        audit.record("totp.started", actor=user, now=now, field="totp", new="pending")
     return device
 
 
@@ -67,7 +67,7 @@ def do_confirm_totp(*, user: User, code: str, now: datetime) -> TOTPDevice:
         if not updated:
             raise DomainError("Start the set-up again: no pending device.", code="no_device")
         device.confirmed = True
-        audit.record(None, user, "totp_enabled", now=now, field="totp", old=False, new=True)
+        audit.record("totp.enabled", actor=user, now=now, field="totp", old=False, new=True)
     return device
 
 
@@ -82,4 +82,4 @@ def do_disable_totp(*, user: User, code: str, now: datetime) -> None:
         raise DomainError("That code did not match.", code="bad_code")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        audit.record(None, user, "totp_disabled", now=now, field="totp", old=True, new=False)
+        audit.record("totp.disabled", actor=user, now=now, field="totp", old=True, new=False)

@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
+from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
 from caredesk.workspace.forms import CodeForm, LoginForm
-from caredesk.workspace.guards import PORTAL_URL
 
 LOGIN_RATE = "10/m"
 PENDING_KEY = "caredesk_pending_login"

@@ -11,9 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Team, User
+from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk, error_status
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
@@ -27,7 +30,6 @@ from caredesk.workspace.forms import (
     StatusForm,
     TagsForm,
 )
-from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
 from caredesk.workspace.uploads import incoming_files
 
 
@@ -53,7 +55,7 @@ def render_case(
 ) -> HttpResponse:
     user = current_user(request)
     teams = selectors.all_teams()
-    staff = selectors.assignable_staff()
+    staff = assignable_staff()
     tag_names = selectors.ticket_tag_names(ticket)
     context: dict[str, Any] = {
         "nav": "case",
@@ -158,7 +160,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     teams = selectors.all_teams()
-    staff = selectors.assignable_staff()
+    staff = assignable_staff()
 
     def apply(ticket: Ticket, user: User, form: Form) -> str:
         team: Team | None = next((t for t in teams if t.pk == form.cleaned_data["team"]), None)

@@ -13,11 +13,13 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import notification_prefs, notifications
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
+from caredesk.core.http import check_pk
 from caredesk.core.models import Notification
-from caredesk.workspace.guards import check_pk, current_user, staff_required
+from caredesk.workspace.account_views import render_account
 
 PAGE_SIZE = 25
 MAX_PAGE = 10_000
@@ -133,8 +135,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
             )
         notification_prefs.save_preferences(user.pk, choices, int(raw_hours), now())
     except DomainError as error:
-        from caredesk.workspace.account_views import render_account
-
         return render_account(request, status=400, notification_error=error.message)
     messages.success(request, "Your notification settings are saved.")
     return HttpResponseRedirect("/account/#notifications")

@@ -15,14 +15,13 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
     When,
 )
 
-from caredesk.accounts.models import STAFF_ROLES, Membership, Team, User
+from caredesk.accounts.models import Membership, Team, User
 from caredesk.channels.email.selectors import delivery_status_for_messages
 from caredesk.customers.models import Tier
 from caredesk.tickets.access import visible_tickets
@@ -254,14 +253,6 @@ def tag_names_for(ticket_ids: list[int]) -> dict[int, tuple[str, ...]]:
 
 def all_teams() -> list[Team]:
     return list(Team.objects.order_by("name"))
-
-
-def assignable_staff() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
-        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
-        .order_by("name", "id")
-    )
 
 
 @dataclass(frozen=True)

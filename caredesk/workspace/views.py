@@ -10,18 +10,18 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from caredesk.core.errors import NotFound
-from caredesk.tickets.access import access_attachment
-from caredesk.tickets.search import MAX_QUERY, search_tickets
-from caredesk.workspace import selectors
-from caredesk.workspace.forms import SORTS, TABS, InboxFilterForm
-from caredesk.workspace.guards import (
-    check_pk,
+from caredesk.accounts.guards import (
     current_user,
     login_redirect,
     needs_second_factor,
     staff_required,
 )
+from caredesk.core.errors import NotFound
+from caredesk.core.http import check_pk
+from caredesk.tickets.access import access_attachment
+from caredesk.tickets.search import MAX_QUERY, search_tickets
+from caredesk.workspace import selectors
+from caredesk.workspace.forms import SORTS, TABS, InboxFilterForm
 
 SEARCH_PAGE_SIZE = 20
 # Served as downloads anyway; these types are also relabelled so no browser renders them.

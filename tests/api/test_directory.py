@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from caredesk.core.models import Event
 from caredesk.customers.models import ContactIdentity, Customer, Organization
 from caredesk.tickets.models import AuditEvent
 from tests.api.conftest import assert_error
@@ -21,9 +22,11 @@ def test_staff_create_a_customer_with_emails_audited(desk, api):
     assert body["name"] == "Carol Client"
     assert body["organization"] == {"id": desk.small.pk, "name": "Small Shop", "tier": "standard"}
     assert sorted(body["emails"]) == ["c2@example.test", "carol@example.test"]
-    event = AuditEvent.objects.get(verb="customer_created")
-    assert event.actor == desk.agent and event.new_value["name"] == "Carol Client"
-    assert event.ticket is None
+    # Customers sit below cases: the change is in the event log, not a case's history.
+    event = Event.objects.get(kind="customer.created")
+    assert event.actor_id == desk.agent.pk and event.data["new"]["name"] == "Carol Client"
+    assert event.data["actor_kind"] == "staff" and event.ticket_id is None
+    assert not AuditEvent.objects.filter(verb="customer_created").exists()
 
 
 def test_customer_create_refusals(desk, api):
@@ -79,7 +82,7 @@ def test_patch_customer(desk, api):
     body = api.agent.patch(url, {"name": "Robert Small", "organization_id": desk.acme.pk}).json()
     assert body["name"] == "Robert Small" and body["organization"]["id"] == desk.acme.pk
     assert api.agent.patch(url, {"organization_id": None}).json()["organization"] is None
-    assert AuditEvent.objects.filter(verb="customer_changed").count() == 3
+    assert Event.objects.filter(kind="customer.changed").count() == 3
     assert_error(api.agent.patch(url, {"name": None}), 422, "null_not_allowed")
     assert_error(api.agent.patch(url, {"emails": []}), 422, "validation_error")
     assert_error(api.alice.patch(url, {"name": "hacked"}), 403, "staff_only")
@@ -96,7 +99,7 @@ def test_organizations_read_by_staff_written_by_managers(desk, api):
     assert response.status_code == 201, response.content
     org = Organization.objects.get(name="Globex")
     assert org.tier == "priority" and org.vip_note == "Call back within the hour"
-    assert AuditEvent.objects.get(verb="organization_created").actor == desk.manager
+    assert Event.objects.get(kind="organization.created").actor_id == desk.manager.pk
     assert_error(api.admin.post("/api/v1/organizations", {"name": "globex"}), 409, "name_taken")
     assert_error(api.manager.post("/api/v1/organizations", {"name": "X", "tier": "platinum"}), 422)
 
@@ -104,8 +107,8 @@ def test_organizations_read_by_staff_written_by_managers(desk, api):
     assert_error(api.agent.patch(url, {"tier": "vip"}), 403, "managers_only")
     body = api.admin.patch(url, {"tier": "vip", "shared_cases": True}).json()
     assert body["tier"] == "vip" and body["shared_cases"] is True
-    event = AuditEvent.objects.get(verb="organization_changed")
-    assert event.old_value["tier"] == "priority" and event.new_value["tier"] == "vip"
+    event = Event.objects.get(kind="organization.changed")
+    assert event.data["old"]["tier"] == "priority" and event.data["new"]["tier"] == "vip"
     assert_error(api.admin.patch(url, {"name": "Acme"}), 409, "name_taken")
     assert_error(api.admin.patch(url, {"tier": None}), 422, "null_not_allowed")
     assert_error(api.admin.patch("/api/v1/organizations/9999", {"tier": "vip"}), 404)

@@ -11,7 +11,7 @@ from caredesk.channels.email.actions import do_process_batch, do_store_raw_batch
 from caredesk.channels.email.intake import from_bytes
 from caredesk.channels.email.models import RawMessage, RawState
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues, suppress_effects
-from caredesk.core.models import EmailLink
+from caredesk.core.models import EmailLink, Event
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.conftest import NOW
@@ -207,7 +207,7 @@ def test_a_first_time_sender_writing_twice_in_one_batch_is_one_customer(desk, ma
         "Printer",
         "Scanner",
     ]
-    assert AuditEvent.objects.filter(verb="customer_created").count() == 1
+    assert Event.objects.filter(kind="customer.created").count() == 1
 
 
 @pytest.fixture

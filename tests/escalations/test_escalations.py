@@ -12,7 +12,7 @@ from django.test import Client
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.escalations import actions, detect, tasks
 from caredesk.escalations.models import Escalation, EscalationSource
-from caredesk.sla import alarms
+from caredesk.sla import actions as sla_actions
 from caredesk.sla.models import BusinessCalendar, SlaPolicy
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import AuditEvent, Channel
@@ -120,9 +120,9 @@ def test_sla_breach_opens_one_system_escalation(desk, now):
         name="Fast", calendar=cal, first_response_minutes=60, resolution_minutes=90
     )
     ticket = open_case(desk, now)
-    alarms.fire_alarms(ticket.pk, now + timedelta(minutes=61))
-    alarms.fire_alarms(ticket.pk, now + timedelta(minutes=62))  # again: nothing new
-    alarms.fire_alarms(ticket.pk, now + timedelta(minutes=91))  # second target joins
+    sla_actions.do_fire_alarms(ticket.pk, now + timedelta(minutes=61))
+    sla_actions.do_fire_alarms(ticket.pk, now + timedelta(minutes=62))  # again: nothing new
+    sla_actions.do_fire_alarms(ticket.pk, now + timedelta(minutes=91))  # second target joins
     esc = Escalation.objects.get(ticket=ticket)
     assert esc.source == EscalationSource.SLA_BREACH and esc.owner == desk.lead
     assert esc.raised_by is None

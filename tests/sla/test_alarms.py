@@ -9,7 +9,8 @@ from django.core import mail
 from caredesk.core import clock
 from caredesk.core.models import Notification
 from caredesk.core.periodic import run_jobs
-from caredesk.sla import alarms, tasks
+from caredesk.sla import actions as sla_actions
+from caredesk.sla import tasks
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Ticket
 from tests.sla.conftest import open_case
@@ -26,14 +27,14 @@ def assigned_case(desk, now):
 
 def test_nothing_fires_before_the_warning_time(desk, now, policy):
     assigned_case(desk, now)
-    fired = alarms.sweep(now + 44 * M)
+    fired = tasks.sweep(now + 44 * M)
     assert (fired.warnings, fired.breaches) == (0, 0)
     assert mail.outbox == []
 
 
 def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     ticket = assigned_case(desk, now)
-    fired = alarms.sweep(now + 45 * M)
+    fired = tasks.sweep(now + 45 * M)
     assert fired.warnings == 1
     assert [m.to for m in mail.outbox] == [["ada@desk.test"]]
     assert "75% of the first response time" in mail.outbox[0].body
@@ -44,8 +45,8 @@ def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.sla_warned and row.sla_alarm_at == now + 60 * M
     # A restart, a retry, the scheduled task and the sweep together: still one warning.
-    alarms.sweep(now + 46 * M)
-    alarms.fire_alarms(ticket.pk, now + 47 * M)
+    tasks.sweep(now + 46 * M)
+    sla_actions.do_fire_alarms(ticket.pk, now + 47 * M)
     # The task reads the wall clock; hold it before the breach (due at now + 60 min).
     monkeypatch.setattr(clock, "now", lambda: now + 48 * M)
     tasks.fire_sla_alarms.call(ticket.pk)
@@ -54,9 +55,9 @@ def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
 
 def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy):
     ticket = assigned_case(desk, now)
-    alarms.sweep(now + 45 * M)
+    tasks.sweep(now + 45 * M)
     mail.outbox.clear()
-    fired = alarms.sweep(now + 61 * M)
+    fired = tasks.sweep(now + 61 * M)
     assert fired.breaches == 1
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.sla_breached
@@ -69,8 +70,8 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
     assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 1
     # Next alarm is the resolution warning (75 % of 480 minutes).
     assert row.sla_alarm_at == now + 360 * M
-    alarms.sweep(now + 62 * M)
-    alarms.fire_alarms(ticket.pk, now + 63 * M)
+    tasks.sweep(now + 62 * M)
+    sla_actions.do_fire_alarms(ticket.pk, now + 63 * M)
     assert AuditEvent.objects.filter(ticket=ticket, verb="sla_breached").count() == 1
     assert len(mail.outbox) == 2
 
@@ -78,7 +79,7 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
 def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
     """A worker down past the deadline sends the breach, not a warning and then a breach."""
     assigned_case(desk, now)
-    alarms.sweep(now + 90 * M)
+    tasks.sweep(now + 90 * M)
     kinds = sorted(Notification.objects.values_list("kind", flat=True))
     assert kinds == ["sla_breach", "sla_breach"]
 
@@ -86,25 +87,25 @@ def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
 def test_met_target_never_fires(desk, now, policy):
     ticket = assigned_case(desk, now)
     actions.do_reply(ticket, agent=desk.agent, body="Done", now=now + 10 * M, status_after="open")
-    fired = alarms.sweep(now + 70 * M)
+    fired = tasks.sweep(now + 70 * M)
     assert fired.breaches == 0 and fired.warnings == 0
 
 
 def test_paused_case_does_not_breach_while_waiting_on_the_customer(desk, now, policy):
     ticket = assigned_case(desk, now)
     actions.do_reply(ticket, agent=desk.agent, body="Which invoice?", now=now + 10 * M)
-    assert alarms.sweep(now + 10 * 24 * 60 * M).breaches == 0
+    assert tasks.sweep(now + 10 * 24 * 60 * M).breaches == 0
 
 
 def test_unassigned_case_warns_the_team_lead(desk, now, policy):
     open_case(desk, now)
-    alarms.sweep(now + 45 * M)
+    tasks.sweep(now + 45 * M)
     assert Notification.objects.get().recipient_id == desk.lead.pk
 
 
 def test_case_without_team_breaches_without_anyone_to_notify(desk, now, policy):
     ticket = open_case(desk, now, team=None)
-    assert alarms.sweep(now + 61 * M).breaches == 1
+    assert tasks.sweep(now + 61 * M).breaches == 1
     assert Ticket.objects.get(pk=ticket.pk).sla_breached
     # No SLA notice (the escalation the breach opens tells its own owner).
     assert not Notification.objects.filter(kind__startswith="sla_").exists()

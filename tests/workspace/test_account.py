@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caredesk.accounts.actions import authenticate_token
 from caredesk.accounts.models import ApiToken
-from caredesk.tickets.models import AuditEvent
+from caredesk.core.models import Event
 from tests.workspace.conftest import assert_no_inline_script, signed_in
 from tests.workspace.test_login import PASSWORD, totp_code
 
@@ -36,7 +36,7 @@ def test_create_show_once_list_and_revoke_token(desk, client, now):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert authenticate_token(plaintext, now=now) is None
-    assert AuditEvent.objects.filter(verb="api_token_revoked", actor=desk.agent).exists()
+    assert Event.objects.filter(kind="api_token.revoked", actor_id=desk.agent.pk).exists()
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 500])
@@ -68,7 +68,7 @@ def test_away_toggle(desk, client):
     client.post("/account/away", {"away": "0"})
     desk.agent.refresh_from_db()
     assert not desk.agent.is_away
-    assert AuditEvent.objects.filter(verb="away_changed").count() == 2
+    assert Event.objects.filter(kind="staff.away_changed").count() == 2
 
 
 def test_enable_totp_then_sign_in_with_code(desk, client):
@@ -85,7 +85,7 @@ def test_enable_totp_then_sign_in_with_code(desk, client):
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
     # This session proved the code, so it stays signed in.
     assert client.get("/").status_code == 200
-    assert AuditEvent.objects.filter(verb="totp_enabled", actor=desk.agent).exists()
+    assert Event.objects.filter(kind="totp.enabled", actor_id=desk.agent.pk).exists()
     client.post("/logout/")
     response = client.post("/login/", {"email": "ada@desk.test", "password": PASSWORD})
     assert response["Location"] == "/login/verify/"

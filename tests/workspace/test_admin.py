@@ -17,6 +17,7 @@ from tests.workspace.conftest import signed_in
         "tickets/ticket",
         "tickets/tag",
         "tickets/auditevent",
+        "core/event",
     ],
 )
 def test_admin_lists_load(desk, client, case, path):

@@ -35,13 +35,13 @@ from caredesk.channels.email.parsing import (
     synthetic_message_id,
 )
 from caredesk.channels.email.threading import ThreadMatch, customer_for_address, find_cases
+from caredesk.core import audit as core_audit
 from caredesk.core.bulk import parameters_apart
 from caredesk.core.effects import enqueue_after_commit, grouped_enqueues
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.escalations.tasks import check_emails_for_escalation
-from caredesk.sla import engine as sla_engine
 from caredesk.tickets import audit
 from caredesk.tickets.actions import (
     CustomerWrite,
@@ -196,20 +196,20 @@ def do_create_customers_from_email(
             )
             for customer, (address, _) in zip(customers, senders, strict=True)
         )
-        audit.insert(
-            audit.event(
-                None,
-                None,
-                "customer_created",
-                now=now,
-                new={
-                    "customer": customer.pk,
-                    "name": customer.name,
-                    "emails": [address.lower()],
-                    "channel": "email",
-                },
-            )
-            for customer, (address, _) in zip(customers, senders, strict=True)
+        core_audit.record_many(
+            [
+                core_audit.Change(
+                    "customer.created",
+                    new={
+                        "customer": customer.pk,
+                        "name": customer.name,
+                        "emails": [address.lower()],
+                        "channel": "email",
+                    },
+                )
+                for customer, (address, _) in zip(customers, senders, strict=True)
+            ],
+            now=now,
         )
     return customers
 
@@ -395,7 +395,7 @@ def do_process_batch(
     notifications, enrichment) are enqueued together after the commit."""
     limit = limit or conf.batch_size()
     states: dict[int, str] = {}
-    with grouped_enqueues(), sla_engine.cached_lookups(), transaction.atomic():
+    with grouped_enqueues(), transaction.atomic():
         rows = _claim(raw_ids, limit, coalesce=coalesce)
         if not rows:
             return states

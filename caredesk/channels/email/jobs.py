@@ -6,7 +6,11 @@ import logging
 from datetime import datetime, timedelta
 
 from caredesk.channels.email import conf
+from caredesk.channels.email.actions import do_process_batch, do_process_raw
+from caredesk.channels.email.imap import poll_all
 from caredesk.channels.email.models import Mailbox, RawMessage, RawState
+from caredesk.core import clock
+from caredesk.core.outbox import process_due
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +25,10 @@ def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> 
     Messages stuck past ``older_than`` lost their task (a worker died mid-batch): they are
     retried one at a time, each attempt counted first, so one message that kills the
     worker cannot hold back the others. Without ``older_than`` they are filed in batches."""
-    from caredesk.channels.email.actions import do_process_batch, do_process_raw
-    from caredesk.core.clock import now
-
     if older_than is None:
         done = 0
         while done < limit:
-            states = do_process_batch(now=now(), limit=min(conf.batch_size(), limit - done))
+            states = do_process_batch(now=clock.now(), limit=min(conf.batch_size(), limit - done))
             if not states:
                 break
             done += len(states)
@@ -35,15 +36,12 @@ def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> 
     pending = RawMessage.objects.filter(state=RawState.STORED, received_at__lt=older_than)
     ids = list(pending.order_by("received_at", "id").values_list("pk", flat=True)[:limit])
     for pk in ids:
-        do_process_raw(pk, now=now())
+        do_process_raw(pk, now=clock.now())
     return len(ids)
 
 
 def housekeeping(now: datetime) -> str:
     """Poll enabled IMAP mailboxes, rescue stuck messages, deliver outbox mail that is due."""
-    from caredesk.channels.email.imap import poll_all
-    from caredesk.core.outbox import process_due
-
     fetched = 0
     if Mailbox.objects.filter(enabled=True).exists():
         for result in poll_all(now=now):

@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import hashlib
 import html as html_lib
+import mimetypes
 import re
 import signal
 import threading
@@ -320,8 +321,6 @@ class _Collector:
 
 
 def _default_name(ctype: str) -> str:
-    import mimetypes
-
     ext = mimetypes.guess_extension(ctype) or ".bin"
     return f"part{ext}"
 

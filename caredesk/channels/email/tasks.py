@@ -1,4 +1,8 @@
-"""Background work of the email channel. Tasks take ids, re-check state, run twice safely."""
+"""Background work of the email channel. Tasks take ids, re-check state, run twice safely.
+
+Tasks call the email actions, and the actions enqueue these tasks: the one import cycle
+allowed, inside one app, as module imports (``from caredesk.channels.email import actions``).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,21 @@ import logging
 from django.db import transaction
 from django_tasks import task
 
+from caredesk.channels.email import actions, conf
+from caredesk.channels.email.models import RawMessage
 from caredesk.core import once
 from caredesk.core.clock import now as clock_now
+from caredesk.core.models import EmailLink, OutboundEmail
+from caredesk.core.outbox import deliver, send_mail
+from caredesk.tickets.models import Ticket
+from caredesk.tickets.tasks import ACKNOWLEDGED
 
 log = logging.getLogger(__name__)
 
 
 @task()
 def process_raw_message(raw_id: int) -> str:
-    from caredesk.channels.email.actions import do_process_raw
-
-    return do_process_raw(raw_id, now=clock_now())
+    return actions.do_process_raw(raw_id, now=clock_now())
 
 
 @task()
@@ -25,11 +33,8 @@ def process_raw_batch(raw_ids: list[int]) -> dict[str, str]:
     """File the given stored messages (those still stored) in one transaction, with other
     messages waiting up to the batch size: under load, mail that arrived one by one is
     filed in batches."""
-    from caredesk.channels.email import conf
-    from caredesk.channels.email.actions import do_process_batch
-
     limit = max(len(raw_ids), conf.batch_size())
-    states = do_process_batch(raw_ids, now=clock_now(), limit=limit, coalesce=True)
+    states = actions.do_process_batch(raw_ids, now=clock_now(), limit=limit, coalesce=True)
     return {str(pk): state for pk, state in states.items()}
 
 
@@ -37,8 +42,6 @@ def process_raw_batch(raw_ids: list[int]) -> dict[str, str]:
 def deliver_outbound(outbound_id: int) -> str:
     """Kept for deliveries queued before the outbox moved to core; new ones use
     ``caredesk.core.tasks.deliver_outbound``."""
-    from caredesk.core.outbox import deliver
-
     return deliver(outbound_id, clock_now())
 
 
@@ -60,10 +63,6 @@ def acknowledge_email_case(ticket_id: int, address: str) -> None:
 def _acknowledge(ticket_id: int, address: str) -> None:
     """Once per case (the key is shared with the other channels' acknowledgement), so a
     batch run again after its worker died acknowledges nobody twice."""
-    from caredesk.core.models import OutboundEmail
-    from caredesk.core.outbox import send_mail
-    from caredesk.tickets.models import Ticket
-    from caredesk.tickets.tasks import ACKNOWLEDGED
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
@@ -86,10 +85,6 @@ def _acknowledge(ticket_id: int, address: str) -> None:
 
 @task()
 def send_oversize_notice(raw_id: int) -> None:
-    from caredesk.channels.email.conf import max_raw_bytes
-    from caredesk.channels.email.models import RawMessage
-    from caredesk.core.models import EmailLink, OutboundEmail
-    from caredesk.core.outbox import send_mail
 
     raw = RawMessage.objects.select_related("ticket", "message").filter(pk=raw_id).first()
     if raw is None or raw.ticket is None:
@@ -107,7 +102,7 @@ def send_oversize_notice(raw_id: int) -> None:
         "ticket": ticket,
         "notes": notes,
         "size_mb": f"{raw.size / 1048576:.1f}",
-        "limit_mb": f"{max_raw_bytes() / 1048576:.0f}",
+        "limit_mb": f"{conf.max_raw_bytes() / 1048576:.0f}",
         "truncated": raw.truncated,
     }
     now = clock_now()

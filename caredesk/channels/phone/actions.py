@@ -9,7 +9,7 @@ from django.db import transaction
 from caredesk.accounts.models import User
 from caredesk.channels.phone.models import CALLBACK_OUTCOMES, CallLog, Direction, Outcome
 from caredesk.core.errors import DomainError, PermissionDenied
-from caredesk.promises import engine as promise_engine
+from caredesk.promises import actions as promise_actions
 from caredesk.promises.validation import check_note, check_phone
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
@@ -68,7 +68,7 @@ def do_log_call(
         )
         kept = None
         if keeps_callback(direction, outcome):
-            kept = promise_engine.on_call(ticket, agent, now)
+            kept = promise_actions.do_keep_callback_promise(ticket, agent=agent, now=now)
         if kept is not None:
             call.kept_promise = kept
             call.save(update_fields=["kept_promise"])

@@ -7,12 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from caredesk.accounts.guards import current_user, staff_required
 from caredesk.channels.phone.actions import do_log_call
 from caredesk.channels.phone.forms import CallForm
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import check_pk, error_status
 from caredesk.tickets.access import access_ticket
-from caredesk.workspace.guards import check_pk, current_user, error_status, staff_required
 
 
 @require_POST

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from caredesk.accounts.models import Role, User
+from caredesk.channels.portal import tasks
 from caredesk.channels.portal.models import MagicLink
 from caredesk.channels.portal.selectors import find_customer_by_email, hash_token
 from caredesk.core.clock import now as clock_now
@@ -102,8 +103,6 @@ def do_request_magic_link(email: str, now: datetime, ip: str | None) -> None:
     the same page either way. Raises DomainError only for a malformed address."""
     require_aware(now, "now")
     address = normalize_email(email)
-    from caredesk.channels.portal import tasks
-
     with transaction.atomic():
         enqueue_after_commit(tasks.send_sign_in_link, address, ip)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from caredesk.channels.portal import actions
 from caredesk.core.clock import now as clock_now
 
 
@@ -12,6 +13,4 @@ def send_sign_in_link(address: str, ip: str | None) -> None:
     """Issue and mail a sign-in link if the address belongs to a customer (else nothing).
 
     Running it twice mails two links, each valid once: the same as asking twice."""
-    from caredesk.channels.portal.actions import do_send_magic_link
-
-    do_send_magic_link(address, clock_now(), ip)
+    actions.do_send_magic_link(address, clock_now(), ip)

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from caredesk.accounts.models import User
 from caredesk.channels.portal.forms import MAX_SUBJECT, CaseForm, ReplyForm, incoming_files
-from caredesk.channels.portal.guards import customer_required, portal_context
 from caredesk.channels.portal.selectors import (
     SCOPE_MINE,
     SCOPE_ORG,
@@ -25,6 +24,7 @@ from caredesk.channels.portal.selectors import (
 from caredesk.channels.portal.views_signin import signin
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.customers.guards import customer_required, portal_context
 from caredesk.customers.models import Customer
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import do_add_customer_message, do_change_status, do_open_ticket

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -21,16 +22,28 @@ from caredesk.channels.portal.actions import (
     normalize_email,
 )
 from caredesk.channels.portal.forms import SignInForm
-from caredesk.channels.portal.guards import (
+from caredesk.core import clock
+from caredesk.core.errors import DomainError
+from caredesk.customers.guards import (
     customer_of,
     not_linked,
     portal_context,
-    safe_next,
     signed_in_user,
     staff_note,
 )
-from caredesk.core import clock
-from caredesk.core.errors import DomainError
+
+
+def safe_next(request: HttpRequest, value: str | None) -> str:
+    """A local /portal/ path to return to after sign-in, or ""."""
+    value = (value or "").strip()
+    if (
+        value.startswith("/portal/")
+        and len(value) <= 500
+        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
+    ):
+        return value
+    return ""
+
 
 # Requests for a link: per address and per client. Consuming: per client.
 RATE_PER_EMAIL = "5/15m"

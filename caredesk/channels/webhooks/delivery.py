@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
-from caredesk.channels.webhooks import payload, signing, transport
+from caredesk.channels.webhooks import actions, payload, signing, transport
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.core.clock import require_aware
 from caredesk.core.errors import DomainError
@@ -243,12 +243,10 @@ def _give_up(
 ) -> None:
     """Every attempt of a delivery failed over the whole schedule (more than 24 hours,
     with nothing delivered since, as the queue held back behind it): disable."""
-    from caredesk.channels.webhooks.actions import do_disable_endpoint
-
     reason = (
         f"Delivery {delivery.pk} failed all {MAX_ATTEMPTS} attempts over more than 24 hours, "
         f"and nothing was delivered meanwhile. Last error: {outcome.error}"
     )[:500]
     fresh = Endpoint.objects.filter(pk=endpoint.pk).first()
     if fresh is not None and fresh.is_active:
-        do_disable_endpoint(fresh, actor=None, reason=reason, now=now)
+        actions.do_disable_endpoint(fresh, actor=None, reason=reason, now=now)

@@ -12,7 +12,7 @@ from django.db.models import F
 
 from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
-from caredesk.escalations import routing
+from caredesk.escalations import routing, tasks
 from caredesk.escalations.actions.common import clean_reason, notify, schedule_deadline
 from caredesk.escalations.models import (
     MAX_AMOUNT,
@@ -163,8 +163,6 @@ def do_request_goodwill(
 
 
 def _after_route(approval: ApprovalRequest) -> None:
-    from caredesk.escalations import tasks
-
     notify("approval", approval.pk)
     schedule_deadline(tasks.approval_deadline, approval.pk, approval.due_at)
 

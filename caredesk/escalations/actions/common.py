@@ -8,6 +8,7 @@ from typing import Any
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import DomainError
 from caredesk.core.text import clean_body
+from caredesk.escalations import tasks
 
 MAX_REASON = 5000
 
@@ -28,6 +29,4 @@ def schedule_deadline(task: Any, pk: int, at: datetime | None) -> None:
 
 
 def notify(kind: str, pk: int) -> None:
-    from caredesk.escalations import tasks
-
     enqueue_after_commit(tasks.send_notice, kind, pk)

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core.errors import DomainError, PermissionDenied
-from caredesk.escalations import routing
+from caredesk.escalations import routing, tasks
 from caredesk.escalations.actions.common import clean_reason, notify, schedule_deadline
 from caredesk.escalations.models import (
     APPROVER_ROLES,
@@ -192,8 +192,6 @@ def _name(user: User | None) -> str | None:
 def _after_owner_change(escalation: Escalation, *, mail_owner: bool = True) -> None:
     """Tell the new owner (the SLA engine has already told a team lead of a breach) and
     schedule the deadline."""
-    from caredesk.escalations import tasks
-
     if mail_owner:
         notify("escalation", escalation.pk)
     schedule_deadline(tasks.escalation_deadline, escalation.pk, escalation.due_at)

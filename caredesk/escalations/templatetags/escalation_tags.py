@@ -53,8 +53,6 @@ def escalation_case_panel(context: template.Context) -> dict[str, Any]:
     user = request.user
     panel = selectors.case_panel(ticket, user, now)
     types = [line.action_type for line in panel.limits]
-    from caredesk.feedback.survey import survey_url
-
     return {
         "csrf_token": context.get("csrf_token"),
         "ticket": ticket,
@@ -66,8 +64,6 @@ def escalation_case_panel(context: template.Context) -> dict[str, Any]:
         "end_form": EndConversationForm(),
         "types": types,
         "attention": attention_for(ticket),
-        "survey_url": survey_url(ticket),
-        "can_leave_feedback": user.sees_all_cases,
     }
 
 

@@ -23,6 +23,7 @@ from caredesk.promises.forms import (
     PromiseForm,
 )
 from caredesk.promises.models import State
+from caredesk.promises.report import lateness as promise_lateness
 from caredesk.promises.wording import desk_zone, duration_words, when_words
 from caredesk.tickets.models import Ticket
 
@@ -52,9 +53,6 @@ def promise_badge(ticket: object, now: datetime | None = None) -> SafeString | s
 
 @register.inclusion_tag("promises/_panel_body.html")
 def promise_panel(ticket: Ticket, user: User, now: datetime | None = None) -> dict[str, Any]:
-    from caredesk.channels.phone.forms import CallForm
-    from caredesk.channels.phone.selectors import case_calls
-
     now = now or clock.now()
     zone = desk_zone(ticket.team)
     staff = selectors.staff_choices()
@@ -72,8 +70,6 @@ def promise_panel(ticket: Ticket, user: User, now: datetime | None = None) -> di
         "rows": rows,
         "staff": staff,
         "form": PromiseForm(initial={"customer_visible": True}, staff=staff),
-        "call_form": CallForm(),
-        "calls": case_calls(ticket),
         "zone": zone.key,
         "now": now,
     }
@@ -122,6 +118,4 @@ def lateness(seconds: float | None) -> str:
 
 @register.filter
 def late_by(promise: Any) -> str:
-    from caredesk.promises.report import lateness as promise_lateness
-
     return duration_words(promise_lateness(promise, clock.now()))

@@ -19,7 +19,7 @@ from caredesk.core import clock
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.promises import actions, report
 from caredesk.promises.models import Promise
-from caredesk.promises.selectors import portal_promises, promise_for
+from caredesk.promises.selectors import case_promises, portal_promises, promise_for
 from caredesk.promises.suggest import realism_warning, suggest_due
 from caredesk.promises.wording import desk_zone, when_words
 from caredesk.tickets.access import access_ticket
@@ -139,12 +139,7 @@ def list_promises(request: HttpRequest, case_id: int) -> PromiseList:
     """Every promise on the case (customers: those shown to them), pending first."""
     user = api_user(request)
     ticket = access_ticket(user, case_id)
-    if user.is_customer:
-        rows = portal_promises(ticket)
-    else:
-        from caredesk.promises.selectors import case_promises
-
-        rows = case_promises(ticket)
+    rows = portal_promises(ticket) if user.is_customer else case_promises(ticket)
     staff = user.is_agent_staff
     return PromiseList(items=[PromiseOut(**present(p, staff=staff)) for p in rows])
 

@@ -1,4 +1,4 @@
-"""Every change to a promise goes through one of these functions (house rule 1).
+"""Making, moving, handing over and withdrawing promises (house rule 1).
 
 Each runs in one transaction (locking the case row first, then the promise, the same
 order the case actions use), writes audit events with old and new values — public for
@@ -18,6 +18,8 @@ from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.text import clean_body
 from caredesk.promises import engine, notices
+from caredesk.promises.actions.common import change_owner, refresh_ticket, set_alarm
+from caredesk.promises.actions.keep import keep
 from caredesk.promises.models import (
     PENDING_STATES,
     KeptHow,
@@ -73,24 +75,6 @@ def may_manage(actor: User, promise: Promise) -> bool:
     )
 
 
-def lead_for(owner: User | None, ticket: Ticket) -> User | None:
-    """The owner's lead: the case team's lead if the owner works in it, else the lead of
-    one of the owner's teams, else the case team's lead. Never the owner themself."""
-    team = ticket.team
-    if owner is None:
-        return team.lead if team is not None and team.lead is not None else None
-    candidates: list[User | None] = []
-    if team is not None and team.members.filter(pk=owner.pk).exists():
-        candidates.append(team.lead)
-    candidates += [t.lead for t in owner.teams.select_related("lead").order_by("name")]
-    if team is not None:
-        candidates.append(team.lead)
-    for user in candidates:
-        if user is not None and user.pk != owner.pk and user.is_agent_staff:
-            return user
-    return None
-
-
 def _create(
     ticket: Ticket,
     draft: PromiseDraft,
@@ -135,8 +119,8 @@ def _create(
         note=promise_sentence(draft.kind, draft.text, draft.due_at, zone),
         public=draft.customer_visible,
     )
-    engine.set_alarm(promise)
-    engine.refresh_ticket(ticket.pk)
+    set_alarm(promise)
+    refresh_ticket(ticket.pk)
     return promise
 
 
@@ -215,7 +199,7 @@ def do_keep_promise(promise: Promise, *, actor: User, note: str, now: datetime) 
         promise = _locked(promise.pk)
         _require_manager(actor, promise, "mark it kept")
         _require_pending(promise, "marked kept")
-        engine.keep(promise, actor=actor, how=KeptHow.MARKED, now=now, note=note)
+        keep(promise, actor=actor, how=KeptHow.MARKED, now=now, note=note)
     return promise
 
 
@@ -294,43 +278,8 @@ def do_renegotiate_promise(
             note=f"{promise.text}: new time {new_words} (was {old_words}).",
             public=promise.customer_visible,
         )
-        engine.set_alarm(promise)
-        engine.refresh_ticket(ticket.pk)
-    return change
-
-
-def _change_owner(
-    promise: Promise, *, actor: User | None, owner: User, now: datetime, reason: str, verb: str
-) -> PromiseChange:
-    old_owner = promise.owner
-    promise.owner = owner
-    fields = ["owner"]
-    if promise.state == State.MISSED and actor is not None and actor.level >= ROLE_LEVEL[Role.LEAD]:
-        # A lead took over the missed promise within the grace period: the lead speaks to
-        # the customer, so the automatic update is not sent.
-        promise.taken_over_at = now
-        fields.append("taken_over_at")
-    promise.save(update_fields=fields)
-    change = PromiseChange.objects.create(
-        promise=promise,
-        what=PromiseChange.What.OWNER,
-        actor=actor,
-        old_owner=old_owner,
-        new_owner=owner,
-        reason=reason,
-        created_at=now,
-    )
-    audit.record(
-        promise.ticket,
-        actor,
-        verb,
-        now=now,
-        field="owner",
-        old={"promise": promise.text, "owner": old_owner.display_name if old_owner else None},
-        new={"promise": promise.text, "owner": owner.display_name},
-        note=reason,
-    )
-    engine.set_alarm(promise)
+        set_alarm(promise)
+        refresh_ticket(ticket.pk)
     return change
 
 
@@ -347,7 +296,7 @@ def do_reassign_promise(
         check_owner(owner, promise.ticket)
         if owner.pk == promise.owner_id:
             raise DomainError(f"{owner.display_name} already owns this promise.", code="unchanged")
-        change = _change_owner(
+        change = change_owner(
             promise, actor=actor, owner=owner, now=now, reason=reason, verb="promise_reassigned"
         )
         if owner.pk != actor.pk:
@@ -389,7 +338,7 @@ def do_cancel_promise(promise: Promise, *, actor: User, note: str, now: datetime
             note=f"{promise.text} — withdrawn: {note}",
             public=promise.customer_visible,
         )
-        engine.refresh_ticket(promise.ticket_id)
+        refresh_ticket(promise.ticket_id)
     return promise
 
 

@@ -1,4 +1,8 @@
-"""Who may use the agent workspace, and how domain errors become responses."""
+"""Who may use the staff pages: signed-in, active staff who passed their second factor.
+
+Every staff page — the agent workspace, and the staff pages of the domain apps, the
+reports and the phone channel — is wrapped in :func:`staff_required`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,14 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caredesk.accounts.models import User
-from caredesk.core.errors import DomainError, NotFound
 
 P = ParamSpec("P")
 PORTAL_URL = "/portal/"
-# Primary keys are 64-bit; anything longer cannot name a row (and must not reach the database).
-MAX_PK = 2**63 - 1
 
 
 def current_user(request: HttpRequest) -> User:
@@ -60,18 +61,3 @@ def staff_required(
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def check_pk(pk: int) -> int:
-    if pk <= 0 or pk > MAX_PK:
-        raise Http404("No such object.")
-    return pk
-
-
-def not_found(error: NotFound) -> Http404:
-    return Http404(error.message)
-
-
-def error_status(error: DomainError) -> int:
-    """Form re-renders use 400 unless the error says otherwise (404 is raised, not rendered)."""
-    return error.status if error.status in (400, 403, 409) else 400

@@ -1,4 +1,5 @@
-"""Who may use a portal page: signed-in customers. Staff get a note, strangers the sign-in."""
+"""Who may use a customer page (the portal, and the customer pages of the domain apps):
+signed-in customers. Staff get a note, strangers the sign-in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from caredesk.accounts.models import User
 from caredesk.customers.models import Customer
@@ -31,18 +31,6 @@ def customer_of(user: User | None) -> Customer | None:
         return None
     customer: Customer | None = getattr(user, "customer", None)
     return customer
-
-
-def safe_next(request: HttpRequest, value: str | None) -> str:
-    """A local /portal/ path to return to after sign-in, or ""."""
-    value = (value or "").strip()
-    if (
-        value.startswith("/portal/")
-        and len(value) <= 500
-        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
-    ):
-        return value
-    return ""
 
 
 def signin_redirect(request: HttpRequest) -> HttpResponseRedirect:

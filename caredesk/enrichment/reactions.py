@@ -1,0 +1,24 @@
+"""How enrichment follows the cases: abuse scoring of every new customer message (P10).
+
+Wired in ``settings.CAREDESK_EVENT_REACTIONS`` for ``message.added``; it runs inside the
+transaction that wrote the messages and only enqueues the scoring, after commit, in one
+task for all the customer messages of one call (an email intake batch): the model reads
+the text outside any transaction (house rule 3).
+"""
+
+from __future__ import annotations
+
+from caredesk.core.effects import enqueue_after_commit
+from caredesk.core.events import Emitted
+from caredesk.enrichment import tasks
+from caredesk.tickets.models import MessageKind
+
+
+def score_customer_messages(group: list[Emitted]) -> None:
+    ids = []
+    for e in group:
+        new = e.event.data.get("new")
+        if isinstance(new, dict) and new.get("kind") == MessageKind.CUSTOMER:
+            ids.append(int(new["message"]))
+    if ids:
+        enqueue_after_commit(tasks.score_customer_messages, ids)

@@ -278,12 +278,12 @@ if env_bool("CAREDESK_BEHIND_PROXY", False):
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-# The event log's wiring (caredesk/core/events.py, docs/adr/0009-one-spine.md).
+# The event log's wiring (caredesk/core/events.py, docs/adr/0006-one-spine.md).
 # Reactions run inside the transaction that emitted the event: {kind: [dotted paths]},
 # "*" for every kind. Consumers get the ids of committed events after commit.
 # A reaction gets, once per emit, every event of the kinds it is listed under; the apps
 # above tickets follow the cases this way, without tickets importing them
-# (docs/adr/0010-cross-app-reactions.md).
+# (docs/adr/0007-cross-app-reactions.md).
 _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"

@@ -3,7 +3,7 @@
 ``emit`` (one event) and ``emit_many`` (a batch, one INSERT) write :class:`Event` rows
 inside the caller's transaction, then run the **reactions** registered for each kind in
 ``settings.CAREDESK_EVENT_REACTIONS`` — in the same transaction, each reaction once per
-call with all the events of its kinds (docs/adr/0010-cross-app-reactions.md).
+call with all the events of its kinds (docs/adr/0007-cross-app-reactions.md).
 A reaction is how a higher app changes its own state when a lower one changes (a reply
 keeps a promise, a customer message restarts the SLA clock) without the lower app
 importing the higher one. Reactions are state changes, not side effects: they call the
@@ -14,7 +14,7 @@ automations) get the ids of the committed events; they run outside the transacti
 must be cheap (enqueue a task) — a failing consumer is logged and never undoes the change.
 
 Both lists live in settings, so the wiring between layers is written down in one place
-(docs/adr/0009-one-spine.md).
+(docs/adr/0006-one-spine.md).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class Event(models.Model):
 
 # --- the outbox ------------------------------------------------------------------------
 # These tables were the email channel's (``email_*``); the outbox moved below every app
-# (docs/adr/0010-outbox-and-notifications-in-core.md). Their names are kept, and the keys
+# (docs/adr/0008-outbox-and-notifications-in-core.md). Their names are kept, and the keys
 # that pointed at cases, messages and people are now plain indexed ids.
 
 

@@ -8,7 +8,7 @@ What a case change causes in the apps above (SLA clocks, promises kept, abuse sc
 is not called from here: each action inserts its audit events once, at its end, and the
 events it appends (``case.created``, ``message.added``, ``status.changed``…) run the
 reactions wired in ``settings.CAREDESK_EVENT_REACTIONS`` in the same transaction
-(docs/adr/0010-cross-app-reactions.md).
+(docs/adr/0007-cross-app-reactions.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The SLA clocks follow the cases through the SLA app's reaction to their events; the
-case actions do not call the SLA app (docs/adr/0010-cross-app-reactions.md)."""
+case actions do not call the SLA app (docs/adr/0007-cross-app-reactions.md)."""
 
 from __future__ import annotations
 

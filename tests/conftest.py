@@ -7,6 +7,7 @@ import pytest
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
+from tests import oncommit
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -21,6 +22,20 @@ def now() -> datetime:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_callbacks_run(request, monkeypatch):
+    """Tests with ``db`` run in a transaction that is rolled back; their on-commit
+    callbacks (mail, tasks) still run when the code's outermost atomic block exits,
+    as after a real commit. See tests/oncommit.py. Tests with real commits
+    (``transactional_db``, ``live_server``) need nothing."""
+    if not oncommit.uses_database(request) or oncommit.needs_real_commits(request):
+        return
+    request.getfixturevalue("db")  # open the test's transaction first: the base level
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    oncommit.run_on_commit_callbacks(monkeypatch, connections[DEFAULT_DB_ALIAS])
 
 
 def make_staff(
@@ -44,10 +59,8 @@ def make_customer(email: str, name: str = "", organization: Organization | None 
 
 
 @pytest.fixture
-def desk(transactional_db):
-    """Tests run with real commits so after-commit side effects (mail, tasks) really happen.
-
-    A small desk: two teams, staff of every role, two customers in two organizations."""
+def desk(db):
+    """A small desk: two teams, staff of every role, two customers in two organizations."""
     billing = Team.objects.create(name="Billing", slug="billing")
     delivery = Team.objects.create(name="Delivery", slug="delivery")
     lead = make_staff("lena@desk.test", Role.LEAD, "Lena Lead", billing)

@@ -25,17 +25,19 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _on_commit_callbacks_run(request, monkeypatch):
+def _on_commit_callbacks_run(request):
     """Tests with ``db`` run in a transaction that is rolled back; their on-commit
     callbacks (mail, tasks) still run when the code's outermost atomic block exits,
     as after a real commit. See tests/oncommit.py. Tests with real commits
     (``transactional_db``, ``live_server``) need nothing."""
     if not oncommit.uses_database(request) or oncommit.needs_real_commits(request):
+        yield
         return
     request.getfixturevalue("db")  # open the test's transaction first: the base level
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    oncommit.run_on_commit_callbacks(monkeypatch, connections[DEFAULT_DB_ALIAS])
+    with oncommit.run_on_commit_callbacks(connections[DEFAULT_DB_ALIAS]):
+        yield
 
 
 def make_staff(

@@ -29,14 +29,16 @@ beside a replacement ``on_commit``. Only test code does this.
 
 What has to be wrapped: ``Atomic.__exit__`` (the one place every ``atomic`` block,
 used as a decorator or a ``with``, ends) and the connection's ``on_commit`` (for the
-base-level case). Both wrappers are installed for one test with ``monkeypatch`` and
-taken away after it.
+base-level case). Both wrappers are installed for one test and taken away after it,
+with a ``MonkeyPatch`` of their own: a test calling ``monkeypatch.undo()`` on the
+``monkeypatch`` fixture must not take them away halfway through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -81,10 +83,10 @@ class CommitAtOuterExit:
         self.connection.run_on_commit = []
 
 
-def run_on_commit_callbacks(
-    monkeypatch: pytest.MonkeyPatch, connection: BaseDatabaseWrapper
-) -> CommitAtOuterExit:
-    """Install the wrappers for ``connection`` (already inside the test's transaction)."""
+@contextlib.contextmanager
+def run_on_commit_callbacks(connection: BaseDatabaseWrapper) -> Iterator[CommitAtOuterExit]:
+    """Within this block, ``connection`` (already inside the test's transaction) runs its
+    on-commit callbacks when the code's outermost atomic block exits."""
     commits = CommitAtOuterExit(connection)
     original_exit = transaction.Atomic.__exit__
     original_on_commit = connection.on_commit
@@ -112,9 +114,10 @@ def run_on_commit_callbacks(
         if commits.at_base_level():
             commits.run_pending()
 
-    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_commit)
-    monkeypatch.setattr(connection, "on_commit", on_commit)
-    return commits
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transaction.Atomic, "__exit__", exit_and_commit)
+        patch.setattr(connection, "on_commit", on_commit)
+        yield commits
 
 
 def needs_real_commits(request: pytest.FixtureRequest) -> bool:

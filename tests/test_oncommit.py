@@ -136,3 +136,12 @@ def test_with_real_commits_django_runs_the_callbacks_itself():
         transaction.on_commit(lambda: ran.append("committed"))
         assert ran == []
     assert ran == ["committed"]
+
+
+def test_undoing_the_tests_own_monkeypatch_keeps_callbacks_running(monkeypatch):
+    monkeypatch.setattr(Team, "__str__", lambda self: "patched")
+    monkeypatch.undo()
+    ran: list[str] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: ran.append("still"))
+    assert ran == ["still"]

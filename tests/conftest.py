@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +42,38 @@ def _on_commit_callbacks_run(request):
 
     with oncommit.run_on_commit_callbacks(connections[DEFAULT_DB_ALIAS]):
         yield
+
+
+def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for caredesk run as its own process on the SQLite database in
+    ``data_dir`` (not the test database), as a newcomer would run it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(CAREDESK_DATA_DIR=str(data_dir), CAREDESK_TESTING="false", **extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated_data_dir(tmp_path_factory) -> Path:
+    """A data folder that ``caredesk migrate`` has set up, once per test run. Tests that
+    need a second, migrated caredesk copy it (``copy_migrated``) instead of migrating
+    their own: each migrate is a process of several seconds. tests/test_cli.py still
+    migrates a fresh folder itself."""
+    data = tmp_path_factory.mktemp("migrated") / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "caredesk.cli", "migrate"],
+        env=process_env(data),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+def copy_migrated(migrated_data_dir: Path, target: Path) -> Path:
+    """A private copy of the migrated data folder at ``target`` (no process has it open)."""
+    shutil.copytree(migrated_data_dir, target)
+    return target
 
 
 def make_staff(

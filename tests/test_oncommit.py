@@ -51,10 +51,9 @@ def test_a_rolled_back_savepoint_loses_its_callbacks():
 
 def test_an_outer_block_that_fails_runs_nothing():
     ran: list[str] = []
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            transaction.on_commit(lambda: ran.append("never"))
-            raise RuntimeError("undo everything")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        transaction.on_commit(lambda: ran.append("never"))
+        raise RuntimeError("undo everything")
     with transaction.atomic():
         pass  # the next commit does not bring the failed block's callback back
     assert ran == []
@@ -62,12 +61,14 @@ def test_an_outer_block_that_fails_runs_nothing():
 
 def test_a_failed_block_without_its_own_savepoint_runs_nothing_either():
     ran: list[str] = []
-    with pytest.raises(IntegrityError):
-        with transaction.atomic():
-            with transaction.atomic(savepoint=False):
-                transaction.on_commit(lambda: ran.append("never"))
-                Team.objects.create(name="A", slug="same")
-                Team.objects.create(name="B", slug="same")
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        transaction.atomic(savepoint=False),  # no savepoint of its own to roll back to
+    ):
+        transaction.on_commit(lambda: ran.append("never"))
+        Team.objects.create(name="A", slug="same")
+        Team.objects.create(name="B", slug="same")
     assert ran == []
     assert not Team.objects.filter(slug="same").exists()
 

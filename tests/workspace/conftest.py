@@ -13,7 +13,8 @@ from caredesk.tickets.models import Channel
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(db):
-    """Rate-limit counters live in the cache table, which a flush does not empty."""
+    """Rate-limit counters live in the cache table, which the flush after a test with real
+    commits does not empty."""
     cache.clear()
     yield
     cache.clear()

@@ -37,12 +37,12 @@ types: install
 
 test-sqlite: install system-deps
 	@echo "== tests on SQLite =="
-	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q -n 2 --dist loadscope --durations=15
 
 test-postgres: install system-deps
 	@echo "== tests on PostgreSQL =="
 	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
-	  DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q; \
+	  DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -n 2 --dist loadscope --durations=15; \
 	elif [ -n "$$CI" ]; then \
 	  echo "PostgreSQL is required in CI but $(PG_URL) is unreachable"; exit 1; \
 	else \

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
+from tests import oncommit
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -21,6 +26,54 @@ def now() -> datetime:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_callbacks_run(request):
+    """Tests with ``db`` run in a transaction that is rolled back; their on-commit
+    callbacks (mail, tasks) still run when the code's outermost atomic block exits,
+    as after a real commit. See tests/oncommit.py. Tests with real commits
+    (``transactional_db``, ``live_server``) need nothing."""
+    if not oncommit.uses_database(request) or oncommit.needs_real_commits(request):
+        yield
+        return
+    request.getfixturevalue("db")  # open the test's transaction first: the base level
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    with oncommit.run_on_commit_callbacks(connections[DEFAULT_DB_ALIAS]):
+        yield
+
+
+def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for caredesk run as its own process on the SQLite database in
+    ``data_dir`` (not the test database), as a newcomer would run it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(CAREDESK_DATA_DIR=str(data_dir), CAREDESK_TESTING="false", **extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated_data_dir(tmp_path_factory) -> Path:
+    """A data folder that ``caredesk migrate`` has set up, once per test run. Tests that
+    need a second, migrated caredesk copy it (``copy_migrated``) instead of migrating
+    their own: each migrate is a process of several seconds. tests/test_cli.py still
+    migrates a fresh folder itself."""
+    data = tmp_path_factory.mktemp("migrated") / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "caredesk.cli", "migrate"],
+        env=process_env(data),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return data
+
+
+def copy_migrated(migrated_data_dir: Path, target: Path) -> Path:
+    """A private copy of the migrated data folder at ``target`` (no process has it open)."""
+    shutil.copytree(migrated_data_dir, target)
+    return target
 
 
 def make_staff(
@@ -44,10 +97,8 @@ def make_customer(email: str, name: str = "", organization: Organization | None 
 
 
 @pytest.fixture
-def desk(transactional_db):
-    """Tests run with real commits so after-commit side effects (mail, tasks) really happen.
-
-    A small desk: two teams, staff of every role, two customers in two organizations."""
+def desk(db):
+    """A small desk: two teams, staff of every role, two customers in two organizations."""
     billing = Team.objects.create(name="Billing", slug="billing")
     delivery = Team.objects.create(name="Delivery", slug="delivery")
     lead = make_staff("lena@desk.test", Role.LEAD, "Lena Lead", billing)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -12,14 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_migrated, process_env
+
 CLI = [sys.executable, "-m", "caredesk.cli"]
 
 
 @pytest.fixture
 def fresh_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
-    env.update(CAREDESK_DATA_DIR=str(tmp_path / "data"), CAREDESK_TESTING="false")
-    return env
+    return process_env(tmp_path / "data")
+
+
+@pytest.fixture
+def migrated_env(tmp_path: Path, migrated_data_dir: Path) -> dict[str, str]:
+    """A data folder as ``caredesk migrate`` leaves it (a copy: the first test migrates)."""
+    return process_env(copy_migrated(migrated_data_dir, tmp_path / "data"))
 
 
 def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -78,9 +83,8 @@ def test_migrate_createadmin_and_check_on_a_fresh_data_folder(fresh_env, tmp_pat
         (["--email", "short@example.com", "--password", "123"], "too short"),
     ],
 )
-def test_createadmin_refuses_bad_input_clearly(fresh_env, args, message):
-    assert run(["migrate"], fresh_env).returncode == 0
-    result = run(["createadmin", *args], fresh_env)
+def test_createadmin_refuses_bad_input_clearly(migrated_env, args, message):
+    result = run(["createadmin", *args], migrated_env)
     assert result.returncode == 2
     assert message in result.stderr
 
@@ -92,12 +96,11 @@ def test_bad_configuration_is_reported_without_a_traceback(fresh_env):
     assert "Traceback" not in result.stderr
 
 
-def test_serve_runs_the_web_server_and_the_worker(fresh_env):
-    assert run(["migrate"], fresh_env).returncode == 0
+def test_serve_runs_the_web_server_and_the_worker(migrated_env):
     port = free_port()
     proc = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--workers", "1"],
-        env=fresh_env,
+        env=migrated_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -7,7 +7,7 @@ import pytest
 from caredesk.core import periodic
 
 
-def test_heartbeat_chain_starts_once(transactional_db, now, settings):
+def test_heartbeat_chain_starts_once(db, now, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from django_tasks_db.models import DBTaskResult
 
@@ -16,7 +16,7 @@ def test_heartbeat_chain_starts_once(transactional_db, now, settings):
     assert DBTaskResult.objects.filter(task_path=periodic.heartbeat.module_path).count() == 1
 
 
-def test_heartbeat_re_enqueues_itself_a_minute_later(transactional_db, settings):
+def test_heartbeat_re_enqueues_itself_a_minute_later(db, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.CAREDESK_PERIODIC_JOBS = []
     backend = periodic.heartbeat.get_backend()
@@ -37,7 +37,7 @@ def counting_job(now):
     return "1 done"
 
 
-def test_a_failing_job_does_not_stop_the_others(transactional_db, now, settings):
+def test_a_failing_job_does_not_stop_the_others(db, now, settings):
     settings.CAREDESK_PERIODIC_JOBS = [f"{__name__}.failing_job", f"{__name__}.counting_job"]
     calls.clear()
     outcome = periodic.run_jobs(now)
@@ -46,7 +46,7 @@ def test_a_failing_job_does_not_stop_the_others(transactional_db, now, settings)
     assert calls == [now.isoformat()]
 
 
-def test_cli_tick_reports_each_job(transactional_db, settings, capsys):
+def test_cli_tick_reports_each_job(db, settings, capsys):
     from caredesk.cli import main
 
     settings.CAREDESK_PERIODIC_JOBS = [f"{__name__}.counting_job", f"{__name__}.failing_job"]
@@ -59,5 +59,5 @@ def test_cli_tick_reports_each_job(transactional_db, settings, capsys):
 @pytest.mark.parametrize(
     "job", ["caredesk.sla.tasks.run_sweep", "caredesk.channels.email.jobs.housekeeping"]
 )
-def test_configured_jobs_run_on_an_empty_desk(transactional_db, now, job):
+def test_configured_jobs_run_on_an_empty_desk(db, now, job):
     assert periodic.run_jobs(now)[job].startswith("ok")

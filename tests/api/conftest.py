@@ -49,7 +49,8 @@ def token_for(user, now) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(desk):
-    # The database cache outlives each test's flush; start every test with no counters.
+    # Start every test with no rate-limit counters (a test with real commits leaves its
+    # counters in the database cache table, which a flush does not empty).
     cache.clear()
 
 

@@ -186,7 +186,7 @@ def test_the_same_seed_gives_the_same_desk(db):
     assert fingerprint() != first
 
 
-def test_loading_sends_no_mail_and_queues_no_tasks(transactional_db):
+def test_loading_sends_no_mail_and_queues_no_tasks(db):
     assert run_demo(cases=20).code == 0
     assert mail.outbox == []
     assert DBTaskResult.objects.count() == 0
@@ -245,7 +245,7 @@ def test_demo_refuses_to_run_in_production(db, settings, capsys):
     assert User.objects.count() == 0
 
 
-def test_the_first_minute_of_the_worker_mails_no_backlog(transactional_db):
+def test_the_first_minute_of_the_worker_mails_no_backlog(db):
     assert run_demo(cases=20).code == 0
     # The worker's first heartbeat, at the moment the demo was loaded: nothing to mail ...
     assert all(outcome.startswith("ok") for outcome in run_jobs(NOW).values())

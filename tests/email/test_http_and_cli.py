@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import pytest
 from caredesk.channels.email.inbound import sign
 from caredesk.channels.email.models import RawMessage, RawState
 from caredesk.tickets.models import Ticket
+from tests.conftest import copy_migrated, process_env
 from tests.email.conftest import make_mail
 
 SECRET = "s3cret-for-tests"
@@ -88,23 +88,9 @@ CLI = [sys.executable, "-m", "caredesk.cli", "mail"]
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("cli")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
-    env.update(
-        CAREDESK_DATA_DIR=str(tmp_path / "data"),
-        CAREDESK_TESTING="false",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "caredesk.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return env
+def cli_env(tmp_path_factory, migrated_data_dir):
+    data = copy_migrated(migrated_data_dir, tmp_path_factory.mktemp("cli") / "data")
+    return process_env(data, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 
 
 def run(args, env, stdin: bytes = b""):

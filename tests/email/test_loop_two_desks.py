@@ -6,7 +6,6 @@ database, driven through its command line (`caredesk mail ingest`, `caredesk mai
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from email import message_from_bytes, policy
@@ -16,6 +15,7 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail
 
+from tests.conftest import copy_migrated, process_env
 from tests.email.conftest import ingest, make_mail
 
 A = "support@caredesk.localhost"
@@ -24,24 +24,14 @@ OOO = "pat@customer.test"
 
 
 @pytest.fixture(scope="module")
-def desk_b(tmp_path_factory):
+def desk_b(tmp_path_factory, migrated_data_dir):
     root = tmp_path_factory.mktemp("deskb")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
-    env.update(
-        CAREDESK_DATA_DIR=str(root / "data"),
-        CAREDESK_TESTING="false",
+    env = process_env(
+        copy_migrated(migrated_data_dir, root / "data"),
         DEFAULT_FROM_EMAIL=f"Desk B <{B}>",
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(root / "outgoing"),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "caredesk.cli", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
     return root, env
 
 

@@ -14,7 +14,8 @@ from caredesk.tickets.models import Channel
 
 @pytest.fixture(autouse=True)
 def types(desk):
-    """The starter action types (a flush between tests removes the migration's rows)."""
+    """The starter action types (the flush after a test with real commits removes the
+    migration's rows; seeding again adds only what is missing)."""
     cache.clear()
     seed(ActionType, AuthorityLimit)
     return {t.slug: t for t in ActionType.objects.all()}

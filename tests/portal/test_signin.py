@@ -143,6 +143,8 @@ def test_consume_is_single_use_on_the_action_level(desk, now):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
+# Four threads, each on its own connection, race for the link: they see only committed rows.
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_consumers_only_one_wins(desk, now):
     issued = actions.do_send_magic_link("alice@acme.test", now, None)
     token = issued.url.rstrip("/").rsplit("/", 1)[1]

@@ -12,7 +12,7 @@ from caredesk.tickets.models import Channel
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(transactional_db):
+def _fresh_cache(db):
     cache.clear()
     yield
     cache.clear()

@@ -12,8 +12,9 @@ from caredesk.tickets.models import Channel
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(transactional_db):
-    """Rate-limit counters live in the cache table, which a flush does not empty."""
+def _fresh_cache(db):
+    """Rate-limit counters live in the cache table, which the flush after a test with real
+    commits does not empty."""
     cache.clear()
     yield
     cache.clear()

@@ -43,7 +43,11 @@ def test_endpoint_receives_signed_events_in_event_order(desk, now, receiver):
         assert row.state == DeliveryState.SUCCEEDED
         assert row.attempts == 1 and row.last_status_code == 200
         assert row.last_latency_ms is not None and row.last_error == ""
-    reply = next(r.json for r in receiver.requests if r.json["kind"] == "message.added")
+    reply = next(
+        r.json
+        for r in receiver.requests
+        if r.json["kind"] == "message.added" and r.json["data"]["new"].get("kind") != "customer"
+    )
     assert reply["ticket"] == {"id": ticket.pk, "reference": format_reference(ticket.pk)}
     assert reply["actor"] == {"id": desk.agent.pk, "label": "Ada Agent"}
     assert reply["data"]["public"] is True
@@ -83,13 +87,14 @@ def test_filters_select_kinds_and_webhook_events_are_never_sent(desk, now, recei
     for r in receiver.requests:
         by_path.setdefault(r.path, []).append(r.json["kind"])
     assert by_path["/cases"] and all(k.startswith("case.") for k in by_path["/cases"])
-    assert by_path["/replies"] == ["message.added"]
+    # The customer's opening message and the agent's reply.
+    assert by_path["/replies"] == ["message.added", "message.added"]
     assert "message.added" in by_path["/all"] and "case.created" in by_path["/all"]
     assert not any(k.startswith("webhook.") for k in receiver.kinds())
     assert Event.objects.filter(kind="webhook.secret_rotated").exists()
     assert Event.objects.filter(kind="webhook.endpoint_created").count() == 3
     assert not deliveries(cases_only)[0].kind.startswith("webhook.")
-    assert len(deliveries(replies_only)) == 1
+    assert len(deliveries(replies_only)) == 2
 
 
 def test_a_500_is_retried_with_backoff_then_succeeds(desk, now, receiver):

@@ -21,7 +21,9 @@ from caredesk.tickets.models import AuditEvent, Channel, Message, MessageKind
 from tests.email.conftest import make_mail
 from tests.tasks.conftest import run_twice
 
-pytestmark = pytest.mark.usefixtures("db_queue")
+# Real commits: the library's worker closes the database connection when its batch ends,
+# which would end a rolled-back test's transaction on PostgreSQL.
+pytestmark = [pytest.mark.usefixtures("db_queue"), pytest.mark.django_db(transaction=True)]
 
 
 def mails_to(address: str) -> list[str]:

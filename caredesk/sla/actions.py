@@ -7,8 +7,8 @@
   (:mod:`caredesk.sla.reactions`) calls it inside the transaction of every case action
   that can move a deadline.
 * :func:`do_fire_alarms` (the ``sla.alarm`` deadline's fire action) fires the warnings
-  and breaches :mod:`caredesk.sla.alarms` finds due, each once, audited (the ``sla.breached`` event escalates the case: the escalations
-  app reacts to it).
+  and breaches :mod:`caredesk.sla.alarms` finds due, each once, audited (the
+  ``sla.breached`` event escalates the case: the escalations app reacts to it).
 * :func:`do_auto_assign` gives a routed team's new case to the next agent.
 * Admins edit calendars, policies and queue rules in the Django admin (see admin.py);
   :func:`do_calendar_changed` and :func:`do_policy_changed` carry an edit through to the

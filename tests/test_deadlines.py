@@ -101,13 +101,17 @@ def test_the_desk_registers_every_timer_it_has():
     from django.conf import settings
 
     deadlines.reset()
-    assert list(deadlines.kinds()) == list(settings.CAREDESK_DEADLINES) == [
-        "sla.alarm",
-        "promise.alarm",
-        "escalation.decision",
-        "approval.decision",
-        "outbox.retry",
-    ]
+    assert (
+        list(deadlines.kinds())
+        == list(settings.CAREDESK_DEADLINES)
+        == [
+            "sla.alarm",
+            "promise.alarm",
+            "escalation.decision",
+            "approval.decision",
+            "outbox.retry",
+        ]
+    )
 
 
 def test_one_sweep_fires_a_backlog_of_every_kind_once(desk, now):

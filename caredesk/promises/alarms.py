@@ -91,4 +91,3 @@ def away_due_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
         .order_by("due_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-

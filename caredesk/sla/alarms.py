@@ -46,4 +46,3 @@ def due_now(state: CaseSla, schedule: engine.Schedule, now: datetime) -> list[Du
         if deadline is not None and deadline <= now and not getattr(state, f"{kind}_breached"):
             due.append(Due(kind, True, deadline))
     return due
-

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from caredesk.channels.phone.actions import do_log_call
+from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.core.models import Notification, OutboundEmail
-from caredesk.core import deadlines
 from caredesk.promises.actions import (
     PromiseDraft,
     do_cancel_promise,

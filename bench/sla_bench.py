@@ -7,7 +7,7 @@ migrates it, generates cases in SQL (``generate_series``; 20 % open, so 200,000 
 
 - ``due_next_minute``: every case whose nearest deadline falls in the next minute
   (range scan on ``ticket_next_deadline``);
-- ``sweep_batch``: the periodic sweep's query for due warnings and breaches;
+- ``sweep_batch``: the deadline sweep's query for due warnings and breaches (``sla.alarm``);
 - ``next_case``: ``caredesk.sla.queue.next_case_for`` for an agent in one team;
 - ``inbox_page``: the agent's inbox first page rendered by the workspace view (``GET /``).
 
@@ -216,7 +216,7 @@ def run_size(ids: dict[str, int], now: datetime, repeat: int) -> dict[str, tuple
     from django.test import Client
 
     from caredesk.accounts.models import User
-    from caredesk.sla.alarms import due_alarm_ids
+    from caredesk.core import deadlines
     from caredesk.sla.queue import next_case_for
     from caredesk.tickets.models import Ticket
 
@@ -239,7 +239,7 @@ def run_size(ids: dict[str, int], now: datetime, repeat: int) -> dict[str, tuple
 
     results = {
         "due_next_minute": measure(due_next_minute, repeat),
-        "sweep_batch": measure(lambda: due_alarm_ids(now), repeat),
+        "sweep_batch": measure(lambda: deadlines.kind("sla.alarm").due_ids(now), repeat),
         "next_case": measure(lambda: next_case_for(agent, now), repeat),
     }
     try:

@@ -107,10 +107,10 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
     now = clock.now()
     if args.sla_command == "sweep":
-        from caredesk.sla.tasks import sweep
+        from caredesk.core import deadlines
 
-        fired = sweep(now)
-        print(f"caredesk: SLA sweep fired {fired.warnings} warnings and {fired.breaches} breaches.")
+        cases = deadlines.sweep_kind("sla.alarm", now)
+        print(f"caredesk: SLA sweep fired warnings or breaches on {cases} cases.")
         return 0
     from caredesk.reports.aggregates import backfill
 

@@ -301,14 +301,43 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
 # The deadline sits on its own row in an indexed column; "fire" is the do_* action.
-CAREDESK_DEADLINES: dict[str, dict[str, object]] = {}
+# Each fire(pk, now) is idempotent and moves or clears the row's deadline once it acted.
+CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
+    "sla.alarm": {  # the case's next SLA warning or breach
+        "model": "tickets.Ticket",
+        "field": "sla_alarm_at",
+        "fire": "caredesk.sla.actions.do_fire_alarms",
+    },
+    "promise.alarm": {  # reminder, miss, escalation, honest update
+        "model": "promises.Promise",
+        "field": "alarm_at",
+        "fire": "caredesk.promises.actions.do_fire_promise_alarm",
+    },
+    "escalation.decision": {  # unanswered: up a level
+        "model": "escalations.Escalation",
+        "field": "due_at",
+        "filter": {"status": "open"},
+        "fire": "caredesk.escalations.actions.step_up_escalation",
+    },
+    "approval.decision": {  # undecided: up a level
+        "model": "escalations.ApprovalRequest",
+        "field": "due_at",
+        "filter": {"status": "pending"},
+        "fire": "caredesk.escalations.actions.step_up_approval",
+    },
+    "outbox.retry": {  # queued or retrying mail, and sends a dead worker left half-done
+        "model": "core.OutboundEmail",
+        "field": "next_attempt_at",
+        "filter": {"state__in": ["queued", "retrying", "sending"]},
+        "fire": "caredesk.core.outbox.deliver",
+    },
+}
 # Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
 CAREDESK_PERIODIC_JOBS = [
+    # Before the deadlines: an away owner's promise goes to the lead before it reminds.
+    "caredesk.promises.tasks.hand_over_away",
     "caredesk.core.deadlines.sweep",
-    "caredesk.sla.tasks.run_sweep",
-    "caredesk.escalations.tasks.sweep",
     "caredesk.channels.email.jobs.housekeeping",
-    "caredesk.promises.tasks.run_sweep",
     "caredesk.reports.aggregates.refresh_job",
     "caredesk.core.retention.purge",
     "caredesk.core.notification_prefs.send_digests",

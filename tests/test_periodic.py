@@ -57,7 +57,7 @@ def test_cli_tick_reports_each_job(db, settings, capsys):
 
 
 @pytest.mark.parametrize(
-    "job", ["caredesk.sla.tasks.run_sweep", "caredesk.channels.email.jobs.housekeeping"]
+    "job", ["caredesk.core.deadlines.sweep", "caredesk.channels.email.jobs.housekeeping"]
 )
 def test_configured_jobs_run_on_an_empty_desk(db, now, job):
     assert periodic.run_jobs(now)[job].startswith("ok")

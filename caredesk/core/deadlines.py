@@ -127,19 +127,30 @@ def fire_deadlines(name: str, ids: list[int]) -> int:
     return fire(name, ids, clock.now())
 
 
-def sweep(now: datetime) -> str | None:
-    """Fire every deadline due at ``now``, kind by kind (a heartbeat job, every minute)."""
+def sweep_kind(name: str, now: datetime) -> int:
+    """Fire every deadline of kind ``name`` due at ``now``; returns how many acted. Each
+    row is fired at most once per call, so a row whose action leaves it due (a bug in the
+    action, or a failing one) costs one attempt a minute, never a loop."""
+    require_aware(now, "now")
+    k = kind(name)
+    seen: set[int] = set()
+    acted = 0
+    for _ in range(MAX_BATCHES):
+        ids = [pk for pk in k.due_ids(now) if pk not in seen]
+        if not ids:
+            break
+        seen.update(ids)
+        acted += fire(name, ids, now)
+    return acted
+
+
+def sweep(now: datetime, names: Iterable[str] | None = None) -> str | None:
+    """Fire every deadline due at ``now``, kind by kind in the order of the setting (a
+    heartbeat job, every minute); ``names`` limits it to those kinds."""
     require_aware(now, "now")
     report = []
-    for name, k in kinds().items():
-        seen: set[int] = set()
-        acted = 0
-        for _ in range(MAX_BATCHES):
-            ids = [pk for pk in k.due_ids(now) if pk not in seen]
-            if not ids:
-                break
-            seen.update(ids)
-            acted += fire(name, ids, now)
+    for name in kinds() if names is None else names:
+        acted = sweep_kind(name, now)
         if acted:
             report.append(f"{name}: {acted}")
     return ", ".join(report) or None

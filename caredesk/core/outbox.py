@@ -6,7 +6,10 @@ headers for case mail and ``Auto-Submitted`` on automatic mail, applies the loop
 and writes an :class:`OutboundEmail` row. The row is delivered after commit by
 :func:`deliver`, which claims it with a lease and hands it to Django's mail backend (SMTP
 in production); a failed attempt is retried with exponential backoff, and after the last
-attempt the row is *failed* and admins see it.
+attempt the row is *failed* and admins see it. ``next_attempt_at`` of a queued, retrying
+or stuck sending row is the ``outbox.retry`` deadline (:mod:`caredesk.core.deadlines`):
+the retry is scheduled there, and the minute sweep delivers whatever is due with
+:func:`deliver`, as :func:`process_due` does.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from django.template.loader import render_to_string
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
-from caredesk.core import mailconf, mails, tasks
+from caredesk.core import deadlines, mailconf, mails, tasks
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import AutoReplyLog, EmailLink, MailTemplate, OutboundEmail, OutboundState
@@ -37,6 +40,7 @@ AUTO_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": 
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
 MAX_SUBJECT = 240
+RETRY = "outbox.retry"  # the deadline kind of ``next_attempt_at`` (CAREDESK_DEADLINES)
 
 
 def render(name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
@@ -255,7 +259,7 @@ def deliver(outbound_id: int, now: datetime) -> str:
         )
         log.warning("mail %s to %s: attempt %s failed: %s", row.pk, row.to, attempts, error)
         if state == OutboundState.RETRYING:
-            tasks.schedule_retry(row.pk, next_at)
+            deadlines.schedule(RETRY, [row.pk], next_at)  # else the minute sweep
         return str(state)
     OutboundEmail.objects.filter(pk=row.pk).update(
         state=OutboundState.SENT, attempts=row.attempts + 1, sent_at=now, last_error=""

@@ -5,8 +5,6 @@ one import cycle allowed, inside one app."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django_tasks import task
 
 from caredesk.core import outbox
@@ -16,13 +14,6 @@ from caredesk.core.clock import now as clock_now
 @task()
 def deliver_outbound(outbound_id: int) -> str:
     return outbox.deliver(outbound_id, clock_now())
-
-
-def schedule_retry(outbound_id: int, when: datetime) -> None:
-    """Ask the worker to try again later; without deferred tasks the outbox pass picks it up."""
-    backend = deliver_outbound.get_backend()
-    if getattr(backend, "supports_defer", False):
-        deliver_outbound.using(run_after=when).enqueue(outbound_id)
 
 
 @task()

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from caredesk.accounts.models import STAFF_ROLES, User
-from caredesk.core import clock
+from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
@@ -25,10 +25,8 @@ from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.script import play_case
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
-from caredesk.escalations import tasks as escalation_tasks
 from caredesk.promises import tasks as promise_tasks
 from caredesk.reports.aggregates import refresh_job
-from caredesk.sla import tasks as sla_tasks
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
@@ -82,10 +80,9 @@ def catch_up(now: datetime) -> None:
     the warnings, breaches, escalations and missed promises now, as the running desk would
     have, with no mail (the caller suppresses effects). Otherwise the first minute of the
     worker mails a backlog of a hundred notices over the sign-ins just printed."""
-    sla_tasks.run_sweep(now)
+    promise_tasks.hand_over_away(now)
+    deadlines.sweep(now, [k for k in deadlines.kinds() if k != "outbox.retry"])
     refresh_job(now)
-    escalation_tasks.sweep(now)
-    promise_tasks.run_sweep(now)
 
 
 def load_demo(

@@ -1,9 +1,10 @@
-"""Background work: deadlines (scheduled and swept), notices, and email requests.
+"""Background work: notices and email requests.
 
-Tasks take ids, re-check state and are idempotent (house rule 7). Deadlines have two
-triggers: a task enqueued with ``run_after=due_at`` and :func:`sweep`, a job of the
-every-minute heartbeat (``CAREDESK_PERIODIC_JOBS``). Both end in a conditional UPDATE, so
-an item moves up one level once, however often it is fired.
+Tasks take ids, re-check state and are idempotent (house rule 7). Decision deadlines are
+not here: ``due_at`` is the ``escalation.decision`` / ``approval.decision`` deadline
+(``CAREDESK_DEADLINES``), scheduled and swept by :mod:`caredesk.core.deadlines`; the step-up
+actions end in a conditional UPDATE, so an item moves up one level once, however often
+it is fired.
 """
 
 from __future__ import annotations
@@ -19,43 +20,10 @@ from caredesk.accounts.models import Role, User
 from caredesk.core import clock, once
 from caredesk.core.effects import run_each
 from caredesk.escalations import actions, detect, notices
-from caredesk.escalations.models import (
-    ApprovalRequest,
-    ApprovalStatus,
-    Escalation,
-    EscalationSource,
-    EscalationStatus,
-)
+from caredesk.escalations.models import EscalationSource
 from caredesk.tickets.models import Channel, Message, MessageKind
 
 log = logging.getLogger(__name__)
-SWEEP_BATCH = 500
-
-
-@task()
-def escalation_deadline(escalation_id: int) -> None:
-    actions.step_up_escalation(escalation_id, clock.now())
-
-
-@task()
-def approval_deadline(approval_id: int) -> None:
-    actions.step_up_approval(approval_id, clock.now())
-
-
-def sweep(now: datetime) -> str | None:
-    """Move every overdue escalation and approval up a level (range scans on due_at)."""
-    moved = 0
-    due_escalations = Escalation.objects.filter(
-        status=EscalationStatus.OPEN, due_at__lte=now
-    ).order_by("due_at", "pk")
-    for pk in list(due_escalations.values_list("pk", flat=True)[:SWEEP_BATCH]):
-        moved += actions.step_up_escalation(pk, now)
-    due_approvals = ApprovalRequest.objects.filter(
-        status=ApprovalStatus.PENDING, due_at__lte=now
-    ).order_by("due_at", "pk")
-    for pk in list(due_approvals.values_list("pk", flat=True)[:SWEEP_BATCH]):
-        moved += actions.step_up_approval(pk, now)
-    return f"{moved} moved up" if moved else None
 
 
 @task()

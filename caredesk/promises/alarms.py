@@ -5,7 +5,7 @@ write nothing. :func:`caredesk.promises.actions.do_fire_promise_alarm` does each
 finds due, claimed with a conditional UPDATE (``… WHERE reminded = false``, ``… WHERE
 state = 'open'``) inside a transaction that holds the case and promise rows, so a worker
 restart, a retry, or both triggers at once (the task scheduled for ``alarm_at`` and the
-minute sweep in :mod:`caredesk.promises.tasks`) can never remind, escalate or write to
+minute deadline sweep, :mod:`caredesk.core.deadlines`) can never remind, escalate or write to
 the customer twice.
 """
 
@@ -89,13 +89,5 @@ def away_due_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
     return list(
         Promise.objects.filter(state=State.OPEN, due_at__lte=horizon, owner__is_away=True)
         .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def due_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    return list(
-        Promise.objects.filter(alarm_at__lte=now)
-        .order_by("alarm_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,9 +1,11 @@
 """Background work for promises. Tasks take ids, re-check state and are idempotent.
 
-Alarms have two triggers: :func:`fire_promise_alarm`, enqueued for the promise's
-``alarm_at``, and :func:`run_sweep`, a job of the worker's every-minute heartbeat
-(``CAREDESK_PERIODIC_JOBS``). Tasks call the promise actions, and the actions enqueue
-these tasks: the one import cycle allowed, inside one app, as module imports.
+Alarms are not fired here: ``Promise.alarm_at`` is the ``promise.alarm`` deadline
+(``CAREDESK_DEADLINES``), scheduled and swept by :mod:`caredesk.core.deadlines`, which
+calls :func:`caredesk.promises.actions.do_fire_promise_alarm`. :func:`hand_over_away` is
+a job of the worker's every-minute heartbeat (``CAREDESK_PERIODIC_JOBS``). Tasks call the
+promise actions, and the actions enqueue these tasks: the one import cycle allowed,
+inside one app, as module imports.
 """
 
 from __future__ import annotations
@@ -22,39 +24,14 @@ from caredesk.tickets.models import Message, MessageKind
 from caredesk.tickets.tasks import REPLY_MAILED
 
 
-@task()
-def fire_promise_alarm(promise_id: int) -> None:
-    """Scheduled for the promise's ``alarm_at``; the sweep covers it if this never runs."""
-    actions.do_fire_promise_alarm(promise_id, clock.now())
-
-
-def hand_over_away(now: datetime, limit: int = alarms.SWEEP_BATCH) -> int:
+def hand_over_away(now: datetime, limit: int = alarms.SWEEP_BATCH) -> str | None:
     """Open promises of people marked away that fall due within the reminder lead time
-    go to their lead before they are missed."""
-    return sum(actions.do_hand_over_promise(pk, now) for pk in alarms.away_due_ids(now, limit))
-
-
-def sweep(
-    now: datetime, *, limit: int = alarms.SWEEP_BATCH, max_batches: int = 100
-) -> actions.Fired:
-    """Hand over, then fire everything due at ``now``: the safety net behind the tasks."""
+    go to their lead before they are missed. A heartbeat job of its own (every minute,
+    before the deadline sweep): it is not a deadline of the row, since whether it is due
+    depends on the owner's away flag."""
     require_aware(now, "now")
-    total = actions.Fired()
-    total.handovers = hand_over_away(now, limit)
-    seen: set[int] = set()
-    for _ in range(max_batches):
-        ids = [pk for pk in alarms.due_ids(now, limit) if pk not in seen]
-        if not ids:
-            break
-        for pk in ids:
-            seen.add(pk)
-            total.add(actions.do_fire_promise_alarm(pk, now))
-    return total
-
-
-def run_sweep(now: datetime) -> str:
-    """The periodic job (``settings.CAREDESK_PERIODIC_JOBS``)."""
-    return str(sweep(now))
+    moved = sum(actions.do_hand_over_promise(pk, now) for pk in alarms.away_due_ids(now, limit))
+    return f"{moved} hand-overs" if moved else None
 
 
 @task()

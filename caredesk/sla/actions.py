@@ -2,12 +2,13 @@
 
 * :func:`do_update_deadlines` stores what :func:`caredesk.sla.engine.plan` works out for
   some cases (their timers, the deadlines and queue keys on the case rows) and schedules
-  the next alarm and the automatic assignment after commit. The SLA reaction
+  the next alarm (the ``sla.alarm`` deadline, :mod:`caredesk.core.deadlines`) and the
+  automatic assignment after commit. The SLA reaction
   (:mod:`caredesk.sla.reactions`) calls it inside the transaction of every case action
   that can move a deadline.
-* :func:`do_fire_alarms` fires the warnings and breaches :mod:`caredesk.sla.alarms` finds
-  due, each once, audited (the ``sla.breached`` event escalates the case: the escalations
-  app reacts to it).
+* :func:`do_fire_alarms` (the ``sla.alarm`` deadline's fire action) fires the warnings
+  and breaches :mod:`caredesk.sla.alarms` finds due, each once, audited (the
+  ``sla.breached`` event escalates the case: the escalations app reacts to it).
 * :func:`do_auto_assign` gives a routed team's new case to the next agent.
 * Admins edit calendars, policies and queue rules in the Django admin (see admin.py);
   :func:`do_calendar_changed` and :func:`do_policy_changed` carry an edit through to the
@@ -23,10 +24,11 @@ from datetime import datetime
 from django.db import transaction
 
 from caredesk.accounts.models import User
+from caredesk.core import deadlines
 from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.sla import alarms, engine, notices, routing, tasks
-from caredesk.sla.calendar import Calendar, require_aware
+from caredesk.sla.calendar import Calendar, CalendarError, require_aware
 from caredesk.sla.models import (
     BusinessCalendar,
     CaseSla,
@@ -39,6 +41,7 @@ from caredesk.tickets import audit
 from caredesk.tickets.models import OPEN_STATUSES, Status, Ticket
 
 BATCH = 500
+ALARM = "sla.alarm"  # the deadline kind of ``Ticket.sla_alarm_at`` (CAREDESK_DEADLINES)
 
 
 # --- deadlines ------------------------------------------------------------------------
@@ -65,13 +68,7 @@ def do_update_deadlines(
         if event == "opened" and ticket.team_id is not None and ticket.assignee_id is None:
             _maybe_auto_assign(ticket)
     for at, ticket_ids in alarms_at.items():
-        _schedule_alarm(ticket_ids, at)
-
-
-def _schedule_alarm(ticket_ids: list[int], at: datetime) -> None:
-    if not tasks.fire_sla_alarms.get_backend().supports_defer:
-        return  # the periodic sweep covers backends without scheduling
-    enqueue_after_commit(tasks.fire_sla_alarms.using(run_after=at), ticket_ids)
+        deadlines.schedule(ALARM, ticket_ids, at)
 
 
 def _maybe_auto_assign(ticket: Ticket) -> None:
@@ -98,6 +95,9 @@ class Fired:
     warnings: int = 0
     breaches: int = 0
 
+    def __bool__(self) -> bool:  # the deadline sweep counts the cases that fired
+        return bool(self.warnings or self.breaches)
+
 
 def _claim(ticket_id: int, flag: str) -> bool:
     """Set ``flag`` if it is not set yet; True when this call set it."""
@@ -117,13 +117,19 @@ def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
             .filter(pk=ticket_id)
             .first()
         )
-        if ticket is None or ticket.sla_policy is None:
+        if ticket is None:
             return fired
         state = CaseSla.objects.filter(pk=ticket_id).first()
-        if state is None:
-            return fired
         policy = ticket.sla_policy
-        cal = engine.calendar_for(policy.calendar)
+        try:
+            cal = engine.calendar_for(policy.calendar) if policy and state else None
+        except CalendarError:
+            cal = None  # the recompute below logs it and takes the SLA off the case
+        if state is None or policy is None or cal is None:
+            # Nothing to fire: recompute, which moves or clears the alarm (the deadline
+            # sweep would otherwise find the case due again every minute).
+            do_update_deadlines([ticket], now, "refresh")
+            return fired
         schedule = engine.schedule(state, cal, policy.warn_at_percent)
         lead = ticket.team.lead if ticket.team is not None else None
         for due in alarms.due_now(state, schedule, now):

@@ -4,7 +4,7 @@ A planner: it reads rows and writes nothing. :func:`caredesk.sla.actions.do_fire
 fires what :func:`due_now` finds, each flag claimed with a conditional UPDATE (``…
 WHERE frt_warned = false``) inside a transaction that holds the case row, so a restart,
 a retry or both triggers at once (the task scheduled for ``sla_alarm_at`` and the
-minute sweep in :mod:`caredesk.sla.tasks`) can never notify twice.
+minute deadline sweep, :mod:`caredesk.core.deadlines`) can never notify twice.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from datetime import datetime
 from caredesk.sla import engine
 from caredesk.sla.calendar import require_aware
 from caredesk.sla.models import CaseSla
-from caredesk.tickets.models import Ticket
-
-SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -49,12 +46,3 @@ def due_now(state: CaseSla, schedule: engine.Schedule, now: datetime) -> list[Du
         if deadline is not None and deadline <= now and not getattr(state, f"{kind}_breached"):
             due.append(Due(kind, True, deadline))
     return due
-
-
-def due_alarm_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    """Cases whose next warning or breach is due: one range scan on an index."""
-    return list(
-        Ticket.objects.filter(sla_alarm_at__lte=now)
-        .order_by("sla_alarm_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )

@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 
 from caredesk.accounts.actions import do_set_away
+from caredesk.core import deadlines
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
-from caredesk.escalations import actions, tasks
+from caredesk.escalations import actions
 from caredesk.escalations.models import ApprovalStatus, GoodwillAction
 from caredesk.tickets.models import AuditEvent, MessageKind
 from tests.conftest import make_staff
@@ -206,10 +207,10 @@ def test_decision_deadline_moves_up_a_level_once(desk, now, types):
     assert approval.steps == 1
     assert not actions.step_up_approval(approval.pk, now + timedelta(hours=4))  # idempotent
     # The sweep moves it again when the manager misses the new deadline; then it stalls.
-    tasks.sweep(approval.due_at)
+    deadlines.sweep(approval.due_at)
     approval.refresh_from_db()
     assert approval.level == "admin" and approval.approver == desk.admin
-    tasks.sweep(approval.due_at)
+    deadlines.sweep(approval.due_at)
     approval.refresh_from_db()
     assert approval.stalled and approval.due_at is None
     verbs = list(

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.escalations import actions, detect, tasks
 from caredesk.escalations.models import Escalation, EscalationSource
@@ -63,10 +64,10 @@ def test_unanswered_escalation_moves_up_one_level_at_a_time(desk, now):
     esc.refresh_from_db()
     assert (esc.level, esc.owner) == ("manager", desk.manager)
     assert not actions.step_up_escalation(esc.pk, esc.due_at - timedelta(seconds=1))
-    tasks.sweep(esc.due_at)  # the minute sweep does the same
+    deadlines.sweep(esc.due_at)  # the minute sweep does the same
     esc.refresh_from_db()
     assert (esc.level, esc.owner) == ("admin", desk.admin)
-    tasks.sweep(esc.due_at)
+    deadlines.sweep(esc.due_at)
     esc.refresh_from_db()
     assert esc.stalled and esc.due_at is None and esc.is_open
     steps = AuditEvent.objects.filter(verb="escalation_stepped_up")

@@ -13,11 +13,11 @@ from caredesk.core.errors import DomainError
 from caredesk.core.models import Notification
 from caredesk.core.notifications import notify
 from caredesk.escalations import actions as escalation_actions
-from caredesk.promises import tasks as promise_tasks
-from caredesk.sla import tasks as sla_tasks
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel
 from tests.promises.conftest import promise
+from tests.promises.conftest import sweep as promise_sweep
+from tests.sla.conftest import sweep as sla_sweep
 
 M = timedelta(minutes=1)
 
@@ -58,7 +58,7 @@ def test_a_missed_promise_tells_the_owner_and_the_lead_once_each(desk, now, froz
     at = p.due_at + M
     frozen.set(at)
     for _ in range(2):  # a rerun of the sweep tells nobody twice
-        promise_tasks.sweep(at)
+        promise_sweep(at)
     [escalated] = notices(desk.lead, "promise_escalated")
     [missed] = notices(desk.agent, "promise_missed")
     assert not notices(desk.lead, "promise_missed") and not notices(desk.agent, "promise_escalated")
@@ -71,11 +71,11 @@ def test_a_missed_promise_tells_the_owner_and_the_lead_once_each(desk, now, froz
 
 def test_an_sla_breach_tells_the_lead_and_the_assignee_once_each(desk, now, policy):
     ticket = assigned_case(desk, now)
-    sla_tasks.sweep(now + 45 * M)
+    sla_sweep(now + 45 * M)
     Notification.objects.all().delete()
     mail.outbox.clear()
     for _ in range(2):
-        sla_tasks.sweep(now + 61 * M)
+        sla_sweep(now + 61 * M)
     [to_lead] = notices(desk.lead, "sla_breach")
     [to_agent] = notices(desk.agent, "sla_breach")
     assert "escalated to you" in to_lead.body and "escalated to you" not in to_agent.body
@@ -109,7 +109,7 @@ def test_preferences_route_mail_and_the_app(desk, now, policy):
     assigned_case(desk, now)
     open_case(desk, now)  # unassigned: its warning goes to the lead
     mail.outbox.clear()
-    sla_tasks.sweep(now + 45 * M)
+    sla_sweep(now + 45 * M)
     [in_app] = notices(desk.agent, "sla_warning")
     assert in_app.read_at is None and mails_to(desk.agent) == []
     [by_mail] = notices(desk.lead, "sla_warning")

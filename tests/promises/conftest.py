@@ -70,3 +70,28 @@ def promise(
 
 def later(now, **kw):
     return now + timedelta(**kw)
+
+
+def sweep(now):
+    """What the worker's heartbeat does for promises: hand an away owner's promises to
+    the lead, then the deadline sweep. Returns what it did, as the audit log records it."""
+    from caredesk.core import deadlines
+    from caredesk.promises import tasks
+    from caredesk.promises.actions import Fired
+    from caredesk.tickets.models import AuditEvent
+
+    verbs = {
+        "reminders": "promise_reminder",
+        "escalations": "promise_missed",
+        "updates": "promise_update_sent",
+        "handovers": "promise_handed_over",
+    }
+
+    def counts():
+        return {k: AuditEvent.objects.filter(verb=v).count() for k, v in verbs.items()}
+
+    before = counts()
+    tasks.hand_over_away(now)
+    deadlines.sweep(now)
+    after = counts()
+    return Fired(**{k: after[k] - before[k] for k in verbs})

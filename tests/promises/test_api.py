@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from caredesk.promises import tasks
 from caredesk.promises.models import Promise, State
 from tests.api.conftest import ApiClient, assert_error, token_for
 
-from .conftest import promise
+from .conftest import promise, sweep
 
 
 @pytest.fixture
@@ -104,7 +103,7 @@ def test_access_rules(api, desk, case, now, frozen):
 
 def test_stats_for_leads(api, desk, case, now, frozen):
     promise(case, desk.agent, now, hours=1)
-    tasks.sweep(now + timedelta(hours=2))
+    sweep(now + timedelta(hours=2))
     frozen.set(now + timedelta(hours=3))
     assert_error(api.agent.get("/api/v1/promises/stats"), 403, "leads_only")
     body = api.lead.get("/api/v1/promises/stats").json()

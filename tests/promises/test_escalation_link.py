@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from caredesk.escalations.models import Escalation
-from caredesk.promises import tasks
 
-from .conftest import later, promise
+from .conftest import later, promise, sweep
 
 
 def test_missed_promise_opens_one_escalation_to_the_lead(desk, case, now):
     promise(case, desk.agent, now, hours=2, text="Call Alice back about the van")
-    tasks.sweep(later(now, hours=3))
-    tasks.sweep(later(now, hours=3, minutes=1))  # a second run, as after a restart
+    sweep(later(now, hours=3))
+    sweep(later(now, hours=3, minutes=1))  # a second run, as after a restart
     escalation = Escalation.objects.get(ticket=case)
     assert escalation.owner == desk.lead
     assert "Call Alice back about the van" in escalation.reason
@@ -32,5 +31,5 @@ def test_kept_promise_opens_no_escalation(desk, case, now):
         notes="",
         now=later(now, hours=1),
     )
-    tasks.sweep(later(now, hours=3))
+    sweep(later(now, hours=3))
     assert not Escalation.objects.filter(ticket=case).exists()

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from caredesk.channels.phone.actions import do_log_call
+from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.core.models import Notification, OutboundEmail
-from caredesk.promises import tasks
 from caredesk.promises.actions import (
     PromiseDraft,
     do_cancel_promise,
@@ -25,7 +25,7 @@ from caredesk.promises.notices import NoticeKind
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Message, MessageKind, Status, Ticket
 
-from .conftest import later, promise
+from .conftest import later, promise, sweep
 
 
 def notices(user, kind):
@@ -40,14 +40,14 @@ def run_everything_twice(promise_id, at, frozen):
     """Both triggers, twice each: the periodic sweep and the scheduled task (a restart)."""
     frozen.set(at)
     for _ in range(2):
-        tasks.sweep(at)
-        tasks.fire_promise_alarm.call(promise_id)
+        sweep(at)
+        deadlines.fire_deadlines.call("promise.alarm", [promise_id])
 
 
 def test_reminder_fires_once_before_due(desk, case, now, frozen):
     p = promise(case, desk.agent, now, hours=3)
     assert p.remind_at == now + timedelta(hours=2)
-    assert tasks.sweep(later(now, minutes=119)).reminders == 0
+    assert sweep(later(now, minutes=119)).reminders == 0
     run_everything_twice(p.pk, later(now, minutes=121), frozen)
     reminders = notices(desk.agent, NoticeKind.REMINDER)
     assert len(reminders) == 1
@@ -137,7 +137,7 @@ def test_away_owner_hands_promises_to_the_lead_before_they_fall_due(desk, case, 
     desk.agent.is_away = True
     desk.agent.save()
     for _ in range(2):
-        fired = tasks.sweep(later(now, minutes=1))
+        fired = sweep(later(now, minutes=1))
     assert fired.handovers == 0  # the second sweep finds nothing left to hand over
     soon.refresh_from_db()
     far.refresh_from_db()

@@ -270,11 +270,11 @@ def test_customer_cannot_request_a_callback_on_someone_elses_case(client, desk, 
 def test_report_is_for_leads_and_counts_kept_and_broken(client, desk, case, now, frozen):
     kept = promise(case, desk.agent, now, hours=1, kind="update")
     broken = promise(case, desk.agent, now, hours=1, kind="callback")
-    from caredesk.promises import tasks
     from caredesk.tickets import actions
+    from tests.promises.conftest import sweep
 
     actions.do_reply(case, agent=desk.agent, body="Update", now=now + timedelta(minutes=30))
-    tasks.sweep(now + timedelta(hours=2))
+    sweep(now + timedelta(hours=2))
     frozen.set(now + timedelta(hours=3))
     client.force_login(desk.agent)
     assert client.get("/promises/report/").status_code == 403

@@ -46,3 +46,18 @@ def open_case(desk, now, **kw):
     )
     params.update(kw)
     return actions.do_open_ticket(**params)
+
+
+def sweep(now):
+    """The worker's minute deadline sweep; returns the warnings and breaches it fired, as
+    the audit log of the cases records them."""
+    from caredesk.core import deadlines
+    from caredesk.sla.actions import Fired
+    from caredesk.tickets.models import AuditEvent
+
+    def count(verb):
+        return AuditEvent.objects.filter(verb=verb).count()
+
+    warnings, breaches = count("sla_warning"), count("sla_breached")
+    deadlines.sweep(now)
+    return Fired(count("sla_warning") - warnings, count("sla_breached") - breaches)

@@ -1,4 +1,5 @@
-"""Warnings and breaches fire once, from the scheduled task or the sweep, whichever runs."""
+"""Warnings and breaches fire once, from the scheduled deadline task or the sweep, whichever
+runs."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ from datetime import timedelta
 
 from django.core import mail
 
-from caredesk.core import clock
+from caredesk.core import clock, deadlines
 from caredesk.core.models import Notification
 from caredesk.core.periodic import run_jobs
 from caredesk.sla import actions as sla_actions
-from caredesk.sla import tasks
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Ticket
-from tests.sla.conftest import open_case
+from tests.sla.conftest import open_case, sweep
 
 M = timedelta(minutes=1)
 
@@ -27,14 +27,14 @@ def assigned_case(desk, now):
 
 def test_nothing_fires_before_the_warning_time(desk, now, policy):
     assigned_case(desk, now)
-    fired = tasks.sweep(now + 44 * M)
+    fired = sweep(now + 44 * M)
     assert (fired.warnings, fired.breaches) == (0, 0)
     assert mail.outbox == []
 
 
 def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     ticket = assigned_case(desk, now)
-    fired = tasks.sweep(now + 45 * M)
+    fired = sweep(now + 45 * M)
     assert fired.warnings == 1
     assert [m.to for m in mail.outbox] == [["ada@desk.test"]]
     assert "75% of the first response time" in mail.outbox[0].body
@@ -45,19 +45,19 @@ def test_warning_reaches_the_assignee_once(desk, now, policy, monkeypatch):
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.sla_warned and row.sla_alarm_at == now + 60 * M
     # A restart, a retry, the scheduled task and the sweep together: still one warning.
-    tasks.sweep(now + 46 * M)
+    sweep(now + 46 * M)
     sla_actions.do_fire_alarms(ticket.pk, now + 47 * M)
     # The task reads the wall clock; hold it before the breach (due at now + 60 min).
     monkeypatch.setattr(clock, "now", lambda: now + 48 * M)
-    tasks.fire_sla_alarms.call(ticket.pk)
+    deadlines.fire_deadlines.call("sla.alarm", [ticket.pk])
     assert Notification.objects.count() == 1 and len(mail.outbox) == 1
 
 
 def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy):
     ticket = assigned_case(desk, now)
-    tasks.sweep(now + 45 * M)
+    sweep(now + 45 * M)
     mail.outbox.clear()
-    fired = tasks.sweep(now + 61 * M)
+    fired = sweep(now + 61 * M)
     assert fired.breaches == 1
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.sla_breached
@@ -70,7 +70,7 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
     assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 1
     # Next alarm is the resolution warning (75 % of 480 minutes).
     assert row.sla_alarm_at == now + 360 * M
-    tasks.sweep(now + 62 * M)
+    sweep(now + 62 * M)
     sla_actions.do_fire_alarms(ticket.pk, now + 63 * M)
     assert AuditEvent.objects.filter(ticket=ticket, verb="sla_breached").count() == 1
     assert len(mail.outbox) == 2
@@ -79,7 +79,7 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
 def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
     """A worker down past the deadline sends the breach, not a warning and then a breach."""
     assigned_case(desk, now)
-    tasks.sweep(now + 90 * M)
+    sweep(now + 90 * M)
     kinds = sorted(Notification.objects.values_list("kind", flat=True))
     assert kinds == ["sla_breach", "sla_breach"]
 
@@ -87,25 +87,25 @@ def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
 def test_met_target_never_fires(desk, now, policy):
     ticket = assigned_case(desk, now)
     actions.do_reply(ticket, agent=desk.agent, body="Done", now=now + 10 * M, status_after="open")
-    fired = tasks.sweep(now + 70 * M)
+    fired = sweep(now + 70 * M)
     assert fired.breaches == 0 and fired.warnings == 0
 
 
 def test_paused_case_does_not_breach_while_waiting_on_the_customer(desk, now, policy):
     ticket = assigned_case(desk, now)
     actions.do_reply(ticket, agent=desk.agent, body="Which invoice?", now=now + 10 * M)
-    assert tasks.sweep(now + 10 * 24 * 60 * M).breaches == 0
+    assert sweep(now + 10 * 24 * 60 * M).breaches == 0
 
 
 def test_unassigned_case_warns_the_team_lead(desk, now, policy):
     open_case(desk, now)
-    tasks.sweep(now + 45 * M)
+    sweep(now + 45 * M)
     assert Notification.objects.get().recipient_id == desk.lead.pk
 
 
 def test_case_without_team_breaches_without_anyone_to_notify(desk, now, policy):
     ticket = open_case(desk, now, team=None)
-    assert tasks.sweep(now + 61 * M).breaches == 1
+    assert sweep(now + 61 * M).breaches == 1
     assert Ticket.objects.get(pk=ticket.pk).sla_breached
     # No SLA notice (the escalation the breach opens tells its own owner).
     assert not Notification.objects.filter(kind__startswith="sla_").exists()
@@ -113,30 +113,32 @@ def test_case_without_team_breaches_without_anyone_to_notify(desk, now, policy):
 
 def test_deadline_alarm_is_scheduled_with_run_after(desk, now, policy, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    backend = tasks.fire_sla_alarms.get_backend()
+    backend = deadlines.fire_deadlines.get_backend()
     ticket = open_case(desk, now)
-    scheduled = [r for r in backend.results if r.task.name == "fire_sla_alarms"]
-    assert [(r.args, r.task.run_after) for r in scheduled] == [([[ticket.pk]], now + 45 * M)]
+    scheduled = [r for r in backend.results if r.task.name == "fire_deadlines"]
+    assert [(r.args, r.task.run_after) for r in scheduled] == [
+        (["sla.alarm", [ticket.pk]], now + 45 * M)
+    ]
 
 
 def test_cases_opened_together_share_one_alarm_task(desk, now, policy, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    backend = tasks.fire_sla_alarms.get_backend()
+    backend = deadlines.fire_deadlines.get_backend()
     cases = [
         actions.NewCase(desk.bob, f"Invoice {n}", "Charged twice.", "portal", team=desk.billing)
         for n in range(3)
     ]
     opened = actions.do_open_tickets(cases, now=now)
-    scheduled = [r for r in backend.results if r.task.name == "fire_sla_alarms"]
+    scheduled = [r for r in backend.results if r.task.name == "fire_deadlines"]
     assert [(r.args, r.task.run_after) for r in scheduled] == [
-        ([[o.ticket.pk for o in opened]], now + 45 * M)
+        (["sla.alarm", [o.ticket.pk for o in opened]], now + 45 * M)
     ]
 
 
 def test_sweep_runs_in_the_heartbeat(desk, now, policy):
     ticket = open_case(desk, now)
     outcome = run_jobs(now + 61 * M)
-    assert outcome["caredesk.sla.tasks.run_sweep"].startswith("ok")
+    assert outcome["caredesk.core.deadlines.sweep"].startswith("ok: sla.alarm: 1")
     assert Ticket.objects.get(pk=ticket.pk).sla_breached
 
 

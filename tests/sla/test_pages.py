@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from django.template import Context, Template
 
-from caredesk.sla import tasks
 from caredesk.sla.models import BusinessCalendar
 from caredesk.tickets import actions
 from caredesk.tickets.models import Ticket
-from tests.sla.conftest import open_case
+from tests.sla.conftest import open_case, sweep
 
 M = timedelta(minutes=1)
 
@@ -62,7 +61,7 @@ def test_next_case_needs_csrf(desk, frozen, policy):
 def test_sla_notices_are_in_the_notification_center(client, desk, frozen, policy):
     ticket = open_case(desk, frozen - 50 * M)
     actions.do_assign(ticket, actor=desk.lead, assignee=desk.agent, team=desk.billing, now=frozen)
-    tasks.sweep(frozen)
+    sweep(frozen)
     old = login(client, desk.agent).get("/sla/notifications/")
     assert old.status_code == 301 and old["Location"] == "/notifications/"
     page = client.get("/notifications/")
@@ -81,7 +80,7 @@ def test_badge_shows_time_left_warning_overdue_and_paused(desk, now, policy):
     row = Ticket.objects.get(pk=ticket.pk)
     assert "sla-ok" in render("{% sla_badge t now %}", t=row, now=now + 10 * M)
     assert "50m left" in render("{% sla_badge t now %}", t=row, now=now + 10 * M)
-    tasks.sweep(now + 46 * M)
+    sweep(now + 46 * M)
     row = Ticket.objects.get(pk=ticket.pk)
     assert "sla-warn" in render("{% sla_badge t now %}", t=row, now=now + 46 * M)
     html = render("{% sla_badge t now %}", t=row, now=now + 75 * M)

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import F
 
 from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
+from caredesk.core import deadlines
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
-from caredesk.escalations import routing, tasks
-from caredesk.escalations.actions.common import clean_reason, notify, schedule_deadline
+from caredesk.escalations import routing
+from caredesk.escalations.actions.common import APPROVAL_DEADLINE, clean_reason, notify
 from caredesk.escalations.models import (
     MAX_AMOUNT,
     ActionType,
@@ -164,7 +165,7 @@ def do_request_goodwill(
 
 def _after_route(approval: ApprovalRequest) -> None:
     notify("approval", approval.pk)
-    schedule_deadline(tasks.approval_deadline, approval.pk, approval.due_at)
+    deadlines.schedule(APPROVAL_DEADLINE, [approval.pk], approval.due_at)
 
 
 def _acting_role(user: User, approval: ApprovalRequest, now: datetime) -> str | None:

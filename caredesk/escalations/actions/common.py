@@ -1,8 +1,13 @@
-"""Helpers the escalation actions share: text cleaning, deadline scheduling, notices."""
+"""Helpers the escalation actions share: text cleaning, notices, the deadline kinds.
+
+An open escalation's ``due_at`` is the ``escalation.decision`` deadline and a pending
+approval's the ``approval.decision`` one (``CAREDESK_DEADLINES``): scheduled with
+:func:`caredesk.core.deadlines.schedule`, fired (task or minute sweep) by
+:func:`~caredesk.escalations.actions.step_up_escalation` and
+:func:`~caredesk.escalations.actions.step_up_approval`."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from caredesk.core.effects import enqueue_after_commit
@@ -11,6 +16,8 @@ from caredesk.core.text import clean_body
 from caredesk.escalations import tasks
 
 MAX_REASON = 5000
+ESCALATION_DEADLINE = "escalation.decision"
+APPROVAL_DEADLINE = "approval.decision"
 
 
 def clean_reason(text: Any, *, field: str = "reason", required: bool = True) -> str:
@@ -19,13 +26,6 @@ def clean_reason(text: Any, *, field: str = "reason", required: bool = True) -> 
     if not required and not text.strip():
         return ""
     return clean_body(text, max_chars=MAX_REASON, field=field)
-
-
-def schedule_deadline(task: Any, pk: int, at: datetime | None) -> None:
-    """Fire ``task(pk)`` at ``at`` on backends that schedule; the minute sweep covers others."""
-    if at is None or not task.get_backend().supports_defer:
-        return
-    enqueue_after_commit(task.using(run_after=at), pk)
 
 
 def notify(kind: str, pk: int) -> None:

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import F
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
+from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
-from caredesk.escalations import routing, tasks
-from caredesk.escalations.actions.common import clean_reason, notify, schedule_deadline
+from caredesk.escalations import routing
+from caredesk.escalations.actions.common import ESCALATION_DEADLINE, clean_reason, notify
 from caredesk.escalations.models import (
     APPROVER_ROLES,
     CUSTOMER_SOURCES,
@@ -194,7 +195,7 @@ def _after_owner_change(escalation: Escalation, *, mail_owner: bool = True) -> N
     schedule the deadline."""
     if mail_owner:
         notify("escalation", escalation.pk)
-    schedule_deadline(tasks.escalation_deadline, escalation.pk, escalation.due_at)
+    deadlines.schedule(ESCALATION_DEADLINE, [escalation.pk], escalation.due_at)
 
 
 def do_request_supervisor(

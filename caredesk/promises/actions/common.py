@@ -8,26 +8,22 @@ from datetime import datetime
 from django.db.models import Min
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
-from caredesk.core.effects import enqueue_after_commit
-from caredesk.promises import engine, tasks
+from caredesk.core import deadlines
+from caredesk.promises import engine
 from caredesk.promises.models import PENDING_STATES, Promise, PromiseChange, State
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
+ALARM = "promise.alarm"  # the deadline kind of ``Promise.alarm_at`` (CAREDESK_DEADLINES)
+
 
 def set_alarm(promise: Promise) -> None:
-    """Store the alarm and schedule the task for it (after commit)."""
+    """Store the alarm and schedule its deadline (after commit)."""
     old = promise.alarm_at
     promise.alarm_at = engine.next_alarm(promise)
     Promise.objects.filter(pk=promise.pk).update(alarm_at=promise.alarm_at)
     if promise.alarm_at is not None and promise.alarm_at != old:
-        schedule_alarm(promise.pk, promise.alarm_at)
-
-
-def schedule_alarm(promise_id: int, at: datetime) -> None:
-    if not tasks.fire_promise_alarm.get_backend().supports_defer:
-        return  # the periodic sweep covers backends without scheduling
-    enqueue_after_commit(tasks.fire_promise_alarm.using(run_after=at), promise_id)
+        deadlines.schedule(ALARM, [promise.pk], promise.alarm_at)
 
 
 def refresh_ticket(ticket_id: int) -> datetime | None:

@@ -3,7 +3,9 @@ hand an away owner's promise to their lead. Each step at most once.
 
 :mod:`caredesk.promises.alarms` says what is due; these actions do it, each step claimed
 with a conditional UPDATE inside a transaction that holds the case and promise rows.
-The tasks and the minute sweep (:mod:`caredesk.promises.tasks`) call them.
+``Promise.alarm_at`` is the ``promise.alarm`` deadline: the deadline task and the minute
+sweep (:mod:`caredesk.core.deadlines`) call :func:`do_fire_promise_alarm`; the hand-over
+job (:func:`caredesk.promises.tasks.hand_over_away`) calls :func:`do_hand_over_promise`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class Fired:
     def add(self, other: Fired) -> None:
         for name in ("reminders", "misses", "escalations", "updates", "handovers"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __bool__(self) -> bool:  # the deadline sweep counts the promises that acted
+        return any((self.reminders, self.misses, self.escalations, self.updates, self.handovers))
 
     def __str__(self) -> str:
         return (

@@ -15,6 +15,9 @@ from tests.conftest import copy_migrated, process_env
 
 CLI = [sys.executable, "-m", "caredesk.cli"]
 
+# Without the ``db`` fixture pytest-django refuses any use of the test database here.
+pytestmark = pytest.mark.own_database
+
 
 @pytest.fixture
 def fresh_env(tmp_path: Path) -> dict[str, str]:

@@ -8,6 +8,9 @@ import pytest
 
 from bench import email_corpus, email_ingest
 
+# Without the ``db`` fixture pytest-django refuses any use of the test database here.
+pytestmark = pytest.mark.own_database
+
 
 def test_email_ingest_bench_files_every_message_and_reports_its_numbers(capsys):
     assert email_ingest.main(["--messages", "40", "--batch", "15", "--databases", "sqlite"]) == 0

@@ -9,7 +9,7 @@ in production); a failed attempt is retried with exponential backoff, and after 
 attempt the row is *failed* and admins see it. ``next_attempt_at`` of a queued, retrying
 or stuck sending row is the ``outbox.retry`` deadline (:mod:`caredesk.core.deadlines`):
 the retry is scheduled there, and the minute sweep delivers whatever is due with
-:func:`deliver`, as :func:`process_due` does.
+:func:`deliver` (``caredesk mail outbox`` runs that sweep by hand).
 """
 
 from __future__ import annotations
@@ -265,21 +265,3 @@ def deliver(outbound_id: int, now: datetime) -> str:
         state=OutboundState.SENT, attempts=row.attempts + 1, sent_at=now, last_error=""
     )
     return str(OutboundState.SENT)
-
-
-def process_due(now: datetime, limit: int = 200) -> dict[str, int]:
-    """Deliver what is due (the worker's periodic pass and ``caredesk mail outbox``)."""
-    ids = list(
-        OutboundEmail.objects.filter(
-            state__in=[OutboundState.QUEUED, OutboundState.RETRYING, OutboundState.SENDING],
-            next_attempt_at__lte=now,
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    counts: dict[str, int] = {}
-    for pk in ids:
-        state = deliver(pk, now)
-        if state:
-            counts[state] = counts.get(state, 0) + 1
-    return counts

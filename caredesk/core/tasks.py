@@ -14,8 +14,3 @@ from caredesk.core.clock import now as clock_now
 @task()
 def deliver_outbound(outbound_id: int) -> str:
     return outbox.deliver(outbound_id, clock_now())
-
-
-@task()
-def process_outbox() -> dict[str, int]:
-    return outbox.process_due(clock_now())

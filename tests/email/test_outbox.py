@@ -8,8 +8,8 @@ from pathlib import Path
 
 import caredesk
 from caredesk.channels.email.selectors import delivery_status_for_messages
+from caredesk.core.deadlines import sweep_kind
 from caredesk.core.models import MailTemplate, OutboundEmail, OutboundState
-from caredesk.core.outbox import process_due
 from caredesk.tickets.actions import do_reply
 from caredesk.tickets.models import Ticket
 from tests.conftest import NOW
@@ -58,8 +58,8 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff(desk, mail_settings, s
     assert "451" in row.last_error
     assert delivery_status_for_messages([reply.pk]) == {reply.pk: "retrying"}
     # Not due yet: nothing happens.
-    assert process_due(row.next_attempt_at - timedelta(seconds=1)) == {}
-    assert process_due(row.next_attempt_at) == {"sent": 1}
+    assert sweep_kind("outbox.retry", row.next_attempt_at - timedelta(seconds=1)) == 0
+    assert sweep_kind("outbox.retry", row.next_attempt_at) == 1
     row.refresh_from_db()
     assert row.state == OutboundState.SENT and row.attempts == 2
     assert len(smtp_server.envelopes) == 1
@@ -74,7 +74,7 @@ def test_after_the_last_attempt_the_mail_is_failed_and_visible(
     smtp_server.refuse = 10
     reply = do_reply(ticket, agent=desk.agent, body="Hello", now=NOW)
     row = OutboundEmail.objects.get(message_id=reply.pk)
-    process_due(row.next_attempt_at + timedelta(hours=1))
+    sweep_kind("outbox.retry", row.next_attempt_at + timedelta(hours=1))
     row.refresh_from_db()
     assert row.state == OutboundState.FAILED and row.attempts == 2
     client.force_login(desk.admin)

@@ -14,9 +14,9 @@ from caredesk.channels.email.imap import poll_all
 from caredesk.channels.email.intake import from_stream
 from caredesk.channels.email.jobs import process_stored
 from caredesk.channels.email.models import Mailbox, RawMessage
+from caredesk.core import deadlines
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
-from caredesk.core.outbox import process_due
 
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and retries
 
@@ -103,9 +103,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     while True:
-        counts = process_due(now())
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing due"
-        print(f"caredesk: outbox: {summary}")
+        # The same pass as the worker's minute sweep of the ``outbox.retry`` deadline.
+        attempted = deadlines.sweep_kind("outbox.retry", now())
+        print(
+            f"caredesk: outbox: {attempted} due mail(s) attempted"
+            if attempted
+            else "caredesk: outbox: nothing due"
+        )
         if not args.every:
             return 0
         time.sleep(args.every)

@@ -10,7 +10,6 @@ from caredesk.channels.email.actions import do_process_batch, do_process_raw
 from caredesk.channels.email.imap import poll_all
 from caredesk.channels.email.models import Mailbox, RawMessage, RawState
 from caredesk.core import clock
-from caredesk.core.outbox import process_due
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +39,9 @@ def process_stored(*, older_than: datetime | None = None, limit: int = 1000) -> 
     return len(ids)
 
 
-def housekeeping(now: datetime) -> str:
-    """Poll enabled IMAP mailboxes, rescue stuck messages, deliver outbox mail that is due."""
+def housekeeping(now: datetime) -> str | None:
+    """Poll enabled IMAP mailboxes and rescue stuck messages. (Outbox mail that is due is
+    the ``outbox.retry`` deadline: the deadline sweep delivers it.)"""
     fetched = 0
     if Mailbox.objects.filter(enabled=True).exists():
         for result in poll_all(now=now):
@@ -49,5 +49,6 @@ def housekeeping(now: datetime) -> str:
             for error in result.errors:
                 log.warning("mailbox %s: %s", result.mailbox, error)
     rescued = process_stored(older_than=now - STUCK_AFTER)
-    delivered = process_due(now)
-    return f"{fetched} fetched, {rescued} rescued, outbox {delivered or 'idle'}"
+    if not (fetched or rescued):
+        return None
+    return f"{fetched} fetched, {rescued} rescued"

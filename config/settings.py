@@ -331,6 +331,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"state__in": ["queued", "retrying", "sending"]},
         "fire": "caredesk.core.outbox.deliver",
     },
+    "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
+        "model": "webhooks.Delivery",
+        "field": "next_attempt_at",
+        "filter": {"state": "pending", "endpoint__is_active": True},
+        "fire": "caredesk.channels.webhooks.actions.do_fire_retry",
+    },
 }
 # Run by the worker every minute (caredesk.core.periodic); each job(now) is idempotent.
 CAREDESK_PERIODIC_JOBS = [
@@ -341,7 +347,6 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.reports.aggregates.refresh_job",
     "caredesk.core.retention.purge",
     "caredesk.core.notification_prefs.send_digests",
-    "caredesk.channels.webhooks.jobs.retry_due",
     "caredesk.channels.webhooks.jobs.purge_log",
     "caredesk.core.recovery.recover_lost_tasks",
 ]

@@ -110,6 +110,7 @@ def test_the_desk_registers_every_timer_it_has():
             "escalation.decision",
             "approval.decision",
             "outbox.retry",
+            "webhook.retry",
         ]
     )
 

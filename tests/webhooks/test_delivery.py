@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from caredesk.channels.webhooks import actions, delivery, jobs
+from caredesk.channels.webhooks import actions, delivery
 from caredesk.channels.webhooks.models import DeliveryState, Endpoint
+from caredesk.core import deadlines
 from caredesk.core.models import Event, Notification, OutboundEmail
 from caredesk.tickets.actions import do_reply
 from caredesk.tickets.models import format_reference
@@ -18,6 +19,11 @@ from tests.webhooks.conftest import (
     make_endpoint,
     open_case,
 )
+
+
+def retry_due(at: datetime) -> int:
+    """The worker's minute sweep of the webhook retry deadline: endpoints handed on."""
+    return deadlines.sweep_kind("webhook.retry", at)
 
 
 def test_endpoint_receives_signed_events_in_event_order(desk, now, receiver):
@@ -113,13 +119,13 @@ def test_a_500_is_retried_with_backoff_then_succeeds(desk, now, receiver):
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 1 and endpoint.failing_since is not None
 
-    assert jobs.retry_due(later(minutes=0.5)) is None  # not due yet: nothing sent
+    assert retry_due(later(minutes=0.5)) == 0  # not due yet: nothing sent
     assert len(receiver.requests) == 1
-    jobs.retry_due(later(minutes=2))
+    retry_due(later(minutes=2))
     assert len(receiver.requests) == 2
     first.refresh_from_db()
     assert first.attempts == 2 and first.last_status_code == 503
-    jobs.retry_due(later(minutes=10))
+    retry_due(later(minutes=10))
     first.refresh_from_db()
     assert first.state == DeliveryState.SUCCEEDED and first.attempts == 3
     assert first.last_error == "" and first.delivered_at is not None
@@ -139,7 +145,7 @@ def test_a_timeout_is_retried_then_succeeds(desk, now, receiver, settings):
     (row,) = deliveries(endpoint)
     assert row.state == DeliveryState.PENDING and row.last_status_code is None
     assert "No response from 127.0.0.1 within 0.3 s" in row.last_error
-    jobs.retry_due(later(minutes=2))
+    retry_due(later(minutes=2))
     row.refresh_from_db()
     assert row.state == DeliveryState.SUCCEEDED and row.attempts == 2
     assert len(receiver.requests) == 2
@@ -207,7 +213,7 @@ def test_disabled_after_failing_every_retry_with_one_admin_notice(desk, now, rec
     hours = 0.0
     for _ in range(20):  # far more runs than the schedule has attempts
         hours += 14
-        jobs.retry_due(later(hours=hours))
+        retry_due(later(hours=hours))
     endpoint.refresh_from_db()
     (row,) = deliveries(endpoint)
     assert row.state == DeliveryState.FAILED and row.attempts == delivery.MAX_ATTEMPTS
@@ -249,7 +255,7 @@ def test_disabling_cancels_waiting_deliveries(desk, now, receiver):
     rows = deliveries(endpoint)
     assert rows and all(r.state == DeliveryState.CANCELLED for r in rows)
     assert all(r.next_attempt_at is None for r in rows)
-    jobs.retry_due(later(hours=1))
+    retry_due(later(hours=1))
     assert receiver.requests == []
     assert not OutboundEmail.objects.filter(
         subject__startswith="Webhook endpoint disabled"

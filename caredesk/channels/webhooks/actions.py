@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from caredesk.accounts.models import Role, User
-from caredesk.channels.webhooks import signing, tasks, validation
+from caredesk.channels.webhooks import delivery, signing, tasks, validation
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.channels.webhooks.notices import tell_admins
 from caredesk.core import events
@@ -297,3 +297,28 @@ def do_redeliver(delivery: Delivery, *, actor: User, now: datetime) -> Delivery:
         )
         enqueue_after_commit(tasks.deliver_endpoint, endpoint.pk)
     return again
+
+
+def do_fire_retry(delivery_id: int, now: datetime) -> bool:
+    """The ``webhook.retry`` deadline (a waiting delivery whose ``next_attempt_at`` has
+    come: a retry, or a first try whose task never ran): hand its endpoint to the endpoint's
+    task, which sends the queue in order under the endpoint lease. The HTTP call is never
+    made here, so a slow receiver cannot hold up the minute sweep. The row stays due until
+    that task sends it; a lost task is handed on again a minute later, and a duplicate finds
+    the lease taken or the queue empty. A delivery queued behind a retrying one is moved to
+    wait for it. Returns True when a task was handed the endpoint."""
+    require_aware(now, "now")
+    found = (
+        Delivery.objects.filter(pk=delivery_id, state=DeliveryState.PENDING)
+        .values_list("endpoint_id", flat=True)
+        .first()
+    )
+    if found is None:
+        return False
+    head = delivery.waiting(found)
+    behind = head is not None and head.pk != delivery_id and head.next_attempt_at is not None
+    if behind and head is not None and head.next_attempt_at and head.next_attempt_at > now:
+        delivery.hold_back(found, head, head.next_attempt_at)
+        return False
+    enqueue_after_commit(tasks.deliver_endpoint, found, as_of=now.isoformat())
+    return True

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 
 from caredesk.channels.webhooks import actions, payload, signing, transport
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
+from caredesk.core import deadlines
 from caredesk.core.clock import require_aware
 from caredesk.core.errors import DomainError
 
@@ -45,6 +46,7 @@ RETRY_DELAYS = (
     timedelta(hours=12),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+RETRY = "webhook.retry"  # the deadline kind (settings.CAREDESK_DEADLINES)
 JITTER = 0.1
 # At most this many deliveries per drain; a longer queue is continued by the next task.
 DRAIN_LIMIT = 500
@@ -232,6 +234,7 @@ def record(
         retry_at = now + delay
         rows.update(next_attempt_at=retry_at, **fields)
         hold_back(endpoint.pk, delivery, retry_at)
+        deadlines.schedule(RETRY, [delivery.pk], retry_at)
         return False
     rows.update(state=DeliveryState.FAILED, next_attempt_at=None, **fields)
     _give_up(endpoint, delivery, outcome, now)

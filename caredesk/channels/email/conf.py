@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 
 from django.conf import settings
 
@@ -60,3 +61,16 @@ def inbound_secret() -> str:
 
 def inbound_window_seconds() -> int:
     return _int("CAREDESK_INBOUND_WINDOW", 300)
+
+
+def address_in(value: object) -> str:
+    """The address in a value such as ``"caredesk <support@example.com>"``, or ""."""
+    address = parseaddr(str(value or ""))[1].strip().lower()
+    return address if address.count("@") == 1 and "." in address.split("@")[1] else ""
+
+
+def sender_addresses() -> list[str]:
+    """The addresses caredesk sends from besides ``DEFAULT_FROM_EMAIL`` (which core
+    counts itself): Django's ``SERVER_EMAIL``, and the SMTP login when it is an address."""
+    values = (getattr(settings, "SERVER_EMAIL", ""), getattr(settings, "EMAIL_HOST_USER", ""))
+    return [a for a in map(address_in, values) if a]

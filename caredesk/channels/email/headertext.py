@@ -39,6 +39,6 @@ def shorten(text: str, limit: int) -> str:
         cut -= 1
     head = text[:cut]
     space = head.rfind(" ")
-    if space >= cut - 20 and space > 0:
-        head = head[:space]
+    if not text[cut].isspace() and space > 0 and space >= cut - 20:
+        head = head[:space]  # end on a whole word when one ends near the limit
     return head.rstrip() + ELLIPSIS

@@ -188,7 +188,7 @@ def test_our_own_plus_address_gets_no_acknowledgement_no_ack_loop(
     it back (without Auto-Submitted) must not be answered again."""
     mail_settings.CAREDESK_EMAIL_PLUS_ADDRESSING = True
     first = ingest(make_mail())
-    ack = [m for m in mail.outbox if m.to == ["alice@acme.test"]][0]
+    ack = next(m for m in mail.outbox if m.to == ["alice@acme.test"])
     reply_to = ack.reply_to[0]
     assert reply_to.startswith("support+")
     mail.outbox.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), the implicit marks
+# Embeddings and overrides (U+202A to U+202E), isolates (U+2066 to U+2069), the implicit marks
 # LRM/RLM (U+200E/U+200F) and the Arabic letter mark (U+061C): in a one-line subject or a
 # display name they only reorder or disguise the text around them.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -117,6 +117,9 @@ def test_a_1000_part_message_is_filed_and_the_sender_gets_the_oversize_notice(de
     notices = [m for m in mail.outbox if m.to == ["alice@acme.test"]]
     assert len(notices) == 1 and "did not reach us" in notices[0].subject
     assert "more than 500 MIME parts" in notices[0].body
+    # The files over the attachment count are summed up, not listed one by one.
+    assert "more files (more than 10 attachments in one message)" in body
+    assert len(body.splitlines()) < 30 and len(notices[0].body.splitlines()) < 40
     assert notices[0].extra_headers["Auto-Submitted"] == "auto-generated"
     sent = _to("alice@acme.test")
     assert [o.kind for o in sent] == [OutboundEmail.Kind.NOTICE]

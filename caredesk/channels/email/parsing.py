@@ -330,8 +330,13 @@ def _default_name(ctype: str) -> str:
     return f"part{ext}"
 
 
+# Files over the count named one by one; the rest of them in one line.
+SURPLUS_NAMED = 5
+
+
 def _limit_attachments(parsed: ParsedEmail, max_count: int, max_bytes: int) -> None:
     kept: list[IncomingFile] = []
+    surplus: list[str] = []
     for item in parsed.attachments:
         if len(item.content) > max_bytes:
             parsed.refused_attachments.append(
@@ -339,11 +344,14 @@ def _limit_attachments(parsed: ParsedEmail, max_count: int, max_bytes: int) -> N
                 f"the limit is {max_bytes / 1048576:.0f} MB per file)"
             )
         elif len(kept) >= max_count:
-            parsed.refused_attachments.append(
-                f"{item.filename} (more than {max_count} attachments in one message)"
-            )
+            surplus.append(item.filename)
         else:
             kept.append(item)
+    reason = f"more than {max_count} attachments in one message"
+    for filename in surplus[:SURPLUS_NAMED]:
+        parsed.refused_attachments.append(f"{filename} ({reason})")
+    if len(surplus) > SURPLUS_NAMED:
+        parsed.refused_attachments.append(f"{len(surplus) - SURPLUS_NAMED:,} more files ({reason})")
     parsed.attachments = kept
 
 

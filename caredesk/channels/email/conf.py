@@ -71,6 +71,7 @@ def address_in(value: object) -> str:
 
 def sender_addresses() -> list[str]:
     """The addresses caredesk sends from besides ``DEFAULT_FROM_EMAIL`` (which core
-    counts itself): Django's ``SERVER_EMAIL``, and the SMTP login when it is an address."""
-    values = (getattr(settings, "SERVER_EMAIL", ""), getattr(settings, "EMAIL_HOST_USER", ""))
-    return [a for a in map(address_in, values) if a]
+    counts itself): Django's ``SERVER_EMAIL``. (Not the SMTP login: on a small desk that
+    can be an admin's own mailbox, and mail to it must still go out.)"""
+    address = address_in(getattr(settings, "SERVER_EMAIL", ""))
+    return [address] if address else []

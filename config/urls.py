@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from caredesk.accounts.adminsite import require_caredesk_sign_in
+
+# /admin/login/ redirects to caredesk's sign-in (two-factor check, rate limit), and the
+# admin refuses a session that has not passed the second factor (issue 15, finding 7).
+require_caredesk_sign_in(admin.site)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("caredesk.channels.api.urls")),

@@ -19,8 +19,14 @@ from django.db.models import F
 from caredesk.accounts.models import Role, User
 from caredesk.channels.email import bounces, conf, tasks
 from caredesk.channels.email.batch import IntakeBatch, Outcome
+from caredesk.channels.email.headertext import shorten
 from caredesk.channels.email.intake import RawInput
-from caredesk.channels.email.loops import is_delivery_report, machine_reason
+from caredesk.channels.email.loops import (
+    is_delivery_report,
+    is_own,
+    machine_reason,
+    warn_without_own_addresses,
+)
 from caredesk.channels.email.models import (
     CaseParticipant,
     Mailbox,
@@ -44,6 +50,7 @@ from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.escalations.tasks import check_emails_for_escalation
 from caredesk.tickets import audit
 from caredesk.tickets.actions import (
+    MAX_SUBJECT,
     CustomerWrite,
     NewCase,
     do_add_customer_messages,
@@ -56,6 +63,7 @@ log = logging.getLogger(__name__)
 # Raw rows per INSERT statement: with the values sent apart, PostgreSQL takes at most
 # 65,535 parameters per statement (12 per row here).
 RAW_ROWS_PER_INSERT = 1000
+CUT_NOTE = "[The text was cut here; the full message is kept as received.]"
 
 
 def do_store_raw(
@@ -278,8 +286,22 @@ def _body_for(parsed: ParsedEmail, raw: RawMessage) -> str:
         body = "(This email had no text.)" if not parsed.attachments else "(Attachments only.)"
     limit = settings.CAREDESK_MAX_BODY_CHARS - 200
     if len(body) > limit:
-        body = body[:limit] + "\n\n[The text was cut here; the full message is kept as received.]"
+        body = body[:limit] + "\n\n" + CUT_NOTE
     return "\n\n".join(part for part in [body, *notes] if part)
+
+
+def _case_subject(subject: str, body: str) -> tuple[str, str]:
+    """The subject of a new case, and the first message's body. A subject too long for
+    the case is shortened with an ellipsis; the full subject then opens the body."""
+    subject = subject.strip() or "(no subject)"
+    short = shorten(subject, MAX_SUBJECT)
+    if short == subject:
+        return subject, body
+    text = f"Subject: {subject}\n\n{body}"
+    limit = settings.CAREDESK_MAX_BODY_CHARS
+    if len(text) > limit:
+        text = text[: limit - 100] + "\n\n" + CUT_NOTE
+    return short, text
 
 
 def settings_max_mb() -> str:
@@ -299,7 +321,7 @@ def _participant_rows(
     known = set(known)
     rows = []
     for address, role in wanted:
-        if not address or address in batch.own or address in known:
+        if not address or is_own(address, batch.own) or address in known:
             continue
         if address == parsed.from_address:
             match: Customer | None = customer
@@ -405,6 +427,7 @@ def do_process_batch(
             )
         parsed = {row.pk: _parse(row) for row in rows}
         batch = IntakeBatch()
+        warn_without_own_addresses(batch.own)
         batch.prefetch([p for p in parsed.values() if isinstance(p, ParsedEmail)])
         wave: list[tuple[RawMessage, ParsedEmail]] = []
         for raw in rows:
@@ -469,7 +492,7 @@ def _route(raw: RawMessage, parsed: ParsedEmail, batch: IntakeBatch, now: dateti
     if not parsed.from_address:
         do_quarantine(raw, f"No trustworthy sender: {parsed.from_problem}.", now=now)
         return RawState.QUARANTINED
-    if parsed.from_address in batch.own:
+    if is_own(parsed.from_address, batch.own):
         do_quarantine(raw, "Sent from one of our own addresses (possible mail loop).", now=now)
         return RawState.QUARANTINED
     if parsed.from_address in batch.staff:
@@ -486,7 +509,7 @@ def _plain(raw: RawMessage, parsed: ParsedEmail, batch: IntakeBatch) -> bool:
     return bool(
         (parsed.message_id or raw.rfc_message_id) not in batch.filed_ids
         and parsed.from_address
-        and parsed.from_address not in batch.own
+        and not is_own(parsed.from_address, batch.own)
         and parsed.from_address not in batch.staff
         and not is_delivery_report(parsed)
     )
@@ -597,7 +620,7 @@ def _file_wave(
             )
             writes.append((i, write))
         else:
-            subject = parsed.subject.strip() or "(no subject)"
+            subject, body = _case_subject(parsed.subject, body)
             case = NewCase(customer, subject, body, Channel.EMAIL, html, files=parsed.attachments)
             cases.append((i, case))
     filed: dict[int, tuple[Ticket, Message, bool]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 
 from django.conf import settings
 
@@ -60,3 +61,17 @@ def inbound_secret() -> str:
 
 def inbound_window_seconds() -> int:
     return _int("CAREDESK_INBOUND_WINDOW", 300)
+
+
+def address_in(value: object) -> str:
+    """The address in a value such as ``"caredesk <support@example.com>"``, or ""."""
+    address = parseaddr(str(value or ""))[1].strip().lower()
+    return address if address.count("@") == 1 and "." in address.split("@")[1] else ""
+
+
+def sender_addresses() -> list[str]:
+    """The addresses caredesk sends from besides ``DEFAULT_FROM_EMAIL`` (which core
+    counts itself): Django's ``SERVER_EMAIL``. (Not the SMTP login: on a small desk that
+    can be an admin's own mailbox, and mail to it must still go out.)"""
+    address = address_in(getattr(settings, "SERVER_EMAIL", ""))
+    return [address] if address else []

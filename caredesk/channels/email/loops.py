@@ -3,20 +3,61 @@ mail is the outbox's: ``caredesk.core.outbox.claim_auto_reply``)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
+
+from caredesk.channels.email import conf
 from caredesk.channels.email.models import Mailbox
 from caredesk.channels.email.parsing import ParsedEmail
 from caredesk.core import mailconf
+
+log = logging.getLogger(__name__)
 
 MACHINE_LOCALPARTS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
 
 def mailbox_addresses() -> list[str]:
-    """The polled mailboxes' addresses: ours (``CAREDESK_OWN_ADDRESS_SOURCES``)."""
-    return [a.lower() for a in Mailbox.objects.values_list("address", flat=True)]
+    """Ours (``CAREDESK_OWN_ADDRESS_SOURCES``): every configured mailbox's address and its
+    login when that is an address, and the addresses caredesk sends from."""
+    found = []
+    for address, username in Mailbox.objects.values_list("address", "username"):
+        found += [a for a in (conf.address_in(address), conf.address_in(username)) if a]
+    return found + conf.sender_addresses()
 
 
 def own_addresses() -> set[str]:
     return mailconf.own_addresses()
+
+
+def base_address(address: str) -> str:
+    """``support+cd-12@example.com`` → ``support@example.com`` (a plus-address is ours
+    when its base address is)."""
+    local, at, domain = address.lower().partition("@")
+    return local.split("+", 1)[0] + at + domain if at else address.lower()
+
+
+def is_own(address: str, own: Collection[str]) -> bool:
+    if not address:
+        return False
+    return address.lower() in own or base_address(address) in own
+
+
+_warned = False
+
+
+def warn_without_own_addresses(own: set[str]) -> bool:
+    """Log once per process when intake runs knowing none of our own addresses: mail
+    from the desk itself would then be answered (a mail loop). True if it warned."""
+    global _warned
+    if any(conf.address_in(a) for a in own) or _warned:
+        return False
+    _warned = True
+    log.warning(
+        "Email intake runs without any own address: DEFAULT_FROM_EMAIL names no address, "
+        "no mailbox is configured and CAREDESK_EMAIL_OWN_ADDRESSES is empty. Mail sent "
+        "from the desk's own address would be answered automatically; set one of them."
+    )
+    return True
 
 
 def is_delivery_report(parsed: ParsedEmail) -> bool:
@@ -69,6 +110,6 @@ def machine_reason(parsed: ParsedEmail, own: set[str] | None = None) -> str:
         return "no usable sender address"
     if parsed.from_address.split("@")[0] in MACHINE_LOCALPARTS:
         return "sent by a mail server (MAILER-DAEMON/postmaster)"
-    if parsed.from_address in (own if own is not None else own_addresses()):
+    if is_own(parsed.from_address, own if own is not None else own_addresses()):
         return "sent from one of our own addresses"
     return ""

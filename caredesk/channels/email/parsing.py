@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from caredesk.channels.email import conf
+from caredesk.channels.email.headertext import one_line
 from caredesk.channels.email.quoting import split_reply
 from caredesk.tickets.attachments import IncomingFile
 
@@ -175,7 +176,7 @@ def _strict_address(value: str) -> tuple[str, str, str]:
         validate_email(addr)
     except ValidationError:
         return "", "", f"the sender address {addr[:100]!r} is not valid"
-    return addr, " ".join(decode_header_value(name).split())[:200], ""
+    return addr, one_line(decode_header_value(name))[:200], ""
 
 
 def _address_list(msg: Message, name: str) -> list[str]:
@@ -263,6 +264,7 @@ class _Collector:
         self.texts: list[str] = []
         self.htmls: list[str] = []
         self.parts = 0
+        self.skipped = 0  # parts past the limit, not read
         self.max_depth = conf.max_mime_depth()
         self.max_parts = conf.max_mime_parts()
 
@@ -271,7 +273,10 @@ class _Collector:
         if depth > self.max_depth:
             raise ParseRefused(f"MIME parts are nested deeper than {self.max_depth} levels")
         if self.parts > self.max_parts:
-            raise ParseRefused(f"the message has more than {self.max_parts} MIME parts")
+            # Like an oversized message: what fits is filed, the sender is told the rest
+            # did not reach us (the whole message stays stored as received).
+            self.skipped += 1
+            return
         ctype = part.get_content_type()
         if part.is_multipart():
             payload = part.get_payload()
@@ -325,8 +330,13 @@ def _default_name(ctype: str) -> str:
     return f"part{ext}"
 
 
+# Files over the count named one by one; the rest of them in one line.
+SURPLUS_NAMED = 5
+
+
 def _limit_attachments(parsed: ParsedEmail, max_count: int, max_bytes: int) -> None:
     kept: list[IncomingFile] = []
+    surplus: list[str] = []
     for item in parsed.attachments:
         if len(item.content) > max_bytes:
             parsed.refused_attachments.append(
@@ -334,11 +344,14 @@ def _limit_attachments(parsed: ParsedEmail, max_count: int, max_bytes: int) -> N
                 f"the limit is {max_bytes / 1048576:.0f} MB per file)"
             )
         elif len(kept) >= max_count:
-            parsed.refused_attachments.append(
-                f"{item.filename} (more than {max_count} attachments in one message)"
-            )
+            surplus.append(item.filename)
         else:
             kept.append(item)
+    reason = f"more than {max_count} attachments in one message"
+    for filename in surplus[:SURPLUS_NAMED]:
+        parsed.refused_attachments.append(f"{filename} ({reason})")
+    if len(surplus) > SURPLUS_NAMED:
+        parsed.refused_attachments.append(f"{len(surplus) - SURPLUS_NAMED:,} more files ({reason})")
     parsed.attachments = kept
 
 
@@ -372,7 +385,7 @@ def parse_message(raw: bytes, *, max_attachments: int, max_attachment_bytes: int
             message_id=mid[0] if mid else "",
             in_reply_to=message_ids(raw_header(msg, "In-Reply-To")),
             references=message_ids(" ".join(raw_headers(msg, "References"))),
-            subject=raw_header(msg, "Subject")[:1000],
+            subject=one_line(raw_header(msg, "Subject"))[:1000],
             from_address=from_address,
             from_name=from_name,
             from_problem=problem,
@@ -390,6 +403,11 @@ def parse_message(raw: bytes, *, max_attachments: int, max_attachment_bytes: int
             raise ParseRefused("the message structure is nested too deeply to read") from None
         finish_bodies(parsed, collector.texts, collector.htmls)
         _limit_attachments(parsed, max_attachments, max_attachment_bytes)
+        if collector.skipped:
+            parsed.refused_attachments.append(
+                f"the message has more than {collector.max_parts} MIME parts; the parts "
+                f"after the first {collector.max_parts} were not read"
+            )
     return parsed
 
 

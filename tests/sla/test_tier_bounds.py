@@ -150,15 +150,19 @@ def test_calendar_snapshot_round_trips(london):
     assert from_snapshot(to_snapshot(cal)) == cal
 
 
-def test_calendar_recompute_costs_the_same_queries_for_few_or_many_cases(desk, tiers, london):
-    def cost(n: int, day: int) -> int:
+def test_recompute_costs_the_same_queries_for_few_or_many_cases(desk, tiers, london):
+    def cost(n: int, day: int) -> tuple[int, int]:
         ids = [open_case(desk, at(day, 17, 50), subject=f"Case {day}-{i}").pk for i in range(n)]
         old = BusinessCalendar.objects.get(pk=london.pk).to_calendar()
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as calendar_edit:
             sla_actions.do_recompute_calendar_cases(ids, old, at(day, 18), at(day, 18))
-        return len(queries)
+        with CaptureQueriesContext(connection) as rule_edit:
+            sla_actions.do_refresh_cases(ids, at(day, 18, 5))
+        return len(calendar_edit), len(rule_edit)
 
-    assert cost(2, 25) == cost(40, 26)
+    few, many = cost(2, 25), cost(40, 26)
+    assert few == many
+    assert few[0] <= 10 and few[1] <= 10
 
 
 def test_tier_rule_edit_in_the_admin_recomputes_waiting_cases(client, desk, london, monkeypatch):

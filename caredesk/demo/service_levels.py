@@ -9,7 +9,13 @@ from __future__ import annotations
 from datetime import time
 
 from caredesk.customers.models import Tier
-from caredesk.sla.models import BusinessCalendar, SlaPolicy, TierRule, WorkingHours
+from caredesk.sla.models import (
+    BoundClock,
+    BusinessCalendar,
+    SlaPolicy,
+    TierRule,
+    WorkingHours,
+)
 from caredesk.tickets.models import Priority
 
 HOURS = 60
@@ -51,12 +57,20 @@ def ensure_service_levels() -> None:
                 **filters,
             },
         )
-    # Tiers weigh in, but no tier waits without bound (P5).
+    # Tiers weigh in, but no tier waits without bound (P5). Weights below 1 make a tier
+    # more urgent. Bounds are business time of the case's calendar (the London hours
+    # above), like the SLA targets, and sit past each tier's first-response target: a VIP
+    # case is served within 2 business hours, a standard one within one business day.
     for tier, weight, max_wait in (
-        (Tier.VIP, 3.0, 4 * HOURS),
-        (Tier.PRIORITY, 1.5, 8 * HOURS),
-        (Tier.STANDARD, 1.0, 2 * DAY),
+        (Tier.VIP, 0.5, 2 * HOURS),
+        (Tier.PRIORITY, 0.75, 6 * HOURS),
+        (Tier.STANDARD, 1.0, 1 * DAY),
     ):
         TierRule.objects.get_or_create(
-            tier=tier, defaults={"weight": weight, "max_wait_minutes": max_wait}
+            tier=tier,
+            defaults={
+                "weight": weight,
+                "max_wait_minutes": max_wait,
+                "bound_clock": BoundClock.BUSINESS,
+            },
         )

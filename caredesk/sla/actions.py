@@ -11,8 +11,9 @@
   ``sla.breached`` event escalates the case: the escalations app reacts to it).
 * :func:`do_auto_assign` gives a routed team's new case to the next agent.
 * Admins edit calendars, policies and queue rules in the Django admin (see admin.py);
-  :func:`do_calendar_changed` and :func:`do_policy_changed` carry an edit through to the
-  deadlines of the open cases it affects.
+  :func:`do_calendar_changed`, :func:`do_policy_changed` and :func:`do_tier_rule_changed`
+  carry an edit through to the deadlines and queue keys of the open cases it affects
+  (background batches, each its own transaction, safe to retry).
 """
 
 from __future__ import annotations
@@ -22,19 +23,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from caredesk.accounts.models import User
 from caredesk.core import deadlines
 from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
+from caredesk.customers.models import Tier
 from caredesk.sla import alarms, engine, notices, routing, tasks
-from caredesk.sla.calendar import Calendar, CalendarError, require_aware
+from caredesk.sla.calendar import Calendar, CalendarError, require_aware, to_snapshot
 from caredesk.sla.models import (
     BusinessCalendar,
     CaseSla,
     RoutingMode,
     SlaPolicy,
     TeamRouting,
+    TierRule,
 )
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
@@ -80,11 +84,25 @@ def _maybe_auto_assign(ticket: Ticket) -> None:
 
 
 def do_refresh_case(ticket_id: int, now: datetime) -> None:
-    """Recompute one case in its own transaction (after a policy or tier-rule edit)."""
+    """Recompute one case in its own transaction."""
+    do_refresh_cases([ticket_id], now)
+
+
+def do_refresh_cases(ticket_ids: Sequence[int], now: datetime) -> int:
+    """Recompute a batch of cases (after a policy or tier-rule edit) in one transaction:
+    the rows locked, one plan and one write for the batch. Idempotent, so a batch retried
+    after a crash, or run twice, gives the same keys. Returns the cases recomputed."""
+    require_aware(now, "now")
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-        if ticket is not None:
-            do_update_deadlines([ticket], now, "refresh")
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk__in=list(ticket_ids))
+            .order_by("pk")
+        )
+        if tickets:
+            do_update_deadlines(tickets, now, "refresh")
+    return len(tickets)
 
 
 # --- alarms ---------------------------------------------------------------------------
@@ -227,29 +245,22 @@ def do_auto_assign(ticket_id: int, now: datetime) -> User | None:
 def do_calendar_changed(
     calendar: BusinessCalendar, old: Calendar | None, *, actor: User | None, now: datetime
 ) -> int:
-    """After an edit of ``calendar``: time already spent on open cases stays counted under
-    the ``old`` hours; the rest of each deadline follows the new ones. Returns cases updated."""
+    """After an edit of ``calendar`` (hours, closed dates, holidays, time zone): time
+    already spent on open cases stays counted under the ``old`` hours; the rest of each
+    deadline, and each waiting case's tier bound, follows the new ones.
+
+    The edit is audited here; the open cases on the calendar are recomputed by the
+    ``recompute_calendar_cases`` task, in batches of :data:`BATCH`, each batch in its own
+    transaction (:func:`do_recompute_calendar_cases`). Returns the cases to update."""
     require_aware(now, "now")
-    BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=now)
-    calendar.refresh_from_db(fields=["updated_at"])
-    ids = list(
-        CaseSla.objects.filter(
-            policy__calendar=calendar, ticket__status__in=OPEN_STATUSES
-        ).values_list("pk", flat=True)
-    )
-    for start in range(0, len(ids), BATCH):
-        with transaction.atomic():
-            tickets = Ticket.objects.select_for_update().filter(pk__in=ids[start : start + BATCH])
-            for ticket in tickets:
-                state = CaseSla.objects.get(pk=ticket.pk)
-                if old is not None:
-                    for kind in engine.TARGETS:
-                        timer = engine.get_timer(state, kind)
-                        if timer is not None:
-                            engine.set_timer(state, kind, timer.rebase(old, now))
-                    state.save()
-                do_update_deadlines([ticket], now, "refresh")
     with transaction.atomic():
+        BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=now)
+        calendar.refresh_from_db(fields=["updated_at"])
+        ids = list(
+            CaseSla.objects.filter(policy__calendar=calendar, ticket__status__in=OPEN_STATUSES)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         audit.record(
             None,
             actor,
@@ -257,6 +268,74 @@ def do_calendar_changed(
             now=now,
             new={"calendar": calendar.name, "open_cases_updated": len(ids)},
         )
+        snapshot = to_snapshot(old) if old is not None else None
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            enqueue_after_commit(tasks.recompute_calendar_cases, batch, snapshot, now.isoformat())
+    return len(ids)
+
+
+def do_recompute_calendar_cases(
+    ticket_ids: Sequence[int], old: Calendar | None, edited_at: datetime, now: datetime
+) -> int:
+    """Carry a calendar edit made at ``edited_at`` through to a batch of open cases, in
+    one transaction: each running timer counts the time spent up to the edit under the
+    ``old`` calendar, then deadlines and queue keys are worked out on the new one.
+
+    Progress-safe: a timer already rebased to the edit (its anchor at or after
+    ``edited_at``) is left alone, so a batch that is retried, or runs twice, changes
+    nothing more; batches that committed before a crash stay done."""
+    require_aware(edited_at, "edited_at")
+    require_aware(now, "now")
+    with transaction.atomic():
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk__in=list(ticket_ids), status__in=OPEN_STATUSES)
+            .order_by("pk")
+        )
+        if not tickets:
+            return 0
+        if old is not None:
+            states = CaseSla.objects.in_bulk([t.pk for t in tickets])
+            for state in states.values():
+                for kind in engine.TARGETS:
+                    timer = engine.get_timer(state, kind)
+                    if timer is not None:
+                        engine.set_timer(state, kind, timer.rebase(old, edited_at))
+            update_rows(list(states.values()), engine.STATE_FIELDS)
+        do_update_deadlines(tickets, now, "refresh")
+    return len(tickets)
+
+
+def do_tier_rule_changed(tier: str, *, actor: User | None, now: datetime) -> int:
+    """After a tier rule of ``tier`` was added, edited or deleted: audited, and the queue
+    keys of that tier's waiting cases recomputed by the ``refresh_cases`` task in batches
+    of :data:`BATCH` (:func:`do_refresh_cases`). Returns the cases to update."""
+    require_aware(now, "now")
+    rule = TierRule.objects.filter(tier=tier).first()
+    qs = Ticket.objects.filter(
+        status__in=OPEN_STATUSES, assignee__isnull=True, queue_rank_at__isnull=False
+    )
+    in_tier = Q(organization__tier=tier)
+    if tier == Tier.STANDARD:
+        in_tier |= Q(organization__isnull=True)
+    ids = list(qs.filter(in_tier).order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        audit.record(
+            None,
+            actor,
+            "sla_tier_rule_changed",
+            now=now,
+            new={
+                "tier": tier,
+                "weight": rule.weight if rule else None,
+                "max_wait": rule.bound_label if rule else None,
+                "waiting_cases": len(ids),
+            },
+        )
+        for start in range(0, len(ids), BATCH):
+            enqueue_after_commit(tasks.refresh_cases, ids[start : start + BATCH])
     return len(ids)
 
 

@@ -1,7 +1,10 @@
 """Admins edit calendars, policies, queue rules and routing here (Django admin, with inlines).
 
-Saving a calendar recomputes the deadlines of its open cases, keeping time already spent
-under the old hours; saving a policy or tier rule recomputes the open cases it touches.
+Saving a calendar recomputes the deadlines and queue keys of its open cases, keeping time
+already spent under the old hours; saving a policy recomputes the open cases it touches,
+and saving or deleting a tier rule the queue keys of that tier's waiting cases (background
+batches). Tier bounds are business minutes of the case's calendar unless the rule runs
+round the clock.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -110,13 +114,33 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
 
 @admin.register(TierRule)
 class TierRuleAdmin(admin.ModelAdmin[TierRule]):
-    list_display = ("tier", "weight", "max_wait_minutes")
+    list_display = ("tier", "weight", "maximum_wait")
+    fields = ("tier", "weight", "max_wait_minutes", "bound_clock")
+
+    @admin.display(description="maximum wait")
+    def maximum_wait(self, obj: TierRule) -> str:
+        return obj.bound_label
 
     def save_model(
         self, request: HttpRequest, obj: TierRule, form: ModelForm[Any], change: bool
     ) -> None:
+        old_tier = form.initial.get("tier") if change else None
         super().save_model(request, obj, form, change)
-        actions.do_policy_changed(None, actor=_actor(request), now=clock.now(), queued_only=True)
+        now = clock.now()
+        actions.do_tier_rule_changed(obj.tier, actor=_actor(request), now=now)
+        if old_tier and old_tier != obj.tier:
+            actions.do_tier_rule_changed(str(old_tier), actor=_actor(request), now=now)
+
+    def delete_model(self, request: HttpRequest, obj: TierRule) -> None:
+        tier = obj.tier
+        super().delete_model(request, obj)
+        actions.do_tier_rule_changed(tier, actor=_actor(request), now=clock.now())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TierRule]) -> None:
+        tiers = list(queryset.values_list("tier", flat=True))
+        super().delete_queryset(request, queryset)
+        for tier in tiers:
+            actions.do_tier_rule_changed(tier, actor=_actor(request), now=clock.now())
 
 
 @admin.register(TeamRouting)

@@ -300,3 +300,35 @@ def next_open(cal: Calendar, instant: datetime) -> datetime | None:
     for lo, _hi in _spans_from(cal, instant.astimezone(UTC)):
         return lo
     return None
+
+
+# --- snapshots, for background work that must use a calendar as it was -----------------
+
+
+def to_snapshot(cal: Calendar) -> dict[str, object]:
+    """The calendar as JSON-ready data (a task argument); :func:`from_snapshot` reads it."""
+    return {
+        "tz": cal.tz.key,
+        "week": [[list(interval) for interval in day] for day in cal.week],
+        "closed_dates": sorted(d.isoformat() for d in cal.closed_dates),
+        "holiday_country": cal.holiday_country,
+        "holiday_subdivision": cal.holiday_subdivision,
+    }
+
+
+def from_snapshot(data: Mapping[str, object]) -> Calendar:
+    """The calendar :func:`to_snapshot` wrote; :class:`CalendarError` on malformed data."""
+    try:
+        week = data["week"]
+        closed = data["closed_dates"]
+        if not isinstance(week, list) or not isinstance(closed, list):
+            raise TypeError("week and closed_dates must be lists")
+        return Calendar(
+            tz=ZoneInfo(str(data["tz"])),
+            week=tuple(tuple((int(a), int(b)) for a, b in day) for day in week),
+            closed_dates=frozenset(date.fromisoformat(str(d)) for d in closed),
+            holiday_country=str(data.get("holiday_country", "")),
+            holiday_subdivision=str(data.get("holiday_subdivision", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CalendarError(f"Not a calendar snapshot: {exc}") from None

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from caredesk.customers.models import Organization, Tier
-from caredesk.sla.calendar import Calendar, CalendarError, require_aware
-from caredesk.sla.models import BusinessCalendar, CaseSla, SlaPolicy, TierRule
+from caredesk.sla.calendar import Calendar, CalendarError, add_business_seconds, require_aware
+from caredesk.sla.models import BoundClock, BusinessCalendar, CaseSla, SlaPolicy, TierRule
 from caredesk.sla.timers import Timer
 from caredesk.tickets.models import Status, Ticket
 
@@ -287,8 +287,31 @@ def _advance(
         set_timer(state, kind, timer.resume(now) if running else timer.pause(cal, now))
 
 
+def tier_bound_at(
+    waiting_since: datetime, rule: TierRule | None, cal: Calendar | None
+) -> datetime | None:
+    """When a case waiting since ``waiting_since`` reaches its tier's maximum wait.
+
+    In business time of ``cal`` (the case's calendar, the one its SLA targets count on),
+    with the same arithmetic as the targets; round the clock for a 24/7 tier rule, or
+    when the case has no calendar (no SLA policy applies to it)."""
+    if rule is None or not rule.max_wait_minutes:
+        return None
+    seconds = rule.max_wait_minutes * 60
+    if rule.bound_clock == BoundClock.BUSINESS and cal is not None:
+        try:
+            return add_business_seconds(cal, waiting_since, seconds)
+        except CalendarError:
+            log.exception("calendar cannot place the tier bound of %s", rule)
+    return waiting_since + timedelta(seconds=seconds)
+
+
 def _queue_keys(
-    ticket: Ticket, next_deadline: datetime | None, tier: str, lookups: Lookups
+    ticket: Ticket,
+    next_deadline: datetime | None,
+    tier: str,
+    cal: Calendar | None,
+    lookups: Lookups,
 ) -> tuple[datetime | None, datetime | None]:
     if ticket.assignee_id is not None or ticket.status not in QUEUED_STATUSES:
         return None, None
@@ -297,12 +320,7 @@ def _queue_keys(
     waiting_since = ticket.last_customer_message_at or ticket.created_at
     target = next_deadline or waiting_since + NO_DEADLINE_RANK
     rank = waiting_since + (target - waiting_since) * weight if target > waiting_since else target
-    aging = (
-        waiting_since + timedelta(minutes=rule.max_wait_minutes)
-        if rule and rule.max_wait_minutes
-        else None
-    )
-    return rank, aging
+    return rank, tier_bound_at(waiting_since, rule, cal)
 
 
 def _derive(
@@ -341,5 +359,5 @@ def _derive(
         ticket.sla_paused_minutes += max(0, int((now - ticket.sla_paused_at).total_seconds()) // 60)
         ticket.sla_paused_at = None
     ticket.queue_rank_at, ticket.queue_aging_at = _queue_keys(
-        ticket, ticket.next_deadline_at, tier, lookups
+        ticket, ticket.next_deadline_at, tier, cal if policy is not None else None, lookups
     )

@@ -239,8 +239,33 @@ class CaseSla(models.Model):
         return f"SLA state of case {self.ticket_id}"
 
 
+class BoundClock(models.TextChoices):
+    """Which clock a tier's maximum wait runs on."""
+
+    BUSINESS = "business", "Business time of the case's calendar"
+    WALL = "wall", "Round the clock (24/7)"
+
+
+def bound_text(minutes: int, clock: str) -> str:
+    """How a tier bound reads: ``"4 business hours"``, ``"90 business minutes"``,
+    ``"270 business minutes (4 h 30 min)"``, ``"2 hours round the clock"``."""
+    business = clock == BoundClock.BUSINESS
+    unit = "business " if business else ""
+    suffix = "" if business else " round the clock"
+    hours, mins = divmod(minutes, 60)
+    if hours and not mins:
+        return f"{hours} {unit}hour{'s' if hours != 1 else ''}{suffix}"
+    text = f"{minutes} {unit}minute{'s' if minutes != 1 else ''}{suffix}"
+    return f"{text} ({hours} h {mins} min)" if hours else text
+
+
 class TierRule(models.Model):
-    """How the fair queue treats a tier: a weight on urgency and a maximum wait."""
+    """How the fair queue treats a tier: a weight on urgency and a maximum wait.
+
+    The maximum wait counts business minutes of the case's calendar (the calendar of its
+    SLA policy, as its SLA targets do) unless ``bound_clock`` is ``wall`` (a 24/7 tier).
+    A case without an SLA policy has no calendar: its bound counts wall-clock minutes.
+    """
 
     tier = models.CharField(max_length=16, choices=Tier.choices, unique=True)
     weight = models.FloatField(
@@ -252,10 +277,27 @@ class TierRule(models.Model):
         ),
     )
     max_wait_minutes = models.PositiveIntegerField(
+        "maximum wait (minutes)",
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(525_600)],
-        help_text="A case of this tier waiting this long is served before any newer case.",
+        help_text=(
+            "A case of this tier that has waited this long is served before any newer "
+            "case. Counted in business minutes of the case's calendar (the calendar of its "
+            "SLA policy, like its SLA targets): 240 is 4 business hours, so a case that "
+            "arrives at 16:00 on a 09:00-17:00 calendar reaches it at 12:00 the next "
+            "working day. Choose round the clock below for a 24/7 tier."
+        ),
+    )
+    bound_clock = models.CharField(
+        "maximum wait counts",
+        max_length=8,
+        choices=BoundClock.choices,
+        default=BoundClock.BUSINESS,
+        help_text=(
+            "Business time: only the open hours of the case's calendar count (nights, "
+            "weekends and holidays do not). Round the clock: every minute counts."
+        ),
     )
 
     class Meta:
@@ -263,6 +305,13 @@ class TierRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_tier_display()} (weight {self.weight:g})"
+
+    @property
+    def bound_label(self) -> str:
+        """``"4 business hours"``; ``"no bound"`` without a maximum wait."""
+        if not self.max_wait_minutes:
+            return "no bound"
+        return bound_text(self.max_wait_minutes, self.bound_clock)
 
 
 class RoutingMode(models.TextChoices):

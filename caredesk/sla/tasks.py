@@ -10,10 +10,14 @@ allowed, inside one app, as module imports (``from caredesk.sla import actions``
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django_tasks import task
 
 from caredesk.core import clock
 from caredesk.sla import actions
+from caredesk.sla.calendar import from_snapshot
 
 
 @task()
@@ -23,7 +27,16 @@ def auto_assign_case(ticket_id: int) -> None:
 
 @task()
 def refresh_cases(ticket_ids: list[int]) -> None:
-    """Recompute deadlines after a policy or queue-rule edit."""
-    now = clock.now()
-    for pk in ticket_ids:
-        actions.do_refresh_case(pk, now)
+    """Recompute deadlines and queue keys of a batch after a policy or tier-rule edit."""
+    actions.do_refresh_cases(ticket_ids, clock.now())
+
+
+@task()
+def recompute_calendar_cases(
+    ticket_ids: list[int], old_calendar: dict[str, Any] | None, edited_at: str
+) -> None:
+    """Carry a calendar edit through to a batch of open cases (deadlines and queue keys)."""
+    old = from_snapshot(old_calendar) if old_calendar is not None else None
+    edited = datetime.fromisoformat(edited_at)
+    # Never before the edit itself (another process's clock may lag a little).
+    actions.do_recompute_calendar_cases(ticket_ids, old, edited, max(clock.now(), edited))

@@ -81,8 +81,9 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
         elif kind == "escalation_unstaffed":
             who = esc.owner.display_name if esc.owner else "nobody"
             subject = f"[{ref}] Nobody working at a level of the escalation; now with {who}"
+            extra = {"item": esc, "owner": esc.owner, "what": "escalation"}
             for admin in admins():
-                _mail(admin, subject, template, context, now)
+                _mail(admin, subject, template, {**context, **extra}, now)
         elif kind == "escalation_stalled":
             for admin in admins():
                 _mail(
@@ -108,8 +109,9 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
     elif kind == "approval_unstaffed":
         who = approval.approver.display_name if approval.approver else "nobody"
         subject = f"[{ref}] Nobody working at a level of the approval; now with {who}"
+        extra = {"item": approval, "owner": approval.approver, "what": "approval request"}
         for admin in admins():
-            _mail(admin, subject, template, context, now)
+            _mail(admin, subject, template, {**context, **extra}, now)
     elif kind == "approval_stalled":
         for admin in admins():
             _mail(admin, f"[{ref}] Approval undecided at every level", template, context, now)

@@ -110,6 +110,8 @@ def test_the_desk_registers_every_timer_it_has():
             "escalation.decision",
             "approval.decision",
             "outbox.retry",
+            "escalation.step_up",
+            "approval.step_up",
         ]
     )
 

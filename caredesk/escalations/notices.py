@@ -81,7 +81,7 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
         elif kind == "escalation_unstaffed":
             who = esc.owner.display_name if esc.owner else "nobody"
             subject = f"[{ref}] Nobody working at a level of the escalation; now with {who}"
-            extra = {"item": esc, "owner": esc.owner, "what": "escalation"}
+            extra: dict[str, Any] = {"item": esc, "owner": esc.owner, "what": "escalation"}
             for admin in admins():
                 _mail(admin, subject, template, {**context, **extra}, now)
         elif kind == "escalation_stalled":
@@ -109,9 +109,13 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
     elif kind == "approval_unstaffed":
         who = approval.approver.display_name if approval.approver else "nobody"
         subject = f"[{ref}] Nobody working at a level of the approval; now with {who}"
-        extra = {"item": approval, "owner": approval.approver, "what": "approval request"}
+        more: dict[str, Any] = {
+            "item": approval,
+            "owner": approval.approver,
+            "what": "approval request",
+        }
         for admin in admins():
-            _mail(admin, subject, template, {**context, **extra}, now)
+            _mail(admin, subject, template, {**context, **more}, now)
     elif kind == "approval_stalled":
         for admin in admins():
             _mail(admin, f"[{ref}] Approval undecided at every level", template, context, now)

@@ -20,6 +20,7 @@ from caredesk.escalations.models import (
     EscalationSource,
     ProtectedConversation,
 )
+from caredesk.promises.actions import PromiseDraft, do_make_promise
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import AuditEvent
 from tests.conftest import make_staff
@@ -147,8 +148,6 @@ def test_a_step_up_takes_the_whole_group_and_the_window_ends(desk, now):
 
 
 def test_missed_promises_of_one_owner_reach_the_lead_as_one_notice(desk, now):
-    from caredesk.promises.actions import PromiseDraft, do_make_promise
-
     cases = [assigned_case(desk, now, subject=f"Case {i}") for i in range(10)]
     due = now + timedelta(hours=2)
     for ticket in cases:

@@ -12,6 +12,7 @@ from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.escalations import routing
+from caredesk.escalations.actions import group
 from caredesk.escalations.actions.common import (
     ESCALATION_DEADLINE,
     ESCALATION_STEP_UP,
@@ -33,7 +34,7 @@ from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
-SYSTEM_SOURCES = (EscalationSource.SLA_BREACH, EscalationSource.MISSED_PROMISE)
+SYSTEM_SOURCES = group.SYSTEM_SOURCES
 STAFF_SOURCES = (EscalationSource.AGENT, EscalationSource.ABUSE_REVIEW)
 CUSTOMER_DEFAULT_REASON = "The customer asked to speak to a supervisor."
 
@@ -114,9 +115,11 @@ def do_escalate(
         )
         if existing is not None:
             return _join_or_raise(existing, ticket, actor, source, reason, level, now)
-        primary = _group_for(ticket, source, now)
+        primary = group.group_for(ticket, source, now)
         if primary is not None:
-            return _join_group(primary, ticket, source, reason, now)
+            return EscalationResult(
+                group.join_group(primary, ticket, source, reason, now), created=True
+            )
         requester = staff_actor or ticket.assignee
         escalation = Escalation(
             ticket=ticket,
@@ -158,77 +161,6 @@ def do_escalate(
     return EscalationResult(escalation, created=True)
 
 
-def _group_for(ticket: Ticket, source: str, now: datetime) -> Escalation | None:
-    """The open system escalation of the same agent's cases, opened within the group
-    window, that a new breach or miss rides on (house rule: one item for the lead)."""
-    window = routing.group_window()
-    if source not in SYSTEM_SOURCES or not window or ticket.assignee_id is None:
-        return None
-    return (
-        Escalation.objects.select_for_update(of=("self",))
-        .select_related("owner", "on_behalf_of", "ticket")
-        .filter(
-            status=EscalationStatus.OPEN,
-            parent__isnull=True,
-            abuse_review=False,
-            stalled=False,
-            source__in=SYSTEM_SOURCES,
-            ticket__assignee_id=ticket.assignee_id,
-            created_at__gte=now - window,
-            created_at__lte=now,
-        )
-        .exclude(ticket_id=ticket.pk)
-        .order_by("created_at", "id")
-        .first()
-    )
-
-
-def _join_group(
-    primary: Escalation, ticket: Ticket, source: str, reason: str, now: datetime
-) -> EscalationResult:
-    """Open this case's escalation as a member of ``primary``: same owner and level, no
-    deadline or notice of its own (the primary's carry it); answered with it."""
-    member = Escalation.objects.create(
-        ticket=ticket,
-        source=source,
-        reason=reason,
-        raised_by=None,
-        created_at=now,
-        parent=primary,
-        level=primary.level,
-        owner=primary.owner,
-        on_behalf_of=primary.on_behalf_of,
-        due_at=None,
-        step_up_at=None,
-    )
-    audit.record(
-        ticket,
-        None,
-        "escalated",
-        now=now,
-        field="escalation",
-        new={
-            "level": member.level,
-            "owner": _name(member.owner),
-            "source": source,
-            "due": primary.due_at.isoformat() if primary.due_at else None,
-            "grouped_with": primary.ticket.reference,
-        },
-        note=escalation_note(member.level, primary.due_at),
-        public=True,
-    )
-    return EscalationResult(member, created=True)
-
-
-def _detach(escalation: Escalation, ticket: Ticket, now: datetime) -> None:
-    """A member that now needs an answer of its own leaves its group, with its own
-    deadline from now."""
-    escalation.parent = None
-    escalation.due_at, escalation.step_up_at = routing.decision_times(
-        ticket, now, routing.escalation_minutes(), at_top=next_role(escalation.level) is None
-    )
-
-
 def _join_or_raise(
     existing: Escalation,
     ticket: Ticket,
@@ -247,7 +179,7 @@ def _join_or_raise(
             existing.abuse_review = True
             fields = ["abuse_review"]
             if existing.parent_id is not None:
-                _detach(existing, ticket, now)
+                group.detach(existing, ticket, now)
                 fields += ["parent", "due_at", "step_up_at"]
             existing.save(update_fields=fields)
             new["abuse_review"] = True
@@ -306,22 +238,13 @@ def _after_owner_change(
     """Tell the new owner (the SLA engine has already told a team lead of a breach),
     the admins when a level had nobody working, and schedule the deadlines. Members of
     a group follow their escalation to its new owner."""
-    _sync_members(escalation)
+    group.sync_members(escalation)
     if mail_owner:
         notify("escalation", escalation.pk)
     if pick.unstaffed:
         notify("escalation_unstaffed", escalation.pk)
     deadlines.schedule(ESCALATION_DEADLINE, [escalation.pk], escalation.due_at)
     deadlines.schedule(ESCALATION_STEP_UP, [escalation.pk], escalation.step_up_at)
-
-
-def _sync_members(escalation: Escalation) -> None:
-    Escalation.objects.filter(parent=escalation, status=EscalationStatus.OPEN).update(
-        level=escalation.level,
-        owner=escalation.owner,
-        on_behalf_of=escalation.on_behalf_of,
-        steps=escalation.steps,
-    )
 
 
 def do_request_supervisor(

@@ -7,6 +7,7 @@ is a range scan (house rule 6). Only :mod:`caredesk.escalations.actions` writes 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -128,6 +129,14 @@ class Escalation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == EscalationStatus.OPEN
+
+    @property
+    def answer_due(self) -> datetime | None:
+        """When an answer is due: its own deadline, or its group's for a member."""
+        if self.due_at is not None or self.parent_id is None:
+            return self.due_at
+        parent = self.parent
+        return parent.due_at if parent is not None and parent.is_open else None
 
 
 class ActionType(models.Model):

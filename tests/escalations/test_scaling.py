@@ -127,6 +127,9 @@ def test_ten_breaches_of_one_owner_are_one_escalation_and_one_notice_for_the_lea
     client.force_login(desk.lead)
     page = client.get(f"/escalations/{primary.pk}/").content.decode()
     assert "Also answered with this escalation (9)" in page
+    member_page = client.get(f"/cases/{cases[3].pk}/").content.decode()
+    assert "Grouped with the escalation of" in member_page
+    assert cases[0].reference in member_page and "Answer due" in member_page
     actions.do_resolve_escalation(
         primary, actor=desk.lead, resolution="Ada is overloaded; moved half her queue.", now=now
     )

@@ -224,6 +224,7 @@ def _join_or_raise(
         note=escalation_note(existing.level, existing.due_at),
         public=True,
     )
+    group.sync_members(existing)  # members follow their escalation to its new owner
     _after_owner_change(existing, pick)
     return EscalationResult(existing, created=False, raised=True)
 
@@ -236,9 +237,8 @@ def _after_owner_change(
     escalation: Escalation, pick: routing.Pick, *, mail_owner: bool = True
 ) -> None:
     """Tell the new owner (the SLA engine has already told a team lead of a breach),
-    the admins when a level had nobody working, and schedule the deadlines. Members of
-    a group follow their escalation to its new owner."""
-    group.sync_members(escalation)
+    the admins when a level had nobody working, and schedule the deadlines (all after
+    commit)."""
     if mail_owner:
         notify("escalation", escalation.pk)
     if pick.unstaffed:
@@ -449,5 +449,6 @@ def _step_up(escalation_id: int, now: datetime, *, early: bool) -> bool:
             note=note,
             public=True,
         )
+        group.sync_members(escalation)  # members follow their escalation to its new owner
         _after_owner_change(escalation, pick)
     return True

@@ -325,6 +325,18 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"status": "pending"},
         "fire": "caredesk.escalations.actions.step_up_approval",
     },
+    "escalation.step_up": {  # a share of the window passed unanswered: up a level early
+        "model": "escalations.Escalation",
+        "field": "step_up_at",
+        "filter": {"status": "open"},
+        "fire": "caredesk.escalations.actions.step_up_escalation_early",
+    },
+    "approval.step_up": {  # a share of the window passed undecided: up a level early
+        "model": "escalations.ApprovalRequest",
+        "field": "step_up_at",
+        "filter": {"status": "pending"},
+        "fire": "caredesk.escalations.actions.step_up_approval_early",
+    },
     "outbox.retry": {  # queued or retrying mail, and sends a dead worker left half-done
         "model": "core.OutboundEmail",
         "field": "next_attempt_at",
@@ -444,3 +456,18 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Escalations that scale and promises kept late (issue 15, findings 2-4) -------------
+# System escalations (SLA breaches, missed promises) of one agent's cases within this many
+# minutes join the first one: one item, one notice, one deadline for the lead (0: off).
+CAREDESK_ESCALATION_GROUP_MINUTES = env_int("CAREDESK_ESCALATION_GROUP_MINUTES", 60)
+# An undecided escalation or approval moves up a level once this share of its decision
+# window has passed, so the next level still decides within the deadline (0 or 1: off).
+CAREDESK_DECISION_STEP_UP_SHARE = env_float("CAREDESK_DECISION_STEP_UP_SHARE", 0.75)
+if not 0 <= CAREDESK_DECISION_STEP_UP_SHARE <= 1:
+    raise ImproperlyConfigured("CAREDESK_DECISION_STEP_UP_SHARE must be between 0 and 1")
+if CAREDESK_ESCALATION_GROUP_MINUTES < 0:
+    raise ImproperlyConfigured("CAREDESK_ESCALATION_GROUP_MINUTES must be 0 or more")
+# A customer-visible promise kept after its due time, before the honest update went out,
+# tells the customer it was late (wording: the "kept late" promise template, else built-in).
+CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)

@@ -109,6 +109,8 @@ def test_the_desk_registers_every_timer_it_has():
             "promise.alarm",
             "escalation.decision",
             "approval.decision",
+            "escalation.step_up",
+            "approval.step_up",
             "outbox.retry",
             "webhook.retry",
         ]

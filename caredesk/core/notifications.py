@@ -77,6 +77,11 @@ for _kind in (
 ):
     register_kind(_kind)
 
+# Escalations (issue 15): a level of the ladder had nobody working to take an item.
+register_kind(
+    Kind("escalation_unstaffed", "Nobody available at a level", group="Escalations and approvals")
+)
+
 
 def kind_label(name: str) -> str:
     kind = KINDS.get(name)

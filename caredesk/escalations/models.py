@@ -7,6 +7,7 @@ is a range scan (house rule 6). Only :mod:`caredesk.escalations.actions` writes 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -75,9 +76,21 @@ class Escalation(models.Model):
         max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
     )
     due_at = models.DateTimeField(null=True, blank=True)
+    # When an unanswered escalation moves up a level *before* ``due_at`` is missed
+    # (``CAREDESK_DECISION_STEP_UP_SHARE`` of the window; the ``escalation.step_up`` kind).
+    step_up_at = models.DateTimeField(null=True, blank=True)
     steps = models.PositiveSmallIntegerField(default=0)
     # True once the top of the ladder has also missed its deadline (admins were told).
     stalled = models.BooleanField(default=False)
+    # An ended abusive conversation waits for this escalation's answer as its review,
+    # whatever opened the escalation (an SLA breach, a missed promise, an agent…).
+    abuse_review = models.BooleanField(default=False)
+    # System escalations (breaches, misses) of one agent's cases within
+    # ``CAREDESK_ESCALATION_GROUP_MINUTES`` ride on the first one: one item, one notice
+    # and one deadline for the lead; answering it answers them all.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
     resolution = models.TextField(blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -92,6 +105,11 @@ class Escalation(models.Model):
                 fields=["due_at"],
                 name="escalation_due",
                 condition=models.Q(status="open", due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["step_up_at"],
+                name="escalation_step_up",
+                condition=models.Q(status="open", step_up_at__isnull=False),
             ),
             models.Index(fields=["owner", "status", "due_at"], name="escalation_owner_status_due"),
             models.Index(fields=["ticket", "-created_at"], name="escalation_ticket"),
@@ -111,6 +129,14 @@ class Escalation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == EscalationStatus.OPEN
+
+    @property
+    def answer_due(self) -> datetime | None:
+        """When an answer is due: its own deadline, or its group's for a member."""
+        if self.due_at is not None or self.parent_id is None:
+            return self.due_at
+        parent = self.parent
+        return parent.due_at if parent is not None and parent.is_open else None
 
 
 class ActionType(models.Model):
@@ -210,6 +236,8 @@ class ApprovalRequest(models.Model):
         max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
     due_at = models.DateTimeField(null=True, blank=True)
+    # Moves up a level before ``due_at`` is missed (the ``approval.step_up`` kind).
+    step_up_at = models.DateTimeField(null=True, blank=True)
     steps = models.PositiveSmallIntegerField(default=0)
     stalled = models.BooleanField(default=False)
     decided_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -228,6 +256,11 @@ class ApprovalRequest(models.Model):
                 fields=["due_at"],
                 name="approval_due",
                 condition=models.Q(status="pending", due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["step_up_at"],
+                name="approval_step_up",
+                condition=models.Q(status="pending", step_up_at__isnull=False),
             ),
             models.Index(fields=["approver", "status", "due_at"], name="approval_approver"),
             models.Index(fields=["ticket", "-created_at"], name="approval_ticket"),

@@ -19,13 +19,21 @@ TEMPLATES = {
     "escalation": "escalations/mail/escalation.txt",
     "escalation_answered": "escalations/mail/escalation_answered.txt",
     "escalation_stalled": "escalations/mail/escalation.txt",
+    "escalation_review": "escalations/mail/escalation.txt",
+    "escalation_unstaffed": "escalations/mail/unstaffed.txt",
+    "approval_unstaffed": "escalations/mail/unstaffed.txt",
     "approval": "escalations/mail/approval.txt",
     "approval_stalled": "escalations/mail/approval.txt",
     "decision": "escalations/mail/decision.txt",
 }
 
 
-KINDS = {"decision": "approval_decided"}  # notice name -> notification kind
+# notice name -> notification kind
+KINDS = {
+    "decision": "approval_decided",
+    "escalation_review": "escalation",
+    "approval_unstaffed": "escalation_unstaffed",
+}
 
 
 def _mail(
@@ -67,6 +75,15 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
             _mail(
                 esc.owner, f"[{ref}] Escalated to you: {esc.ticket.subject}", template, context, now
             )
+        elif kind == "escalation_review" and esc.is_open:
+            subject = f"[{ref}] Abusive conversation ended: your review is part of this escalation"
+            _mail(esc.owner, subject, template, context, now)
+        elif kind == "escalation_unstaffed":
+            who = esc.owner.display_name if esc.owner else "nobody"
+            subject = f"[{ref}] Nobody working at a level of the escalation; now with {who}"
+            extra: dict[str, Any] = {"item": esc, "owner": esc.owner, "what": "escalation"}
+            for admin in admins():
+                _mail(admin, subject, template, {**context, **extra}, now)
         elif kind == "escalation_stalled":
             for admin in admins():
                 _mail(
@@ -89,6 +106,16 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
     if kind == "approval" and approval.is_pending:
         subject = f"[{ref}] Approval needed: {approval.action_type.name}"
         _mail(approval.approver, subject, template, context, now)
+    elif kind == "approval_unstaffed":
+        who = approval.approver.display_name if approval.approver else "nobody"
+        subject = f"[{ref}] Nobody working at a level of the approval; now with {who}"
+        more: dict[str, Any] = {
+            "item": approval,
+            "owner": approval.approver,
+            "what": "approval request",
+        }
+        for admin in admins():
+            _mail(admin, subject, template, {**context, **more}, now)
     elif kind == "approval_stalled":
         for admin in admins():
             _mail(admin, f"[{ref}] Approval undecided at every level", template, context, now)

@@ -8,7 +8,7 @@ the team's first active policy, else a team-less policy); with no calendar, 24/7
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,6 +31,8 @@ from caredesk.tickets.models import Ticket
 
 DEFAULT_ESCALATION_MINUTES = 240
 DEFAULT_DECISION_MINUTES = 240
+DEFAULT_STEP_UP_SHARE = 0.75
+DEFAULT_GROUP_MINUTES = 60
 
 
 def currency() -> str:
@@ -43,6 +45,18 @@ def escalation_minutes() -> int:
 
 def decision_minutes() -> int:
     return int(getattr(settings, "CAREDESK_DECISION_MINUTES", DEFAULT_DECISION_MINUTES))
+
+
+def step_up_share() -> float:
+    """The share of a decision window after which an undecided item moves up a level
+    early (``CAREDESK_DECISION_STEP_UP_SHARE``); 0 or 1 turns early step-ups off."""
+    return float(getattr(settings, "CAREDESK_DECISION_STEP_UP_SHARE", DEFAULT_STEP_UP_SHARE))
+
+
+def group_window() -> timedelta:
+    """System escalations of one agent's cases within this window ride on one escalation."""
+    minutes = int(getattr(settings, "CAREDESK_ESCALATION_GROUP_MINUTES", DEFAULT_GROUP_MINUTES))
+    return timedelta(minutes=max(0, minutes))
 
 
 # --- deadlines -------------------------------------------------------------------------
@@ -72,6 +86,20 @@ def business_deadline(ticket: Ticket, now: datetime, minutes: int) -> datetime:
         return add_business_time(calendar_for_ticket(ticket), now, minutes)
     except CalendarError:
         return add_business_time(Calendar.always_open("UTC"), now, minutes)
+
+
+def decision_times(
+    ticket: Ticket, now: datetime, minutes: int, *, at_top: bool = False
+) -> tuple[datetime, datetime | None]:
+    """The decision deadline of a window of ``minutes`` business minutes from ``now``,
+    and the earlier instant at which it moves up a level if still undecided (None at
+    the top of the ladder, or when early step-ups are off)."""
+    due = business_deadline(ticket, now, minutes)
+    share = step_up_share()
+    if at_top or not 0 < share < 1:
+        return due, None
+    early = business_deadline(ticket, now, max(1, int(minutes * share)))
+    return due, early if early < due else None
 
 
 # --- authority limits ------------------------------------------------------------------
@@ -108,6 +136,8 @@ class Pick:
     user: User | None
     on_behalf_of: User | None = None
     skipped: tuple[str, ...] = ()
+    # Levels passed over because nobody there was working (admins are told).
+    unstaffed: tuple[str, ...] = ()
 
 
 def active_delegate(user: User, now: datetime) -> User | None:
@@ -180,13 +210,21 @@ def _by_load(role: str, ticket: Ticket) -> list[User]:
 
 
 def candidates(role: str, ticket: Ticket, requester: User | None) -> list[User]:
+    """Active staff who could own an item at ``role`` (away ones included: their
+    delegate may stand in)."""
+    people: list[User] = []
     if role == Role.LEAD:
-        return _team_leads(ticket, requester)
-    if role in (Role.MANAGER, Role.ADMIN):
-        return _by_load(role, ticket)
-    if role == Role.AGENT:
-        return [ticket.assignee] if ticket.assignee is not None else []
-    return []
+        people = _team_leads(ticket, requester)
+    elif role in (Role.MANAGER, Role.ADMIN):
+        people = _by_load(role, ticket)
+    elif role == Role.AGENT and ticket.assignee is not None:
+        people = [ticket.assignee]
+    return [u for u in people if u.is_agent_staff]
+
+
+def is_working(user: User) -> bool:
+    """Someone who can take an item now: an active staff account, not marked away."""
+    return user.is_agent_staff and not user.is_away
 
 
 def pick_owner(
@@ -197,26 +235,32 @@ def pick_owner(
     now: datetime,
     exclude: frozenset[int] = frozenset(),
 ) -> Pick:
-    """The first available person at ``role`` or above.
+    """The first working person at ``role`` or above.
 
-    Someone away is replaced by their delegate (a Delegation row covering ``now``); away
-    with no delegate, the item goes to the next level. At the top, an away admin still
-    owns it rather than nobody.
+    Never an inactive, away or non-staff account: someone away is replaced by their
+    delegate (a Delegation row covering ``now``, itself working); away with no delegate,
+    the next person at that level is asked, then the next level. A level with nobody
+    working is listed in ``unstaffed`` (the caller alerts the admins); with nobody at
+    any level the item has no owner (and the admins are told).
     """
     skipped: list[str] = []
+    unstaffed: list[str] = []
     current: str | None = role
     while current is not None:
-        people = [u for u in candidates(current, ticket, requester) if u.pk not in exclude]
+        listed = candidates(current, ticket, requester)
+        people = [u for u in listed if u.pk not in exclude]
         for person in people:
             delegate = active_delegate(person, now)
-            if delegate is not None and delegate.pk not in exclude:
-                return Pick(current, delegate, person, tuple(skipped))
-            if not person.is_away:
-                return Pick(current, person, None, tuple(skipped))
+            if delegate is not None and delegate.pk not in exclude and is_working(delegate):
+                return Pick(current, delegate, person, tuple(skipped), tuple(unstaffed))
+            if is_working(person):
+                return Pick(current, person, None, tuple(skipped), tuple(unstaffed))
             skipped.append(f"{person.display_name} is away")
-        if next_role(current) is None and people:
-            return Pick(current, people[0], None, tuple(skipped))
         if not people:
             skipped.append(f"no {current} available")
+        if people or not listed:
+            # Nobody working there (an empty level, or everyone away): not merely the
+            # requester passed over for their own item.
+            unstaffed.append(current)
         current = next_role(current)
-    return Pick(Role.ADMIN, None, None, tuple(skipped))
+    return Pick(Role.ADMIN, None, None, tuple(skipped), tuple(unstaffed))

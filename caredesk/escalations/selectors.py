@@ -86,7 +86,7 @@ class CasePanel:
 def case_panel(ticket: Ticket, user: User, now: datetime) -> CasePanel:
     escalations = list(
         Escalation.objects.filter(ticket=ticket)
-        .select_related("owner", "on_behalf_of", "raised_by", "resolved_by")
+        .select_related("owner", "on_behalf_of", "raised_by", "resolved_by", "parent__ticket")
         .order_by("-created_at", "-id")[:6]
     )
     open_one = next((e for e in escalations if e.is_open), None)
@@ -134,11 +134,25 @@ def approvals_waiting_for(user: User, now: datetime) -> list[ApprovalRequest]:
 
 
 def escalations_owned_by(user: User, now: datetime) -> list[Escalation]:
+    """One row per item to answer: a group of one agent's breaches and misses is one
+    escalation (``member_count`` more cases ride on it)."""
     people = [user.pk, *routing.delegators_for(user, now)]
     return list(
-        Escalation.objects.filter(status=EscalationStatus.OPEN, owner_id__in=people)
+        Escalation.objects.filter(
+            status=EscalationStatus.OPEN, owner_id__in=people, parent__isnull=True
+        )
+        .annotate(member_count=Count("members", filter=Q(members__status=EscalationStatus.OPEN)))
         .select_related("ticket__customer", "owner", "raised_by", "on_behalf_of")
         .order_by("due_at", "id")[:INBOX_LIMIT]
+    )
+
+
+def group_members(escalation: Escalation, user: User) -> list[Escalation]:
+    """The other cases answered with this escalation (those the user may see)."""
+    return list(
+        _visible(Escalation.objects.filter(parent=escalation), user)
+        .select_related("ticket__customer")
+        .order_by("created_at", "id")[:200]
     )
 
 
@@ -160,7 +174,7 @@ def desk_overview(user: User) -> tuple[list[ApprovalRequest], list[Escalation]]:
         .order_by("due_at", "id")[:INBOX_LIMIT]
     )
     escalations = list(
-        _visible(Escalation.objects.filter(status=EscalationStatus.OPEN), user)
+        _visible(Escalation.objects.filter(status=EscalationStatus.OPEN, parent__isnull=True), user)
         .select_related("ticket", "owner")
         .order_by("due_at", "id")[:INBOX_LIMIT]
     )
@@ -193,6 +207,7 @@ def find_escalation(user: User, pk: int) -> Escalation | None:
             "raised_by",
             "on_behalf_of",
             "resolved_by",
+            "parent__ticket",
         )
         .first()
     )

@@ -112,6 +112,7 @@ def _escalation_page(
         "nav": "escalations",
         "escalation": escalation,
         "ticket": escalation.ticket,
+        "members": selectors.group_members(escalation, user),
         "form": form,
         "error": error,
         "can_answer": actions.can_answer(user, escalation, clock.now()),

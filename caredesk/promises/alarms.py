@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.template import Context, Template
 from django.template.loader import render_to_string
 
 from caredesk.promises import engine
 from caredesk.promises.models import Promise, PromiseTemplate, State
-from caredesk.promises.wording import desk_zone, when_words
+from caredesk.promises.wording import desk_zone, duration_words, when_words
 
 SWEEP_BATCH = 500
 
@@ -80,6 +81,42 @@ def render_update(promise: Promise, lead_name: str) -> str:
     else:
         text = render_to_string("promises/mail/missed_update.txt", context)
     return text.strip()[:20_000] or "We have not yet done what we promised you. We are on it."
+
+
+def render_kept_late(promise: Promise, now: datetime) -> str:
+    """The notice that a promise was kept, but late: from the admin's "kept late"
+    template if there is one, else the built-in (``promises/mail/kept_late.txt``)."""
+    zone = desk_zone(promise.team)
+    due = promise.missed_due_at or promise.due_at
+    context = {
+        "promise_text": promise.text,
+        "due_words": when_words(due, zone),
+        "kept_words": when_words(promise.kept_at or now, zone),
+        "late_words": duration_words(((promise.kept_at or now) - due).total_seconds()),
+        "customer_name": promise.ticket.customer.name,
+        "owner_name": promise.owner.display_name if promise.owner else "",
+        "lead_name": promise.escalated_to.display_name if promise.escalated_to else "",
+        "reference": promise.ticket.reference,
+        "next_step": "",
+    }
+    custom = PromiseTemplate.objects.filter(name=PromiseTemplate.Name.KEPT_LATE).first()
+    if custom is not None and custom.text.strip():
+        source = "{% autoescape off %}" + custom.text + "{% endautoescape %}"
+        text = Template(source).render(Context(context))
+    else:
+        text = render_to_string("promises/mail/kept_late.txt", context)
+    return text.strip()[:20_000] or f"We kept our promise, but late: {promise.text}. Sorry."
+
+
+def kept_late_notice_due(promise: Promise) -> bool:
+    """A customer-visible promise kept late whose customer has not been told of the
+    delay yet (the honest update of a miss tells them; this is for the rest)."""
+    return (
+        bool(getattr(settings, "CAREDESK_PROMISE_KEPT_LATE_NOTICE", True))
+        and promise.state == State.KEPT_LATE
+        and promise.customer_visible
+        and not promise.customer_updated
+    )
 
 
 def away_due_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:

@@ -29,6 +29,14 @@ def grace_period() -> timedelta:
     return timedelta(minutes=int(getattr(settings, "CAREDESK_PROMISE_GRACE_MINUTES", 30)))
 
 
+def group_window() -> timedelta:
+    """Misses of one owner within this window reach their lead as one notice (the
+    escalations app groups the escalations over the same window)."""
+    return timedelta(
+        minutes=max(0, int(getattr(settings, "CAREDESK_ESCALATION_GROUP_MINUTES", 60)))
+    )
+
+
 @contextlib.contextmanager
 def replies_do_not_keep() -> Iterator[None]:
     """Replies sent inside this block (renegotiations) do not keep update promises."""

@@ -169,6 +169,7 @@ class PromiseTemplate(models.Model):
 
     class Name(models.TextChoices):
         MISSED_UPDATE = "missed_update", "Honest update to the customer after a missed promise"
+        KEPT_LATE = "kept_late", "Notice to the customer that a promise was kept late"
 
     name = models.CharField(max_length=20, choices=Name.choices, unique=True)
     subject = models.CharField(
@@ -179,7 +180,8 @@ class PromiseTemplate(models.Model):
     )
     text = models.TextField(
         help_text="Django template. Variables: promise_text, due_words, customer_name, "
-        "next_step, lead_name, owner_name, reference."
+        "next_step, lead_name, owner_name, reference; for the kept-late notice also "
+        "kept_words and late_words."
     )
     updated_at = models.DateTimeField(default=timezone.now)
 

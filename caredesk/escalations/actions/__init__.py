@@ -9,6 +9,7 @@ from caredesk.escalations.actions.approvals import (
     do_request_goodwill,
     do_tell_customer_outcome,
     step_up_approval,
+    step_up_approval_early,
 )
 from caredesk.escalations.actions.delegation import do_cancel_delegation, do_delegate
 from caredesk.escalations.actions.escalate import (
@@ -18,6 +19,7 @@ from caredesk.escalations.actions.escalate import (
     do_request_supervisor,
     do_resolve_escalation,
     step_up_escalation,
+    step_up_escalation_early,
 )
 from caredesk.escalations.actions.protect import do_end_abusive_conversation
 
@@ -36,5 +38,7 @@ __all__ = [
     "do_resolve_escalation",
     "do_tell_customer_outcome",
     "step_up_approval",
+    "step_up_approval_early",
     "step_up_escalation",
+    "step_up_escalation_early",
 ]

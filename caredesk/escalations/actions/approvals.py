@@ -14,7 +14,12 @@ from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
 from caredesk.core import deadlines
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.escalations import routing
-from caredesk.escalations.actions.common import APPROVAL_DEADLINE, clean_reason, notify
+from caredesk.escalations.actions.common import (
+    APPROVAL_DEADLINE,
+    APPROVAL_STEP_UP,
+    clean_reason,
+    notify,
+)
 from caredesk.escalations.models import (
     MAX_AMOUNT,
     ActionType,
@@ -129,6 +134,9 @@ def do_request_goodwill(
         )
         if pick.user is None:
             raise DomainError("Nobody can approve this right now.", code="no_approver")
+        due, step_up_at = routing.decision_times(
+            ticket, now, routing.decision_minutes(), at_top=_top(limits, pick.role, value)
+        )
         approval = ApprovalRequest.objects.create(
             ticket=ticket,
             action_type=action_type,
@@ -141,7 +149,8 @@ def do_request_goodwill(
             level=pick.role,
             approver=pick.user,
             on_behalf_of=pick.on_behalf_of,
-            due_at=routing.business_deadline(ticket, now, routing.decision_minutes()),
+            due_at=due,
+            step_up_at=step_up_at,
             created_at=now,
         )
         audit.record(
@@ -159,13 +168,28 @@ def do_request_goodwill(
             },
             note=reason,
         )
-    _after_route(approval)
+    _after_route(approval, pick)
     return GoodwillOutcome(approval=approval)
 
 
-def _after_route(approval: ApprovalRequest) -> None:
+def _upper(limits: dict[str, Any], role: str, amount: Decimal | None) -> str | None:
+    """The next level up whose limit covers the amount."""
+    upper = next_role(role)
+    while upper is not None and not routing.within_limit(limits, upper, amount):
+        upper = next_role(upper)
+    return upper
+
+
+def _top(limits: dict[str, Any], role: str, amount: Decimal | None) -> bool:
+    return _upper(limits, role, amount) is None
+
+
+def _after_route(approval: ApprovalRequest, pick: routing.Pick) -> None:
     notify("approval", approval.pk)
+    if pick.unstaffed:
+        notify("approval_unstaffed", approval.pk)
     deadlines.schedule(APPROVAL_DEADLINE, [approval.pk], approval.due_at)
+    deadlines.schedule(APPROVAL_STEP_UP, [approval.pk], approval.step_up_at)
 
 
 def _acting_role(user: User, approval: ApprovalRequest, now: datetime) -> str | None:
@@ -238,6 +262,7 @@ def do_decide_approval(
             decided_by=actor,
             decided_at=now,
             due_at=None,
+            step_up_at=None,
         )
         if claimed != 1:
             raise Conflict("This request was already decided.", code="already_decided")
@@ -309,8 +334,21 @@ def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: dat
 
 
 def step_up_approval(approval_id: int, now: datetime) -> bool:
-    """A decision not made by its deadline moves to the next level whose limit covers it."""
+    """A decision not made by its deadline moves to the next level whose limit covers it
+    (the ``approval.decision`` kind), with a new deadline."""
+    return _step_up(approval_id, now, early=False)
+
+
+def step_up_approval_early(approval_id: int, now: datetime) -> bool:
+    """A decision not made once its share of the window has passed moves to the next
+    level whose limit covers it (the ``approval.step_up`` kind), keeping the deadline:
+    it is decided before it is missed."""
+    return _step_up(approval_id, now, early=True)
+
+
+def _step_up(approval_id: int, now: datetime, *, early: bool) -> bool:
     require_aware(now, "now")
+    column = "step_up_at" if early else "due_at"
     with transaction.atomic():
         approval = (
             ApprovalRequest.objects.select_related(
@@ -319,26 +357,25 @@ def step_up_approval(approval_id: int, now: datetime) -> bool:
             .filter(pk=approval_id)
             .first()
         )
-        if (
-            approval is None
-            or not approval.is_pending
-            or approval.due_at is None
-            or approval.due_at > now
-        ):
+        if approval is None or not approval.is_pending:
+            return False
+        at = getattr(approval, column)
+        if at is None or at > now:
             return False
         claim = ApprovalRequest.objects.filter(
             pk=approval.pk,
             status=ApprovalStatus.PENDING,
             level=approval.level,
-            due_at=approval.due_at,
+            **{column: at},
         )
         limits = routing.limits_for(approval.action_type)
-        upper = next_role(approval.level)
-        while upper is not None and not routing.within_limit(limits, upper, approval.amount):
-            upper = next_role(upper)
+        upper = _upper(limits, approval.level, approval.amount)
         old = {"level": approval.level, "approver": _name(approval.approver)}
         if upper is None:
-            if claim.update(due_at=None, stalled=True) != 1:
+            if early:  # nobody above: the top level keeps it until the deadline
+                claim.update(step_up_at=None)
+                return False
+            if claim.update(due_at=None, step_up_at=None, stalled=True) != 1:
                 return False
             audit.record(
                 approval.ticket,
@@ -358,13 +395,22 @@ def step_up_approval(approval_id: int, now: datetime) -> bool:
             now=now,
             exclude=frozenset({approval.requested_by_id}),
         )
-        due = routing.business_deadline(approval.ticket, now, routing.decision_minutes())
+        if early:
+            due, step_up_at = approval.due_at, None
+        else:
+            due, step_up_at = routing.decision_times(
+                approval.ticket,
+                now,
+                routing.decision_minutes(),
+                at_top=_top(limits, pick.role, approval.amount),
+            )
         if (
             claim.update(
                 level=pick.role,
                 approver=pick.user,
                 on_behalf_of=pick.on_behalf_of,
                 due_at=due,
+                step_up_at=step_up_at,
                 steps=F("steps") + 1,
             )
             != 1
@@ -378,10 +424,19 @@ def step_up_approval(approval_id: int, now: datetime) -> bool:
             now=now,
             field="approval",
             old=old,
-            new={"level": pick.role, "approver": _name(pick.user), "due": due.isoformat()},
-            note="No decision before the deadline; moved up a level.",
+            new={
+                "level": pick.role,
+                "approver": _name(pick.user),
+                "due": due.isoformat() if due else None,
+                "early": early,
+            },
+            note=(
+                "Not decided yet; moved up a level to be decided before the deadline."
+                if early
+                else "No decision before the deadline; moved up a level."
+            ),
         )
-    _after_route(approval)
+    _after_route(approval, pick)
     return True
 
 

@@ -18,6 +18,9 @@ from caredesk.escalations import tasks
 MAX_REASON = 5000
 ESCALATION_DEADLINE = "escalation.decision"
 APPROVAL_DEADLINE = "approval.decision"
+# Moving up a level before the decision deadline is missed (a share of the window).
+ESCALATION_STEP_UP = "escalation.step_up"
+APPROVAL_STEP_UP = "approval.step_up"
 
 
 def clean_reason(text: Any, *, field: str = "reason", required: bool = True) -> str:

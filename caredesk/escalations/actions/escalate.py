@@ -12,7 +12,13 @@ from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import deadlines
 from caredesk.core.errors import DomainError, PermissionDenied
 from caredesk.escalations import routing
-from caredesk.escalations.actions.common import ESCALATION_DEADLINE, clean_reason, notify
+from caredesk.escalations.actions import group
+from caredesk.escalations.actions.common import (
+    ESCALATION_DEADLINE,
+    ESCALATION_STEP_UP,
+    clean_reason,
+    notify,
+)
 from caredesk.escalations.models import (
     APPROVER_ROLES,
     CUSTOMER_SOURCES,
@@ -28,7 +34,7 @@ from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
-SYSTEM_SOURCES = (EscalationSource.SLA_BREACH, EscalationSource.MISSED_PROMISE)
+SYSTEM_SOURCES = group.SYSTEM_SOURCES
 STAFF_SOURCES = (EscalationSource.AGENT, EscalationSource.ABUSE_REVIEW)
 CUSTOMER_DEFAULT_REASON = "The customer asked to speak to a supervisor."
 
@@ -63,7 +69,9 @@ def _assign_owner(
     escalation.level = pick.role
     escalation.owner = pick.user
     escalation.on_behalf_of = pick.on_behalf_of
-    escalation.due_at = routing.business_deadline(ticket, now, routing.escalation_minutes())
+    escalation.due_at, escalation.step_up_at = routing.decision_times(
+        ticket, now, routing.escalation_minutes(), at_top=next_role(pick.role) is None
+    )
     return pick
 
 
@@ -107,6 +115,11 @@ def do_escalate(
         )
         if existing is not None:
             return _join_or_raise(existing, ticket, actor, source, reason, level, now)
+        primary = group.group_for(ticket, source, now)
+        if primary is not None:
+            return EscalationResult(
+                group.join_group(primary, ticket, source, reason, now), created=True
+            )
         requester = staff_actor or ticket.assignee
         escalation = Escalation(
             ticket=ticket,
@@ -115,6 +128,7 @@ def do_escalate(
             handoff_summary=summary,
             raised_by=actor,
             created_at=now,
+            abuse_review=source == EscalationSource.ABUSE_REVIEW,
         )
         pick = _assign_owner(escalation, ticket, level, requester, now)
         escalation.save()
@@ -143,7 +157,7 @@ def do_escalate(
         and ticket.team is not None
         and escalation.owner_id == ticket.team.lead_id
     )
-    _after_owner_change(escalation, mail_owner=not already_told)
+    _after_owner_change(escalation, pick, mail_owner=not already_told)
     return EscalationResult(escalation, created=True)
 
 
@@ -156,21 +170,49 @@ def _join_or_raise(
     level: str,
     now: datetime,
 ) -> EscalationResult:
+    review = source == EscalationSource.ABUSE_REVIEW and not existing.abuse_review
     if _level_rank(level) <= _level_rank(existing.level):
+        new: dict[str, object] = {"source": source, "level": existing.level}
+        if review:
+            # The lead's review of the ended conversation rides on this escalation,
+            # whatever opened it; a grouped one leaves its group to be answered alone.
+            existing.abuse_review = True
+            fields = ["abuse_review"]
+            if existing.parent_id is not None:
+                group.detach(existing, ticket, now)
+                fields += ["parent", "due_at", "step_up_at"]
+            existing.save(update_fields=fields)
+            new["abuse_review"] = True
         audit.record(
             ticket,
             actor,
             "escalation_joined",
             now=now,
             field="escalation",
-            new={"source": source, "level": existing.level},
+            new=new,
             note=reason[:500],
         )
+        if review:
+            notify("escalation_review", existing.pk)
+            deadlines.schedule(ESCALATION_DEADLINE, [existing.pk], existing.due_at)
+            deadlines.schedule(ESCALATION_STEP_UP, [existing.pk], existing.step_up_at)
         return EscalationResult(existing, created=False)
     old = {"level": existing.level, "owner": _name(existing.owner)}
     requester = actor if actor is not None and actor.is_agent_staff else ticket.assignee
+    existing.abuse_review = existing.abuse_review or review
+    existing.parent = None
     pick = _assign_owner(existing, ticket, level, requester, now)
-    existing.save(update_fields=["level", "owner", "on_behalf_of", "due_at"])
+    existing.save(
+        update_fields=[
+            "level",
+            "owner",
+            "on_behalf_of",
+            "due_at",
+            "step_up_at",
+            "abuse_review",
+            "parent",
+        ]
+    )
     audit.record(
         ticket,
         actor,
@@ -182,7 +224,8 @@ def _join_or_raise(
         note=escalation_note(existing.level, existing.due_at),
         public=True,
     )
-    _after_owner_change(existing)
+    group.sync_members(existing)  # members follow their escalation to its new owner
+    _after_owner_change(existing, pick)
     return EscalationResult(existing, created=False, raised=True)
 
 
@@ -190,12 +233,18 @@ def _name(user: User | None) -> str | None:
     return user.display_name if user is not None else None
 
 
-def _after_owner_change(escalation: Escalation, *, mail_owner: bool = True) -> None:
-    """Tell the new owner (the SLA engine has already told a team lead of a breach) and
-    schedule the deadline."""
+def _after_owner_change(
+    escalation: Escalation, pick: routing.Pick, *, mail_owner: bool = True
+) -> None:
+    """Tell the new owner (the SLA engine has already told a team lead of a breach),
+    the admins when a level had nobody working, and schedule the deadlines (all after
+    commit)."""
     if mail_owner:
         notify("escalation", escalation.pk)
+    if pick.unstaffed:
+        notify("escalation_unstaffed", escalation.pk)
     deadlines.schedule(ESCALATION_DEADLINE, [escalation.pk], escalation.due_at)
+    deadlines.schedule(ESCALATION_STEP_UP, [escalation.pk], escalation.step_up_at)
 
 
 def do_request_supervisor(
@@ -243,57 +292,104 @@ def do_resolve_escalation(
             resolution=resolution,
             resolved_by=actor,
             resolved_at=now,
+            step_up_at=None,
         )
         if updated != 1:
             raise DomainError("This escalation was already answered.", code="already_answered")
         escalation.refresh_from_db()
-        audit.record(
-            escalation.ticket,
-            actor,
-            "escalation_answered",
-            now=now,
-            field="escalation",
-            old={"status": EscalationStatus.OPEN},
-            new={"status": EscalationStatus.RESOLVED, "level": escalation.level},
-            note=resolution[:2000],
+        members = list(
+            Escalation.objects.select_related("ticket")
+            .select_for_update(of=("self",))
+            .filter(parent=escalation, status=EscalationStatus.OPEN)
+            .order_by("id")
         )
-        audit.record(escalation.ticket, actor, "supervisor_responded", now=now, public=True)
-        if escalation.source == EscalationSource.ABUSE_REVIEW:
-            ProtectedConversation.objects.filter(
-                ticket_id=escalation.ticket_id, reviewed_at__isnull=True
-            ).update(reviewed_by=actor, reviewed_at=now)
+        Escalation.objects.filter(pk__in=[m.pk for m in members]).update(
+            status=EscalationStatus.RESOLVED,
+            resolution=resolution,
+            resolved_by=actor,
+            resolved_at=now,
+            due_at=None,
+            step_up_at=None,
+        )
+        for answered in [escalation, *members]:
+            _record_answer(answered, actor, resolution, now)
     notify("escalation_answered", escalation.pk)
     return escalation
 
 
+def _record_answer(escalation: Escalation, actor: User, resolution: str, now: datetime) -> None:
+    new: dict[str, object] = {"status": EscalationStatus.RESOLVED, "level": escalation.level}
+    if escalation.parent_id is not None:
+        new["answered_with"] = escalation.parent_id
+    audit.record(
+        escalation.ticket,
+        actor,
+        "escalation_answered",
+        now=now,
+        field="escalation",
+        old={"status": EscalationStatus.OPEN},
+        new=new,
+        note=resolution[:2000],
+    )
+    audit.record(escalation.ticket, actor, "supervisor_responded", now=now, public=True)
+    if escalation.abuse_review:
+        reviewed = ProtectedConversation.objects.filter(
+            ticket_id=escalation.ticket_id, reviewed_at__isnull=True
+        ).update(reviewed_by=actor, reviewed_at=now)
+        if reviewed:
+            audit.record(
+                escalation.ticket,
+                actor,
+                "abuse_reviewed",
+                now=now,
+                field="protection",
+                new={"reviewed_by": actor.display_name, "escalation": escalation.pk},
+                note=resolution[:2000],
+            )
+
+
 def step_up_escalation(escalation_id: int, now: datetime) -> bool:
-    """Move an unanswered escalation up one level if its deadline has passed. Idempotent:
-    the move is claimed with a conditional UPDATE on (status, level, due_at)."""
+    """Move an unanswered escalation up one level when its deadline has passed (the
+    ``escalation.decision`` kind). Idempotent: the move is claimed with a conditional
+    UPDATE on (status, level, due_at)."""
+    return _step_up(escalation_id, now, early=False)
+
+
+def step_up_escalation_early(escalation_id: int, now: datetime) -> bool:
+    """Move an unanswered escalation up one level once its share of the decision window
+    has passed (the ``escalation.step_up`` kind), keeping its deadline: the next level
+    answers before it is missed. Claimed on (status, level, step_up_at)."""
+    return _step_up(escalation_id, now, early=True)
+
+
+def _step_up(escalation_id: int, now: datetime, *, early: bool) -> bool:
     require_aware(now, "now")
+    column = "step_up_at" if early else "due_at"
     with transaction.atomic():
         escalation = (
             Escalation.objects.select_related("ticket", "owner", "raised_by")
             .filter(pk=escalation_id)
             .first()
         )
-        if (
-            escalation is None
-            or not escalation.is_open
-            or escalation.due_at is None
-            or escalation.due_at > now
-        ):
+        if escalation is None or not escalation.is_open:
+            return False
+        at = getattr(escalation, column)
+        if at is None or at > now:
             return False
         ticket = escalation.ticket
         claim = Escalation.objects.filter(
             pk=escalation.pk,
             status=EscalationStatus.OPEN,
             level=escalation.level,
-            due_at=escalation.due_at,
+            **{column: at},
         )
         old = {"level": escalation.level, "owner": _name(escalation.owner)}
         upper = next_role(escalation.level)
         if upper is None:
-            if claim.update(due_at=None, stalled=True) != 1:
+            if early:  # nobody above: the top level keeps it until the deadline
+                claim.update(step_up_at=None)
+                return False
+            if claim.update(due_at=None, step_up_at=None, stalled=True) != 1:
                 return False
             audit.record(
                 ticket,
@@ -313,19 +409,27 @@ def step_up_escalation(escalation_id: int, now: datetime) -> bool:
         pick = routing.pick_owner(
             upper, ticket=ticket, requester=requester, now=now, exclude=exclude
         )
-        due = routing.business_deadline(ticket, now, routing.escalation_minutes())
+        if early:
+            # Same deadline: the next level decides within it.
+            due, step_up_at = escalation.due_at, None
+        else:
+            due, step_up_at = routing.decision_times(
+                ticket, now, routing.escalation_minutes(), at_top=next_role(pick.role) is None
+            )
         if (
             claim.update(
                 level=pick.role,
                 owner=pick.user,
                 on_behalf_of=pick.on_behalf_of,
                 due_at=due,
+                step_up_at=step_up_at,
                 steps=F("steps") + 1,
             )
             != 1
         ):
             return False
         escalation.refresh_from_db()
+        note = escalation_note(pick.role, due)
         audit.record(
             ticket,
             None,
@@ -333,9 +437,18 @@ def step_up_escalation(escalation_id: int, now: datetime) -> bool:
             now=now,
             field="escalation",
             old=old,
-            new={"level": pick.role, "owner": _owner_label(pick), "due": due.isoformat()},
-            note=escalation_note(pick.role, due),
+            new={
+                "level": pick.role,
+                "owner": _owner_label(pick),
+                "due": due.isoformat() if due else None,
+                "early": early,
+                "members": Escalation.objects.filter(
+                    parent=escalation, status=EscalationStatus.OPEN
+                ).count(),
+            },
+            note=note,
             public=True,
         )
-    _after_owner_change(escalation)
+        group.sync_members(escalation)  # members follow their escalation to its new owner
+        _after_owner_change(escalation, pick)
     return True

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from caredesk.accounts.models import User
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.promises import alarms, engine, notices, tasks
@@ -151,14 +152,16 @@ def _escalate(promise: Promise, now: datetime, fired: Fired) -> None:
         new={"state": State.MISSED, "escalated_to": lead.display_name if lead else None},
     )
     ref = promise.ticket.reference
-    notices.notify(
-        lead,
-        promise,
-        notices.NoticeKind.ESCALATED,
-        f"{ref}: {owner_name} missed a promise — {promise.text}. Take it over or it is "
-        f"explained to the customer in {duration_words(engine.grace_period().total_seconds())}",
-        now,
-    )
+    if not _lead_told_recently(promise, lead, now):
+        # One notice per owner and window: the lead's escalation lists the rest.
+        notices.notify(
+            lead,
+            promise,
+            notices.NoticeKind.ESCALATED,
+            f"{ref}: {owner_name} missed a promise — {promise.text}. Take it over or it is "
+            f"explained to the customer in {duration_words(engine.grace_period().total_seconds())}",
+            now,
+        )
     if promise.owner is not None and promise.owner != lead:
         notices.notify(
             promise.owner,
@@ -167,6 +170,24 @@ def _escalate(promise: Promise, now: datetime, fired: Fired) -> None:
             f"{ref}: your promise was missed — {promise.text}",
             now,
         )
+
+
+def _lead_told_recently(promise: Promise, lead: User | None, now: datetime) -> bool:
+    """Another miss of the same owner reached this lead within the grouping window."""
+    window = engine.group_window()
+    if lead is None or promise.owner_id is None or not window:
+        return False
+    return (
+        Promise.objects.filter(
+            escalated=True,
+            escalated_to=lead,
+            owner_id=promise.owner_id,
+            missed_at__gte=now - window,
+            missed_at__lte=now,
+        )
+        .exclude(pk=promise.pk)
+        .exists()
+    )
 
 
 def _update_customer(promise: Promise, now: datetime, fired: Fired) -> None:

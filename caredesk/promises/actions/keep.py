@@ -13,9 +13,12 @@ from datetime import datetime
 from django.db import transaction
 
 from caredesk.accounts.models import User
+from caredesk.core.effects import enqueue_after_commit
+from caredesk.promises import alarms, engine, tasks
 from caredesk.promises.actions.common import refresh_ticket
 from caredesk.promises.models import PENDING_STATES, KeptHow, Kind, Promise, State
 from caredesk.promises.wording import desk_zone, when_words
+from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
@@ -68,8 +71,38 @@ def keep(
         ),
         public=promise.customer_visible,
     )
+    if late:
+        _tell_kept_late(promise, now)
     refresh_ticket(promise.ticket_id)
     return promise
+
+
+def _tell_kept_late(promise: Promise, now: datetime) -> None:
+    """Tell the customer the promise was kept late, once (claimed on
+    ``customer_updated``, the flag the honest update of a miss uses too): on the case
+    as a public message, mailed after commit."""
+    if not alarms.kept_late_notice_due(promise):
+        return
+    if (
+        Promise.objects.filter(pk=promise.pk, customer_updated=False).update(customer_updated=True)
+        != 1
+    ):
+        return
+    promise.customer_updated = True
+    body = alarms.render_kept_late(promise, now)
+    with engine.replies_do_not_keep():  # this notice is not the update another promise awaits
+        message = ticket_actions.do_post_system_reply(promise.ticket, body=body, now=now)
+    audit.record(
+        promise.ticket,
+        None,
+        "promise_kept_late_notice_sent",
+        now=now,
+        field="promise",
+        new={"promise": promise.text, "message": message.pk},
+        note=f"We told you our promise was kept late: {promise.text}",
+        public=True,
+    )
+    enqueue_after_commit(tasks.send_customer_update, message.pk)
 
 
 def _pending(ticket: Ticket, kind: str) -> list[Promise]:

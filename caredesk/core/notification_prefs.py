@@ -11,7 +11,6 @@ workers or a rerun never send one twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,8 +18,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from caredesk.core import notifications
-from caredesk.core.clock import require_aware
-from caredesk.core.errors import DomainError
 from caredesk.core.models import (
     Notification,
     NotificationDigest,
@@ -79,48 +76,6 @@ def preferences(user_id: int) -> Preferences:
         ],
         digest_hours=digest.every_hours if digest else 0,
     )
-
-
-def save_preferences(
-    user_id: int, deliveries: Mapping[str, str], digest_hours: int, now: datetime
-) -> None:
-    """Store one person's choices. Unknown kinds or deliveries, or a digest interval not
-    offered, are refused with a DomainError and nothing is changed."""
-    require_aware(now, "now")
-    unknown = [k for k in deliveries if k not in notifications.KINDS]
-    if unknown:
-        raise DomainError("That notification type does not exist.", code="unknown_kind")
-    if any(v not in Delivery.values for v in deliveries.values()):
-        raise DomainError(
-            "Choose in the app, by email, or both for each notification.", code="bad_delivery"
-        )
-    if digest_hours not in (0, *DIGEST_HOURS):
-        raise DomainError(
-            "Choose a digest interval from the list (or no digest).", code="bad_digest"
-        )
-    with transaction.atomic():
-        for kind, delivery in deliveries.items():
-            if delivery == notifications.KINDS[kind].default:
-                NotificationPreference.objects.filter(user_id=user_id, kind=kind).delete()
-            else:
-                NotificationPreference.objects.update_or_create(
-                    user_id=user_id, kind=kind, defaults={"delivery": delivery}
-                )
-        if not digest_hours:
-            NotificationDigest.objects.filter(user_id=user_id).delete()
-            return
-        digest = NotificationDigest.objects.filter(user_id=user_id).first()
-        if digest is None:
-            NotificationDigest.objects.create(
-                user_id=user_id,
-                every_hours=digest_hours,
-                next_at=now + timedelta(hours=digest_hours),
-            )
-        elif digest.every_hours != digest_hours:
-            start = digest.last_sent_at or now
-            digest.every_hours = digest_hours
-            digest.next_at = max(start + timedelta(hours=digest_hours), now)
-            digest.save(update_fields=["every_hours", "next_at"])
 
 
 def _emailed_kinds(user_id: int) -> list[str]:

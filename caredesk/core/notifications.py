@@ -193,7 +193,7 @@ def mail_notification(notification_id: int, address: str, now: datetime) -> None
         )
 
 
-# --- reads and marks (a person's own notices; not case changes, so not audited) --------
+# --- reads (marking read is caredesk.core.actions) ---------------------------------------
 
 
 def for_user(user_id: int, *, kind: str = "", unread: bool = False) -> QuerySet[Notification]:
@@ -208,22 +208,3 @@ def for_user(user_id: int, *, kind: str = "", unread: bool = False) -> QuerySet[
 def unread_count(user_id: int) -> int:
     """One COUNT on the ``notification_inbox`` index."""
     return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
-
-
-def mark_read(user_id: int, notification_id: int, now: datetime) -> bool:
-    """Mark one of the user's own notifications read; False if it is not theirs."""
-    require_aware(now, "now")
-    return (
-        Notification.objects.filter(
-            pk=notification_id, recipient_id=user_id, read_at__isnull=True
-        ).update(read_at=now)
-        == 1
-    )
-
-
-def mark_all_read(user_id: int, now: datetime, *, kind: str = "") -> int:
-    require_aware(now, "now")
-    qs = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.update(read_at=now)

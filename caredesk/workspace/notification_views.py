@@ -14,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
-from caredesk.core import notification_prefs, notifications
+from caredesk.core import actions as core_actions
+from caredesk.core import notifications
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
 from caredesk.core.http import check_pk
@@ -86,7 +87,7 @@ def center(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     view, _ = View.of(request.POST)
-    notifications.mark_read(user.pk, check_pk(pk), now())
+    core_actions.do_mark_notification_read(user.pk, check_pk(pk), now())
     if request.headers.get("HX-Request"):
         return badge(request)
     return HttpResponseRedirect(view.query())
@@ -97,7 +98,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     view, _ = View.of(request.POST)
-    count = notifications.mark_all_read(user.pk, now(), kind=view.kind)
+    count = core_actions.do_mark_all_notifications_read(user.pk, now(), kind=view.kind)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return HttpResponseRedirect(view.query(page=1))
 
@@ -133,7 +134,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             raise DomainError(
                 "Choose a digest interval from the list (or no digest).", code="bad_digest"
             )
-        notification_prefs.save_preferences(user.pk, choices, int(raw_hours), now())
+        core_actions.do_save_notification_preferences(user, choices, int(raw_hours), now())
     except DomainError as error:
         return render_account(request, status=400, notification_error=error.message)
     messages.success(request, "Your notification settings are saved.")

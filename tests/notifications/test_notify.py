@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from caredesk.core import notification_prefs
+from caredesk.core.actions import do_save_notification_preferences
 from caredesk.core.errors import DomainError
 from caredesk.core.models import Notification
 from caredesk.core.notifications import notify
@@ -103,8 +104,8 @@ def test_an_approval_request_tells_the_approver_once(desk, now, types):
 
 
 def test_preferences_route_mail_and_the_app(desk, now, policy):
-    notification_prefs.save_preferences(desk.agent.pk, {"sla_warning": "in_app"}, 0, now)
-    notification_prefs.save_preferences(desk.lead.pk, {"sla_warning": "email"}, 0, now)
+    do_save_notification_preferences(desk.agent, {"sla_warning": "in_app"}, 0, now)
+    do_save_notification_preferences(desk.lead, {"sla_warning": "email"}, 0, now)
     mail.outbox.clear()
     assigned_case(desk, now)
     open_case(desk, now)  # unassigned: its warning goes to the lead
@@ -126,7 +127,7 @@ def test_preferences_refuse_unknown_kinds_deliveries_and_intervals(desk, now):
         ({}, 10_000, "bad_digest"),
     ):
         with pytest.raises(DomainError) as err:
-            notification_prefs.save_preferences(desk.agent.pk, deliveries, hours, now)
+            do_save_notification_preferences(desk.agent, deliveries, hours, now)
         assert err.value.code == code
     assert notification_prefs.preferences(desk.agent.pk).digest_hours == 0
 
@@ -153,7 +154,7 @@ def test_notify_keeps_input_to_size_and_refuses_foreign_links(desk, now):
 
 
 def test_the_digest_sends_one_mail_with_every_unread_notice_and_not_again(desk, now):
-    notification_prefs.save_preferences(desk.lead.pk, {}, 4, now)
+    do_save_notification_preferences(desk.lead, {}, 4, now)
     mail.outbox.clear()
     for n in range(3):
         notify(
@@ -189,3 +190,14 @@ def test_the_digest_sends_one_mail_with_every_unread_notice_and_not_again(desk, 
     notify(desk.lead, "mention", subject="Notice 3", now=later + timedelta(hours=5))
     notification_prefs.send_digests(later + timedelta(hours=8))
     assert len(mails_to(desk.lead)) == 2 and "Notice 3" in mails_to(desk.lead)[1].body
+
+
+def test_a_change_of_choices_is_audited_and_a_resave_is_not(desk, now):
+    from caredesk.core.models import Event
+
+    do_save_notification_preferences(desk.agent, {"sla_warning": "email"}, 4, now)
+    do_save_notification_preferences(desk.agent, {"sla_warning": "email"}, 4, now)  # unchanged
+    (event,) = Event.objects.filter(kind="notification_preferences.changed")
+    assert event.actor_id == desk.agent.pk
+    assert event.data["old"] == {"deliveries": {}, "digest_hours": 0}
+    assert event.data["new"] == {"deliveries": {"sla_warning": "email"}, "digest_hours": 4}

@@ -17,6 +17,12 @@ from caredesk.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+# Every error status the API answers with, documented on every operation with ErrorOut:
+# 400 malformed JSON, 401 no or bad token, 403 not allowed, 404 not found (also a case the
+# token may not see), 409 conflict with the current state, 413 body too large, 422 invalid
+# input, 429 rate limited.
+ERROR_CODES = frozenset({400, 401, 403, 404, 409, 413, 422, 429})
+
 
 class ApiError(DomainError):
     """An API-level refusal with an explicit HTTP status."""

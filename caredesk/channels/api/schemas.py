@@ -153,6 +153,13 @@ class AttachmentOut(Schema):
     size: int
 
 
+class AbuseOut(Schema):
+    flagged: bool = Field(description="True while the message is hidden behind a click as abusive.")
+    score: float
+    reasons: list[str]
+    unflagged_at: datetime | None = None
+
+
 class MessageOut(Schema):
     id: int
     kind: str
@@ -160,6 +167,9 @@ class MessageOut(Schema):
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
+    abuse: AbuseOut | None = Field(
+        None, description="Staff only: the abuse score, when the message was scored."
+    )
 
 
 class MessagePage(Schema):

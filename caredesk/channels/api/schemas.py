@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from caredesk.channels.api import limits
 from caredesk.customers.models import Tier
 from caredesk.tickets.models import Priority, Status
 
@@ -36,7 +37,9 @@ Email = Annotated[str, StringConstraints(max_length=254), _Clean]
 TagName = Annotated[str, StringConstraints(max_length=50), _Clean]
 SearchText = Annotated[str, StringConstraints(max_length=200), _Clean]
 Note = Annotated[str, StringConstraints(max_length=5000), _Clean]
-Base64 = Annotated[str, StringConstraints(max_length=20_000_000)]
+# One attachment of CAREDESK_MAX_ATTACHMENT_BYTES in base64 (13.4 MB for 10 MB); the
+# request body as a whole is limited to that plus overhead (limits.max_body_bytes).
+Base64 = Annotated[str, StringConstraints(max_length=limits.max_base64_chars())]
 Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
@@ -74,7 +77,13 @@ class OrganizationRef(Schema):
 class AttachmentIn(InSchema):
     filename: Filename
     content_type: ContentType = ""
-    content_base64: Base64
+    content_base64: Base64 = Field(
+        description=(
+            f"The file in base64: up to {limits.max_attachment_bytes() // 1048576} MB per file. "
+            f"The whole request body is limited to {limits.max_body_bytes() / 1048576:.1f} MB "
+            "(413 above it)."
+        )
+    )
 
 
 class CaseOut(Schema):
@@ -126,7 +135,11 @@ class CaseCreateIn(InSchema):
     customer_id: Id | None = Field(None, description="Staff tokens only: the customer.")
     team_id: Id | None = Field(None, description="Staff tokens only.")
     priority: Priority | None = Field(None, description="Staff tokens only.")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
+    )
 
 
 class CasePatchIn(InSchema):
@@ -183,7 +196,11 @@ class MessageCreateIn(InSchema):
         None, description="Staff tokens only (default reply). Customers always write public."
     )
     status_after: Status | None = Field(None, description="Staff replies only.")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
+    )
 
 
 # --- customers and organizations -------------------------------------------------------

@@ -67,9 +67,7 @@ def _run(schema, token: str, modes, statuses: dict[int, int]) -> list[str]:
 
 
 @pytest.mark.parametrize("who", sorted(MODES))
-def test_generated_requests_get_no_server_error_and_only_documented_codes(
-    desk, now, schema, who
-):
+def test_generated_requests_get_no_server_error_and_only_documented_codes(desk, now, schema, who):
     user = {"admin": desk.admin, "customer": desk.alice.user}[who]
     statuses: dict[int, int] = {}
     problems = _run(schema, token_for(user, now), MODES[who], statuses)

@@ -4,7 +4,7 @@ unknown fields are refused (``extra="forbid"``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
@@ -45,6 +45,31 @@ Id = Annotated[int, Field(ge=1, le=2**62)]
 
 class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def _strip_nulls(schema: dict[str, Any], model: type[Any]) -> None:
+    """In the documented schema, the fields a PATCH refuses as null are not nullable
+    (they may be left out, not sent as null), so docs, fuzzers and the server agree."""
+    properties = schema.get("properties", {})
+    for name in getattr(model, "NOT_NULL", ()):
+        prop = properties.get(name)
+        if not prop or "anyOf" not in prop:
+            continue
+        options = [o for o in prop.pop("anyOf") if o.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        else:
+            prop["anyOf"] = options
+        if prop.get("default", "") is None:
+            del prop["default"]
+
+
+class PatchSchema(InSchema):
+    """A partial update: fields left out stay as they are. ``NOT_NULL`` names the fields
+    that cannot be cleared (null is refused with 422 ``null_not_allowed``)."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_strip_nulls)
 
 
 # --- shared pieces ---------------------------------------------------------------------
@@ -142,7 +167,8 @@ class CaseCreateIn(InSchema):
     )
 
 
-class CasePatchIn(InSchema):
+class CasePatchIn(PatchSchema):
+    NOT_NULL = ("status", "priority", "tags")
     status: Status | None = None
     priority: Priority | None = Field(None, description="Staff tokens only.")
     team_id: Id | None = Field(None, description="Staff tokens only; null clears the team.")
@@ -230,7 +256,8 @@ class CustomerCreateIn(InSchema):
     emails: list[Email] = Field(default_factory=list, max_length=20)
 
 
-class CustomerPatchIn(InSchema):
+class CustomerPatchIn(PatchSchema):
+    NOT_NULL = ("name",)
     name: Name | None = None
     organization_id: Id | None = Field(None, description="null removes the organization.")
 
@@ -256,7 +283,8 @@ class OrganizationCreateIn(InSchema):
     vip_note: Note = ""
 
 
-class OrganizationPatchIn(InSchema):
+class OrganizationPatchIn(PatchSchema):
+    NOT_NULL = ("name", "tier", "shared_cases", "vip_note")
     name: Name | None = None
     tier: Tier | None = None
     shared_cases: bool | None = None

@@ -16,7 +16,7 @@ from caredesk.channels.api import pagination
 from caredesk.channels.api.auth import require_staff
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.idempotency import idempotent
-from caredesk.channels.api.schemas import ErrorOut, InSchema, Ref, _Clean
+from caredesk.channels.api.schemas import ErrorOut, InSchema, PatchSchema, Ref, _Clean
 from caredesk.channels.webhooks import actions
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.core import clock
@@ -71,7 +71,8 @@ class WebhookEndpointCreateIn(InSchema):
     is_active: bool = True
 
 
-class WebhookEndpointPatchIn(InSchema):
+class WebhookEndpointPatchIn(PatchSchema):
+    NOT_NULL = ("url", "description", "events", "is_active")
     url: WebhookUrl | None = None
     description: WebhookText | None = None
     events: list[EventPattern] | None = Field(None, max_length=200, description=EVENTS_DOC)

@@ -54,7 +54,7 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
 def abuse(msg: Message) -> s.AbuseOut | None:
     """The abuse score of a message, if it was scored (staff only)."""
     try:
-        row = msg.abuse  # type: ignore[attr-defined]
+        row = msg.abuse
     except ObjectDoesNotExist:
         return None
     return s.AbuseOut(

@@ -44,8 +44,8 @@ def _read_body(request: HttpRequest) -> HttpResponse | None:
         if len(body) > limit:
             return too_big(limit)
         # What HttpRequest.body does, without the forms' DATA_UPLOAD_MAX_MEMORY_SIZE check.
-        request._body = body  # type: ignore[attr-defined]
-        request._stream = BytesIO(body)  # type: ignore[attr-defined]
+        request._body = body
+        request._stream = BytesIO(body)
     return None
 
 

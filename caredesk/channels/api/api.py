@@ -79,6 +79,9 @@ Staff tokens act as that staff member; customer tokens see only that customer's 
 and public messages. Errors always look like
 `{"error": {"code": "...", "message": "...", "details": ...}}`.
 Send an `Idempotency-Key` header on POST to make retries safe.
+Attachments go in the JSON body in base64, up to 10 MB per file; request bodies are
+limited to one such file plus 2 MB (413 `request_too_large` above it).
+Every page that changes something has an operation here, calling the same action.
 """
 
 api = CaredeskApi(

@@ -142,3 +142,40 @@ def test_nulls_the_schema_allows_are_accepted(desk, api, now):
     )
     assert response.status_code == 200, response.content
     assert response.json()["team"] is None
+
+
+def test_feedback_from_the_customer_and_the_leads_review(desk, api, now):
+    case = open_case(desk, now, team=desk.billing)
+    api.agent.post(f"/api/v1/cases/{case.pk}/messages", {"body": "On it."})
+    url = f"/api/v1/cases/{case.pk}/feedback"
+    complaint = {"agent_id": desk.agent.pk, "kind": "complaint", "body": "Rude reply."}
+    made = api.alice.post(url, complaint)
+    assert made.status_code == 201, made.content
+    assert made.json()["outcome"] == "pending"
+    # Only someone who worked on the case can be named.
+    other = {**complaint, "agent_id": desk.other_agent.pk}
+    assert_error(api.alice.post(url, other), 404, "unknown_agent")
+    review = {"outcome": "policy", "reason": "The refusal followed the returns policy."}
+    path = f"/api/v1/complaints/{made.json()['id']}/review"
+    assert_error(api.agent.post(path, review), 404)  # the agent does not review their own
+    done = api.lead.post(path, review)
+    assert done.status_code == 200, done.content
+    assert done.json()["outcome"] == "policy"
+
+
+def test_notifications_are_listed_and_marked_read(desk, api, now):
+    from caredesk.core.notifications import notify
+
+    note = notify(desk.agent, "sla_breach", subject="CD-1 missed its target", now=now)
+    listed = api.agent.get("/api/v1/notifications").json()
+    assert listed["unread"] == 1 and listed["items"][0]["id"] == note.pk
+    read = api.agent.post(f"/api/v1/notifications/{note.pk}/read").json()
+    assert read["read_at"] is not None
+    assert api.agent.get("/api/v1/notifications").json()["unread"] == 0
+    assert_error(api.other_agent.post(f"/api/v1/notifications/{note.pk}/read"), 404)
+    assert api.agent.post("/api/v1/notifications/read-all", {}).json() == {"marked": 0}
+
+
+def test_only_admins_replay_quarantined_mail(desk, api):
+    assert_error(api.lead.post("/api/v1/mail/quarantine/1/replay"), 404)
+    assert_error(api.admin.post("/api/v1/mail/quarantine/999/replay"), 404)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
@@ -33,7 +35,15 @@ def schema(settings):
     settings.RATELIMIT_ENABLE = False
     loaded = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
     loaded.app = WSGIHandler()
-    return loaded
+    # As Django's test client does: a finished request must not close the connection
+    # that holds the test's transaction (PostgreSQL would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield loaded
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _run(schema, token: str, modes, statuses: dict[int, int]) -> list[str]:

@@ -77,3 +77,45 @@ def test_initialiser_points_at_our_document_and_no_validator():
 def test_api_root_describes_itself(desk):
     body = Client().get("/api/v1/").json()
     assert body["docs"] == "/api/v1/docs" and body["openapi"] == "/api/v1/openapi.json"
+
+
+def _doc() -> dict:
+    return Client().get("/api/v1/openapi.json").json()
+
+
+def test_schema_names_are_readable(desk):
+    names = set(_doc()["components"]["schemas"])
+    unreadable = sorted(n for n in names if not re.fullmatch(r"[A-Z][A-Za-z]*[A-Za-z]", n))
+    assert not unreadable, unreadable
+    assert not [n for n in names if n.endswith("Schema") or "__" in n]
+
+
+def test_operation_ids_are_the_view_names(desk):
+    ids = [op["operationId"] for ops in _doc()["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z_]*[a-z]", i) for i in ids), ids
+    assert {"next_case", "end_conversation", "log_call", "answer_escalation"} <= set(ids)
+
+
+def test_every_operation_documents_the_errors_the_api_returns(desk):
+    for path, ops in _doc()["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            missing = {"400", "401", "403", "404", "409", "413", "422", "429"} - codes
+            assert not missing, f"{method} {path} does not document {missing}"
+            error = op["responses"]["422"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorOut"}
+            # Only codes the API can answer with: none of the unused 4xx.
+            assert not codes & {"402", "406", "407", "408", "410", "418", "451"}
+
+
+def test_fields_a_patch_refuses_as_null_are_not_nullable_in_the_docs(desk):
+    schemas = _doc()["components"]["schemas"]
+    patch = schemas["CasePatchIn"]["properties"]
+    assert patch["status"] == {"$ref": "#/components/schemas/Status"}
+    assert "anyOf" not in patch["tags"]
+    # Fields where null means something (clear the team, unassign) stay nullable.
+    assert {"type": "null"} in patch["team_id"]["anyOf"]
+    assert {"type": "null"} in patch["assignee_id"]["anyOf"]
+    assert "anyOf" not in schemas["OrganizationPatchIn"]["properties"]["tier"]
+    assert "anyOf" not in schemas["CustomerPatchIn"]["properties"]["name"]

@@ -64,6 +64,7 @@ def test_wrong_types_are_422_with_field_details(desk, api, body):
 
 
 def test_oversized_body_is_413(desk, api, settings):
+    settings.CAREDESK_API_MAX_BODY_BYTES = 3 * 1024 * 1024
     response = api.agent.post(
         "/api/v1/cases", {"subject": "x", "body": "y" * (3 * 1024 * 1024), "customer_id": 1}
     )

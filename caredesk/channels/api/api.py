@@ -10,6 +10,7 @@ from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.operation import Operation
 from ninja.parser import Parser
 
 from caredesk.channels.api.auth import bearer
@@ -17,6 +18,11 @@ from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exce
 from caredesk.channels.api.routers import (
     cases,
     customers,
+    desk,
+    directory,
+    feedback,
+    leads,
+    me,
     messages,
     organizations,
     promises,
@@ -48,6 +54,13 @@ class JsonParser(Parser):
             ) from exc
 
 
+class CaredeskApi(NinjaAPI):
+    """Operation ids are the view names (``list_cases``), not module paths."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return operation.view_func.__name__
+
+
 class LocalSwagger(DocsBase):
     """Swagger UI from our own static files (no CDN), initialised by a static script."""
 
@@ -66,9 +79,12 @@ Staff tokens act as that staff member; customer tokens see only that customer's 
 and public messages. Errors always look like
 `{"error": {"code": "...", "message": "...", "details": ...}}`.
 Send an `Idempotency-Key` header on POST to make retries safe.
+Attachments go in the JSON body in base64, up to 10 MB per file; request bodies are
+limited to one such file plus 2 MB (413 `request_too_large` above it).
+Every page that changes something has an operation here, calling the same action.
 """
 
-api = NinjaAPI(
+api = CaredeskApi(
     title="caredesk API",
     version="1",
     description=DESCRIPTION,
@@ -100,3 +116,8 @@ api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)
 api.add_router("", escalation_routes.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("", desk.router)
+api.add_router("", leads.router)
+api.add_router("", me.router)
+api.add_router("", feedback.router)
+api.add_router("", directory.router)

@@ -17,6 +17,12 @@ from caredesk.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+# Every error status the API answers with, documented on every operation with ErrorOut:
+# 400 malformed JSON, 401 no or bad token, 403 not allowed, 404 not found (also a case the
+# token may not see), 409 conflict with the current state, 413 body too large, 422 invalid
+# input, 429 rate limited.
+ERROR_CODES = frozenset({400, 401, 403, 404, 409, 413, 422, 429})
+
 
 class ApiError(DomainError):
     """An API-level refusal with an explicit HTTP status."""
@@ -98,14 +104,14 @@ def handle_exception(request: HttpRequest, exc: Exception | type[Exception]) -> 
         if isinstance(exc.__cause__, MalformedJson):
             return error_response(400, "malformed_json", str(exc.__cause__))
         if isinstance(exc.__cause__, RequestDataTooBig):
-            return _too_big()
+            return too_big(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
         if exc.status_code == 400:
             return error_response(400, "bad_request", exc.message)
         return error_response(exc.status_code, f"http_{exc.status_code}", exc.message)
     if isinstance(exc, Http404):
         return error_response(404, "not_found", "Not found.")
     if isinstance(exc, RequestDataTooBig):
-        return _too_big()
+        return too_big(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
     if isinstance(exc, SuspiciousOperation):
         return error_response(400, "bad_request", "The request was refused as malformed.")
     log.exception("API request failed: %s %s", request.method, request.path)
@@ -114,12 +120,13 @@ def handle_exception(request: HttpRequest, exc: Exception | type[Exception]) -> 
     )
 
 
-def _too_big() -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+def too_big(limit: int) -> HttpResponse:
     return error_response(
         413,
         "request_too_large",
-        f"The request body is too large; the limit is {limit / 1048576:.1f} MB.",
+        f"The request body is too large; the limit is {limit / 1048576:.1f} MB "
+        f"(one attachment of up to {settings.CAREDESK_MAX_ATTACHMENT_BYTES / 1048576:.0f} MB "
+        "in base64, plus the rest of the request).",
         {"limit_bytes": limit},
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from caredesk.accounts.models import Team
 from caredesk.channels.api import schemas as s
 from caredesk.customers.models import ContactIdentity, Customer, Organization
@@ -49,7 +51,21 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
     return s.CaseOut(**fields)
 
 
-def message(msg: Message) -> s.MessageOut:
+def abuse(msg: Message) -> s.AbuseOut | None:
+    """The abuse score of a message, if it was scored (staff only)."""
+    try:
+        row = msg.abuse
+    except ObjectDoesNotExist:
+        return None
+    return s.AbuseOut(
+        flagged=row.flagged,
+        score=round(float(row.score), 3),
+        reasons=[str(r) for r in (row.reasons or [])],
+        unflagged_at=row.unflagged_at,
+    )
+
+
+def message(msg: Message, *, staff: bool = True) -> s.MessageOut:
     if msg.author_user is not None and not msg.author_user.is_customer:
         author = s.Author(kind="staff", name=msg.author_user.display_name)
     elif msg.author_customer is not None:
@@ -64,6 +80,7 @@ def message(msg: Message) -> s.MessageOut:
         author=author,
         body=msg.body,
         created_at=msg.created_at,
+        abuse=abuse(msg) if staff else None,
         attachments=[
             s.AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
             for a in msg.attachments.all()

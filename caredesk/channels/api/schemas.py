@@ -4,11 +4,12 @@ unknown fields are refused (``extra="forbid"``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from caredesk.channels.api import limits
 from caredesk.customers.models import Tier
 from caredesk.tickets.models import Priority, Status
 
@@ -36,12 +37,39 @@ Email = Annotated[str, StringConstraints(max_length=254), _Clean]
 TagName = Annotated[str, StringConstraints(max_length=50), _Clean]
 SearchText = Annotated[str, StringConstraints(max_length=200), _Clean]
 Note = Annotated[str, StringConstraints(max_length=5000), _Clean]
-Base64 = Annotated[str, StringConstraints(max_length=20_000_000)]
+# One attachment of CAREDESK_MAX_ATTACHMENT_BYTES in base64 (13.4 MB for 10 MB); the
+# request body as a whole is limited to that plus overhead (limits.max_body_bytes).
+Base64 = Annotated[str, StringConstraints(max_length=limits.max_base64_chars())]
 Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def _strip_nulls(schema: dict[str, Any], model: type[Any]) -> None:
+    """In the documented schema, the fields a PATCH refuses as null are not nullable
+    (they may be left out, not sent as null), so docs, fuzzers and the server agree."""
+    properties = schema.get("properties", {})
+    for name in getattr(model, "NOT_NULL", ()):
+        prop = properties.get(name)
+        if not prop or "anyOf" not in prop:
+            continue
+        options = [o for o in prop.pop("anyOf") if o.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        else:
+            prop["anyOf"] = options
+        if prop.get("default", "") is None:
+            del prop["default"]
+
+
+class PatchSchema(InSchema):
+    """A partial update: fields left out stay as they are. ``NOT_NULL`` names the fields
+    that cannot be cleared (null is refused with 422 ``null_not_allowed``)."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_strip_nulls)
 
 
 # --- shared pieces ---------------------------------------------------------------------
@@ -74,7 +102,13 @@ class OrganizationRef(Schema):
 class AttachmentIn(InSchema):
     filename: Filename
     content_type: ContentType = ""
-    content_base64: Base64
+    content_base64: Base64 = Field(
+        description=(
+            f"The file in base64: up to {limits.max_attachment_bytes() // 1048576} MB per file. "
+            f"The whole request body is limited to {limits.max_body_bytes() / 1048576:.1f} MB "
+            "(413 above it)."
+        )
+    )
 
 
 class CaseOut(Schema):
@@ -126,10 +160,15 @@ class CaseCreateIn(InSchema):
     customer_id: Id | None = Field(None, description="Staff tokens only: the customer.")
     team_id: Id | None = Field(None, description="Staff tokens only.")
     priority: Priority | None = Field(None, description="Staff tokens only.")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
+    )
 
 
-class CasePatchIn(InSchema):
+class CasePatchIn(PatchSchema):
+    NOT_NULL = ("status", "priority", "tags")
     status: Status | None = None
     priority: Priority | None = Field(None, description="Staff tokens only.")
     team_id: Id | None = Field(None, description="Staff tokens only; null clears the team.")
@@ -153,6 +192,13 @@ class AttachmentOut(Schema):
     size: int
 
 
+class AbuseOut(Schema):
+    flagged: bool = Field(description="True while the message is hidden behind a click as abusive.")
+    score: float
+    reasons: list[str]
+    unflagged_at: datetime | None = None
+
+
 class MessageOut(Schema):
     id: int
     kind: str
@@ -160,6 +206,9 @@ class MessageOut(Schema):
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
+    abuse: AbuseOut | None = Field(
+        None, description="Staff only: the abuse score, when the message was scored."
+    )
 
 
 class MessagePage(Schema):
@@ -173,7 +222,11 @@ class MessageCreateIn(InSchema):
         None, description="Staff tokens only (default reply). Customers always write public."
     )
     status_after: Status | None = Field(None, description="Staff replies only.")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
+    )
 
 
 # --- customers and organizations -------------------------------------------------------
@@ -203,7 +256,8 @@ class CustomerCreateIn(InSchema):
     emails: list[Email] = Field(default_factory=list, max_length=20)
 
 
-class CustomerPatchIn(InSchema):
+class CustomerPatchIn(PatchSchema):
+    NOT_NULL = ("name",)
     name: Name | None = None
     organization_id: Id | None = Field(None, description="null removes the organization.")
 
@@ -229,7 +283,8 @@ class OrganizationCreateIn(InSchema):
     vip_note: Note = ""
 
 
-class OrganizationPatchIn(InSchema):
+class OrganizationPatchIn(PatchSchema):
+    NOT_NULL = ("name", "tier", "shared_cases", "vip_note")
     name: Name | None = None
     tier: Tier | None = None
     shared_cases: bool | None = None

@@ -95,7 +95,7 @@ def message_page(
         qs = qs.filter(kind__in=PUBLIC_KINDS)
     qs = qs.filter(pagination.keyset_after(cursor, "created_at", descending=False))
     rows = list(
-        qs.select_related("author_user", "author_customer")
+        qs.select_related("author_user", "author_customer", "abuse")
         .prefetch_related("attachments")
         .order_by("created_at", "id")[: limit + 1]
     )

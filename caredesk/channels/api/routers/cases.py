@@ -7,12 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from caredesk.accounts.models import Team, User
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import api_user, require_staff, token_customer
-from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.files import decode_files
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
@@ -35,7 +34,7 @@ router = Router(tags=["cases"])
 STAFF_ONLY_CREATE = ("customer_id", "team_id", "priority")
 
 
-@router.get("", response={200: CasePage, codes_4xx: ErrorOut})
+@router.get("", response={200: CasePage, ERROR_CODES: ErrorOut})
 def list_cases(
     request: HttpRequest,
     filters: Query[CaseFilters],
@@ -49,7 +48,7 @@ def list_cases(
     return CasePage(items=[present.case(t, staff=staff) for t in rows], next_cursor=next_cursor)
 
 
-@router.get("/{case_id}", response={200: CaseDetailOut, codes_4xx: ErrorOut})
+@router.get("/{case_id}", response={200: CaseDetailOut, ERROR_CODES: ErrorOut})
 def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
     user = api_user(request)
     ticket = access_ticket(user, case_id)
@@ -71,7 +70,7 @@ def _team(team_id: int | None) -> Team | None:
     return team
 
 
-@router.post("", response={201: CaseDetailOut, codes_4xx: ErrorOut})
+@router.post("", response={201: CaseDetailOut, ERROR_CODES: ErrorOut})
 def create_case(request: HttpRequest, payload: CaseCreateIn, response: HttpResponse) -> Status[Any]:
     """Open a case. Staff open it on behalf of ``customer_id``; a customer token opens
     it for that customer. Send an ``Idempotency-Key`` header to make retries safe."""
@@ -124,7 +123,7 @@ def create_case(request: HttpRequest, payload: CaseCreateIn, response: HttpRespo
     return idempotent(request, response, create)
 
 
-@router.patch("/{case_id}", response={200: CaseDetailOut, codes_4xx: ErrorOut})
+@router.patch("/{case_id}", response={200: CaseDetailOut, ERROR_CODES: ErrorOut})
 def update_case(request: HttpRequest, case_id: int, payload: CasePatchIn) -> CaseDetailOut:
     """Staff change status, priority, team, assignee (with a handoff note) and tags.
     Customer tokens may only change status: reopen a resolved case or mark it resolved."""

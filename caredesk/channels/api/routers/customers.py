@@ -6,11 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import is_customer, require_staff, token_customer
-from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     CustomerCreateIn,
@@ -46,7 +45,7 @@ def _customer(customer_id: int) -> Customer:
     return found
 
 
-@router.get("/me", response={200: CustomerOut, codes_4xx: ErrorOut})
+@router.get("/me", response={200: CustomerOut, ERROR_CODES: ErrorOut})
 def get_me(request: HttpRequest) -> CustomerOut:
     """The customer behind a customer token."""
     if not is_customer(request):
@@ -57,7 +56,7 @@ def get_me(request: HttpRequest) -> CustomerOut:
     return present.customer(_customer(token_customer(request).pk))
 
 
-@router.get("", response={200: CustomerPage, codes_4xx: ErrorOut})
+@router.get("", response={200: CustomerPage, ERROR_CODES: ErrorOut})
 def list_customers(
     request: HttpRequest,
     filters: Query[CustomerFilters],
@@ -69,13 +68,13 @@ def list_customers(
     return CustomerPage(items=[present.customer(c) for c in rows], next_cursor=next_cursor)
 
 
-@router.get("/{customer_id}", response={200: CustomerOut, codes_4xx: ErrorOut})
+@router.get("/{customer_id}", response={200: CustomerOut, ERROR_CODES: ErrorOut})
 def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
     require_staff(request)
     return present.customer(_customer(customer_id))
 
 
-@router.post("", response={201: CustomerOut, codes_4xx: ErrorOut})
+@router.post("", response={201: CustomerOut, ERROR_CODES: ErrorOut})
 def create_customer(
     request: HttpRequest, payload: CustomerCreateIn, response: HttpResponse
 ) -> Status[Any]:
@@ -94,7 +93,7 @@ def create_customer(
     return idempotent(request, response, create)
 
 
-@router.patch("/{customer_id}", response={200: CustomerOut, codes_4xx: ErrorOut})
+@router.patch("/{customer_id}", response={200: CustomerOut, ERROR_CODES: ErrorOut})
 def update_customer(
     request: HttpRequest, customer_id: int, payload: CustomerPatchIn
 ) -> CustomerOut:

@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.responses import codes_4xx
 from pydantic import StringConstraints
 
 from caredesk.channels.api.auth import api_user, require_staff
+from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.schemas import ErrorOut, Id, InSchema, Note
 from caredesk.core import clock
 from caredesk.core.errors import NotFound, PermissionDenied
@@ -111,7 +111,7 @@ def _approval(a: ApprovalRequest) -> ApprovalOut:
     )
 
 
-@router.post("/cases/{case_id}/escalations", response={201: EscalationOut, codes_4xx: ErrorOut})
+@router.post("/cases/{case_id}/escalations", response={201: EscalationOut, ERROR_CODES: ErrorOut})
 def escalate(request: HttpRequest, case_id: int, payload: EscalateIn) -> Status[EscalationOut]:
     """Staff: escalate with a reason (and level, handoff summary). Customers: ask for a
     supervisor (``reason`` only)."""
@@ -141,7 +141,7 @@ def escalate(request: HttpRequest, case_id: int, payload: EscalateIn) -> Status[
 
 
 @router.get(
-    "/cases/{case_id}/escalations", response={200: list[EscalationOut], codes_4xx: ErrorOut}
+    "/cases/{case_id}/escalations", response={200: list[EscalationOut], ERROR_CODES: ErrorOut}
 )
 def list_escalations(request: HttpRequest, case_id: int) -> list[EscalationOut]:
     ticket = access_ticket(api_user(request), case_id)
@@ -149,7 +149,7 @@ def list_escalations(request: HttpRequest, case_id: int) -> list[EscalationOut]:
     return [_escalation(e) for e in rows]
 
 
-@router.post("/cases/{case_id}/goodwill", response={201: GoodwillOut, codes_4xx: ErrorOut})
+@router.post("/cases/{case_id}/goodwill", response={201: GoodwillOut, ERROR_CODES: ErrorOut})
 def goodwill(request: HttpRequest, case_id: int, payload: GoodwillIn) -> Status[GoodwillOut]:
     """Applied at once within your limit; otherwise an approval request is routed."""
     user = require_staff(request)
@@ -179,14 +179,16 @@ def goodwill(request: HttpRequest, case_id: int, payload: GoodwillIn) -> Status[
     )
 
 
-@router.get("/approvals", response={200: list[ApprovalOut], codes_4xx: ErrorOut})
+@router.get("/approvals", response={200: list[ApprovalOut], ERROR_CODES: ErrorOut})
 def my_approvals(request: HttpRequest) -> list[ApprovalOut]:
     """Pending requests you decide (yours and those delegated to you), soonest due first."""
     user = require_staff(request)
     return [_approval(a) for a in selectors.approvals_waiting_for(user, clock.now())]
 
 
-@router.post("/approvals/{approval_id}/decision", response={200: ApprovalOut, codes_4xx: ErrorOut})
+@router.post(
+    "/approvals/{approval_id}/decision", response={200: ApprovalOut, ERROR_CODES: ErrorOut}
+)
 def decide(request: HttpRequest, approval_id: Id, payload: DecisionIn) -> ApprovalOut:
     user = require_staff(request)
     approval = selectors.find_approval(user, approval_id)

@@ -6,11 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import api_user, token_customer
-from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.files import decode_files
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import ErrorOut, MessageCreateIn, MessageOut, MessagePage
@@ -24,7 +23,7 @@ from caredesk.tickets.models import Status as CaseStatus
 router = Router(tags=["messages"])
 
 
-@router.get("/{case_id}/messages", response={200: MessagePage, codes_4xx: ErrorOut})
+@router.get("/{case_id}/messages", response={200: MessagePage, ERROR_CODES: ErrorOut})
 def list_messages(
     request: HttpRequest,
     case_id: int,
@@ -35,10 +34,12 @@ def list_messages(
     user = api_user(request)
     ticket = access_ticket(user, case_id)
     rows, next_cursor = selectors.message_page(user, ticket, cursor, limit)
-    return MessagePage(items=[present.message(m) for m in rows], next_cursor=next_cursor)
+    return MessagePage(
+        items=[present.message(m, staff=user.is_agent_staff) for m in rows], next_cursor=next_cursor
+    )
 
 
-@router.post("/{case_id}/messages", response={201: MessageOut, codes_4xx: ErrorOut})
+@router.post("/{case_id}/messages", response={201: MessageOut, ERROR_CODES: ErrorOut})
 def create_message(
     request: HttpRequest, case_id: int, payload: MessageCreateIn, response: HttpResponse
 ) -> Status[Any]:
@@ -90,6 +91,6 @@ def create_message(
             .prefetch_related("attachments")
             .get(pk=message.pk)
         )
-        return 201, present.message(fresh)
+        return 201, present.message(fresh, staff=user.is_agent_staff)
 
     return idempotent(request, response, create)

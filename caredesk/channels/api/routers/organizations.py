@@ -6,11 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.responses import codes_4xx
 
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import require_manager, require_staff
-from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     ErrorOut,
@@ -34,7 +33,7 @@ def _organization(org_id: int) -> Organization:
     return org
 
 
-@router.get("", response={200: OrganizationPage, codes_4xx: ErrorOut})
+@router.get("", response={200: OrganizationPage, ERROR_CODES: ErrorOut})
 def list_organizations(
     request: HttpRequest,
     cursor: str | None = Query(None, max_length=500),
@@ -45,13 +44,13 @@ def list_organizations(
     return OrganizationPage(items=[present.organization(o) for o in rows], next_cursor=next_cursor)
 
 
-@router.get("/{org_id}", response={200: OrganizationOut, codes_4xx: ErrorOut})
+@router.get("/{org_id}", response={200: OrganizationOut, ERROR_CODES: ErrorOut})
 def get_organization(request: HttpRequest, org_id: int) -> OrganizationOut:
     require_staff(request)
     return present.organization(_organization(org_id))
 
 
-@router.post("", response={201: OrganizationOut, codes_4xx: ErrorOut})
+@router.post("", response={201: OrganizationOut, ERROR_CODES: ErrorOut})
 def create_organization(
     request: HttpRequest, payload: OrganizationCreateIn, response: HttpResponse
 ) -> Status[Any]:
@@ -71,7 +70,7 @@ def create_organization(
     return idempotent(request, response, create)
 
 
-@router.patch("/{org_id}", response={200: OrganizationOut, codes_4xx: ErrorOut})
+@router.patch("/{org_id}", response={200: OrganizationOut, ERROR_CODES: ErrorOut})
 def update_organization(
     request: HttpRequest, org_id: int, payload: OrganizationPatchIn
 ) -> OrganizationOut:

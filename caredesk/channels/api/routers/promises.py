@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.responses import codes_4xx
 from pydantic import Field, StringConstraints
 
 from caredesk.accounts.models import User
 from caredesk.channels.api.auth import api_user, require_staff
+from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import Body, ErrorOut, Id, InSchema, Note, Ref, _Clean
 from caredesk.core import clock
@@ -134,7 +134,7 @@ def _fresh(pk: int) -> Promise:
     return Promise.objects.select_related("owner", "team").get(pk=pk)
 
 
-@case_router.get("/{case_id}/promises", response={200: PromiseList, codes_4xx: ErrorOut})
+@case_router.get("/{case_id}/promises", response={200: PromiseList, ERROR_CODES: ErrorOut})
 def list_promises(request: HttpRequest, case_id: int) -> PromiseList:
     """Every promise on the case (customers: those shown to them), pending first."""
     user = api_user(request)
@@ -144,7 +144,7 @@ def list_promises(request: HttpRequest, case_id: int) -> PromiseList:
     return PromiseList(items=[PromiseOut(**present(p, staff=staff)) for p in rows])
 
 
-@case_router.post("/{case_id}/promises", response={201: PromiseCreatedOut, codes_4xx: ErrorOut})
+@case_router.post("/{case_id}/promises", response={201: PromiseCreatedOut, ERROR_CODES: ErrorOut})
 def create_promise(
     request: HttpRequest, case_id: int, payload: PromiseCreateIn, response: HttpResponse
 ) -> Status[Any]:
@@ -182,7 +182,7 @@ def create_promise(
     return idempotent(request, response, create)
 
 
-@router.post("/{promise_id}/keep", response={200: PromiseOut, codes_4xx: ErrorOut})
+@router.post("/{promise_id}/keep", response={200: PromiseOut, ERROR_CODES: ErrorOut})
 def keep_promise(request: HttpRequest, promise_id: int, payload: KeepIn) -> PromiseOut:
     """Mark a promise kept, with a note saying what was done."""
     user = require_staff(request)
@@ -191,7 +191,7 @@ def keep_promise(request: HttpRequest, promise_id: int, payload: KeepIn) -> Prom
     return PromiseOut(**present(_fresh(promise.pk), staff=True))
 
 
-@router.post("/{promise_id}/renegotiate", response={200: PromiseOut, codes_4xx: ErrorOut})
+@router.post("/{promise_id}/renegotiate", response={200: PromiseOut, ERROR_CODES: ErrorOut})
 def renegotiate_promise(
     request: HttpRequest, promise_id: int, payload: RenegotiateIn
 ) -> PromiseOut:
@@ -225,7 +225,7 @@ def _day(value: str | None, name: str) -> date | None:
         raise DomainError(f"{name} must be a date like 2026-11-23.", code="invalid_date") from None
 
 
-@router.get("/stats", response={200: StatsOut, codes_4xx: ErrorOut})
+@router.get("/stats", response={200: StatsOut, ERROR_CODES: ErrorOut})
 def promise_stats(
     request: HttpRequest,
     start: str | None = Query(None, max_length=10),
@@ -277,3 +277,61 @@ def promise_stats(
             for p in data.broken
         ],
     )
+
+
+class ReassignIn(InSchema):
+    owner_id: Id
+    reason: Note = ""
+
+
+class CancelIn(InSchema):
+    note: Note
+
+
+class CallbackIn(InSchema):
+    number: Annotated[str, StringConstraints(min_length=1, max_length=40), _Clean]
+    window_start: datetime | None = Field(None, description="With a time zone; default now.")
+    window_end: datetime = Field(description="With a time zone.")
+    note: Note = ""
+
+
+@router.post("/{promise_id}/reassign", response={200: PromiseOut, ERROR_CODES: ErrorOut})
+def reassign_promise(request: HttpRequest, promise_id: int, payload: ReassignIn) -> PromiseOut:
+    """Leads and above: hand a promise to another staff member."""
+    user = require_staff(request)
+    promise = promise_for(user, promise_id)
+    owner = User.objects.filter(pk=payload.owner_id).first()
+    if owner is None or not owner.is_agent_staff:
+        raise DomainError("There is no such owner.", code="invalid_owner")
+    actions.do_reassign_promise(
+        promise, actor=user, owner=owner, reason=payload.reason, now=clock.now()
+    )
+    return PromiseOut(**present(_fresh(promise.pk), staff=True))
+
+
+@router.post("/{promise_id}/cancel", response={200: PromiseOut, ERROR_CODES: ErrorOut})
+def cancel_promise(request: HttpRequest, promise_id: int, payload: CancelIn) -> PromiseOut:
+    """Withdraw a promise that no longer applies (a reason is required)."""
+    user = require_staff(request)
+    promise = promise_for(user, promise_id)
+    actions.do_cancel_promise(promise, actor=user, note=payload.note, now=clock.now())
+    return PromiseOut(**present(_fresh(promise.pk), staff=True))
+
+
+@case_router.post("/{case_id}/callback", response={201: PromiseOut, ERROR_CODES: ErrorOut})
+def request_callback(request: HttpRequest, case_id: int, payload: CallbackIn) -> Status[Any]:
+    """Customer tokens: ask for a callback in a window; it becomes a callback promise."""
+    user = api_user(request)
+    if not user.is_customer:
+        raise PermissionDenied("Customers ask for callbacks; staff make a promise.")
+    ticket = access_ticket(user, case_id)
+    promise = actions.do_request_callback(
+        ticket,
+        customer_user=user,
+        number=payload.number,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        note=payload.note,
+        now=clock.now(),
+    )
+    return Status(201, PromiseOut(**present(_fresh(promise.pk), staff=False)))

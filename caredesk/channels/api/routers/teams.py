@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.responses import codes_4xx
 
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import require_staff
+from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.schemas import ErrorOut, TeamOut, TeamPage
 from caredesk.core.errors import NotFound
 
 router = Router(tags=["teams"])
 
 
-@router.get("", response={200: TeamPage, codes_4xx: ErrorOut})
+@router.get("", response={200: TeamPage, ERROR_CODES: ErrorOut})
 def list_teams(
     request: HttpRequest,
     cursor: str | None = Query(None, max_length=500),
@@ -25,7 +25,7 @@ def list_teams(
     return TeamPage(items=[present.team(t) for t in rows], next_cursor=next_cursor)
 
 
-@router.get("/{team_id}", response={200: TeamOut, codes_4xx: ErrorOut})
+@router.get("/{team_id}", response={200: TeamOut, ERROR_CODES: ErrorOut})
 def get_team(request: HttpRequest, team_id: int) -> TeamOut:
     require_staff(request)
     found = selectors.team_queryset().filter(pk=team_id).first()

@@ -9,15 +9,14 @@ from typing import Annotated, Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.responses import codes_4xx
 from pydantic import Field, StringConstraints
 
 from caredesk.accounts.models import Role, User
 from caredesk.channels.api import pagination
 from caredesk.channels.api.auth import require_staff
-from caredesk.channels.api.errors import ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.idempotency import idempotent
-from caredesk.channels.api.schemas import ErrorOut, InSchema, Ref, _Clean
+from caredesk.channels.api.schemas import ErrorOut, InSchema, PatchSchema, Ref, _Clean
 from caredesk.channels.webhooks import actions
 from caredesk.channels.webhooks.models import Delivery, DeliveryState, Endpoint
 from caredesk.core import clock
@@ -72,7 +71,8 @@ class WebhookEndpointCreateIn(InSchema):
     is_active: bool = True
 
 
-class WebhookEndpointPatchIn(InSchema):
+class WebhookEndpointPatchIn(PatchSchema):
+    NOT_NULL = ("url", "description", "events", "is_active")
     url: WebhookUrl | None = None
     description: WebhookText | None = None
     events: list[EventPattern] | None = Field(None, max_length=200, description=EVENTS_DOC)
@@ -170,7 +170,7 @@ def _delivery(delivery_id: int) -> Delivery:
     return found
 
 
-@router.get("/endpoints", response={200: WebhookEndpointPage, codes_4xx: ErrorOut})
+@router.get("/endpoints", response={200: WebhookEndpointPage, ERROR_CODES: ErrorOut})
 def list_endpoints(
     request: HttpRequest,
     cursor: str | None = Query(None, max_length=500),
@@ -187,7 +187,7 @@ def list_endpoints(
     )
 
 
-@router.post("/endpoints", response={201: WebhookEndpointSecretOut, codes_4xx: ErrorOut})
+@router.post("/endpoints", response={201: WebhookEndpointSecretOut, ERROR_CODES: ErrorOut})
 def create_endpoint(
     request: HttpRequest, payload: WebhookEndpointCreateIn, response: HttpResponse
 ) -> Status[Any]:
@@ -214,13 +214,13 @@ def create_endpoint(
     return result
 
 
-@router.get("/endpoints/{endpoint_id}", response={200: WebhookEndpointOut, codes_4xx: ErrorOut})
+@router.get("/endpoints/{endpoint_id}", response={200: WebhookEndpointOut, ERROR_CODES: ErrorOut})
 def get_endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpointOut:
     require_admin(request)
     return endpoint_out(_endpoint(endpoint_id))
 
 
-@router.patch("/endpoints/{endpoint_id}", response={200: WebhookEndpointOut, codes_4xx: ErrorOut})
+@router.patch("/endpoints/{endpoint_id}", response={200: WebhookEndpointOut, ERROR_CODES: ErrorOut})
 def update_endpoint(
     request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatchIn
 ) -> WebhookEndpointOut:
@@ -235,7 +235,7 @@ def update_endpoint(
     return endpoint_out(_endpoint(endpoint_id))
 
 
-@router.delete("/endpoints/{endpoint_id}", response={204: None, codes_4xx: ErrorOut})
+@router.delete("/endpoints/{endpoint_id}", response={204: None, ERROR_CODES: ErrorOut})
 def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
     user = require_admin(request)
     actions.do_delete_endpoint(_endpoint(endpoint_id), actor=user, now=clock.now())
@@ -244,7 +244,7 @@ def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
 
 @router.post(
     "/endpoints/{endpoint_id}/rotate-secret",
-    response={200: WebhookEndpointSecretOut, codes_4xx: ErrorOut},
+    response={200: WebhookEndpointSecretOut, ERROR_CODES: ErrorOut},
 )
 def rotate_secret(request: HttpRequest, endpoint_id: int) -> WebhookEndpointSecretOut:
     """A new signing secret, shown once; the old one stops signing at once."""
@@ -255,7 +255,7 @@ def rotate_secret(request: HttpRequest, endpoint_id: int) -> WebhookEndpointSecr
 
 @router.get(
     "/endpoints/{endpoint_id}/deliveries",
-    response={200: WebhookDeliveryPage, codes_4xx: ErrorOut},
+    response={200: WebhookDeliveryPage, ERROR_CODES: ErrorOut},
 )
 def list_deliveries(
     request: HttpRequest,
@@ -282,7 +282,7 @@ def list_deliveries(
     )
 
 
-@router.get("/deliveries/{delivery_id}", response={200: WebhookDeliveryOut, codes_4xx: ErrorOut})
+@router.get("/deliveries/{delivery_id}", response={200: WebhookDeliveryOut, ERROR_CODES: ErrorOut})
 def get_delivery(request: HttpRequest, delivery_id: int) -> WebhookDeliveryOut:
     require_admin(request)
     return delivery_out(_delivery(delivery_id))
@@ -290,7 +290,7 @@ def get_delivery(request: HttpRequest, delivery_id: int) -> WebhookDeliveryOut:
 
 @router.post(
     "/deliveries/{delivery_id}/redeliver",
-    response={202: WebhookDeliveryOut, codes_4xx: ErrorOut},
+    response={202: WebhookDeliveryOut, ERROR_CODES: ErrorOut},
 )
 def redeliver(request: HttpRequest, delivery_id: int, response: HttpResponse) -> Status[Any]:
     """Send the event again as a new delivery, signed with a fresh timestamp."""

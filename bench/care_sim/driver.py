@@ -269,7 +269,9 @@ class Driver:
             self._post(
                 worker.client,
                 f"/cases/{promise.ticket_id}/reply",
-                _reply_form({"body": "The update I promised: all sorted.", "status_after": "resolved"}),
+                _reply_form(
+                    {"body": "The update I promised: all sorted.", "status_after": "resolved"}
+                ),
             )
         worker.busy_until = now + timedelta(minutes=PROMISE_MINUTES)
         return True

@@ -76,7 +76,11 @@ def queue_stats(
 
 
 def bounds_and_calendar() -> tuple[dict[str, int], Calendar]:
-    bounds = dict(TierRule.objects.values_list("tier", "max_wait_minutes"))
+    bounds = {
+        tier: int(minutes)
+        for tier, minutes in TierRule.objects.values_list("tier", "max_wait_minutes")
+        if minutes is not None
+    }
     return bounds, calendar_for(BusinessCalendar.objects.get(name="London office hours"))
 
 
@@ -93,9 +97,7 @@ def product_queue(out: Outcome) -> QueueStats:
 
 def replay_queue(r: Replay, arrivals: list[Arrival], end: datetime) -> QueueStats:
     bounds, cal = bounds_and_calendar()
-    rows = [
-        (a.tier, a.at, r.claimed_at.get(a.index), r.answered_at.get(a.index)) for a in arrivals
-    ]
+    rows = [(a.tier, a.at, r.claimed_at.get(a.index), r.answered_at.get(a.index)) for a in arrivals]
     return queue_stats(cal, bounds, rows, end)
 
 

@@ -38,7 +38,9 @@ def render(result: dict[str, Any]) -> str:
             t = q[name]["tiers"][tier]
             cells.append(f"{_num(t['p50'])} / {_num(t['p90'])} ({t['beyond_bound']})")
         bound = q["caredesk"]["tiers"][tier]["bound_minutes"]
-        lines.append(f"| {tier:<9} | {_num(bound):>6} | " + " | ".join(f"{x:>17}" for x in cells) + " |")
+        lines.append(
+            f"| {tier:<9} | {_num(bound):>6} | " + " | ".join(f"{x:>17}" for x in cells) + " |"
+        )
     lines.append(
         f"| {'beyond':<9} | {'':>6} | "
         + " | ".join(f"{q[n]['beyond_bound']:>17,}" for n in ("caredesk", "fifo", "vip_first"))
@@ -46,7 +48,8 @@ def render(result: dict[str, Any]) -> str:
     )
     lines += [
         "",
-        f"Promises kept on time or honestly renegotiated: {_num(care['kept_or_renegotiated_pct'], ' %')}"
+        "Promises kept on time or honestly renegotiated: "
+        f"{_num(care['kept_or_renegotiated_pct'], ' %')}"
         f" ({care['kept_on_time']:,} of {care['promises_due']:,} due; "
         f"{care['renegotiated']:,} renegotiated)",
         f"Missed promises where the customer was told: {_num(care['missed_told_pct'], ' %')}"

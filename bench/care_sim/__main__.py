@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 
@@ -19,6 +20,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--profile", choices=("normal", "stress"), default="normal")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=None,
+        help="first day (YYYY-MM-DD, UTC midnight); default Monday 2 November 2026",
+    )
     parser.add_argument("--tick", type=int, default=None, help="minutes between heartbeats")
     parser.add_argument("--database", default="", help="an empty PostgreSQL database URL")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.care_sim.run import simulate
 
         overrides: dict[str, object] = {"days": args.days, "seed": args.seed}
+        if args.start:
+            overrides["start"] = datetime.combine(args.start, datetime.min.time(), UTC)
         if args.tick:
             overrides["tick_minutes"] = args.tick
         result = simulate(config_for(args.profile, **overrides))

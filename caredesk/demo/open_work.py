@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from caredesk.demo import script as s
 from caredesk.demo.people import DemoDesk
 from caredesk.demo.script import CaseSpec
+from caredesk.demo.stories import at
 from caredesk.promises.models import Kind
 from caredesk.tickets.models import Channel, Priority, Status
 
@@ -23,7 +24,7 @@ def due_later_today(now: datetime) -> datetime:
 
 
 def callback_today(desk: DemoDesk, now: datetime) -> CaseSpec:
-    t = now - timedelta(hours=2, minutes=30)
+    t = now - timedelta(minutes=80)
     priya, lena = desk.staff["priya"], desk.staff["lena"]
     team = desk.teams["deliveries"]
     due = due_later_today(now)
@@ -71,7 +72,7 @@ def callback_today(desk: DemoDesk, now: datetime) -> CaseSpec:
 
 
 def update_tomorrow(desk: DemoDesk, now: datetime) -> CaseSpec:
-    t = now - timedelta(hours=20)
+    t = at(now, 1, 14, 10)
     sam, max_ = desk.staff["sam"], desk.staff["max"]
     team = desk.teams["technical"]
     due = (now + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -104,7 +105,7 @@ def update_tomorrow(desk: DemoDesk, now: datetime) -> CaseSpec:
 
 
 def complaint_to_review(desk: DemoDesk, now: datetime) -> CaseSpec:
-    t = now - timedelta(days=6, hours=3)
+    t = at(now, 6, 10, 5)
     priya, lena = desk.staff["priya"], desk.staff["lena"]
     team = desk.teams["returns"]
     return CaseSpec(

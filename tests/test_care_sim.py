@@ -15,7 +15,7 @@ from caredesk.core import clock
 from caredesk.promises.models import Promise
 from caredesk.tickets.models import Ticket
 
-SMALL = {"days": 1, "agents": 3, "leads": 1, "cases_per_month": 300, "tick_minutes": 10}
+SMALL = {"days": 1, "agents": 3, "leads": 1, "cases_per_month": 200, "tick_minutes": 15}
 
 
 def test_arrivals_are_drawn_from_the_seed_alone():

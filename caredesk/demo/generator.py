@@ -21,7 +21,8 @@ from caredesk.tickets.models import Channel, Priority, Status
 
 T = TypeVar("T")
 
-MAX_AGE = timedelta(days=60)
+# Cases spread over the last four weeks.
+MAX_AGE = timedelta(days=28)
 TEAM_WEIGHTS = {"deliveries": 35, "billing": 25, "returns": 20, "technical": 20}
 CHANNEL_WEIGHTS = {Channel.EMAIL: 45, Channel.PORTAL: 25, Channel.PHONE: 20, Channel.API: 10}
 PRIORITY_WEIGHTS = {Priority.LOW: 15, Priority.NORMAL: 60, Priority.HIGH: 20, Priority.URGENT: 5}
@@ -74,7 +75,7 @@ class Timeline:
         if staff and not OFFICE_START <= at.hour < OFFICE_END:
             morning = at if at.hour < OFFICE_START else at + timedelta(days=1)
             at = morning.replace(hour=OFFICE_START, minute=0) + timedelta(
-                minutes=self.rng.uniform(0, 90)
+                minutes=self.rng.uniform(0, 40)
             )
         if at >= self.end:
             self.stopped = True
@@ -119,10 +120,14 @@ class CaseWriter:
         return f"{greeting}{text}\n\n{sign_off}"
 
     def _outcome(self, age: timedelta) -> str:
-        done_chance = 0.85 if age > timedelta(days=10) else 0.6 if age > timedelta(days=3) else 0.3
+        """A healthy desk: older cases are done or wait on the customer; only today's
+        cases are still new, being worked, or waiting on us."""
+        done_chance = 0.95 if age > timedelta(days=5) else 0.75 if age > timedelta(days=1) else 0.3
         if self.rng.random() < done_chance:
             return self.rng.choices(("resolved", "closed", "reopened"), weights=(48, 42, 10))[0]
-        if age < timedelta(days=2) and self.rng.random() < 0.35:
+        if age > timedelta(days=1):
+            return "waiting_customer"
+        if age < timedelta(hours=6) and self.rng.random() < 0.35:
             return "new"
         return self.rng.choice(("waiting_customer", "waiting_us", "open"))
 
@@ -210,7 +215,7 @@ class CaseWork:
     def run(self, outcome: str, topic: texts.Topic) -> None:
         rng, agent, lead, f = self.rng, self.agent, self.lead, self.f
         triage_by = agent if self.spec.channel == Channel.PHONE else lead
-        if not self.staff(2, 240, lambda at: s.assign(at, triage_by, agent, self.team)):
+        if not self.staff(2, 30, lambda at: s.assign(at, triage_by, agent, self.team)):
             return
         if rng.random() < 0.35:
             text = rng.choice(texts.NOTES).format(**f)
@@ -229,7 +234,8 @@ class CaseWork:
         first_time = done and rng.random() < 0.5
         after = Status.RESOLVED if first_time else Status.WAITING_CUSTOMER
         answer = topic.reply.format(**f)
-        if not self.staff(10, 8 * 60, lambda at: s.reply(at, agent, answer, after)):
+        # Answered well within the first-response target (VIP: an hour).
+        if not self.staff(5, 40, lambda at: s.reply(at, agent, answer, after)):
             return
         if outcome == "waiting_customer":
             return
@@ -240,19 +246,19 @@ class CaseWork:
                 return
             if rng.random() < 0.4:
                 # Check with the customer; resolve once they confirm.
-                self.staff(30, 600, lambda at: s.reply(at, agent, check_reply(f)))
+                self.staff(15, 90, lambda at: s.reply(at, agent, check_reply(f)))
                 self.customer(60, 1440, rng.choice(texts.THANKS))
                 self.staff(10, 240, lambda at: s.status(at, agent, Status.RESOLVED))
             else:
                 closing = resolve_reply(f)
-                self.staff(30, 600, lambda at: s.reply(at, agent, closing, Status.RESOLVED))
+                self.staff(15, 120, lambda at: s.reply(at, agent, closing, Status.RESOLVED))
         if outcome == "closed":
             self.staff(3 * 1440, 7 * 1440, lambda at: s.status(at, agent, Status.CLOSED))
         elif outcome == "reopened":
             reopened = self.customer(1440, 5 * 1440, rng.choice(texts.REOPENS))
-            if reopened and rng.random() < 0.5:
+            if reopened:
                 closing = resolve_reply({**f, "agent": lead.name.split()[0]})
-                self.staff(30, 600, lambda at: s.reply(at, lead, closing, Status.RESOLVED))
+                self.staff(15, 120, lambda at: s.reply(at, lead, closing, Status.RESOLVED))
 
 
 def check_reply(f: dict[str, str]) -> str:

@@ -13,6 +13,11 @@ from datetime import datetime
 
 from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Customer
+from caredesk.escalations.actions import do_request_goodwill
+from caredesk.escalations.models import ActionType
+from caredesk.feedback.actions import do_leave_feedback
+from caredesk.feedback.models import FeedbackKind, FeedbackSource
+from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel, Priority, Status, Ticket
 
@@ -21,7 +26,9 @@ from caredesk.tickets.models import Channel, Priority, Status, Ticket
 class Step:
     """One thing that happened on a case.
 
-    kind is one of: assign, reply, note, customer, status, tags, priority.
+    kind is one of: assign, reply, note, customer, status, tags, priority, promise (a
+    reply that makes a promise), goodwill (an action that may need approval) and
+    complaint (the customer's complaint about ``assignee``).
     """
 
     kind: str
@@ -34,6 +41,11 @@ class Step:
     tags: tuple[str, ...] = ()
     priority: str = ""
     channel: str = ""
+    promise_kind: str = ""
+    promise_text: str = ""
+    due: datetime | None = None
+    action: str = ""  # an ActionType slug
+    amount: str = ""
 
 
 @dataclass
@@ -80,6 +92,20 @@ def tags(at: datetime, actor: User, *names: str) -> Step:
 
 def priority(at: datetime, actor: User, value: str) -> Step:
     return Step("priority", at, actor=actor, priority=value)
+
+
+def promise(at: datetime, agent: User, body: str, kind: str, text: str, due: datetime) -> Step:
+    return Step(
+        "promise", at, actor=agent, body=body, promise_kind=kind, promise_text=text, due=due
+    )
+
+
+def goodwill(at: datetime, agent: User, action: str, amount: str, reason: str) -> Step:
+    return Step("goodwill", at, actor=agent, action=action, amount=amount, body=reason)
+
+
+def complaint(at: datetime, about: User, body: str) -> Step:
+    return Step("complaint", at, assignee=about, body=body)
 
 
 def _customer_actor(spec: CaseSpec, channel: str) -> User | None:
@@ -147,5 +173,35 @@ def _play_step(ticket: Ticket, spec: CaseSpec, step: Step) -> None:
         actions.do_set_tags(ticket, actor=_staff(step), names=step.tags, now=step.at)
     elif step.kind == "priority":
         actions.do_change_priority(ticket, actor=_staff(step), priority=step.priority, now=step.at)
+    elif step.kind == "promise":
+        assert step.due is not None
+        do_reply_with_promise(
+            ticket,
+            agent=_staff(step),
+            body=step.body,
+            draft=PromiseDraft(kind=step.promise_kind, text=step.promise_text, due_at=step.due),
+            now=step.at,
+            status_after=Status.WAITING_US,
+        )
+    elif step.kind == "goodwill":
+        do_request_goodwill(
+            ticket,
+            agent=_staff(step),
+            action_type=ActionType.objects.get(slug=step.action),
+            amount=step.amount,
+            reason=step.body,
+            now=step.at,
+        )
+    elif step.kind == "complaint":
+        assert step.assignee is not None
+        do_leave_feedback(
+            ticket,
+            agent=step.assignee,
+            kind=FeedbackKind.COMPLAINT,
+            body=step.body,
+            source=FeedbackSource.PORTAL,
+            now=step.at,
+            author_customer=spec.customer,
+        )
     else:
         raise ValueError(f"unknown step kind {step.kind!r}")

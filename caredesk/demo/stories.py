@@ -3,8 +3,8 @@
 Each story is what a real help desk lives through: a delivery window that was explained
 twice and still disputed, a hygiene item that cannot be returned, a cancellation that
 took three people, a callback promised and not made, a VIP with a line to management,
-and a caller who crossed the line. Policies, promises and escalations get their own
-objects in later work; for now the stories record them as notes and tags.
+and a caller who crossed the line. The stories record policies and the old callback as
+notes and tags; the desk's open promises, approval and complaint are in ``open_work``.
 """
 
 from __future__ import annotations

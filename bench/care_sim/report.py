@@ -1,0 +1,65 @@
+"""A readable table of one simulation's result (the ``--json`` output is the raw dict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.care_sim.metrics import TIERS
+
+
+def _num(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}{suffix}"
+    return f"{value:,}{suffix}"
+
+
+def render(result: dict[str, Any]) -> str:
+    c = result["config"]
+    care = result["care"]
+    q = result["queue"]
+    lines = [
+        f"Care simulation: {c['days']} days, profile {c['profile']}, seed {c['seed']}, "
+        f"{c['agents']} agents + {c['leads']} leads + {c['managers']} manager(s), "
+        f"absent share {c['absent_share']:.0%}, tick {c['tick_minutes']} min",
+        f"{result['cases']:,} cases from {result['arrivals']:,} arrivals, "
+        f"{result['requests']:,} requests in {result['wall_seconds']:,.1f} s "
+        f"({result['cases_per_second']:,.1f} simulated cases/s), load average "
+        f"{result['load_average']}; refused requests: {result['refused_count']}",
+        "",
+        "First response (business minutes; p50 / p90) and cases beyond their tier bound",
+        f"| {'tier':<9} | {'bound':>6} | {'caredesk':>17} | {'FIFO':>17} | {'VIP-first':>17} |",
+        f"|{'-' * 11}|{'-' * 8}|{'-' * 19}|{'-' * 19}|{'-' * 19}|",
+    ]
+    for tier in TIERS:
+        cells = []
+        for name in ("caredesk", "fifo", "vip_first"):
+            t = q[name]["tiers"][tier]
+            cells.append(f"{_num(t['p50'])} / {_num(t['p90'])} ({t['beyond_bound']})")
+        bound = q["caredesk"]["tiers"][tier]["bound_minutes"]
+        lines.append(
+            f"| {tier:<9} | {_num(bound):>6} | " + " | ".join(f"{x:>17}" for x in cells) + " |"
+        )
+    lines.append(
+        f"| {'beyond':<9} | {'':>6} | "
+        + " | ".join(f"{q[n]['beyond_bound']:>17,}" for n in ("caredesk", "fifo", "vip_first"))
+        + " |"
+    )
+    lines += [
+        "",
+        "Promises kept on time or honestly renegotiated: "
+        f"{_num(care['kept_or_renegotiated_pct'], ' %')}"
+        f" ({care['kept_on_time']:,} of {care['promises_due']:,} due; "
+        f"{care['renegotiated']:,} renegotiated)",
+        f"Missed promises where the customer was told: {_num(care['missed_told_pct'], ' %')}"
+        f" ({care['missed_told']:,} of {care['missed']:,} missed; {care['kept_late']:,} kept late)",
+        f"Approvals decided within their deadline: {_num(care['approvals_in_time_pct'], ' %')}"
+        f" ({care['approvals_decided_in_time']:,} of {care['approvals']:,}; "
+        f"{care['approvals_pending']:,} still pending)",
+        f"Escalations: {care['escalations']:,} ({care['escalations_by_source']}); "
+        f"by level {care['escalations_by_level']}; open at the end "
+        f"{care['escalations_open_at_end']:,}",
+        f"Escalations per lead per day: {care['lead_escalations_per_lead_day']}",
+    ]
+    return "\n".join(lines)

@@ -15,7 +15,8 @@ from caredesk.accounts.models import ApiToken, User
 from caredesk.channels.api.auth import require_staff
 from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.schemas import ErrorOut, Id, InSchema, _Clean
-from caredesk.core import clock, notification_prefs, notifications
+from caredesk.core import actions as core_actions
+from caredesk.core import clock, notifications
 from caredesk.core.errors import NotFound
 from caredesk.core.models import Notification
 
@@ -179,7 +180,7 @@ def list_notifications(
 )
 def mark_notification_read(request: HttpRequest, notification_id: Id) -> NotificationOut:
     user = require_staff(request)
-    notifications.mark_read(user.pk, notification_id, clock.now())
+    core_actions.do_mark_notification_read(user.pk, notification_id, clock.now())
     row = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
     if row is None:
         raise NotFound("No such notification.")
@@ -189,14 +190,16 @@ def mark_notification_read(request: HttpRequest, notification_id: Id) -> Notific
 @router.post("/notifications/read-all", response={200: ReadAllOut, ERROR_CODES: ErrorOut})
 def mark_all_notifications_read(request: HttpRequest, payload: ReadAllIn) -> ReadAllOut:
     user = require_staff(request)
-    return ReadAllOut(marked=notifications.mark_all_read(user.pk, clock.now(), kind=payload.kind))
+    return ReadAllOut(
+        marked=core_actions.do_mark_all_notifications_read(user.pk, clock.now(), kind=payload.kind)
+    )
 
 
 @router.put("/me/notification-preferences", response={204: None, ERROR_CODES: ErrorOut})
 def set_preferences(request: HttpRequest, payload: PreferencesIn) -> Status[None]:
     """How each kind of notification reaches you, and the digest interval."""
     user = require_staff(request)
-    notification_prefs.save_preferences(
-        user.pk, dict(payload.deliveries), payload.digest_hours, clock.now()
+    core_actions.do_save_notification_preferences(
+        user, dict(payload.deliveries), payload.digest_hours, clock.now()
     )
     return Status(204, None)

@@ -12,22 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from caredesk.core.models import Notification, NotificationPreference
 from caredesk.core.notifications import notify
 from caredesk.tickets import actions
-from caredesk.tickets.models import Channel
+from tests.notifications.conftest import open_case
 
 M = timedelta(minutes=1)
-
-
-def open_case(desk, now, **kw):
-    params = dict(
-        customer=desk.bob,
-        subject="Invoice is wrong",
-        body="I was charged twice.",
-        channel=Channel.PORTAL,
-        now=now,
-        team=desk.billing,
-    )
-    params.update(kw)
-    return actions.do_open_ticket(**params)
 
 
 def signed_in(client, user):

@@ -15,25 +15,12 @@ from caredesk.core.models import Notification
 from caredesk.core.notifications import notify
 from caredesk.escalations import actions as escalation_actions
 from caredesk.tickets import actions
-from caredesk.tickets.models import Channel
+from tests.notifications.conftest import open_case
 from tests.promises.conftest import promise
 from tests.promises.conftest import sweep as promise_sweep
 from tests.sla.conftest import sweep as sla_sweep
 
 M = timedelta(minutes=1)
-
-
-def open_case(desk, now, **kw):
-    params = dict(
-        customer=desk.bob,
-        subject="Invoice is wrong",
-        body="I was charged twice.",
-        channel=Channel.PORTAL,
-        now=now,
-        team=desk.billing,
-    )
-    params.update(kw)
-    return actions.do_open_ticket(**params)
 
 
 def assigned_case(desk, now, **kw):

@@ -11,9 +11,10 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 echo "Installing Debian packages:$missing"
-apt-get update -qq
+# Another install may hold the package lock (parallel checkouts); wait for it rather than fail.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 # The packaged service is not needed (tests run their own Dovecot); do not leave it running.
 if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/dovecot ]; then
   service dovecot stop >/dev/null 2>&1 || true

@@ -120,3 +120,15 @@ def test_the_late_notice_does_not_keep_another_update_promise(desk, case, now):
     call(case, desk.agent, callback.due_at + timedelta(minutes=5))
     update.refresh_from_db()
     assert update.state == State.OPEN
+
+
+def test_the_honest_update_of_a_miss_does_not_keep_another_update_promise(desk, case, now, frozen):
+    missed = promise(case, desk.agent, now, kind="fix", hours=1, text="Fix the invoice")
+    update = promise(case, desk.agent, now, kind="update", hours=8, text="Send the new date")
+    at = missed.due_at + timedelta(minutes=31)  # past the grace: the customer is told
+    frozen.set(at)
+    sweep(missed.due_at + timedelta(minutes=1))
+    sweep(at)
+    assert AuditEvent.objects.filter(ticket=case, verb="promise_update_sent").count() == 1
+    update.refresh_from_db()
+    assert update.state == State.OPEN  # "we have not kept our promise" is not the update

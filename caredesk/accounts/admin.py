@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from caredesk.accounts import actions
 from caredesk.accounts.actions import do_revoke_api_token
 from caredesk.accounts.models import STAFF_ROLES, ApiToken, Membership, Role, Team, User
+from caredesk.core.admin_errors import ActionErrorsAsMessages
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
 
@@ -51,7 +52,7 @@ class UserChangeForm(DjangoUserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(ActionErrorsAsMessages, DjangoUserAdmin[User]):
     """Email is the user name; there is no separate username, first or last name."""
 
     form = UserChangeForm
@@ -140,7 +141,7 @@ class TeamForm(forms.ModelForm[Team]):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin[Team]):
+class TeamAdmin(ActionErrorsAsMessages, admin.ModelAdmin[Team]):
     form = TeamForm
     list_display = ("name", "slug", "lead")
     search_fields = ("name", "slug")

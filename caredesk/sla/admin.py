@@ -21,6 +21,7 @@ from django.http import HttpRequest
 
 from caredesk.accounts.models import User
 from caredesk.core import clock
+from caredesk.core.admin_errors import ActionErrorsAsMessages
 from caredesk.core.errors import InvalidInput
 from caredesk.sla import config_actions
 from caredesk.sla.config_actions import ClosedSpec, HoursSpec
@@ -87,7 +88,7 @@ CALENDAR_FIELDS = (
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin[BusinessCalendar]):
+class BusinessCalendarAdmin(ActionErrorsAsMessages, admin.ModelAdmin[BusinessCalendar]):
     list_display = ("name", "time_zone", "always_open", "holiday_country", "holiday_subdivision")
     inlines = (WorkingHoursInline, ClosedDateInline)
     readonly_fields = ("updated_at",)
@@ -140,7 +141,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin[BusinessCalendar]):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
+class SlaPolicyAdmin(ActionErrorsAsMessages, admin.ModelAdmin[SlaPolicy]):
     list_display = (
         "name",
         "order",
@@ -197,7 +198,7 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
 
 
 @admin.register(TierRule)
-class TierRuleAdmin(admin.ModelAdmin[TierRule]):
+class TierRuleAdmin(ActionErrorsAsMessages, admin.ModelAdmin[TierRule]):
     list_display = ("tier", "weight", "maximum_wait")
     fields = ("tier", "weight", "max_wait_minutes", "bound_clock")
 

@@ -283,7 +283,8 @@ def do_update_staff(
 def do_deactivate_staff(user: User, *, actor: User, now: datetime) -> User:
     """Sign a staff member out for good (never a deletion: their history stays theirs).
     Their API tokens are revoked; ``staff.deactivated`` hands their open cases back to
-    their team's queue (the tickets app's reaction). Safe to repeat."""
+    their team's queue (the tickets app's reaction); they are marked away, so their open
+    promises go to their lead before they fall due (the away handover). Safe to repeat."""
     require_admin(actor)
     with transaction.atomic():
         user = _locked_staff(user.pk)
@@ -294,7 +295,9 @@ def do_deactivate_staff(user: User, *, actor: User, now: datetime) -> User:
         if user.role == Role.ADMIN and not _other_active_admins(user):
             raise Conflict("This is the last active admin.", code="last_admin")
         user.is_active = False
-        user.is_away = False
+        # Away as well: the away handover passes their open promises to their lead as
+        # they fall due, and approvals and escalations skip away people.
+        user.is_away = True
         user.save(update_fields=["is_active", "is_away"])
         revoked = list(
             ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list(
@@ -322,7 +325,8 @@ def do_reactivate_staff(user: User, *, actor: User, now: datetime) -> User:
         if user.is_active:
             return user
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.is_away = False
+        user.save(update_fields=["is_active", "is_away"])
         audit.record(
             "staff.reactivated",
             actor=actor,

@@ -55,6 +55,13 @@ MAX_CLOSED_DATES: Final = 1000
 MAX_MINUTES: Final = 525_600
 
 
+def _require_admin(actor: User | None) -> None:
+    """A person must be an admin; ``None`` is caredesk itself (the demo and benchmark
+    set-up), never a request."""
+    if actor is not None:
+        require_admin(actor)
+
+
 # --- calendars ------------------------------------------------------------------------
 
 
@@ -224,7 +231,7 @@ def _check_calendar_name(name: str, exclude: int | None) -> str:
 
 def do_create_calendar(
     *,
-    actor: User,
+    actor: User | None,
     name: str,
     now: datetime,
     time_zone: str = "UTC",
@@ -235,7 +242,7 @@ def do_create_calendar(
     hours: Sequence[HoursSpec] = (),
     closed_dates: Sequence[ClosedSpec] = (),
 ) -> BusinessCalendar:
-    require_admin(actor)
+    _require_admin(actor)
     zone = _check_time_zone(time_zone)
     country, subdivision = _check_region(holiday_country, holiday_subdivision)
     week = check_hours(hours)
@@ -263,7 +270,7 @@ def do_create_calendar(
 def do_update_calendar(
     calendar: BusinessCalendar,
     *,
-    actor: User,
+    actor: User | None,
     now: datetime,
     name: str | Unset = UNSET,
     time_zone: str | Unset = UNSET,
@@ -276,7 +283,7 @@ def do_update_calendar(
 ) -> BusinessCalendar:
     """Change a calendar; ``hours`` and ``closed_dates`` replace the lists. The open cases
     on it are recomputed (:func:`caredesk.sla.actions.do_calendar_changed`)."""
-    require_admin(actor)
+    _require_admin(actor)
     try:
         with transaction.atomic():
             cal = BusinessCalendar.objects.select_for_update().filter(pk=calendar.pk).first()
@@ -316,9 +323,9 @@ def do_update_calendar(
     return cal
 
 
-def do_delete_calendar(calendar: BusinessCalendar, *, actor: User, now: datetime) -> None:
+def do_delete_calendar(calendar: BusinessCalendar, *, actor: User | None, now: datetime) -> None:
     """Remove a calendar no SLA policy uses (409 otherwise)."""
-    require_admin(actor)
+    _require_admin(actor)
     with transaction.atomic():
         cal = BusinessCalendar.objects.select_for_update().filter(pk=calendar.pk).first()
         if cal is None:
@@ -421,10 +428,10 @@ def _save_policy(policy: SlaPolicy, changes: dict[str, Any]) -> None:
     policy.save()
 
 
-def do_create_policy(*, actor: User, now: datetime, **fields: Any) -> SlaPolicy:
+def do_create_policy(*, actor: User | None, now: datetime, **fields: Any) -> SlaPolicy:
     """A new policy (``POLICY_FIELDS``; ``name`` and ``calendar_id`` required). Every
     open case is recomputed: the new policy may now be the first that matches it."""
-    require_admin(actor)
+    _require_admin(actor)
     for required in ("name", "calendar_id"):
         if fields.get(required) is None:
             raise InvalidInput(f"{required} is required.", field=required, code="missing")
@@ -439,11 +446,13 @@ def do_create_policy(*, actor: User, now: datetime, **fields: Any) -> SlaPolicy:
     return policy
 
 
-def do_update_policy(policy: SlaPolicy, *, actor: User, now: datetime, **changes: Any) -> SlaPolicy:
+def do_update_policy(
+    policy: SlaPolicy, *, actor: User | None, now: datetime, **changes: Any
+) -> SlaPolicy:
     """Change a policy (``is_active=False`` retires it; policies are not deleted, cases
     keep pointing at the policy they ran under). A change of conditions, order or
     activity recomputes every open case, a change of targets or calendar the cases on it."""
-    require_admin(actor)
+    _require_admin(actor)
     try:
         with transaction.atomic():
             row = SlaPolicy.objects.select_for_update().filter(pk=policy.pk).first()
@@ -479,7 +488,7 @@ def _rule_view(rule: TierRule | None) -> dict[str, Any] | None:
 
 def do_save_tier_rule(
     *,
-    actor: User,
+    actor: User | None,
     now: datetime,
     tier: str,
     weight: float = 1.0,
@@ -488,7 +497,7 @@ def do_save_tier_rule(
 ) -> TierRule:
     """Set how the fair queue treats ``tier`` (create or replace its rule); the queue
     keys of its waiting cases are recomputed."""
-    require_admin(actor)
+    _require_admin(actor)
     if tier not in Tier.values:
         raise InvalidInput(f"Unknown tier {tier[:40]!r}.", field="tier", code="invalid_tier")
     if not 0.05 <= weight <= 20:
@@ -518,9 +527,9 @@ def do_save_tier_rule(
     return rule
 
 
-def do_delete_tier_rule(*, actor: User, now: datetime, tier: str) -> None:
+def do_delete_tier_rule(*, actor: User | None, now: datetime, tier: str) -> None:
     """The tier goes back to the defaults (weight 1, no bound)."""
-    require_admin(actor)
+    _require_admin(actor)
     with transaction.atomic():
         deleted, _ = TierRule.objects.filter(tier=tier).delete()
         if not deleted:

@@ -297,6 +297,8 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
+    # A deactivated person's open cases go back to their team's queue.
+    "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],
 }
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.

@@ -1,4 +1,10 @@
-"""Changes to accounts: API tokens and availability. Audited like every other change."""
+"""Changes to accounts: staff, teams, API tokens and availability. Audited like every
+other change (``core.audit``: an event with the old and new values, in the transaction).
+
+Staff and teams are configured by admins (the Django admin pages and ``/api/v1`` call the
+same functions here). People are never deleted: they are deactivated and reactivated.
+Deactivating someone revokes their API tokens and appends ``staff.deactivated``; the
+tickets app reacts by handing their open cases back to their team's queue."""
 
 from __future__ import annotations
 
@@ -7,12 +13,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
-from caredesk.accounts.models import ApiToken, User
+from caredesk.accounts.models import STAFF_ROLES, ApiToken, Membership, Role, Team, User
 from caredesk.core import audit
-from caredesk.core.errors import DomainError, NotFound, PermissionDenied
+from caredesk.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
 TOKEN_PREFIX_BYTES = 6
 MAX_ACTIVE_TOKENS = 20
@@ -101,3 +112,380 @@ def do_set_away(*, user: User, away: bool, now: datetime) -> User:
                 "staff.away_changed", actor=user, now=now, field="is_away", old=old, new=away
             )
     return user
+
+
+# --- staff and teams (admins) ----------------------------------------------------------
+
+
+class Unset:
+    """An argument the caller did not pass (distinct from None, which clears)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset()
+MAX_NAME = 150
+MAX_TEAM_NAME = 100
+MAX_DESCRIPTION = 5000
+MAX_MEMBERS = 500
+
+
+def require_admin(actor: User | None) -> User:
+    """Staff accounts and teams are the admins' (as the admin pages are)."""
+    if actor is None or not actor.is_agent_staff or actor.role != Role.ADMIN:
+        raise PermissionDenied(
+            "Only admins can change staff accounts, teams and the desk's configuration.",
+            code="admins_only",
+        )
+    return actor
+
+
+def clean_name(value: str, *, field: str, max_chars: int) -> str:
+    text = " ".join("".join(ch for ch in value if ch.isprintable()).split())
+    if not text:
+        raise InvalidInput(f"The {field} is empty.", field=field, code="empty")
+    if len(text) > max_chars:
+        raise InvalidInput(
+            f"The {field} is too long ({len(text)} characters; the limit is {max_chars}).",
+            field=field,
+            code="too_long",
+        )
+    return text
+
+
+def _clean_email(value: str) -> str:
+    email = value.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(
+            f"“{value.strip()[:100]}” is not a valid email address.",
+            field="email",
+            code="invalid_email",
+        ) from None
+    return email
+
+
+def _clean_role(role: str) -> Role:
+    if role not in STAFF_ROLES:
+        raise InvalidInput(
+            f"Unknown staff role {role[:40]!r}; one of {', '.join(STAFF_ROLES)}.",
+            field="role",
+            code="invalid_role",
+        )
+    return Role(role)
+
+
+def _admin_flags(user: User) -> None:
+    # The admin role is what opens the admin pages (as ``createsuperuser`` sets it up).
+    is_admin = user.role == Role.ADMIN
+    user.is_staff = is_admin
+    user.is_superuser = is_admin
+
+
+def _staff_view(user: User) -> dict[str, Any]:
+    return {
+        "staff": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "is_active": user.is_active,
+    }
+
+
+def do_create_staff(
+    *,
+    actor: User,
+    email: str,
+    name: str,
+    role: str,
+    now: datetime,
+    password: str | None = None,
+) -> User:
+    """An admin adds a staff member with a role. Without a password the account cannot
+    sign in until one is set (admin pages or ``caredesk`` CLI)."""
+    require_admin(actor)
+    address = _clean_email(email)
+    name = clean_name(name, field="name", max_chars=MAX_NAME)
+    staff_role = _clean_role(role)
+    user = User(email=address, name=name, role=staff_role, date_joined=now)
+    _admin_flags(user)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput(
+                " ".join(exc.messages), field="password", code="weak_password"
+            ) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            if User.objects.filter(email__iexact=address).exists():
+                raise Conflict(f"There is already an account for {address}.", code="email_taken")
+            user.save()
+            audit.record("staff.created", actor=actor, now=now, new=_staff_view(user))
+    except IntegrityError:
+        raise Conflict(f"There is already an account for {address}.", code="email_taken") from None
+    return user
+
+
+def _locked_staff(user_id: int) -> User:
+    user = User.objects.select_for_update().filter(pk=user_id, role__in=STAFF_ROLES).first()
+    if user is None:
+        raise NotFound("No such staff member.")
+    return user
+
+
+def _other_active_admins(user: User) -> bool:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+def do_update_staff(
+    user: User,
+    *,
+    actor: User,
+    now: datetime,
+    name: str | Unset = UNSET,
+    role: str | Unset = UNSET,
+) -> User:
+    """Rename a staff member or change their role. The last active admin keeps the role
+    (someone must be able to configure the desk)."""
+    require_admin(actor)
+    with transaction.atomic():
+        user = _locked_staff(user.pk)
+        old = _staff_view(user)
+        fields: list[str] = []
+        if not isinstance(name, Unset):
+            new_name = clean_name(name, field="name", max_chars=MAX_NAME)
+            if new_name != user.name:
+                user.name = new_name
+                fields.append("name")
+        if not isinstance(role, Unset):
+            new_role = _clean_role(role)
+            if new_role != user.role:
+                if user.role == Role.ADMIN and user.is_active and not _other_active_admins(user):
+                    raise Conflict(
+                        "This is the last active admin; make someone else an admin first.",
+                        code="last_admin",
+                    )
+                user.role = new_role
+                _admin_flags(user)
+                fields += ["role", "is_staff", "is_superuser"]
+        if fields:
+            user.save(update_fields=fields)
+            audit.record("staff.changed", actor=actor, now=now, old=old, new=_staff_view(user))
+    return user
+
+
+def do_deactivate_staff(user: User, *, actor: User, now: datetime) -> User:
+    """Sign a staff member out for good (never a deletion: their history stays theirs).
+    Their API tokens are revoked; ``staff.deactivated`` hands their open cases back to
+    their team's queue (the tickets app's reaction); they are marked away, so their open
+    promises go to their lead before they fall due (the away handover). Safe to repeat."""
+    require_admin(actor)
+    with transaction.atomic():
+        user = _locked_staff(user.pk)
+        if not user.is_active:
+            return user
+        if user.pk == actor.pk:
+            raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
+        if user.role == Role.ADMIN and not _other_active_admins(user):
+            raise Conflict("This is the last active admin.", code="last_admin")
+        user.is_active = False
+        # Away as well: the away handover passes their open promises to their lead as
+        # they fall due, and approvals and escalations skip away people.
+        user.is_away = True
+        user.save(update_fields=["is_active", "is_away"])
+        revoked = list(
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list(
+                "prefix", flat=True
+            )
+        )
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        audit.record(
+            "staff.deactivated",
+            actor=actor,
+            now=now,
+            field="is_active",
+            old={"staff": user.pk, "is_active": True},
+            new={"staff": user.pk, "is_active": False, "tokens_revoked": revoked},
+        )
+    return user
+
+
+def do_reactivate_staff(user: User, *, actor: User, now: datetime) -> User:
+    """Let a deactivated staff member sign in again (with a new API token: the old ones
+    stay revoked). Safe to repeat."""
+    require_admin(actor)
+    with transaction.atomic():
+        user = _locked_staff(user.pk)
+        if user.is_active:
+            return user
+        user.is_active = True
+        user.is_away = False
+        user.save(update_fields=["is_active", "is_away"])
+        audit.record(
+            "staff.reactivated",
+            actor=actor,
+            now=now,
+            field="is_active",
+            old={"staff": user.pk, "is_active": False},
+            new={"staff": user.pk, "is_active": True},
+        )
+    return user
+
+
+def _team_view(team: Team, member_ids: list[int]) -> dict[str, Any]:
+    return {
+        "team": team.pk,
+        "name": team.name,
+        "slug": team.slug,
+        "lead": team.lead_id,
+        "members": sorted(member_ids),
+        "description": team.description,
+    }
+
+
+def _staff_by_ids(ids: list[int], field: str) -> list[User]:
+    unique = sorted(set(ids))
+    if len(unique) > MAX_MEMBERS:
+        raise InvalidInput(f"At most {MAX_MEMBERS} members.", field=field, code="too_many")
+    found = list(User.objects.filter(pk__in=unique, role__in=STAFF_ROLES, is_active=True))
+    missing = sorted(set(unique) - {u.pk for u in found})
+    if missing:
+        raise InvalidInput(
+            f"No active staff member with id {', '.join(map(str, missing[:10]))}.",
+            field=field,
+            code="unknown_staff",
+        )
+    return found
+
+
+def _clean_slug(slug: str, name: str) -> str:
+    value = slugify(slug or name)[:60].strip("-")
+    if not value:
+        raise InvalidInput(
+            "The slug needs at least one letter or digit.", field="slug", code="invalid_slug"
+        )
+    return value
+
+
+def _check_team_unique(name: str, slug: str, exclude: int | None) -> None:
+    others = Team.objects.exclude(pk=exclude) if exclude else Team.objects.all()
+    if others.filter(name__iexact=name).exists():
+        raise Conflict(f"A team called “{name}” exists.", code="name_taken")
+    if others.filter(slug=slug).exists():
+        raise Conflict(f"A team with the slug “{slug}” exists.", code="slug_taken")
+
+
+def do_create_team(
+    *,
+    actor: User,
+    name: str,
+    now: datetime,
+    slug: str = "",
+    description: str = "",
+    lead_id: int | None = None,
+    member_ids: list[int] | None = None,
+) -> Team:
+    """A new team with its lead and members (the lead is made a member too)."""
+    require_admin(actor)
+    name = clean_name(name, field="name", max_chars=MAX_TEAM_NAME)
+    slug = _clean_slug(slug, name)
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput("The description is too long.", field="description", code="too_long")
+    ids = list(member_ids or [])
+    lead = _staff_by_ids([lead_id], "lead_id")[0] if lead_id is not None else None
+    members = _staff_by_ids(ids + ([lead.pk] if lead else []), "member_ids")
+    try:
+        with transaction.atomic():
+            _check_team_unique(name, slug, None)
+            team = Team.objects.create(name=name, slug=slug, description=description, lead=lead)
+            Membership.objects.bulk_create(
+                Membership(team=team, user=u, joined_at=now) for u in members
+            )
+            audit.record(
+                "team.created", actor=actor, now=now, new=_team_view(team, [u.pk for u in members])
+            )
+    except IntegrityError:
+        raise Conflict(f"A team called “{name}” exists.", code="name_taken") from None
+    return team
+
+
+def do_update_team(
+    team: Team,
+    *,
+    actor: User,
+    now: datetime,
+    name: str | Unset = UNSET,
+    slug: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    lead_id: int | Unset | None = UNSET,
+    member_ids: list[int] | Unset = UNSET,
+) -> Team:
+    """Change a team; ``member_ids`` replaces the members (a new lead joins them). Cases
+    of someone who leaves stay assigned to them: hand them over on the case page."""
+    require_admin(actor)
+    with transaction.atomic():
+        team = Team.objects.select_for_update().filter(pk=team.pk).first() or _no_team()
+        current = list(Membership.objects.filter(team=team).values_list("user_id", flat=True))
+        old = _team_view(team, current)
+        if not isinstance(name, Unset):
+            team.name = clean_name(name, field="name", max_chars=MAX_TEAM_NAME)
+        if not isinstance(slug, Unset):
+            team.slug = _clean_slug(slug, team.name)
+        if not isinstance(description, Unset):
+            if len(description) > MAX_DESCRIPTION:
+                raise InvalidInput(
+                    "The description is too long.", field="description", code="too_long"
+                )
+            team.description = description
+        if not isinstance(lead_id, Unset):
+            team.lead = _staff_by_ids([lead_id], "lead_id")[0] if lead_id is not None else None
+        wanted = set(current) if isinstance(member_ids, Unset) else set(member_ids)
+        if team.lead_id is not None:
+            wanted.add(team.lead_id)
+        if wanted != set(current):
+            added = sorted(wanted - set(current))
+            _staff_by_ids(added, "member_ids")
+            Membership.objects.filter(team=team).exclude(user_id__in=wanted).delete()
+            Membership.objects.bulk_create(
+                Membership(team=team, user_id=pk, joined_at=now) for pk in added
+            )
+        _check_team_unique(team.name, team.slug, team.pk)
+        team.save()
+        new = _team_view(team, sorted(wanted))
+        if new != old:
+            audit.record("team.changed", actor=actor, now=now, old=old, new=new)
+    return team
+
+
+def _no_team() -> Team:
+    raise NotFound("No such team.")
+
+
+def do_delete_team(team: Team, *, actor: User, now: datetime) -> None:
+    """Remove a team that no case and no SLA policy refers to (409 otherwise: move its
+    cases and policies first)."""
+    require_admin(actor)
+    with transaction.atomic():
+        team = Team.objects.select_for_update().filter(pk=team.pk).first() or _no_team()
+        related = [
+            rel
+            for rel in Team._meta.related_objects
+            if rel.related_model not in (Membership,) and not rel.many_to_many
+        ]
+        for rel in related:
+            accessor = rel.get_accessor_name()
+            if accessor and rel.one_to_many and getattr(team, accessor).exists():
+                raise Conflict(
+                    f"The team still has {rel.related_model._meta.verbose_name_plural}; "
+                    "move them to another team first.",
+                    code="team_in_use",
+                )
+        members = list(Membership.objects.filter(team=team).values_list("user_id", flat=True))
+        audit.record("team.deleted", actor=actor, now=now, old=_team_view(team, members))
+        team.delete()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from caredesk.accounts.models import STAFF_ROLES, Team, User
+from caredesk.accounts.models import STAFF_ROLES, ApiToken, Role, Team, User
 
 
 def assignable_staff() -> list[User]:
@@ -14,3 +14,12 @@ def assignable_staff() -> list[User]:
         .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
         .order_by("name", "id")
     )
+
+
+def visible_tokens(viewer: User) -> QuerySet[ApiToken]:
+    """API token metadata a person may list: admins every token, everyone else their own
+    (never the secret: only its hash is stored)."""
+    rows = ApiToken.objects.select_related("user").order_by("-created_at", "-id")
+    if viewer.is_agent_staff and viewer.role == Role.ADMIN:
+        return rows
+    return rows.filter(user=viewer)

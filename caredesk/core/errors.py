@@ -32,3 +32,21 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class InvalidInput(DomainError):
+    """Input the rules refuse, naming the field (the API answers 422 with the field in
+    ``details``, in the shape of its validation errors)."""
+
+    code = "invalid_input"
+    status = 422
+
+    def __init__(self, message: str, *, field: str, code: str | None = None) -> None:
+        super().__init__(
+            message,
+            code=code,
+            details=[
+                {"field": field, "location": "body", "message": message, "type": code or "invalid"}
+            ],
+        )
+        self.field = field

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from email.utils import parseaddr
 from functools import cache
 
@@ -63,3 +63,22 @@ def own_addresses() -> set[str]:
     for source in _address_sources(paths):
         addresses.update(a.lower() for a in source())
     return {a for a in addresses if a}
+
+
+def base_address(address: str) -> str:
+    """``support+cd-12@example.com`` → ``support@example.com`` (a plus-address is ours
+    when its base address is)."""
+    local, at, domain = address.strip().lower().partition("@")
+    return local.split("+", 1)[0] + at + domain if at else address.strip().lower()
+
+
+def is_own_address(address: str, own: Collection[str] | None = None) -> bool:
+    """True when ``address`` (a bare address or ``Name <address>``) is one of ours, a
+    plus-address of one of ours included: ``support+abc@desk.example`` is the desk's
+    when ``support@desk.example`` is."""
+    bare = parseaddr(address)[1] or address
+    bare = bare.strip().lower()
+    if not bare:
+        return False
+    ours = own_addresses() if own is None else own
+    return bare in ours or base_address(bare) in ours

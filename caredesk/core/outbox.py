@@ -168,7 +168,7 @@ def send_mail(
         headers.update(AUTO_HEADERS)
     state = OutboundState.QUEUED
     reason = ""
-    if to.lower() in mailconf.own_addresses():
+    if mailconf.is_own_address(to):
         state, reason = OutboundState.SUPPRESSED, "The recipient is one of our own addresses."
     elif capped and not claim_auto_reply(to, now):
         state = OutboundState.SUPPRESSED

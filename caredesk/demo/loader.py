@@ -119,7 +119,7 @@ def load_demo(
     try:
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
-            ensure_service_levels()
+            ensure_service_levels(desk.staff["admin"], now)
             stories = story_specs(desk, now) + open_work_specs(desk, now)
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)

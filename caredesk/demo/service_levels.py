@@ -1,41 +1,42 @@
 """The demo desk's service levels: a London business calendar, policies and tier rules.
 
 Created before the cases, so every demo case gets stored deadlines the way a real desk's
-cases would (the SLA engine runs inside the case actions).
+cases would (the SLA engine runs inside the case actions). Set up by the demo admin
+through the configuration actions an admin uses (admin pages, ``/api/v1/calendars``…), so
+the demo's audit log shows them as a real desk's would.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime
 
+from caredesk.accounts.models import User
+from caredesk.core import clock
 from caredesk.customers.models import Tier
-from caredesk.sla.models import (
-    BoundClock,
-    BusinessCalendar,
-    SlaPolicy,
-    TierRule,
-    WorkingHours,
-)
+from caredesk.sla import config_actions
+from caredesk.sla.config_actions import HoursSpec
+from caredesk.sla.models import BoundClock, BusinessCalendar, SlaPolicy, TierRule
 from caredesk.tickets.models import Priority
 
 HOURS = 60
 DAY = 10 * HOURS  # one business day of the calendar below
 
 
-def ensure_service_levels() -> None:
-    calendar, created = BusinessCalendar.objects.get_or_create(
-        name="London office hours",
-        defaults={
-            "time_zone": "Europe/London",
-            "holiday_country": "GB",
-            "holiday_subdivision": "ENG",
-            "description": "Monday to Friday, 08:00-18:00, closed on English bank holidays.",
-        },
-    )
-    if created:
-        WorkingHours.objects.bulk_create(
-            WorkingHours(calendar=calendar, weekday=day, start=time(8), end=time(18))
-            for day in range(5)
+def ensure_service_levels(admin: User | None = None, now: datetime | None = None) -> None:
+    """``admin`` sets them up (the demo's admin); without one, caredesk itself (the
+    benchmarks' desks)."""
+    now = now or clock.now()
+    calendar = BusinessCalendar.objects.filter(name="London office hours").first()
+    if calendar is None:
+        calendar = config_actions.do_create_calendar(
+            actor=admin,
+            now=now,
+            name="London office hours",
+            time_zone="Europe/London",
+            holiday_country="GB",
+            holiday_subdivision="ENG",
+            description="Monday to Friday, 08:00-18:00, closed on English bank holidays.",
+            hours=[HoursSpec(day, "08:00", "18:00") for day in range(5)],
         )
     policies: list[tuple[str, int, dict[str, str], int, int, int]] = [
         # name, order, filters, first response, next response, resolution (business minutes)
@@ -45,17 +46,19 @@ def ensure_service_levels() -> None:
         ("Standard", 100, {}, 8 * HOURS, 8 * HOURS, 5 * DAY),
     ]
     for name, order, filters, first, nxt, resolution in policies:
-        SlaPolicy.objects.get_or_create(
+        if SlaPolicy.objects.filter(name=name).exists():
+            continue
+        config_actions.do_create_policy(
+            actor=admin,
+            now=now,
             name=name,
-            defaults={
-                "order": order,
-                "calendar": calendar,
-                "first_response_minutes": first,
-                "next_response_minutes": nxt,
-                "resolution_minutes": resolution,
-                "warn_at_percent": 75,
-                **filters,
-            },
+            order=order,
+            calendar_id=calendar.pk,
+            first_response_minutes=first,
+            next_response_minutes=nxt,
+            resolution_minutes=resolution,
+            warn_at_percent=75,
+            **filters,
         )
     # Tiers weigh in, but no tier waits without bound (P5). Weights below 1 make a tier
     # more urgent. Bounds are business time of the case's calendar (the London hours
@@ -66,11 +69,13 @@ def ensure_service_levels() -> None:
         (Tier.PRIORITY, 0.75, 6 * HOURS),
         (Tier.STANDARD, 1.0, 1 * DAY),
     ):
-        TierRule.objects.get_or_create(
+        if TierRule.objects.filter(tier=tier).exists():
+            continue
+        config_actions.do_save_tier_rule(
+            actor=admin,
+            now=now,
             tier=tier,
-            defaults={
-                "weight": weight,
-                "max_wait_minutes": max_wait,
-                "bound_clock": BoundClock.BUSINESS,
-            },
+            weight=weight,
+            max_wait_minutes=max_wait,
+            bound_clock=BoundClock.BUSINESS,
         )

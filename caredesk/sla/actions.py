@@ -10,7 +10,8 @@
   and breaches :mod:`caredesk.sla.alarms` finds due, each once, audited (the
   ``sla.breached`` event escalates the case: the escalations app reacts to it).
 * :func:`do_auto_assign` gives a routed team's new case to the next agent.
-* Admins edit calendars, policies and queue rules in the Django admin (see admin.py);
+* Admins edit calendars, policies and queue rules through
+  :mod:`caredesk.sla.config_actions` (the Django admin pages and the API call them);
   :func:`do_calendar_changed`, :func:`do_policy_changed` and :func:`do_tier_rule_changed`
   carry an edit through to the deadlines and queue keys of the open cases it affects
   (background batches, each its own transaction, safe to retry).
@@ -81,11 +82,6 @@ def _maybe_auto_assign(ticket: Ticket) -> None:
     mode = TeamRouting.objects.filter(team_id=ticket.team_id).values_list("mode", flat=True).first()
     if mode and mode != RoutingMode.OFF:
         enqueue_after_commit(tasks.auto_assign_case, ticket.pk)
-
-
-def do_refresh_case(ticket_id: int, now: datetime) -> None:
-    """Recompute one case in its own transaction."""
-    do_refresh_cases([ticket_id], now)
 
 
 def do_refresh_cases(ticket_ids: Sequence[int], now: datetime) -> int:
@@ -339,18 +335,14 @@ def do_tier_rule_changed(tier: str, *, actor: User | None, now: datetime) -> int
     return len(ids)
 
 
-def do_policy_changed(
-    policy: SlaPolicy | None, *, actor: User | None, now: datetime, queued_only: bool = False
-) -> int:
+def do_policy_changed(policy: SlaPolicy | None, *, actor: User | None, now: datetime) -> int:
     """After a policy edit: recompute the open cases on it, in background batches.
 
-    ``policy=None`` (a new policy) recomputes every open case, since it may now match;
-    ``queued_only`` limits that to cases waiting in the queue (after a tier-rule edit)."""
+    ``policy=None`` (a new policy, or changed conditions, order or activity) recomputes
+    every open case, since which policy matches it may have changed."""
     qs = Ticket.objects.filter(status__in=OPEN_STATUSES)
     if policy is not None:
         qs = qs.filter(sla_policy=policy)
-    if queued_only:
-        qs = qs.filter(queue_rank_at__isnull=False)
     ids = list(qs.values_list("pk", flat=True))
     with transaction.atomic():
         audit.record(

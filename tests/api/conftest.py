@@ -39,6 +39,12 @@ class ApiClient:
             path, data, content_type="application/json", headers=self._headers(headers)
         )
 
+    def put(self, path: str, body: Any = None, headers=None, raw: bytes | str | None = None):
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return self.client.put(
+            path, data, content_type="application/json", headers=self._headers(headers)
+        )
+
     def delete(self, path: str, headers=None):
         return self.client.delete(path, headers=self._headers(headers))
 

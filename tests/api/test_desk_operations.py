@@ -110,10 +110,12 @@ def test_configuration_is_read_by_leads_and_above(desk, api):
     for path in ("/api/v1/calendars", "/api/v1/sla-policies", "/api/v1/tier-rules"):
         assert_error(api.agent.get(path), 403, "leads_only")
         assert api.lead.get(path).status_code == 200
-    staff = api.admin.get("/api/v1/staff").json()
+    staff = api.admin.get("/api/v1/staff").json()["items"]
     assert desk.agent.email in {s["email"] for s in staff}
-    tokens = api.lead.get("/api/v1/tokens").json()
+    tokens = api.lead.get("/api/v1/tokens").json()["items"]
     assert tokens and all("secret" not in t and "token" not in t for t in tokens)
+    # A lead sees only their own tokens' metadata (admins see all: tests/api/test_config_staff.py).
+    assert {t["owner"]["id"] for t in tokens} == {desk.lead.pk}
 
 
 def test_a_token_made_through_the_api_works_until_revoked(desk, api):

@@ -121,4 +121,4 @@ def test_teams_with_members(desk, api):
     assert billing["lead"] == {"id": desk.lead.pk, "name": "Lena Lead"}
     assert {m["email"] for m in billing["members"]} == {"lena@desk.test", "ada@desk.test"}
     assert_error(api.agent.get("/api/v1/teams/999"), 404, "not_found")
-    assert_error(api.agent.post("/api/v1/teams", {"name": "x"}), 405, "method_not_allowed")
+    assert_error(api.agent.post("/api/v1/teams", {"name": "x"}), 403, "admins_only")

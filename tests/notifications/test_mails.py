@@ -100,6 +100,25 @@ def test_mail_to_our_own_address_is_never_sent(desk, now, settings):
     assert row.state == "suppressed" and "own addresses" in row.last_error
 
 
+def test_a_plus_address_of_ours_counts_as_ours(desk, now, settings):
+    """``support+abc@desk.example`` is the desk's own when ``support@desk.example`` is:
+    the outbox never mails it (a mail loop through plus-addressing)."""
+    settings.DEFAULT_FROM_EMAIL = "Support <support@desk.example>"
+    settings.CAREDESK_EMAIL_OWN_ADDRESSES = ["help@desk.example"]
+    context = {"items": [], "count": 0, "more": 0}
+    for to in (
+        "support+abc@desk.example",
+        "SUPPORT+cd-12@Desk.Example",
+        "Desk <help+x@desk.example>",
+    ):
+        row = send_mail("digest", to, context, now=now)
+        assert row is not None and row.state == "suppressed", to
+    # Someone else's plus-address, or a look-alike domain, is mailed as usual.
+    for to in ("support+abc@desk.example.org", "supportx+abc@desk.example", "ann+desk@x.test"):
+        row = send_mail("digest", to, context, now=now)
+        assert row is not None and row.state == "queued", to
+
+
 def test_only_the_outbox_talks_to_the_mail_backend():
     root = Path(caredesk.__file__).parent
     users = sorted(

@@ -16,17 +16,20 @@ from ninja.parser import Parser
 from caredesk.channels.api.auth import bearer
 from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exception
 from caredesk.channels.api.routers import (
+    calendars,
     cases,
     customers,
     desk,
-    directory,
     feedback,
     leads,
     me,
     messages,
     organizations,
     promises,
+    sla_policies,
+    staff,
     teams,
+    tier_rules,
     webhooks,
 )
 from caredesk.channels.api.routers import escalations as escalation_routes
@@ -120,4 +123,7 @@ api.add_router("", desk.router)
 api.add_router("", leads.router)
 api.add_router("", me.router)
 api.add_router("", feedback.router)
-api.add_router("", directory.router)
+api.add_router("/calendars", calendars.router)
+api.add_router("/sla-policies", sla_policies.router)
+api.add_router("/tier-rules", tier_rules.router)
+api.add_router("", staff.router)

@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from caredesk.accounts.actions import authenticate_token
-from caredesk.accounts.models import ApiToken, User
+from caredesk.accounts.models import ROLE_LEVEL, ApiToken, Role, User
 from caredesk.channels.api.errors import RateLimited
 from caredesk.core import clock
 from caredesk.core.errors import PermissionDenied
@@ -115,6 +115,27 @@ def require_manager(request: HttpRequest) -> User:
     if not user.sees_all_cases:
         raise PermissionDenied(
             "Only managers and admins can change organizations.", code="managers_only"
+        )
+    return user
+
+
+def require_lead(request: HttpRequest) -> User:
+    """Leads, managers and admins: they read the desk's configuration."""
+    user = require_staff(request)
+    if user.level < ROLE_LEVEL[Role.LEAD]:
+        raise PermissionDenied(
+            "Leads, managers and admins see the desk's configuration.", code="leads_only"
+        )
+    return user
+
+
+def require_admin(request: HttpRequest) -> User:
+    """Admins: they change the desk's configuration (as in the admin pages)."""
+    user = require_staff(request)
+    if user.role != Role.ADMIN:
+        raise PermissionDenied(
+            "Only admins can change staff accounts, teams and the desk's configuration.",
+            code="admins_only",
         )
     return user
 

@@ -45,6 +45,14 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
             ),
             # Uses the prefetch cache when the list prefetched tags.
             tags=sorted(tag.name for tag in ticket.tags.all()),
+            sla=s.CaseSlaOut(
+                policy_id=ticket.sla_policy_id,
+                first_response_due_at=ticket.first_response_due_at,
+                next_response_due_at=ticket.next_response_due_at,
+                resolution_due_at=ticket.resolution_due_at,
+                paused=ticket.sla_paused_at is not None,
+                breached=ticket.sla_breached,
+            ),
         )
     if detail:
         return s.CaseDetailOut(original_request=ticket.original_request, **fields)

@@ -111,6 +111,18 @@ class AttachmentIn(InSchema):
     )
 
 
+class CaseSlaOut(Schema):
+    """Staff only: the case's SLA deadlines as stored on the case (business time of its
+    policy's calendar, worked out into instants)."""
+
+    policy_id: int | None = None
+    first_response_due_at: datetime | None = None
+    next_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    paused: bool = False
+    breached: bool = False
+
+
 class CaseOut(Schema):
     id: int
     reference: str
@@ -124,6 +136,7 @@ class CaseOut(Schema):
     team: Ref | None = None
     assignee: Ref | None = None
     tags: list[str] = []
+    sla: CaseSlaOut | None = Field(None, description="Staff only; null for customer tokens.")
     message_count: int
     reopen_count: int
     created_at: datetime

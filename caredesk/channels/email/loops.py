@@ -30,16 +30,12 @@ def own_addresses() -> set[str]:
 
 
 def base_address(address: str) -> str:
-    """``support+cd-12@example.com`` → ``support@example.com`` (a plus-address is ours
-    when its base address is)."""
-    local, at, domain = address.lower().partition("@")
-    return local.split("+", 1)[0] + at + domain if at else address.lower()
+    """``support+cd-12@example.com`` → ``support@example.com``."""
+    return mailconf.base_address(address)
 
 
 def is_own(address: str, own: Collection[str]) -> bool:
-    if not address:
-        return False
-    return address.lower() in own or base_address(address) in own
+    return mailconf.is_own_address(address, own)
 
 
 _warned = False

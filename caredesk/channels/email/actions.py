@@ -55,6 +55,7 @@ from caredesk.tickets.actions import (
     NewCase,
     do_add_customer_messages,
     do_open_tickets,
+    follow_up_subject,
 )
 from caredesk.tickets.models import Channel, Message, Status, Ticket
 
@@ -621,7 +622,21 @@ def _file_wave(
             writes.append((i, write))
         else:
             subject, body = _case_subject(parsed.subject, body)
-            case = NewCase(customer, subject, body, Channel.EMAIL, html, files=parsed.attachments)
+            # A reply to a closed case opens a follow-up linked to it (docs/resolutions.md).
+            original = ticket
+            if original is not None:
+                subject = follow_up_subject(original)
+            case = NewCase(
+                customer,
+                subject,
+                body,
+                Channel.EMAIL,
+                html,
+                files=parsed.attachments,
+                team=original.team if original is not None else None,
+                follow_up_of=original,
+                from_machine=bool(machine_reason(parsed, batch.own)),
+            )
             cases.append((i, case))
     filed: dict[int, tuple[Ticket, Message, bool]] = {}
     if writes:

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from caredesk.core.models import OutboundEmail
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel, Status
+from tests.api.conftest import api  # noqa: F401  (fixture for test_api.py)
+from tests.email.conftest import mail_settings  # noqa: F401  (fixture for test_follow_up.py)
 
 LINK_RE = re.compile(r"https?://\S+?(/portal/solved/(yes|no)/[^/\s]+/)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from caredesk.resolutions.models import Outcome
 from caredesk.tickets.models import Status, Ticket
-from tests.api.conftest import api, assert_error  # noqa: F401  (the fixture)
+from tests.api.conftest import assert_error
 from tests.resolutions.conftest import resolved_case
 
 

@@ -7,7 +7,7 @@ from caredesk.core import clock
 from caredesk.core.models import OutboundEmail
 from caredesk.tickets.actions import do_change_status
 from caredesk.tickets.models import Status, Ticket
-from tests.email.conftest import ingest, mail_settings, make_mail  # noqa: F401  (the fixture)
+from tests.email.conftest import ingest, make_mail
 
 
 def test_email_reply_to_a_closed_case_opens_a_linked_follow_up(desk, mail_settings):
@@ -38,7 +38,9 @@ def test_email_reply_to_a_resolved_case_reopens_it(desk, mail_settings):
     first = ingest(make_mail(message_id="<r1@mail.test>"))
     ticket = Ticket.objects.get(pk=first.ticket_id)
     do_change_status(ticket, actor=desk.agent, status=Status.RESOLVED, now=clock.now())
-    again = ingest(make_mail(subject=f"Re: [{ticket.reference}] parcel", in_reply_to="<r1@mail.test>"))
+    again = ingest(
+        make_mail(subject=f"Re: [{ticket.reference}] parcel", in_reply_to="<r1@mail.test>")
+    )
     assert again.ticket_id == ticket.pk
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_US and ticket.reopen_count == 1

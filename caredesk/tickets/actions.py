@@ -315,7 +315,23 @@ def follow_up_subject(original: Ticket) -> str:
     return f"Follow-up to {original.reference}: {original.subject}"[:MAX_SUBJECT]
 
 
-def do_open_follow_up(
+def open_follow_ups(original_ids: Iterable[int]) -> dict[int, Ticket]:
+    """The newest follow-up still open (not closed) of each of these closed cases, locked:
+    a second reply to a closed case goes there instead of opening yet another case."""
+    found: dict[int, Ticket] = {}
+    rows = (
+        Ticket.objects.select_for_update()
+        .filter(follow_up_of_id__in=list(original_ids))
+        .exclude(status=Status.CLOSED)
+        .order_by("-created_at", "-id")
+    )
+    for row in rows:
+        if row.follow_up_of_id is not None:
+            found.setdefault(row.follow_up_of_id, row)
+    return found
+
+
+def do_write_after_close(
     original: Ticket,
     *,
     customer: Customer,
@@ -326,22 +342,37 @@ def do_open_follow_up(
     body_html: str = "",
     files: list[IncomingFile] | None = None,
 ) -> Ticket:
-    """The customer writes on a closed case: a new case, linked to it (``follow_up_of``),
-    with a note on both timelines. Same team; the acknowledgement names the original."""
-    case = NewCase(
-        customer,
-        follow_up_subject(original),
-        body,
-        channel,
-        body_html,
-        original.priority,
-        original.team,
-        actor,
-        tuple(files or ()),
-        follow_up_of=original,
-        from_machine=original.from_machine,
-    )
-    return do_open_tickets([case], now=now)[0].ticket
+    """The customer writes on a closed case: on its follow-up if one is still open, else
+    on a new case linked to it (``follow_up_of``), with a note on both timelines. Same
+    team and priority; the acknowledgement names the original. Returns the case written on."""
+    with transaction.atomic():
+        existing = open_follow_ups([original.pk]).get(original.pk)
+        if existing is not None:
+            do_add_customer_message(
+                existing,
+                customer=customer,
+                body=body,
+                channel=channel,
+                now=now,
+                actor=actor,
+                body_html=body_html,
+                files=files,
+            )
+            return existing
+        case = NewCase(
+            customer,
+            follow_up_subject(original),
+            body,
+            channel,
+            body_html,
+            original.priority,
+            original.team,
+            actor,
+            tuple(files or ()),
+            follow_up_of=original,
+            from_machine=original.from_machine,
+        )
+        return do_open_tickets([case], now=now)[0].ticket
 
 
 @dataclass(frozen=True)

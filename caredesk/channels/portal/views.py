@@ -31,8 +31,8 @@ from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import (
     do_add_customer_message,
     do_change_status,
-    do_open_follow_up,
     do_open_ticket,
+    do_write_after_close,
 )
 from caredesk.tickets.models import Channel, Status, Ticket, parse_reference
 
@@ -197,7 +197,7 @@ def _follow_up(
 ) -> HttpResponse:
     """A reply to a closed case opens a follow-up case linked to it."""
     try:
-        new = do_open_follow_up(
+        new = do_write_after_close(
             ticket,
             customer=customer,
             body=form.cleaned_data["body"],
@@ -213,8 +213,8 @@ def _follow_up(
         return _case_page(request, customer, ticket, form, status=exc.status)
     messages.success(
         request,
-        f"{ticket.reference} was closed, so we opened {new.reference} as its follow-up. "
-        "We will email you when we reply.",
+        f"{ticket.reference} is closed, so your message went to its follow-up case "
+        f"{new.reference}. We will email you when we reply.",
     )
     return redirect("portal:case", ticket_id=new.pk)
 

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "caredesk.feedback",
     "caredesk.enrichment",
     "caredesk.promises",
+    "caredesk.resolutions",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -288,12 +289,13 @@ _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
+_RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
     "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
     "case.assigned": [_SLA],
-    "status.changed": [_PROMISES, _SLA],  # resolving keeps fix promises
-    "case.reopened": [_PROMISES, _SLA],
+    "status.changed": [_PROMISES, _SLA, _RESOLUTIONS],  # resolving keeps fix promises
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
@@ -344,6 +346,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "field": "next_attempt_at",
         "filter": {"state__in": ["queued", "retrying", "sending"]},
         "fire": "caredesk.core.outbox.deliver",
+    },
+    "resolution.confirm": {  # "Is this solved?" unanswered: closed as unconfirmed
+        "model": "resolutions.Resolution",
+        "field": "confirm_due_at",
+        "filter": {"outcome": "pending"},
+        "fire": "caredesk.resolutions.actions.do_close_unconfirmed",
     },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",
@@ -472,4 +480,14 @@ if CAREDESK_ESCALATION_GROUP_MINUTES < 0:
     raise ImproperlyConfigured("CAREDESK_ESCALATION_GROUP_MINUTES must be 0 or more")
 # A customer-visible promise kept after its due time, before the honest update went out,
 # tells the customer it was late (wording: the "kept late" promise template, else built-in).
+# Resolutions the customer confirms (docs/resolutions.md): no answer to "Is this solved?"
+# within this many days closes the case as unconfirmed; the answer links expire later.
+CAREDESK_RESOLUTION_CONFIRM_DAYS = env_int("CAREDESK_RESOLUTION_CONFIRM_DAYS", 7)
+CAREDESK_RESOLUTION_LINK_DAYS = env_int(
+    "CAREDESK_RESOLUTION_LINK_DAYS", CAREDESK_RESOLUTION_CONFIRM_DAYS + 7
+)
+if CAREDESK_RESOLUTION_CONFIRM_DAYS < 1 or CAREDESK_RESOLUTION_LINK_DAYS < 1:
+    raise ImproperlyConfigured(
+        "CAREDESK_RESOLUTION_CONFIRM_DAYS and CAREDESK_RESOLUTION_LINK_DAYS must be 1 or more"
+    )
 CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)

@@ -112,6 +112,7 @@ def test_the_desk_registers_every_timer_it_has():
             "escalation.step_up",
             "approval.step_up",
             "outbox.retry",
+            "resolution.confirm",
             "webhook.retry",
         ]
     )

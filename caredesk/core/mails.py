@@ -95,5 +95,17 @@ for _mail in (
         "The digest of unread notifications, every few hours",
         audience="staff",
     ),
+    BuiltInMail(
+        "resolution_question",
+        "resolutions/mail/question.txt",
+        "Is this solved? {{ ticket.subject }}",
+        'To the customer when a case is resolved: "Is this solved?" with Yes / No links',
+    ),
+    BuiltInMail(
+        "sla_breach_update",
+        "sla/mail/breach_update.txt",
+        "An honest update on your case: {{ ticket.subject }}",
+        "To the customer when a response target was missed (at most once a day per case)",
+    ),
 ):
     register(_mail)

@@ -73,6 +73,7 @@ for _kind in (
     Kind("feedback_kudos", "Kudos for you", group="Feedback"),
     Kind("feedback_reviewed", "Complaint about you reviewed", group="Feedback"),
     Kind("mention", "Mentioned in an internal note", group="Cases"),
+    Kind("resolution_rejected", "Customer says a resolved case is not solved", group="Cases"),
     Kind("webhook_disabled", "Webhook endpoint disabled", group="Administration"),
 ):
     register_kind(_kind)

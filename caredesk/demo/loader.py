@@ -23,6 +23,7 @@ from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
+from caredesk.demo.resolutions import resolution_specs
 from caredesk.demo.script import play_case
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
@@ -120,7 +121,9 @@ def load_demo(
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
             ensure_service_levels(desk.staff["admin"], now)
-            stories = story_specs(desk, now) + open_work_specs(desk, now)
+            stories = (
+                story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)
+            )
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)
             # Oldest first, so case references grow with time as they would on a real desk.

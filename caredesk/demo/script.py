@@ -18,6 +18,8 @@ from caredesk.escalations.models import ActionType
 from caredesk.feedback.actions import do_leave_feedback
 from caredesk.feedback.models import FeedbackKind, FeedbackSource
 from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
+from caredesk.resolutions.actions import do_answer
+from caredesk.resolutions.selectors import open_question
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel, Priority, Status, Ticket
 
@@ -28,7 +30,8 @@ class Step:
 
     kind is one of: assign, reply, note, customer, status, tags, priority, promise (a
     reply that makes a promise), goodwill (an action that may need approval) and
-    complaint (the customer's complaint about ``assignee``).
+    complaint (the customer's complaint about ``assignee``), answer (the customer's
+    answer to "Is this solved?": ``status`` "yes" or "no", their words in ``body``).
     """
 
     kind: str
@@ -106,6 +109,10 @@ def goodwill(at: datetime, agent: User, action: str, amount: str, reason: str) -
 
 def complaint(at: datetime, about: User, body: str) -> Step:
     return Step("complaint", at, assignee=about, body=body)
+
+
+def answer(at: datetime, solved: bool, words: str = "") -> Step:
+    return Step("answer", at, status="yes" if solved else "no", body=words)
 
 
 def _customer_actor(spec: CaseSpec, channel: str) -> User | None:
@@ -202,6 +209,17 @@ def _play_step(ticket: Ticket, spec: CaseSpec, step: Step) -> None:
             source=FeedbackSource.PORTAL,
             now=step.at,
             author_customer=spec.customer,
+        )
+    elif step.kind == "answer":
+        ticket.refresh_from_db()
+        question = open_question(ticket)
+        assert question is not None, f"no open question on {ticket.reference}"
+        do_answer(
+            question.pk,
+            solved=step.status == "yes",
+            customer=spec.customer,
+            words=step.body,
+            now=step.at,
         )
     else:
         raise ValueError(f"unknown step kind {step.kind!r}")

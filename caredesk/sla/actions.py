@@ -31,7 +31,7 @@ from caredesk.core import deadlines
 from caredesk.core.bulk import update_rows
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.customers.models import Tier
-from caredesk.sla import alarms, engine, notices, routing, tasks
+from caredesk.sla import alarms, engine, honest, notices, routing, tasks
 from caredesk.sla.calendar import Calendar, CalendarError, require_aware, to_snapshot
 from caredesk.sla.models import (
     BusinessCalendar,
@@ -127,7 +127,7 @@ def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("assignee", "team__lead", "sla_policy__calendar")
+            .select_related("assignee", "team__lead", "sla_policy__calendar", "customer")
             .filter(pk=ticket_id)
             .first()
         )
@@ -200,6 +200,7 @@ def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
                     f"{ticket.reference}: the {name} target was missed",
                     now,
                 )
+            honest.send_breach_update(ticket, policy, kind, due.due, lead, now)
         do_update_deadlines([ticket], now, "refresh")
     return fired
 

@@ -180,6 +180,16 @@ class SlaPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text="Warn the assignee when this share of a target has been used.",
     )
+    # P14: a missed response target sends the customer an honest update instead of
+    # silence (the "sla_breach_update" mail; at most one a case per calendar day).
+    breach_update_first_response = models.BooleanField(
+        default=True,
+        help_text="When the first-response target is missed, mail the customer an honest update.",
+    )
+    breach_update_next_response = models.BooleanField(
+        default=False,
+        help_text="When a next-response target is missed, mail the customer an honest update.",
+    )
 
     class Meta:
         ordering = ("order", "id")

@@ -163,6 +163,10 @@ class NewCase:
     team: Team | None = None
     actor: User | None = None
     files: Sequence[IncomingFile] = ()
+    # A reply to this closed case opened the new one (the two are linked both ways).
+    follow_up_of: Ticket | None = None
+    # Opened by machine mail: caredesk never mails it automatically.
+    from_machine: bool = False
 
 
 def _checked_case(case: NewCase) -> NewCase:
@@ -223,6 +227,8 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
                 created_at=now,
                 updated_at=now,
                 last_customer_message_at=now,
+                follow_up_of=case.follow_up_of,
+                from_machine=case.from_machine,
             )
             for case in cases
         ]
@@ -248,29 +254,125 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             ],
             now,
         )
-        audit.insert(
-            (
-                audit.event(
-                    ticket,
-                    case.actor,
-                    "created",
-                    now=now,
-                    new={
-                        "subject": case.subject,
-                        "channel": case.channel,
-                        "priority": case.priority,
-                        "team": case.team.name if case.team else None,
-                    },
-                    public=True,
-                )
-                for ticket, case in zip(tickets, cases, strict=True)
-            ),
-            messages=messages,
-        )
+        created = [
+            audit.event(
+                ticket,
+                case.actor,
+                "created",
+                now=now,
+                new={
+                    "subject": case.subject,
+                    "channel": case.channel,
+                    "priority": case.priority,
+                    "team": case.team.name if case.team else None,
+                },
+                public=True,
+            )
+            for ticket, case in zip(tickets, cases, strict=True)
+        ]
+        audit.insert([*created, *_follow_up_links(tickets, now)], messages=messages)
     for ticket in tickets:
         if ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
             enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
     return [Opened(t, m) for t, m in zip(tickets, messages, strict=True)]
+
+
+def _follow_up_links(tickets: Sequence[Ticket], now: datetime) -> list[AuditEvent]:
+    """A note on both timelines for each new case that follows up a closed one."""
+    rows: list[AuditEvent] = []
+    for ticket in tickets:
+        original = ticket.follow_up_of
+        if original is None:
+            continue
+        rows.append(
+            audit.event(
+                ticket,
+                None,
+                "follow_up_opened",
+                now=now,
+                field="follow_up_of",
+                new={"case": original.reference, "id": original.pk},
+                note=f"Follows up on the closed case {original.reference}.",
+                public=True,
+            )
+        )
+        rows.append(
+            audit.event(
+                original,
+                None,
+                "followed_up",
+                now=now,
+                field="follow_ups",
+                new={"case": ticket.reference, "id": ticket.pk},
+                note=f"The customer wrote again after it closed: follow-up {ticket.reference}.",
+                public=True,
+            )
+        )
+    return rows
+
+
+def follow_up_subject(original: Ticket) -> str:
+    return f"Follow-up to {original.reference}: {original.subject}"[:MAX_SUBJECT]
+
+
+def open_follow_ups(original_ids: Iterable[int]) -> dict[int, Ticket]:
+    """The newest follow-up still open (not closed) of each of these closed cases, locked:
+    a second reply to a closed case goes there instead of opening yet another case."""
+    found: dict[int, Ticket] = {}
+    rows = (
+        Ticket.objects.select_for_update()
+        .filter(follow_up_of_id__in=list(original_ids))
+        .exclude(status=Status.CLOSED)
+        .order_by("-created_at", "-id")
+    )
+    for row in rows:
+        if row.follow_up_of_id is not None:
+            found.setdefault(row.follow_up_of_id, row)
+    return found
+
+
+def do_write_after_close(
+    original: Ticket,
+    *,
+    customer: Customer,
+    body: str,
+    channel: str,
+    now: datetime,
+    actor: User | None = None,
+    body_html: str = "",
+    files: list[IncomingFile] | None = None,
+) -> Ticket:
+    """The customer writes on a closed case: on its follow-up if one is still open, else
+    on a new case linked to it (``follow_up_of``), with a note on both timelines. Same
+    team and priority; the acknowledgement names the original. Returns the case written on."""
+    with transaction.atomic():
+        existing = open_follow_ups([original.pk]).get(original.pk)
+        if existing is not None:
+            do_add_customer_message(
+                existing,
+                customer=customer,
+                body=body,
+                channel=channel,
+                now=now,
+                actor=actor,
+                body_html=body_html,
+                files=files,
+            )
+            return existing
+        case = NewCase(
+            customer,
+            follow_up_subject(original),
+            body,
+            channel,
+            body_html,
+            original.priority,
+            original.team,
+            actor,
+            tuple(files or ()),
+            follow_up_of=original,
+            from_machine=original.from_machine,
+        )
+        return do_open_tickets([case], now=now)[0].ticket
 
 
 @dataclass(frozen=True)
@@ -539,11 +641,13 @@ def do_assign(
     return ticket
 
 
-def do_change_status(ticket: Ticket, *, actor: User, status: str, now: datetime) -> Ticket:
-    """Staff may set any status. Customers may only reopen a resolved case (and resolve it)."""
+def do_change_status(ticket: Ticket, *, actor: User | None, status: str, now: datetime) -> Ticket:
+    """Staff may set any status. Customers may only reopen a resolved case (and resolve it).
+    ``actor`` None is caredesk itself (the customer's answer to "Is this solved?" through a
+    signed link, or no answer in time: ``caredesk.resolutions``)."""
     if status not in Status.values:
         raise DomainError(f"Unknown status {status!r}.", code="invalid_status")
-    if actor.is_customer:
+    if actor is not None and actor.is_customer:
         allowed = {
             (Status.RESOLVED, Status.WAITING_US),  # reopen
         } | {(s, Status.RESOLVED) for s in OPEN_STATUSES}

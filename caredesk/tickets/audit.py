@@ -19,6 +19,8 @@ EVENT_KINDS = {
     "replied": "message.added",
     "noted": "note.added",
     "escalated": "case.escalated",
+    "follow_up_opened": "case.follow_up_opened",
+    "followed_up": "case.followed_up",
 }
 
 

@@ -48,6 +48,18 @@ class Channel(models.TextChoices):
     AGENT = "agent", "Agent (on behalf)"
 
 
+class ResolutionOutcome(models.TextChoices):
+    """How the last resolution of a case ended (``Ticket.resolution_outcome``; the history
+    is ``caredesk.resolutions.Resolution``, docs/resolutions.md)."""
+
+    PENDING = "pending", "Awaiting the customer's answer"
+    CONFIRMED = "confirmed", "Confirmed by the customer"
+    REJECTED = "rejected", "Rejected by the customer (reopened)"
+    UNCONFIRMED = "unconfirmed", "Closed without an answer"
+    CLOSED_BY_STAFF = "closed_by_staff", "Closed by staff without asking"
+    REOPENED = "reopened", "Reopened before an answer"
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=50, unique=True)
 
@@ -88,6 +100,18 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # A reply to a closed case opens a new case linked here (docs/resolutions.md).
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    # Opened by machine mail (Auto-Submitted, bulk, mailer-daemon…): no automatic mail,
+    # ever (the confirmation question, the SLA honest update).
+    from_machine = models.BooleanField(default=False)
+    # How the last resolution ended (blank: never resolved). Maintained only by
+    # caredesk.resolutions.actions; the history is caredesk.resolutions.Resolution.
+    resolution_outcome = models.CharField(
+        max_length=20, choices=ResolutionOutcome.choices, blank=True
+    )
     message_count = models.PositiveIntegerField(default=0)
     # SLA deadlines, stored and indexed on the case row (house rule 6). Maintained only by
     # caredesk.sla.actions.do_update_deadlines, from the SLA app's reaction to the case

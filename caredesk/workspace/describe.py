@@ -66,6 +66,12 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "complaint_reviewed": "reviewed a complaint",
         "email_bounced": "recorded a bounced email",
         "thread_hint_refused": "refused an email that claimed to belong here",
+        "resolution_confirmed": "confirmed the resolution: solved",
+        "resolution_rejected": "answered that the case is not solved",
+        "resolution_unconfirmed": 'closed the case: no answer to "Is this solved?"',
+        "follow_up_opened": "opened this case as a follow-up",
+        "followed_up": "opened a follow-up case",
+        "sla_update_sent": "sent the customer an honest update on a missed target",
     }.get(verb, verb.replace("_", " "))
     if event.field or event.old_value is not None or event.new_value is not None:
         change = f"{_value(event.field, event.old_value)} → {_value(event.field, event.new_value)}"

@@ -60,6 +60,7 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:callback": "request_callback",
     "escalations:supervisor": "escalate",
     "feedback:portal": "leave_feedback",
+    "portal:case_answer": "answer_resolution",
 }
 
 # Pages that exist only for a browser, with the reason. Nothing else may be missing.
@@ -77,6 +78,7 @@ BROWSER_ONLY: dict[str, str] = {
     "portal:home": "the portal's sign-in form (asks for a magic link), as portal:signin",
     "portal:auth": "uses a magic sign-in link to start a browser session",
     "feedback:survey": "a survey link from a mail, signed by its token, no account",
+    "portal:answer_link": "an 'Is this solved?' link from a mail, signed by its token, no account",
     "email:inbound": "the mail server's signed inbound webhook, not a person's action",
 }
 

@@ -67,9 +67,30 @@ def test_the_other_stories_are_there(loaded):
     assert set(Organization.objects.values_list("tier", flat=True)) == set(Tier.values)
 
 
+def test_resolutions_await_confirmation_one_confirmed_one_reopened(loaded):
+    from caredesk.resolutions.models import Outcome, Resolution
+
+    waiting = Ticket.objects.filter(story_of_resolution(), resolution_outcome=Outcome.PENDING)
+    assert waiting.count() >= 2 and all(t.status == Status.RESOLVED for t in waiting)
+    confirmed = story("Order confirmation mails go to spam")
+    assert confirmed.status == Status.CLOSED and confirmed.resolution_outcome == Outcome.CONFIRMED
+    reopened = story("Footstool missing from the sofa delivery")
+    assert reopened.status == Status.WAITING_US
+    assert reopened.resolution_outcome == Outcome.REJECTED and reopened.reopen_count == 1
+    assert reopened.messages.filter(body__startswith="The van came today").exists()
+    assert Resolution.objects.filter(ticket=reopened, outcome=Outcome.REJECTED).exists()
+
+
+def story_of_resolution():
+    from django.db.models import Q
+
+    return Q(subject__in=["Cannot download my invoice PDF", "Collection of the returned walker"])
+
+
 def test_every_case_went_through_the_actions(loaded):
     tickets = Ticket.objects.all()
-    assert tickets.count() == 7 + 3 + 20  # stories, open work (open_work.py), generated
+    # stories, open work (open_work.py), "Is this solved?" (resolutions.py), generated
+    assert tickets.count() == 7 + 3 + 4 + 20
     for ticket in tickets.prefetch_related("messages", "events"):
         events = list(ticket.events.all())
         messages = list(ticket.messages.all())
@@ -235,7 +256,7 @@ def test_huge_case_count_from_the_command_line_is_refused(db, capsys):
 def test_zero_generated_cases_loads_just_the_stories(db):
     result = run_demo(cases=0)
     assert result.code == 0
-    assert Ticket.objects.count() == 7 + 3
+    assert Ticket.objects.count() == 7 + 3 + 4
 
 
 def test_demo_refuses_to_run_in_production(db, settings, capsys):

@@ -40,6 +40,20 @@ def contexts(desk, now):
         "handoff": {"ticket": ticket, "note": HOSTILE, "assignee": desk.agent},
         "notification": {"notification": notification, "url": "https://desk.test/", "kind": "K"},
         "digest": {"items": [{"subject": HOSTILE, "url": ""}], "count": 1, "more": 0},
+        "resolution_question": {
+            "ticket": ticket,
+            "customer_name": HOSTILE,
+            "yes_url": "https://desk.test/portal/solved/yes/x/",
+            "no_url": "https://desk.test/portal/solved/no/x/",
+            "days": 7,
+        },
+        "sla_breach_update": {
+            "ticket": ticket,
+            "customer_name": HOSTILE,
+            "due_words": "23 Nov 2026, 10:30 (UTC)",
+            "lead_name": "Lena Lead",
+            "target": "frt",
+        },
     }
 
 

@@ -182,7 +182,9 @@ def test_case_page_shows_full_public_history(desk, now, alice):
     assert "Waiting on customer → Waiting on us" in page
     assert "Waiting on us → Resolved" in page
     assert "Ada Agent" in page
-    assert "Reopen" in page and "Mark as resolved" not in page
+    # A resolved case asks "Is this solved?" (docs/resolutions.md) instead of "Reopen".
+    assert "Is this solved?" in page and "No, it is not" in page
+    assert "Mark as resolved" not in page
 
 
 def test_new_case_with_attachments(desk, now, alice):
@@ -318,20 +320,30 @@ def test_empty_and_oversize_reply(desk, now, alice, settings):
     assert ticket.messages.count() == 1
 
 
-def test_reply_on_closed_case_shows_the_clear_message(desk, now, alice):
+def test_reply_on_closed_case_opens_a_linked_follow_up(desk, now, alice):
+    """The closed-case panel tells the truth: writing there opens a follow-up case linked
+    to the closed one (docs/resolutions.md), not an unlinked new case."""
     ticket = open_case(desk.alice, now, subject="Old problem")
     actions.do_change_status(ticket, actor=desk.agent, status=Status.CLOSED, now=now)
     page = alice.get(f"/portal/cases/{ticket.pk}/")
     assert "This case is closed" in page.text
-    assert 'id="portal-reply"' not in page.text
-    assert f'href="/portal/cases/new/?about={ticket.reference}"' in page.text
-    # A stale form posted anyway gets the same clear message, not an error page.
+    assert "follows up on this one, linked to it" in page.text
+    assert "we will link it to this one" not in page.text  # the old, untrue promise
     response = alice.post(f"/portal/cases/{ticket.pk}/reply/", {"body": "still broken"})
-    assert response.status_code == 409
-    assert f"Please open a new case and mention {ticket.reference}" in response.text
+    follow_up = Ticket.objects.get(follow_up_of=ticket)
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/cases/{follow_up.pk}/"
     assert not ticket.messages.filter(body="still broken").exists()
-    prefilled = alice.get(f"/portal/cases/new/?about={ticket.reference}")
-    assert f'value="Follow-up to {ticket.reference}: Old problem"' in prefilled.text
+    assert follow_up.original_request == "still broken"
+    assert follow_up.subject == f"Follow-up to {ticket.reference}: Old problem"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    page = alice.get(f"/portal/cases/{follow_up.pk}/").text
+    assert f'follows up on <a href="/portal/cases/{ticket.pk}/">{ticket.reference}</a>' in page
+    # An empty reply on the closed case: a clear error, no case opened.
+    response = alice.post(f"/portal/cases/{ticket.pk}/reply/", {"body": "   "})
+    assert response.status_code == 400
+    assert Ticket.objects.filter(follow_up_of=ticket).count() == 1
 
 
 def test_resolve_and_reopen(desk, now, alice):

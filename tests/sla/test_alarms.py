@@ -66,14 +66,15 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
     assert event.new_value["target"] == "first response"
     assert event.new_value["escalated_to"] == "Lena Lead"
     recipients = sorted(m.to[0] for m in mail.outbox)
-    assert recipients == ["ada@desk.test", "lena@desk.test"]
+    # Staff are told, and the customer gets the honest update (P14, caredesk/sla/honest.py).
+    assert recipients == ["ada@desk.test", "bob@small.test", "lena@desk.test"]
     assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 1
     # Next alarm is the resolution warning (75 % of 480 minutes).
     assert row.sla_alarm_at == now + 360 * M
     sweep(now + 62 * M)
     sla_actions.do_fire_alarms(ticket.pk, now + 63 * M)
     assert AuditEvent.objects.filter(ticket=ticket, verb="sla_breached").count() == 1
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
 
 
 def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):

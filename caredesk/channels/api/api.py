@@ -26,6 +26,7 @@ from caredesk.channels.api.routers import (
     messages,
     organizations,
     promises,
+    resolutions,
     sla_policies,
     staff,
     teams,
@@ -113,6 +114,7 @@ for exc_class in (
 api.add_router("/cases", cases.router)
 api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)
+api.add_router("/cases", resolutions.router)
 api.add_router("/promises", promises.router)
 api.add_router("/customers", customers.router)
 api.add_router("/organizations", organizations.router)

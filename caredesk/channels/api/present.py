@@ -33,6 +33,8 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        "resolution_outcome": ticket.resolution_outcome or None,
+        "follow_up_of": ticket.follow_up_of_id,
     }
     if staff:
         fields.update(

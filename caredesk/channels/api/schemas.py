@@ -143,6 +143,36 @@ class CaseOut(Schema):
     updated_at: datetime
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    resolution_outcome: str | None = Field(
+        None,
+        description=(
+            "How the last resolution ended: pending (awaiting the customer's answer), "
+            "confirmed, rejected (reopened by the customer), unconfirmed (no answer in "
+            "time), closed_by_staff, reopened (before an answer); null: never resolved. "
+            "History: GET /cases/{id}/resolutions."
+        ),
+    )
+    follow_up_of: int | None = Field(
+        None, description="The closed case this one follows up on (the customer wrote again)."
+    )
+
+
+class ResolutionOut(Schema):
+    id: int
+    outcome: str
+    resolved_at: datetime
+    answered_at: datetime | None = None
+    asked_at: datetime | None = None
+    confirm_due_at: datetime | None = None
+    counts_as_reopen: bool
+    # Staff only.
+    agent_id: int | None = None
+    team_id: int | None = None
+
+
+class ResolutionAnswerIn(Schema):
+    solved: bool
+    words: str = Field("", max_length=5000)
 
 
 class CaseDetailOut(CaseOut):

@@ -55,6 +55,8 @@ from caredesk.tickets.actions import (
     NewCase,
     do_add_customer_messages,
     do_open_tickets,
+    follow_up_subject,
+    open_follow_ups,
 )
 from caredesk.tickets.models import Channel, Message, Status, Ticket
 
@@ -606,6 +608,10 @@ def _file_wave(
         if matched
         else {}
     )
+    # A reply to a closed case goes to its open follow-up, or opens one (docs/resolutions.md).
+    closed = [pk for pk, status in status_of.items() if status == Status.CLOSED]
+    follow_ups = open_follow_ups(closed) if closed else {}
+    written: set[int] = set()
     writes: list[tuple[int, CustomerWrite]] = []
     cases: list[tuple[int, NewCase]] = []
     for i, ((raw, parsed), match, customer) in enumerate(
@@ -614,14 +620,39 @@ def _file_wave(
         body = _body_for(parsed, raw)
         html = parsed.html if not raw.truncated else ""
         ticket = match.ticket
-        if ticket is not None and status_of.get(ticket.pk, Status.CLOSED) != Status.CLOSED:
+        follow_up = follow_ups.get(ticket.pk) if ticket is not None else None
+        if follow_up is not None and follow_up.pk not in written and follow_up.pk not in matched:
+            written.add(follow_up.pk)
+            writes.append(
+                (
+                    i,
+                    CustomerWrite(
+                        follow_up, customer, body, Channel.EMAIL, html, files=parsed.attachments
+                    ),
+                )
+            )
+        elif ticket is not None and status_of.get(ticket.pk, Status.CLOSED) != Status.CLOSED:
             write = CustomerWrite(
                 ticket, customer, body, Channel.EMAIL, html, files=parsed.attachments
             )
             writes.append((i, write))
         else:
             subject, body = _case_subject(parsed.subject, body)
-            case = NewCase(customer, subject, body, Channel.EMAIL, html, files=parsed.attachments)
+            # A reply to a closed case opens a follow-up linked to it (docs/resolutions.md).
+            original = ticket
+            if original is not None:
+                subject = follow_up_subject(original)
+            case = NewCase(
+                customer,
+                subject,
+                body,
+                Channel.EMAIL,
+                html,
+                files=parsed.attachments,
+                team=original.team if original is not None else None,
+                follow_up_of=original,
+                from_machine=bool(machine_reason(parsed, batch.own)),
+            )
             cases.append((i, case))
     filed: dict[int, tuple[Ticket, Message, bool]] = {}
     if writes:

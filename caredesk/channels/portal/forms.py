@@ -75,3 +75,18 @@ def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
             )
         )
     return files
+
+
+class AnswerForm(forms.Form):
+    """ "No, it is not": the customer's optional words (they become a customer message)."""
+
+    words = forms.CharField(
+        label="What is still wrong? (optional)",
+        required=False,
+        max_length=5000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 5, "id": "solved-words", "maxlength": 5000}),
+        error_messages={
+            "max_length": "Please keep it under 5,000 characters (you wrote %(show_value)s)."
+        },
+    )

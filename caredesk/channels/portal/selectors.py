@@ -56,6 +56,11 @@ EVENT_LABELS = {
     "replied": "Reply sent",
     "status_changed": "Status changed",
     "reopened": "Case reopened",
+    "resolution_confirmed": "You confirmed it is solved",
+    "resolution_rejected": "You told us it is not solved",
+    "resolution_unconfirmed": "Closed without an answer",
+    "follow_up_opened": "Follow-up case",
+    "followed_up": "Follow-up case opened",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.channels.portal import views, views_signin
+from caredesk.channels.portal import views, views_resolution, views_signin
 
 app_name = "portal"
 
@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:ticket_id>/", views.case_detail, name="case"),
     path("cases/<int:ticket_id>/reply/", views.case_reply, name="case_reply"),
     path("cases/<int:ticket_id>/status/", views.case_status, name="case_status"),
+    path("cases/<int:ticket_id>/solved/", views_resolution.case_answer, name="case_answer"),
+    path("solved/<str:purpose>/<str:token>/", views_resolution.answer_link, name="answer_link"),
 ]

@@ -26,8 +26,14 @@ from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.customers.guards import customer_required, portal_context
 from caredesk.customers.models import Customer
+from caredesk.resolutions.selectors import open_question
 from caredesk.tickets.access import access_ticket
-from caredesk.tickets.actions import do_add_customer_message, do_change_status, do_open_ticket
+from caredesk.tickets.actions import (
+    do_add_customer_message,
+    do_change_status,
+    do_open_ticket,
+    do_write_after_close,
+)
 from caredesk.tickets.models import Channel, Status, Ticket, parse_reference
 
 PER_PAGE = 20
@@ -141,6 +147,7 @@ def _case_page(
         "can_resolve": ticket.is_open,
         "can_reopen": ticket.status == Status.RESOLVED,
         "is_mine": ticket.customer_id == customer.pk,
+        "solved_question": open_question(ticket),
     }
     return render(request, "portal/case.html", portal_context(customer, **context), status=status)
 
@@ -157,6 +164,8 @@ def case_reply(request: HttpRequest, customer: Customer, ticket_id: int) -> Http
     ticket = _ticket(request, ticket_id)
     form = ReplyForm(request.POST)
     uploads = request.FILES.getlist("attachments")
+    if form.is_valid() and ticket.status == Status.CLOSED:
+        return _follow_up(request, customer, ticket, form, uploads)
     if form.is_valid():
         try:
             do_add_customer_message(
@@ -177,6 +186,37 @@ def case_reply(request: HttpRequest, customer: Customer, ticket_id: int) -> Http
         messages.success(request, "Your reply was sent.")
         return redirect("portal:case", ticket_id=ticket.pk)
     return _case_page(request, customer, ticket, form, status=400)
+
+
+def _follow_up(
+    request: HttpRequest,
+    customer: Customer,
+    ticket: Ticket,
+    form: ReplyForm,
+    uploads: list[Any],
+) -> HttpResponse:
+    """A reply to a closed case opens a follow-up case linked to it."""
+    try:
+        new = do_write_after_close(
+            ticket,
+            customer=customer,
+            body=form.cleaned_data["body"],
+            channel=Channel.PORTAL,
+            now=clock.now(),
+            actor=_user(request),
+            files=incoming_files(uploads),
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        if uploads:
+            form.add_error(None, REFILE_NOTE)
+        return _case_page(request, customer, ticket, form, status=exc.status)
+    messages.success(
+        request,
+        f"{ticket.reference} is closed, so your message went to its follow-up case "
+        f"{new.reference}. We will email you when we reply.",
+    )
+    return redirect("portal:case", ticket_id=new.pk)
 
 
 STATUS_ACTIONS = {

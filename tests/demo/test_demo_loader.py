@@ -171,7 +171,7 @@ def test_a_second_run_without_if_empty_reuses_the_people(loaded):
     assert User.objects.count() == users
     assert run_demo(cases=5, seed=9).code == 0
     assert User.objects.filter(role__in=STAFF_ROLES).count() == staff == len(STAFF)
-    assert Ticket.objects.count() == 3 * 10 + 20 + 5 + 5
+    assert Ticket.objects.count() == 3 * 14 + 20 + 5 + 5  # 14 stories each run
 
 
 def fingerprint() -> list[tuple]:
@@ -219,8 +219,8 @@ def test_loading_sends_no_mail_and_queues_no_tasks(db):
 
 
 def test_progress_is_printed(loaded):
-    assert "Creating cases: 30/30" in loaded.output
-    assert "10 stories and 20 generated cases" in loaded.output
+    assert "Creating cases: 34/34" in loaded.output
+    assert "14 stories and 20 generated cases" in loaded.output
 
 
 @pytest.mark.parametrize("cases", [-1, 100_001, 10**12])

@@ -1,0 +1,130 @@
+"""The macros page, the form's errors, and the reply box picker's fragments."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from caredesk.macros.models import Macro, Scope
+from caredesk.tickets.models import Status
+
+from .conftest import make_macro
+
+
+@pytest.fixture
+def agent_client(desk):
+    client = Client()
+    client.force_login(desk.agent)
+    return client
+
+
+def form_data(**kw):
+    data = {
+        "title": "Slot confirmed",
+        "scope": "personal",
+        "body": "Hi {{ customer.first_name }}",
+        "active": "on",
+    }
+    data.update(kw)
+    return data
+
+
+def test_the_list_has_an_empty_state_and_usage_counts(desk, now, agent_client, case):
+    page = agent_client.get("/macros/")
+    assert page.status_code == 200
+    assert "No macros yet" in page.content.decode()
+    macro = make_macro(desk.agent, now)
+    from caredesk.macros.actions import do_apply_macro
+
+    do_apply_macro(desk.agent, case, macro, now)
+    html = agent_client.get("/macros/").content.decode()
+    assert "Delivery apology" in html
+    assert '<td class="macro-uses">1</td>' in html
+
+
+def test_an_agent_saves_a_personal_macro(desk, agent_client):
+    response = agent_client.post("/macros/new", form_data())
+    assert response.status_code == 302
+    macro = Macro.objects.get()
+    assert macro.owner == desk.agent and macro.scope == Scope.PERSONAL
+
+
+def test_the_form_says_what_is_wrong_and_keeps_the_text(desk, agent_client):
+    response = agent_client.post("/macros/new", form_data(body="Hi {{ customer.nickname }}"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Unknown placeholder {{ customer.nickname }}" in html
+    assert "Hi {{ customer.nickname }}" in html  # what was typed is kept
+    assert not Macro.objects.exists()
+
+
+def test_an_agent_cannot_save_a_global_macro_from_the_form(desk, agent_client):
+    response = agent_client.post("/macros/new", form_data(scope="global"))
+    assert response.status_code == 403
+    assert "Only leads, managers and admins" in response.content.decode()
+    assert not Macro.objects.exists()
+
+
+def test_an_agent_cannot_open_or_delete_a_global_macro(desk, now, agent_client):
+    shared = make_macro(desk.admin, now, scope=Scope.GLOBAL)
+    assert agent_client.get(f"/macros/{shared.pk}/edit").status_code == 404
+    assert agent_client.post(f"/macros/{shared.pk}/delete").status_code == 404
+    assert Macro.objects.filter(pk=shared.pk).exists()
+
+
+def test_oversized_and_hostile_form_posts_are_refused(desk, agent_client):
+    big = agent_client.post("/macros/new", form_data(body="x" * 1_000_000))
+    assert big.status_code in (400, 413)
+    tags = agent_client.post("/macros/new", form_data(body="{% debug %}"))
+    assert tags.status_code == 400
+    assert "Template tags" in tags.content.decode()
+    junk = agent_client.post(
+        "/macros/new", form_data(team="not-a-number", promise_due_minutes="-5")
+    )
+    assert junk.status_code == 400
+    assert not Macro.objects.exists()
+
+
+def test_the_case_page_has_the_picker(desk, agent_client, case):
+    html = agent_client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="macro-picker"' in html and "Ctrl</kbd>+<kbd>M" in html
+
+
+def test_picker_preview_and_apply_fragments(desk, now, agent_client, case):
+    macro = make_macro(desk.agent, now, set_status=Status.WAITING_CUSTOMER)
+    found = agent_client.get(f"/macros/cases/{case.pk}/picker", {"q": "apology"})
+    assert f'data-macro="{macro.pk}"' in found.content.decode()
+    none = agent_client.get(f"/macros/cases/{case.pk}/picker", {"q": "zzz<script>"})
+    assert "No macro matches" in none.content.decode()
+    assert "<script>" not in none.content.decode()
+    preview = agent_client.get(f"/macros/cases/{case.pk}/{macro.pk}/preview").content.decode()
+    assert "Hi Alice, sorry." in preview and "Set status to Waiting on customer" in preview
+    applied = agent_client.post(
+        f"/macros/cases/{case.pk}/{macro.pk}/apply", headers={"HX-Request": "true"}
+    )
+    html = applied.content.decode()
+    assert applied.status_code == 200
+    assert '<template class="macro-applied-text">Hi Alice, sorry.</template>' in html
+    assert "Done: Set status to Waiting on customer" in html
+    case.refresh_from_db()
+    assert case.status == Status.WAITING_CUSTOMER
+
+
+def test_apply_without_htmx_redirects_with_the_outcome(desk, now, agent_client, case):
+    macro = make_macro(desk.agent, now)
+    response = agent_client.post(f"/macros/cases/{case.pk}/{macro.pk}/apply")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/#reply"
+
+
+def test_a_case_or_macro_the_agent_may_not_see_is_not_found(desk, now, case):
+    other = Client()
+    other.force_login(desk.other_agent)  # Delivery: cannot see a Billing case
+    macro = make_macro(desk.other_agent, now)
+    assert other.get(f"/macros/cases/{case.pk}/picker").status_code == 404
+    assert other.post(f"/macros/cases/{case.pk}/{macro.pk}/apply").status_code == 404
+    team_macro = make_macro(desk.lead, now, scope=Scope.TEAM, team=desk.billing)
+    mine = Client()
+    mine.force_login(desk.agent)
+    # Ada sees the case, but Otto's personal macro is not hers to apply; her team's is.
+    assert mine.post(f"/macros/cases/{case.pk}/{macro.pk}/apply").status_code == 404
+    assert mine.get(f"/macros/cases/{case.pk}/{team_macro.pk}/preview").status_code == 200

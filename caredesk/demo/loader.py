@@ -21,6 +21,7 @@ from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
+from caredesk.demo.macros import ensure_macros
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.script import play_case
@@ -120,6 +121,7 @@ def load_demo(
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
             ensure_service_levels()
+            ensure_macros(desk, now)
             stories = story_specs(desk, now) + open_work_specs(desk, now)
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)

@@ -20,7 +20,7 @@ PICKER_LIMIT = 20
 def search(user: User, q: str, *, limit: int = PICKER_LIMIT) -> list[Macro]:
     """The usable macros whose title or text contains ``q``, most used first."""
     qs: QuerySet[Macro] = rules.usable_macros(user)
-    words = (q or "").split()[:5]
+    words = "".join(ch for ch in (q or "") if ch.isprintable()).split()[:5]
     for word in words:
         word = word[:100]
         qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))

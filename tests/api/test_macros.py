@@ -110,3 +110,21 @@ def test_apply_checks_case_access_and_token_kind(api, desk, now):
     assert api.anonymous.post(f"{base}/apply").status_code == 401
     assert api.agent.post(f"/api/v1/cases/{ticket.pk}/macros/999999/apply").status_code == 404
     assert not MacroUse.objects.exists()
+
+
+def test_apply_with_an_idempotency_key_applies_once(api, desk, now):
+    ticket = open_case(desk, now, team=desk.billing)
+    macro = create(api.admin, scope="global", add_tags=["once"]).json()
+    url = f"/api/v1/cases/{ticket.pk}/macros/{macro['id']}/apply"
+    first = api.agent.post(url, headers={"Idempotency-Key": "apply-1"})
+    again = api.agent.post(url, headers={"Idempotency-Key": "apply-1"})
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert MacroUse.objects.count() == 1
+
+
+def test_hostile_search_queries_are_clean(api, desk):
+    create(api.agent)
+    for q in ("\x00", "%", "a" * 200):
+        assert api.agent.get("/api/v1/macros", {"q": q}).status_code == 200
+    assert api.agent.get("/api/v1/macros", {"q": "a" * 201}).status_code == 422

@@ -128,3 +128,12 @@ def test_a_case_or_macro_the_agent_may_not_see_is_not_found(desk, now, case):
     # Ada sees the case, but Otto's personal macro is not hers to apply; her team's is.
     assert mine.post(f"/macros/cases/{case.pk}/{macro.pk}/apply").status_code == 404
     assert mine.get(f"/macros/cases/{case.pk}/{team_macro.pk}/preview").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["q=%00", "q=a%00b", "q=%ED%A0%80", "q=" + "x" * 5000, "q=%25", "q=_", "q=' OR 1=1 --"]
+)
+def test_hostile_picker_searches_are_harmless(desk, now, agent_client, case, query):
+    make_macro(desk.agent, now)
+    response = agent_client.get(f"/macros/cases/{case.pk}/picker?{query}")
+    assert response.status_code == 200

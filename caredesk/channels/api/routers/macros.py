@@ -304,19 +304,26 @@ def preview_macro(request: HttpRequest, case_id: int, macro_id: int) -> PreviewO
 @case_router.post(
     "/{case_id}/macros/{macro_id}/apply", response={200: AppliedOut, ERROR_CODES: ErrorOut}
 )
-def apply_macro(request: HttpRequest, case_id: int, macro_id: int) -> AppliedOut:
+def apply_macro(
+    request: HttpRequest, case_id: int, macro_id: int, response: HttpResponse
+) -> Status[Any]:
     """Apply the macro: each of its changes through the same action and checks as the
     case page (``done``), those refused with the reason (``refused``), and the rendered
-    reply text to edit and send with ``POST /cases/{id}/messages``. Counted as a use."""
+    reply text to edit and send with ``POST /cases/{id}/messages``. Counted as a use.
+    Send an ``Idempotency-Key`` header to make a retry safe (applied once)."""
     user = require_staff(request)
     ticket = access_ticket(user, case_id)
     macro = selectors.usable(user, macro_id)
-    applied = actions.do_apply_macro(user, ticket, macro, clock.now())
-    return AppliedOut(
-        macro_id=macro.pk,
-        case_id=ticket.pk,
-        use_id=applied.use.pk,
-        text=applied.text,
-        done=applied.done,
-        refused=[RefusedOut(**r) for r in applied.refused],
-    )
+
+    def run() -> tuple[int, AppliedOut]:
+        applied = actions.do_apply_macro(user, ticket, macro, clock.now())
+        return 200, AppliedOut(
+            macro_id=macro.pk,
+            case_id=ticket.pk,
+            use_id=applied.use.pk,
+            text=applied.text,
+            done=applied.done,
+            refused=[RefusedOut(**r) for r in applied.refused],
+        )
+
+    return idempotent(request, response, run)

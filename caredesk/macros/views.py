@@ -183,7 +183,4 @@ def apply(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
         return HttpResponseRedirect(f"/cases/{ticket.pk}/#reply")
     if htmx:
         return render(request, "macros/_applied.html", {"macro": macro, "applied": applied})
-    messages.success(request, f"Macro “{macro.title}” applied: {len(applied.done)} change(s).")
-    for refused in applied.refused:
-        messages.warning(request, f"Not done: {refused['label']} — {refused['reason']}")
-    return HttpResponseRedirect(f"/cases/{ticket.pk}/#reply")
+    return HttpResponseRedirect(f"/cases/{ticket.pk}/?macro_use={applied.use.pk}#reply")

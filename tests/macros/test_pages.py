@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from caredesk.macros.models import Macro, Scope
+from caredesk.macros.models import Macro, MacroUse, Scope
 from caredesk.tickets.models import Status
 
 from .conftest import make_macro
@@ -110,10 +110,25 @@ def test_picker_preview_and_apply_fragments(desk, now, agent_client, case):
     assert case.status == Status.WAITING_CUSTOMER
 
 
-def test_apply_without_htmx_redirects_with_the_outcome(desk, now, agent_client, case):
-    macro = make_macro(desk.agent, now)
+def test_apply_without_script_shows_the_text_on_the_case_page_once(desk, now, agent_client, case):
+    macro = make_macro(desk.agent, now, add_tags=["x"])
     response = agent_client.post(f"/macros/cases/{case.pk}/{macro.pk}/apply")
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/#reply"
+    use = MacroUse.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{case.pk}/?macro_use={use.pk}#reply"
+    html = agent_client.get(response["Location"]).content.decode()
+    assert '<pre class="words macro-text macro-applied-text">Hi Alice, sorry.</pre>' in html
+    assert "Done: Add tags x" in html
+    assert "applied the macro “Delivery apology”" in html  # the timeline line
+    # Someone else's use, or another case's, shows nothing.
+    other = Client()
+    other.force_login(desk.lead)
+    page = other.get(f"/cases/{case.pk}/?macro_use={use.pk}").content.decode()
+    assert "macro-applied-text" not in page
+    assert (
+        "macro-applied-text"
+        not in agent_client.get(f"/cases/{case.pk}/?macro_use=abc").content.decode()
+    )
 
 
 def test_a_case_or_macro_the_agent_may_not_see_is_not_found(desk, now, case):
@@ -137,3 +152,20 @@ def test_hostile_picker_searches_are_harmless(desk, now, agent_client, case, que
     make_macro(desk.agent, now)
     response = agent_client.get(f"/macros/cases/{case.pk}/picker?{query}")
     assert response.status_code == 200
+
+
+def test_the_picker_costs_the_same_for_3_or_15_macros(desk, now, agent_client, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_client.get(f"/macros/cases/{case.pk}/picker").status_code == 200
+        return len(queries)
+
+    for i in range(3):
+        make_macro(desk.lead, now, title=f"Team {i}", scope=Scope.TEAM, team=desk.billing)
+    few = count()
+    for i in range(12):
+        make_macro(desk.agent, now, title=f"Mine {i}", set_team=desk.billing)
+    assert count() == few

@@ -86,6 +86,10 @@ window.caredesk.modules.push(function (doc) {
       });
   }
 
+  // After a plain (no-script) apply, the page shows the text once: fill an empty reply box.
+  var shown = outcome.querySelector("[data-on-load] pre.macro-applied-text");
+  if (shown && reply.value.trim() === "") { reply.value = shown.textContent; }
+
   opener.addEventListener("click", function () { if (dialog.hidden) { open(); } else { close(true); } });
   reply.addEventListener("keydown", function (event) {
     var ctrlM = (event.ctrlKey || event.metaKey) && (event.key === "m" || event.key === "M");

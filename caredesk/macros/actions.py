@@ -134,6 +134,7 @@ class Applied:
     text: str
     done: list[str]
     refused: list[dict[str, str]]
+    status: str  # the case's status once the changes are made
 
 
 def do_apply_macro(actor: User, case: Ticket, macro: Macro, now: datetime) -> Applied:
@@ -179,4 +180,6 @@ def do_apply_macro(actor: User, case: Ticket, macro: Macro, now: datetime) -> Ap
                 "refused": outcome.refused,
             },
         )
-    return Applied(use=use, text=text, done=outcome.done, refused=outcome.refused)
+    return Applied(
+        use=use, text=text, done=outcome.done, refused=outcome.refused, status=case.status
+    )

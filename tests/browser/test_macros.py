@@ -41,7 +41,7 @@ def test_agent_applies_a_macro_from_the_keyboard_edits_and_sends(page, desk):
             title="Delivery slot update",
             scope=Scope.GLOBAL,
             body="Hi {{ customer.first_name }}, we will send your new slot by {{ promise.due }}.",
-            set_status=Status.WAITING_CUSTOMER,
+            set_status=Status.WAITING_US,  # we owe the customer the new slot
             add_tags=["delivery-slot"],
             promise_kind="update",
             promise_text="Send the new delivery slot",
@@ -62,7 +62,7 @@ def test_agent_applies_a_macro_from_the_keyboard_edits_and_sends(page, desk):
     option = page.locator(f"#macro-option-{macro.pk}")
     preview = page.locator("#macro-preview")
     preview.get_by_text("Hi Alice, we will send your new slot by").wait_for()
-    assert "Set status to Waiting on customer" in preview.inner_text()
+    assert "Set status to Waiting on us" in preview.inner_text()
     assert "Promise (Send an update)" in preview.inner_text()
     assert option.get_attribute("aria-selected") == "true"
 
@@ -71,6 +71,8 @@ def test_agent_applies_a_macro_from_the_keyboard_edits_and_sends(page, desk):
     reply = page.locator("#reply-body")
     expect(reply).to_have_value(re.compile(r"^Hi Alice, we will send your new slot by "))
     assert page.evaluate("document.activeElement.id") == "reply-body"
+    # Sending keeps the status the macro set (not the reply box's default).
+    expect(page.locator("#reply-status-after")).to_have_value("waiting_us")
     # The side panels show what the macro changed, without a reload losing the text.
     page.locator("#tags .tag").filter(has_text="delivery-slot").wait_for()
     page.locator("#promises .promise-text").filter(has_text="Send the new delivery slot").wait_for()
@@ -83,4 +85,5 @@ def test_agent_applies_a_macro_from_the_keyboard_edits_and_sends(page, desk):
     assert sent.body.startswith("Hi Alice, we will send your new slot by")
     assert sent.body.endswith("Thanks for your patience.")
     assert Macro.objects.get(pk=macro.pk).use_count == 1
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.WAITING_US
     assert Ticket.objects.get(pk=ticket.pk).tags.filter(name="delivery-slot").exists()

@@ -119,6 +119,10 @@ window.caredesk.modules.push(function (doc) {
       if (!done) { return; }
       var tpl = done.querySelector("template.macro-applied-text");
       close(false);
+      // A macro that set the status: sending the reply keeps that status, not the default.
+      var after = doc.getElementById("reply-status-after");
+      var status = done.getAttribute("data-status");
+      if (after && status) { after.value = status; }
       insert(tpl ? tpl.content.textContent : "");
       refreshPanels();
     }

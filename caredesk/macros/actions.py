@@ -147,7 +147,10 @@ def do_apply_macro(actor: User, case: Ticket, macro: Macro, now: datetime) -> Ap
         raise PermissionDenied("Only staff can apply macros.")
     macro = usable(actor, macro.pk)
     if not macro.active:
-        raise Conflict("This macro is switched off.", code="macro_inactive")
+        raise Conflict(
+            "This macro is switched off; switch it on on the Macros page to use it.",
+            code="macro_inactive",
+        )
     placeholders.placeholders_in(macro.body)  # refuse a body that is no longer valid
     with transaction.atomic():
         case = Ticket.objects.select_related("team", "customer").get(pk=case.pk)

@@ -41,16 +41,19 @@ def may_edit(user: User, macro: Macro) -> bool:
     return can_manage(user, macro.scope, macro.team)
 
 
-def usable_macros(user: User) -> QuerySet[Macro]:
-    """The active macros ``user`` may apply (the reply box picker)."""
+def usable_macros(user: User, *, with_inactive: bool = False) -> QuerySet[Macro]:
+    """The active macros ``user`` may apply (the reply box picker); ``with_inactive``:
+    also those switched off (so applying one can say so)."""
     if not user.is_agent_staff:
         return Macro.objects.none()
-    return Macro.objects.filter(
+    qs = Macro.objects.filter(
         Q(scope=Scope.GLOBAL)
         | Q(scope=Scope.TEAM, team_id__in=_my_team_ids(user))
-        | Q(scope=Scope.PERSONAL, owner_id=user.pk),
-        active=True,
-    ).select_related("team", "set_team", "set_assignee")
+        | Q(scope=Scope.PERSONAL, owner_id=user.pk)
+    )
+    if not with_inactive:
+        qs = qs.filter(active=True)
+    return qs.select_related("team", "set_team", "set_assignee")
 
 
 def listed_macros(user: User) -> QuerySet[Macro]:

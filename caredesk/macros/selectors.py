@@ -28,8 +28,9 @@ def search(user: User, q: str, *, limit: int = PICKER_LIMIT) -> list[Macro]:
 
 
 def usable(actor: User, macro_id: int) -> Macro:
-    """A macro ``actor`` may apply; others are not found (they are not theirs to see)."""
-    macro = rules.usable_macros(actor).filter(pk=macro_id).first()
+    """A macro ``actor`` may apply (also when switched off: applying says so); others
+    are not found (they are not theirs to see)."""
+    macro = rules.usable_macros(actor, with_inactive=True).filter(pk=macro_id).first()
     if macro is None:
         raise NotFound("No such macro.")
     return macro

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caredesk.core.errors import DomainError, NotFound, PermissionDenied
+from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.models import Event
 from caredesk.macros import rules, selectors
 from caredesk.macros.actions import do_apply_macro, do_delete_macro, do_update_macro
@@ -180,8 +180,10 @@ def test_a_promise_the_actions_refuse_leaves_the_text_honest(desk, now, case):
 
 def test_an_inactive_or_invisible_macro_cannot_be_applied(desk, now, case):
     macro = make_macro(desk.agent, now, active=False)
-    with pytest.raises(NotFound):
+    with pytest.raises(Conflict) as off:
         do_apply_macro(desk.agent, case, macro, now)
+    assert off.value.code == "macro_inactive"
+    assert macro not in rules.usable_macros(desk.agent)
     other = make_macro(desk.other_agent, now, title="Otto's")
     with pytest.raises(NotFound):
         do_apply_macro(desk.agent, case, other, now)

@@ -169,3 +169,24 @@ def test_the_picker_costs_the_same_for_3_or_15_macros(desk, now, agent_client, c
     for i in range(12):
         make_macro(desk.agent, now, title=f"Mine {i}", set_team=desk.billing)
     assert count() == few
+
+
+def test_a_lead_sees_and_edits_their_teams_macros_on_the_page(desk, now, case):
+    billing = make_macro(
+        desk.manager, now, scope=Scope.TEAM, team=desk.billing, title="Billing one"
+    )
+    delivery = make_macro(
+        desk.manager, now, scope=Scope.TEAM, team=desk.delivery, title="Delivery one"
+    )
+    lead = Client()
+    lead.force_login(desk.lead)
+    html = lead.get("/macros/").content.decode()
+    assert "Billing one" in html and "Delivery one" not in html
+    assert f'href="/macros/{billing.pk}/edit"' in html
+    assert lead.get(f"/macros/{delivery.pk}/edit").status_code == 404
+    saved = lead.post(
+        f"/macros/{billing.pk}/edit",
+        form_data(title="Billing one, edited", scope="team", team=str(desk.billing.pk)),
+    )
+    assert saved.status_code == 302
+    assert Macro.objects.get(pk=billing.pk).title == "Billing one, edited"

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "caredesk.enrichment",
     "caredesk.promises",
     "caredesk.resolutions",
+    "caredesk.macros",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -374,6 +375,9 @@ CAREDESK_PERIODIC_JOBS = [
 ]
 # Addresses that are ours besides the desk address and CAREDESK_EMAIL_OWN_ADDRESSES (the
 # outbox never mails them; intake never answers them): callables returning addresses.
+# Extra placeholders for macro reply text (docs/macros.md): dotted paths to objects with
+# names() and values(ticket, now), e.g. the policies app's "policy.<slug>" texts.
+CAREDESK_MACRO_PLACEHOLDER_SOURCES: list[str] = []
 CAREDESK_OWN_ADDRESS_SOURCES = ["caredesk.channels.email.loops.mailbox_addresses"]
 # A worker's lease lasts this long and is renewed every sixth of it; a task left RUNNING
 # by a worker whose lease ran out goes back in the queue, for at most

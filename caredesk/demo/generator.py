@@ -15,6 +15,7 @@ from caredesk.accounts.models import Role, Team, User
 from caredesk.customers.models import Customer, Organization, Tier
 from caredesk.demo import script as s
 from caredesk.demo import texts
+from caredesk.demo.macros import RESOLVED
 from caredesk.demo.people import DemoDesk, ensure_customer
 from caredesk.demo.script import CaseSpec, Step
 from caredesk.tickets.models import Channel, Priority, Status
@@ -250,8 +251,8 @@ class CaseWork:
                 self.customer(60, 1440, rng.choice(texts.THANKS))
                 self.staff(10, 240, lambda at: s.status(at, agent, Status.RESOLVED))
             else:
-                closing = resolve_reply(f)
-                self.staff(15, 120, lambda at: s.reply(at, agent, closing, Status.RESOLVED))
+                # The everyday closing reply is the desk's macro (demo/macros.py).
+                self.staff(15, 120, lambda at: s.macro(at, agent, RESOLVED, Status.RESOLVED))
         if outcome == "closed":
             self.staff(3 * 1440, 7 * 1440, lambda at: s.status(at, agent, Status.CLOSED))
         elif outcome == "reopened":

@@ -21,6 +21,7 @@ from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
+from caredesk.demo.macros import ensure_macros
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.resolutions import resolution_specs
@@ -121,6 +122,7 @@ def load_demo(
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
             ensure_service_levels(desk.staff["admin"], now)
+            ensure_macros(desk, now)
             stories = (
                 story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)
             )

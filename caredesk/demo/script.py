@@ -17,6 +17,8 @@ from caredesk.escalations.actions import do_request_goodwill
 from caredesk.escalations.models import ActionType
 from caredesk.feedback.actions import do_leave_feedback
 from caredesk.feedback.models import FeedbackKind, FeedbackSource
+from caredesk.macros.actions import do_apply_macro
+from caredesk.macros.models import Macro
 from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
 from caredesk.resolutions.actions import do_answer
 from caredesk.resolutions.selectors import open_question
@@ -49,6 +51,7 @@ class Step:
     due: datetime | None = None
     action: str = ""  # an ActionType slug
     amount: str = ""
+    macro: str = ""  # a macro's title
 
 
 @dataclass
@@ -101,6 +104,11 @@ def promise(at: datetime, agent: User, body: str, kind: str, text: str, due: dat
     return Step(
         "promise", at, actor=agent, body=body, promise_kind=kind, promise_text=text, due=due
     )
+
+
+def macro(at: datetime, agent: User, title: str, status: str = "") -> Step:
+    """The agent applies a macro and sends its text as the reply (``status`` after)."""
+    return Step("macro", at, actor=agent, macro=title, status=status)
 
 
 def goodwill(at: datetime, agent: User, action: str, amount: str, reason: str) -> Step:
@@ -189,6 +197,18 @@ def _play_step(ticket: Ticket, spec: CaseSpec, step: Step) -> None:
             draft=PromiseDraft(kind=step.promise_kind, text=step.promise_text, due_at=step.due),
             now=step.at,
             status_after=Status.WAITING_US,
+        )
+    elif step.kind == "macro":
+        agent = _staff(step)
+        found = Macro.objects.get(title=step.macro)
+        applied = do_apply_macro(agent, ticket, found, step.at)
+        ticket.refresh_from_db()
+        actions.do_reply(
+            ticket,
+            agent=agent,
+            body=applied.text,
+            now=step.at,
+            status_after=step.status or ticket.status,
         )
     elif step.kind == "goodwill":
         do_request_goodwill(

@@ -34,6 +34,8 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
             (event.new_value or {}).get("channel", "") if isinstance(event.new_value, dict) else ""
         )
         return ("opened the case" + (f" via {channel}" if channel else ""), "")
+    if verb == "macro_applied" and isinstance(event.new_value, dict):
+        return (f"applied the macro “{event.new_value.get('macro', '')}”", "")
     what = {
         "status_changed": "changed the status",
         "reopened": "reopened the case",

@@ -37,6 +37,11 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:reassign": "reassign_promise",
     "promises:cancel": "cancel_promise",
     "feedback:manager": "leave_feedback",
+    "macros:apply": "apply_macro",
+    # The macros page (agents: personal macros; leads and admins: shared ones).
+    "macros:create": "create_macro",
+    "macros:edit": "update_macro",
+    "macros:delete": "delete_macro",
     # Leads, managers and admins.
     "escalations:answer": "answer_escalation",
     "escalations:decide": "decide",

@@ -22,6 +22,7 @@ from caredesk.channels.api.routers import (
     desk,
     feedback,
     leads,
+    macros,
     me,
     messages,
     organizations,
@@ -116,6 +117,8 @@ api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)
 api.add_router("/cases", resolutions.router)
 api.add_router("/promises", promises.router)
+api.add_router("/cases", macros.case_router)
+api.add_router("/macros", macros.router)
 api.add_router("/customers", customers.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)

@@ -1,0 +1,115 @@
+"""The macro form of the management page. It lists exactly the fields a request may set;
+the rules (scope, placeholders, promise) are checked by ``validation.check_data``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from caredesk.accounts.models import Team, User
+from caredesk.macros.models import Macro, Scope
+from caredesk.macros.placeholders import MAX_BODY
+from caredesk.macros.validation import MAX_TITLE, MacroData
+from caredesk.promises.models import Kind
+from caredesk.tickets.models import Priority, Status
+
+ME = "me"
+
+
+def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+def _tags(text: str) -> list[str]:
+    return [t for t in (p.strip() for p in (text or "").split(",")) if t]
+
+
+class MacroForm(forms.Form):
+    title = forms.CharField(max_length=MAX_TITLE)
+    scope = forms.ChoiceField(label="Who can use it", choices=Scope.choices)
+    team = forms.TypedChoiceField(label="Team (for a team macro)", coerce=int, required=False)
+    body = forms.CharField(
+        label="Reply text",
+        required=False,
+        max_length=MAX_BODY,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    set_status = forms.ChoiceField(
+        label="Set status", required=False, choices=_blank(Status.choices, "Leave as it is")
+    )
+    set_priority = forms.ChoiceField(
+        label="Set priority", required=False, choices=_blank(Priority.choices, "Leave as it is")
+    )
+    set_team = forms.TypedChoiceField(label="Move to team", coerce=int, required=False)
+    assignee = forms.ChoiceField(label="Assign to", required=False)
+    add_tags = forms.CharField(label="Add tags (comma-separated)", required=False, max_length=1200)
+    remove_tags = forms.CharField(
+        label="Remove tags (comma-separated)", required=False, max_length=1200
+    )
+    promise_kind = forms.ChoiceField(
+        label="Make a promise", required=False, choices=_blank(Kind.choices, "No promise")
+    )
+    promise_text = forms.CharField(label="What is promised", required=False, max_length=500)
+    promise_due_minutes = forms.IntegerField(
+        label="Due after (minutes)", required=False, min_value=1, max_value=527_040
+    )
+    active = forms.BooleanField(label="Active (shown in the reply box)", required=False)
+
+    def __init__(self, *args: Any, teams: list[Team], staff: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {t.pk: t for t in teams}
+        self.staff = {u.pk: u for u in staff}
+        team_choices = [(str(t.pk), t.name) for t in teams]
+        team, set_team, assignee = (self.fields[n] for n in ("team", "set_team", "assignee"))
+        assert isinstance(team, forms.ChoiceField) and isinstance(set_team, forms.ChoiceField)
+        assert isinstance(assignee, forms.ChoiceField)
+        team.choices = _blank(team_choices, "Choose a team")
+        set_team.choices = _blank(team_choices, "Leave as it is")
+        assignee.choices = [
+            ("", "Leave as it is"),
+            (ME, "Whoever applies it"),
+            *((str(u.pk), u.display_name) for u in staff),
+        ]
+
+    @classmethod
+    def initial_for(cls, macro: Macro) -> dict[str, Any]:
+        assignee = ME if macro.assign_to_me else str(macro.set_assignee_id or "")
+        return {
+            "title": macro.title,
+            "scope": macro.scope,
+            "team": macro.team_id,
+            "body": macro.body,
+            "set_status": macro.set_status,
+            "set_priority": macro.set_priority,
+            "set_team": macro.set_team_id,
+            "assignee": assignee,
+            "add_tags": ", ".join(macro.add_tags or []),
+            "remove_tags": ", ".join(macro.remove_tags or []),
+            "promise_kind": macro.promise_kind,
+            "promise_text": macro.promise_text,
+            "promise_due_minutes": macro.promise_due_minutes,
+            "active": macro.active,
+        }
+
+    def data_for_action(self) -> MacroData:
+        d = self.cleaned_data
+        assignee = d.get("assignee") or ""
+        return MacroData(
+            title=d["title"],
+            scope=d["scope"],
+            team=self.teams.get(d["team"]) if d.get("team") else None,
+            body=d.get("body") or "",
+            set_status=d.get("set_status") or "",
+            set_priority=d.get("set_priority") or "",
+            set_team=self.teams.get(d["set_team"]) if d.get("set_team") else None,
+            assign_to_me=assignee == ME,
+            set_assignee=self.staff.get(int(assignee)) if assignee.isdigit() else None,
+            add_tags=_tags(d.get("add_tags") or ""),
+            remove_tags=_tags(d.get("remove_tags") or ""),
+            promise_kind=d.get("promise_kind") or "",
+            promise_text=d.get("promise_text") or "",
+            promise_due_minutes=d.get("promise_due_minutes"),
+            active=bool(d.get("active")),
+        )

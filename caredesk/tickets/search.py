@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -58,12 +58,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _START, _STOP = "\ue000", "\ue001"
 _MARKERS = re.compile(f"([{_START}{_STOP}])")
 
+_R = TypeVar("_R")
+
 # Tiers: higher ranks first.
 CUSTOMER, EXACT, STEMMED = 3, 2, 1
 
 # PostgreSQL: candidates come from the newest entries first; the window widens only while
 # too few match (so a common word reads a few thousand rows, a rare word uses the GIN index).
-WINDOWS = (25_000, 250_000, None)
+# Each window is 8 times the last, so the step that finds enough reads at most ~16 times
+# :data:`CANDIDATES` matching rows, at any table size.
+WINDOWS = (20_000, 160_000, 1_280_000, 10_240_000, None)
 # SQLite: the best-matching entries of one FTS5 table, bounded. bm25() is lower-is-better.
 _FTS_TABLES = {STEMMED: "tickets_searchentry_fts", EXACT: "tickets_searchentry_exact"}
 _FTS_MATCH = "SELECT rowid, bm25({t}) FROM {t} WHERE {t} MATCH %s ORDER BY bm25({t}) LIMIT %s"
@@ -179,12 +183,23 @@ def _customer_cases(user: User, text: str, found: _Found) -> None:
         found.add(pk, _Hit(CUSTOMER, 0.0, None))
 
 
-def _visible_entries(user: User, entries: QuerySet[SearchEntry]) -> QuerySet[SearchEntry]:
+def _visible_entries(user: User, entries: QuerySet[SearchEntry, _R]) -> QuerySet[SearchEntry, _R]:
+    """A customer's search reads only the public entries of their own cases (a small set,
+    found through the case index). Staff read every entry; their hits are narrowed to the
+    cases they may see afterwards (:func:`_only_visible`), a bounded lookup by id, instead
+    of joining every visible case."""
     if user.is_customer:
-        entries = entries.filter(public=True)
-    if not sees_every_case(user):
-        entries = entries.filter(ticket_id__in=visible_tickets(user).values("pk"))
+        entries = entries.filter(public=True, ticket_id__in=visible_tickets(user).values("pk"))
     return entries
+
+
+def _only_visible(user: User, found: _Found) -> None:
+    if sees_every_case(user) or not found.hits:
+        return
+    allowed = set(
+        visible_tickets(user).filter(pk__in=list(found.hits)).values_list("pk", flat=True)
+    )
+    found.hits = {pk: hit for pk, hit in found.hits.items() if pk in allowed}
 
 
 class StoredVector(Expression):
@@ -210,46 +225,39 @@ def _queries(text: str) -> dict[str, SearchQuery]:
     }
 
 
-def _newest_matches(entries: QuerySet[SearchEntry], top: int) -> list[int]:
-    """The :data:`CANDIDATES` newest entries of ``entries``: looked for among the newest
-    rows first, widening the window only while too few match. Same answer as one query
+def _newest_matches(entries: QuerySet[SearchEntry, _R], top: int) -> list[_R]:
+    """The :data:`CANDIDATES` newest rows of ``entries``: looked for among the newest
+    entries first, widening the window only while too few match. Same answer as one query
     over the whole table, at a cost bounded by the window, not by the number of hits."""
     for window in WINDOWS:
-        scoped = entries if window is None or top <= window else entries.filter(pk__gt=top - window)
-        batch = list(scoped.order_by("-id").values_list("pk", flat=True)[:CANDIDATES])
-        if len(batch) == CANDIDATES or window is None or top <= window:
+        last = window is None or top <= window
+        scoped = entries if last or window is None else entries.filter(pk__gt=top - window)
+        batch = list(scoped.order_by("-id")[:CANDIDATES])
+        if len(batch) == CANDIDATES or last:
             return batch
     return []  # pragma: no cover - the last window is the whole table
 
 
 def _pg_text_matches(user: User, text: str, found: _Found) -> None:
-    """PostgreSQL: the newest matching entries (stemmed and exact), then ranked."""
+    """PostgreSQL: the newest matching entries, stemmed and exact, each ranked in the same
+    query (only the rows the LIMIT keeps are ranked on the newest-first plan)."""
     queries = _queries(text)
     top = SearchEntry.objects.aggregate(top=Max("id"))["top"] or 0
-    ids: set[int] = set()
-    for config, query in queries.items():
-        vector = StoredVector(f"vector_{config}")
-        entries = _visible_entries(user, SearchEntry.objects.annotate(v=vector).filter(v=query))
-        batch = _newest_matches(entries, top)
-        found.capped |= len(batch) == CANDIDATES
-        ids.update(batch)
-    if not ids:
-        return
-    rows = (
-        SearchEntry.objects.filter(pk__in=ids)
-        .annotate(simple=StoredVector("vector_simple"))
-        .annotate(
-            exact=Case(
-                When(simple=queries["simple"], then=V(True)),
-                default=V(False),
-                output_field=BooleanField(),
-            ),
-            score=SearchRank(StoredVector("vector_english"), queries["english"]),
-        )
-        .values_list("pk", "ticket_id", "exact", "score")
+    exact = Case(
+        When(simple=queries["simple"], then=V(True)), default=V(False), output_field=BooleanField()
     )
-    for pk, ticket_id, is_exact, score in rows:
-        found.add(ticket_id, _Hit(EXACT if is_exact else STEMMED, float(score), pk))
+    for config, query in queries.items():
+        entries = (
+            SearchEntry.objects.annotate(v=StoredVector(f"vector_{config}"))
+            .filter(v=query)
+            .annotate(simple=StoredVector("vector_simple"))
+            .annotate(exact=exact, score=SearchRank(StoredVector(f"vector_{config}"), query))
+            .values_list("pk", "ticket_id", "exact", "score")
+        )
+        batch = _newest_matches(_visible_entries(user, entries), top)
+        found.capped |= len(batch) == CANDIDATES
+        for pk, ticket_id, is_exact, score in batch:
+            found.add(ticket_id, _Hit(EXACT if is_exact else STEMMED, float(score), pk))
 
 
 def _sqlite_text_matches(user: User, text: str, found: _Found) -> None:
@@ -361,6 +369,7 @@ def search_tickets(user: User, text: str, *, page: int = 1, per_page: int = 20) 
         _pg_text_matches(user, text, found)
     else:
         _sqlite_text_matches(user, text, found)
+    _only_visible(user, found)
     ordered = found.ordered()
     capped = found.capped or len(ordered) > RESULT_CAP
     ordered = ordered[:RESULT_CAP]

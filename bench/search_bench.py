@@ -12,11 +12,11 @@ manager (sees every case) and as an agent (two of four teams):
   matches every case signed "Customer Service"), a quoted phrase, a customer's email
   address and a word found nowhere,
 
-through ``search_tickets`` (p50 and p99 of ``--repeat`` runs after a warm-up), and each
-word once more through the workspace search page over HTTP (Django's test client),
-printing the hits as the page shows them ("1,000+") and the load average. ``--explain``
-prints ``EXPLAIN ANALYZE`` of every query one search makes. Numbers are printed, never
-asserted.
+through ``search_tickets`` (queries, 8 KB pages read, p50 and p99 of ``--repeat`` runs
+after a warm-up), and each word once more through the workspace search page over HTTP
+(Django's test client), printing the hits as the page shows them ("1,000+") and the load
+average. ``--explain`` prints ``EXPLAIN ANALYZE`` of every query one search makes. Numbers
+are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -221,6 +221,29 @@ def _explain(fn: Callable[[], Any]) -> None:
             print()
 
 
+def _buffers(fn: Callable[[], Any]) -> tuple[int, int]:
+    """Queries and 8 KB pages read (shared buffers hit or read) by one call: unlike
+    times, these do not depend on how busy the machine is."""
+    import json
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    pages = 0
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query["sql"])
+            raw = cursor.fetchone()[0]
+            plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+            node = plan["Plan"]
+            pages += int(node.get("Shared Hit Blocks", 0)) + int(node.get("Shared Read Blocks", 0))
+            planning = plan.get("Planning", {})
+            pages += int(planning.get("Shared Hit Blocks", 0))
+    return len(captured.captured_queries), pages
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -299,20 +322,25 @@ def _run(args: argparse.Namespace, name: str, reused: bool) -> None:
                     raise RuntimeError(f"search page answered {response.status_code}")
 
             http50, http99 = _measure(page, max(5, args.repeat // 5))
-            rows.append((label, text, role, hits, p50, p99, http50, http99))
+            queries, pages = _buffers(run)
+            rows.append((label, text, role, hits, queries, pages, p50, p99, http50, http99))
             print(
-                f"  {label:<15} {role:<8} hits {hits:>7}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
-                f"  page p50 {http50:7.1f} ms",
+                f"  {label:<15} {role:<8} hits {hits:>7}  {queries} queries {pages:>6} pages"
+                f"  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  page p50 {http50:7.1f} ms",
                 flush=True,
             )
             if args.explain and role == "manager":
                 _explain(run)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average after measuring: {load}\n")
-    print("| query | text | user | hits | p50 ms | p99 ms | page p50 ms | page p99 ms |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    for label, text, role, hits, p50, p99, h50, h99 in rows:
-        cells = [label, f"`{text}`", role, hits] + [f"{x:.1f}" for x in (p50, p99, h50, h99)]
+    print(
+        "| query | text | user | hits | queries | pages read | p50 ms | p99 ms "
+        "| page p50 ms | page p99 ms |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, text, role, hits, queries, pages, p50, p99, h50, h99 in rows:
+        cells = [label, f"`{text}`", role, hits, str(queries), f"{pages:,}"]
+        cells += [f"{x:.1f}" for x in (p50, p99, h50, h99)]
         print("| " + " | ".join(cells) + " |")
 
 

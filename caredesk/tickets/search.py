@@ -6,15 +6,17 @@ most :data:`CANDIDATES` entries, only those are ranked, and the count stops at
 
 - PostgreSQL: stored ``tsvector`` columns with GIN indexes (migration 0009), never
   ``to_tsvector`` at query time. Candidates are the most recent matching entries
-  (``ORDER BY id DESC LIMIT``: the planner walks the primary key for common words and the
-  GIN index for rare ones), once stemmed (``english``) and once exact (``simple``).
+  (``ORDER BY id DESC LIMIT``, in widening windows of the newest entries: the planner
+  walks the primary key for common words and the GIN index for rare ones), once stemmed
+  (``english``) and once exact (``simple``), ranked in the same query.
 - SQLite: two FTS5 tables (Porter-stemmed and exact words); candidates are the best
   ``bm25`` matches of each.
 
 Ranking: a customer's cases found by their email address or full name (staff only), then
 cases with an exact-word match, then stemmed-only matches; within each, the text rank,
 then the newest case. "Quoted phrases" match as phrases on both backends. Results are
-restricted by :func:`visible_tickets` before they are counted or ranked, and customers
+restricted by :func:`visible_tickets` before they are counted or paged (customers' searches
+read only their own cases' public entries; staff hits are checked by id), and customers
 only ever match public text. Snippets are computed for the page's rows only, escaped, with
 the matches wrapped in ``<mark>``.
 """

@@ -328,7 +328,7 @@ class SearchEntry(models.Model):
 
     PostgreSQL stores two generated ``tsvector`` columns (stemmed and exact words) with
     GIN indexes; SQLite keeps two FTS5 tables in step through triggers (migrations 0002
-    and 0009; ADR 11). ``public`` entries are the only ones a customer's search can match.
+    and 0009; ADR 13). ``public`` entries are the only ones a customer's search can match.
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")

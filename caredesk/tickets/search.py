@@ -1,4 +1,4 @@
-"""Full-text search over case subjects and message bodies, behind one interface (ADR 3, 11).
+"""Full-text search over case subjects and message bodies, behind one interface (ADR 3, 13).
 
 The cost of a search does not grow with its hits: each source of candidates returns at
 most :data:`CANDIDATES` entries, only those are ranked, and the count stops at

@@ -1,4 +1,4 @@
-"""Stored search vectors, so a search never re-parses text (ADR 11).
+"""Stored search vectors, so a search never re-parses text (ADR 13).
 
 PostgreSQL: two generated ``tsvector`` columns on ``tickets_searchentry``, each with a
 GIN index: ``vector_english`` (stemmed: "returns" finds "return") and ``vector_simple``

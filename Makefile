@@ -53,11 +53,13 @@ test: lint types test-sqlite test-postgres
 
 # Prints numbers; asserts nothing (the soak exits 1 if it lost or doubled an effect).
 # See docs/benchmarks*.md. The SLA bench builds a 1,000,000-case PostgreSQL database (a
-# few minutes); the soak runs 3,000 operations with workers killed (a few minutes).
+# few minutes); the search bench builds (or reuses) a 200,000-case one; the soak runs
+# 3,000 operations with workers killed (a few minutes).
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.email_ingest
 	$(BIN)/python -m bench.sla_bench
+	PG_URL="$(PG_URL)" $(BIN)/python -m bench.search_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -50,6 +51,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ("name",)
+        # Staff search finds a customer's cases by their full name, in any case.
+        indexes = [models.Index(Upper("name"), name="customer_name_upper")]
 
     def __str__(self) -> str:
         return self.name

@@ -13,6 +13,14 @@ from caredesk.core.errors import NotFound
 from caredesk.tickets.models import Attachment, Ticket
 
 
+def sees_every_case(user: User) -> bool:
+    """True when :func:`visible_tickets` does not narrow the cases at all (lets search skip
+    a join that would filter nothing)."""
+    return bool(
+        user.is_authenticated and user.is_active and not user.is_customer and user.sees_all_cases
+    )
+
+
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     qs = Ticket.objects.all()
     if not user.is_authenticated or not user.is_active:
@@ -25,7 +33,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
         if customer.organization_id and customer.organization.shared_cases:
             condition |= Q(organization_id=customer.organization_id)
         return qs.filter(condition)
-    if user.sees_all_cases:
+    if sees_every_case(user):
         return qs
     my_teams = Membership.objects.filter(user_id=user.pk).values("team_id")
     return qs.filter(Q(team__isnull=True) | Q(team_id__in=my_teams) | Q(assignee_id=user.pk))

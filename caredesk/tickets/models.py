@@ -350,9 +350,9 @@ class AuditEvent(models.Model):
 class SearchEntry(models.Model):
     """Text that search finds: a case subject, or one message body.
 
-    PostgreSQL indexes ``content`` with a GIN expression index; SQLite keeps an FTS5
-    table in step through triggers (see the migration). ``public`` entries are the
-    only ones a customer's search can match.
+    PostgreSQL stores two generated ``tsvector`` columns (stemmed and exact words) with
+    GIN indexes; SQLite keeps two FTS5 tables in step through triggers (migrations 0002
+    and 0009; ADR 13). ``public`` entries are the only ones a customer's search can match.
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")

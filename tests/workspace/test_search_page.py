@@ -77,3 +77,18 @@ def test_search_results_have_a_header_for_every_column(desk, client, now):
         head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
         body = html.split("<tbody>", 1)[1].split("</tr>", 1)[0]
         assert head.count("<th") == body.count("<td"), url
+
+
+def test_search_page_shows_snippets_and_a_capped_count(desk, client, now, monkeypatch):
+    from caredesk.tickets import search
+
+    for i in range(4):
+        open_case(desk, later(now, i), subject=f"Kettle {i}", body="The <b>kettle</b> leaks badly.")
+    signed_in(client, desk.manager)
+    html = client.get("/search?q=leaks").content.decode()
+    assert "4 cases found" in html
+    assert "<mark>leaks</mark>" in html and "<b>kettle</b>" not in html
+    assert html.count('class="search-snippet"') == 4
+    monkeypatch.setattr(search, "RESULT_CAP", 3)
+    html = client.get("/search?q=leaks").content.decode()
+    assert "3+ cases found" in html and "add words to narrow the search" in html

@@ -70,7 +70,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0008_drop_duplicate_indexes")]
+    dependencies = [("tickets", "0009_follow_up_and_resolution_outcome")]
     operations = [
         migrations.RunPython(forwards, backwards),
         use_lz4(("tickets_searchentry", "vector_english"), ("tickets_searchentry", "vector_simple")),

@@ -288,12 +288,18 @@ _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
+_CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
-    "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
+    "message.added": [
+        _PROMISES,
+        _SLA,
+        _ABUSE,
+        _CLOSE_SOLVED,
+    ],  # replies keep promises; customers' are scored
     "case.assigned": [_SLA],
-    "status.changed": [_PROMISES, _SLA],  # resolving keeps fix promises
-    "case.reopened": [_PROMISES, _SLA],
+    "status.changed": [_PROMISES, _SLA, _CLOSE_SOLVED],  # resolving keeps fix promises
+    "case.reopened": [_PROMISES, _SLA, _CLOSE_SOLVED],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],

@@ -392,6 +392,10 @@ CAREDESK_FAILED_TASK_RESULT_DAYS = env_int("CAREDESK_FAILED_TASK_RESULT_DAYS", 3
 # to take over before the customer gets the honest update.
 CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)
 CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
+# Next case serves the agent's own due work before the queue: fn(agent, now) -> (case,
+# message) | None, first answer wins (caredesk/sla/queue.py). A promise of theirs that
+# falls due within the reminder lead time comes first, so it is never overlooked.
+CAREDESK_NEXT_CASE_FIRST = ["caredesk.promises.selectors.due_promise_case"]
 
 # Email.
 EMAIL_BACKEND = env_str(

@@ -10,14 +10,25 @@ Two keys are kept on every case that waits unassigned (see ``engine._queue_keys`
 
 Both are indexed per team, so picking is two index probes per team the agent works in,
 whatever the number of cases.
+
+Before the queue, Next case serves the agent's own work that must not be overlooked:
+each function listed in ``CAREDESK_NEXT_CASE_FIRST`` (``fn(agent, now) -> (case,
+message) | None``, wired in settings so the apps above the SLA app plug in without an
+upward import) may name a case, e.g. the case of a promise of the agent's that falls due
+within its reminder lead time (:func:`caredesk.promises.selectors.due_promise_case`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
 from caredesk.accounts.models import Membership, User
 from caredesk.sla.calendar import require_aware
@@ -25,6 +36,30 @@ from caredesk.tickets.actions import do_assign
 from caredesk.tickets.models import Ticket
 
 MAX_CLAIM_ATTEMPTS = 5
+
+FirstWork = Callable[[User, datetime], "tuple[Ticket, str] | None"]
+
+
+@dataclass(frozen=True)
+class NextWork:
+    """What Next case hands the agent: a case and what to tell them about it."""
+
+    ticket: Ticket | None
+    message: str
+
+
+@cache
+def _first_work(paths: tuple[str, ...]) -> list[FirstWork]:
+    return [import_string(p) for p in paths]
+
+
+def first_work(agent: User, now: datetime) -> tuple[Ticket, str] | None:
+    """The agent's own due work that comes before the queue (``CAREDESK_NEXT_CASE_FIRST``)."""
+    for pick in _first_work(tuple(getattr(settings, "CAREDESK_NEXT_CASE_FIRST", ()))):
+        found = pick(agent, now)
+        if found is not None:
+            return found
+    return None
 
 
 def _team_filters(agent: User) -> list[Q]:
@@ -67,7 +102,26 @@ def next_case_for(agent: User, now: datetime) -> Ticket | None:
     return None
 
 
+def next_work(agent: User, now: datetime) -> NextWork:
+    """Next case: the agent's own due work first (a promise falling due), else the next
+    waiting case of the fair queue, assigned to them (:func:`claim_next_case`)."""
+    require_aware(now, "now")
+    if agent.is_agent_staff:
+        first = first_work(agent, now)
+        if first is not None:
+            return NextWork(*first)
+    ticket = _claim_from_queue(agent, now)
+    if ticket is None:
+        return NextWork(None, "No case is waiting for your teams right now.")
+    return NextWork(ticket, f"{ticket.reference} is now yours.")
+
+
 def claim_next_case(agent: User, now: datetime) -> Ticket | None:
+    """The case Next case opens for ``agent`` (see :func:`next_work`)."""
+    return next_work(agent, now).ticket
+
+
+def _claim_from_queue(agent: User, now: datetime) -> Ticket | None:
     """Assign the next case to ``agent`` (through ``do_assign``) and return it.
 
     Two agents asking at once never get the same case: the row is locked (skipping rows

@@ -60,6 +60,11 @@ def render(result: dict[str, Any]) -> str:
         f"Escalations: {care['escalations']:,} ({care['escalations_by_source']}); "
         f"by level {care['escalations_by_level']}; open at the end "
         f"{care['escalations_open_at_end']:,}",
-        f"Escalations per lead per day: {care['lead_escalations_per_lead_day']}",
+        f"Escalated cases per lead per day: {care['lead_escalations_per_lead_day']}",
+        f"Escalation items (a group of breaches is one): {care['escalation_items']:,}; "
+        f"answered by a person {care['items_answered']:,}; escalated cases that closed "
+        f"by themselves (reply or resolution) {care['closed_by_themselves']:,}",
+        f"Escalation items per lead per day: {care['lead_items_per_lead_day']}; "
+        f"escalation and breach notices per lead per day: {care['lead_notices_per_lead_day']}",
     ]
     return "\n".join(lines)

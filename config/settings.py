@@ -396,6 +396,10 @@ CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
 # message) | None, first answer wins (caredesk/sla/queue.py). A promise of theirs that
 # falls due within the reminder lead time comes first, so it is never overlooked.
 CAREDESK_NEXT_CASE_FIRST = ["caredesk.promises.selectors.due_promise_case"]
+# The fair queue serves a waiting case by its tier bound (earliest first) once the bound
+# is this close (wall-clock minutes), so cases are taken before their bound, not after.
+# 0: only once the bound has passed (the behaviour before issue 15's fix).
+CAREDESK_QUEUE_BOUND_LEAD_MINUTES = env_int("CAREDESK_QUEUE_BOUND_LEAD_MINUTES", 240)
 
 # Email.
 EMAIL_BACKEND = env_str(

@@ -2,8 +2,12 @@
 
 Two keys are kept on every case that waits unassigned (see ``engine._queue_keys``):
 
-* ``queue_aging_at``: when the case reaches its tier's maximum wait. Cases past it are
-  served first, oldest bound first, before any newer case of any tier;
+* ``queue_aging_at``: when the case reaches its tier's maximum wait. Cases whose bound
+  is past, or falls within ``CAREDESK_QUEUE_BOUND_LEAD_MINUTES`` (default 240) from now,
+  are served first, earliest bound first, before any other case of any tier: a case is
+  taken *before* its bound rather than after it (issue 15: under a backlog, urgency
+  alone let overdue standard cases starve fresh VIP cases until those passed their own
+  bound; earliest-bound-first keeps every case within its bound whenever any order can);
 * ``queue_rank_at``: urgency. The nearest deadline, with the time until it scaled by
   the tier's weight (0.5 = as if half the time were left), counted from when the
   customer began waiting.
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -36,6 +40,15 @@ from caredesk.tickets.actions import do_assign
 from caredesk.tickets.models import Ticket
 
 MAX_CLAIM_ATTEMPTS = 5
+
+
+def bound_lead() -> timedelta:
+    """How long before its tier bound a waiting case is served by its bound (earliest
+    first) instead of by urgency."""
+    return timedelta(
+        minutes=max(0, int(getattr(settings, "CAREDESK_QUEUE_BOUND_LEAD_MINUTES", 240)))
+    )
+
 
 FirstWork = Callable[[User, datetime], "tuple[Ticket, str] | None"]
 
@@ -77,10 +90,13 @@ def next_case_for(agent: User, now: datetime) -> Ticket | None:
     if not agent.is_agent_staff:
         return None
     filters = _team_filters(agent)
+    horizon = now + bound_lead()
     aged: list[Ticket] = []
     for condition in filters:
         case = (
-            Ticket.objects.filter(condition, queue_aging_at__isnull=False, queue_aging_at__lte=now)
+            Ticket.objects.filter(
+                condition, queue_aging_at__isnull=False, queue_aging_at__lte=horizon
+            )
             .order_by("queue_aging_at", "pk")
             .first()
         )

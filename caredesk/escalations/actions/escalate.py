@@ -245,14 +245,11 @@ def _name(user: User | None) -> str | None:
     return user.display_name if user is not None else None
 
 
-def _after_owner_change(
-    escalation: Escalation, pick: routing.Pick, *, mail_owner: bool = True
-) -> None:
-    """Tell the new owner (the SLA engine has already told a team lead of a breach),
+def _after_owner_change(escalation: Escalation, pick: routing.Pick) -> None:
+    """Tell the new owner (for a breach too: the SLA engine tells only the assignee),
     the admins when a level had nobody working, and schedule the deadlines (all after
     commit)."""
-    if mail_owner:
-        notify("escalation", escalation.pk)
+    notify("escalation", escalation.pk)
     if pick.unstaffed:
         notify("escalation_unstaffed", escalation.pk)
     deadlines.schedule(ESCALATION_DEADLINE, [escalation.pk], escalation.due_at)

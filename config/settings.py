@@ -291,12 +291,23 @@ _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
+_CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
-    "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
+    "message.added": [
+        _PROMISES,
+        _SLA,
+        _ABUSE,
+        _CLOSE_SOLVED,
+    ],  # replies keep promises; customers' are scored
     "case.assigned": [_SLA],
-    "status.changed": [_PROMISES, _SLA, _RESOLUTIONS],  # resolving keeps fix promises
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS],
+    "status.changed": [
+        _PROMISES,
+        _SLA,
+        _RESOLUTIONS,
+        _CLOSE_SOLVED,
+    ],  # resolving keeps fix promises
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
@@ -400,6 +411,14 @@ CAREDESK_FAILED_TASK_RESULT_DAYS = env_int("CAREDESK_FAILED_TASK_RESULT_DAYS", 3
 # to take over before the customer gets the honest update.
 CAREDESK_PROMISE_REMINDER_MINUTES = env_int("CAREDESK_PROMISE_REMINDER_MINUTES", 60)
 CAREDESK_PROMISE_GRACE_MINUTES = env_int("CAREDESK_PROMISE_GRACE_MINUTES", 30)
+# Next case serves the agent's own due work before the queue: fn(agent, now) -> (case,
+# message) | None, first answer wins (caredesk/sla/queue.py). A promise of theirs that
+# falls due within the reminder lead time comes first, so it is never overlooked.
+CAREDESK_NEXT_CASE_FIRST = ["caredesk.promises.selectors.due_promise_case"]
+# The fair queue serves a waiting case by its tier bound (earliest first) once the bound
+# is this close (wall-clock minutes), so cases are taken before their bound, not after.
+# 0: only once the bound has passed (the behaviour before issue 15's fix).
+CAREDESK_QUEUE_BOUND_LEAD_MINUTES = env_int("CAREDESK_QUEUE_BOUND_LEAD_MINUTES", 240)
 
 # Email.
 EMAIL_BACKEND = env_str(

@@ -5,10 +5,13 @@ arrived (``POST /api/v1/cases`` with the intake token), runs the product's perio
 (:func:`caredesk.core.periodic.run_jobs`: deadline sweeps, step-ups, hand-overs), marks
 people away or back (``POST /account/away``), and lets every free person on duty work:
 leads answer escalations (``POST /escalations/<id>/answer``) and decide approvals
-(``POST /escalations/approvals/<id>/decide``); owners keep their due promises (a logged
-call ``POST /phone/cases/<id>/calls`` for callbacks, a reply for updates) or renegotiate
-them honestly before due (``POST /promises/<id>/renegotiate``); then they take the next
-case (``POST /sla/next/``) and, when its handle time has passed, answer it
+(``POST /escalations/approvals/<id>/decide``); then everyone else asks for their next
+case (``POST /sla/next/``). The product decides what that is: the case of the agent's own
+promise falling due within its reminder lead time comes first, and the agent keeps it (a
+logged call ``POST /phone/cases/<id>/calls`` for callbacks, a reply for updates) or, when
+drawn to, renegotiates it honestly before due (``POST /promises/<id>/renegotiate``); no
+hidden look at the promise table. With an empty queue an agent asks only when a promise
+notification arrived. A queue case is answered when its handle time has passed
 (``POST /cases/<id>/reply``, optionally with a promise), ask for an approval
 (``POST /escalations/cases/<id>/goodwill``) or end an abusive conversation
 (``POST /escalations/cases/<id>/end-conversation``).
@@ -30,6 +33,7 @@ from bench.care_sim.desk import Desk
 from bench.care_sim.profiles import SimConfig
 from bench.care_sim.simclock import SimClock, injected
 from bench.care_sim.staff import Person
+from caredesk.core.models import Notification
 from caredesk.core.periodic import run_jobs
 from caredesk.escalations.models import ActionType, ApprovalRequest, ApprovalStatus, Escalation
 from caredesk.promises.models import Kind, Promise, State
@@ -37,8 +41,6 @@ from caredesk.tickets.models import Ticket
 
 DECISION_MINUTES = 6
 PROMISE_MINUTES = 5
-# A promise due this soon is worked now (or renegotiated when the owner cannot keep it).
-PROMISE_LEAD = timedelta(minutes=20)
 # Outside office hours (nights, weekends) the heartbeat's jobs run every quarter hour.
 QUIET_TICK = timedelta(minutes=15)
 
@@ -62,6 +64,7 @@ class Worker:
     busy_until: datetime | None = None
     task: Task | None = None
     away: bool = False
+    seen_notice: int = 0  # the last notification id seen when asking for the next case
 
 
 @dataclass
@@ -226,25 +229,14 @@ class Driver:
             return True
         return False
 
-    def _promises(self, worker: Worker, now: datetime) -> bool:
-        """Keep the promise that is due soon, or renegotiate it when the owner can't."""
+    def _keep(self, worker: Worker, promise: Promise, now: datetime) -> None:
+        """Next case opened the case of a promise of mine that falls due (the case page
+        shows it): keep it now, or — when this one was drawn to be renegotiated —
+        move it honestly before it is due."""
         person = worker.person
-        leaving = person.shift_end(now) - timedelta(minutes=15)
-        horizon = max(now + PROMISE_LEAD, leaving if now >= leaving else now + PROMISE_LEAD)
-        promise = (
-            Promise.objects.filter(
-                owner_id=worker.user_id, state__in=(State.OPEN, State.MISSED), due_at__lte=horizon
-            )
-            .order_by("due_at", "pk")
-            .only("pk", "ticket_id", "kind", "due_at")
-            .first()
-        )
-        if promise is None:
-            return False
         arrival = self.by_ticket.get(promise.ticket_id)
         wants_renegotiate = arrival is not None and arrival.renegotiate
-        cannot_keep_in_time = promise.due_at > now + PROMISE_LEAD  # due after the shift ends
-        if (wants_renegotiate or cannot_keep_in_time) and promise.pk not in self.out.renegotiated:
+        if wants_renegotiate and promise.pk not in self.out.renegotiated and promise.due_at > now:
             self.out.renegotiated.add(promise.pk)
             new_due = person.next_shift_start(now) + timedelta(minutes=60)
             self._post(
@@ -274,17 +266,40 @@ class Driver:
                 ),
             )
         worker.busy_until = now + timedelta(minutes=PROMISE_MINUTES)
-        return True
+
+    def _told_about_promises(self, worker: Worker) -> bool:
+        """A promise notice arrived since I last asked for my next case (a reminder, a
+        miss, a promise handed or escalated to me): what the notification bell shows."""
+        return Notification.objects.filter(
+            recipient_id=worker.user_id,
+            kind__startswith="promise",
+            pk__gt=worker.seen_notice,
+        ).exists()
 
     def _take_case(self, worker: Worker, now: datetime) -> bool:
-        if not self._queue_has_cases:
-            return False  # the agent sees an empty queue on the page: no request
+        """Next case: the product opens my promise that falls due first, else assigns me
+        the next waiting case. With an empty queue and no new promise notice the agent
+        sees nothing to do on the page and sends no request."""
+        if not self._queue_has_cases and not self._told_about_promises(worker):
+            return False
+        worker.seen_notice = self._last_notice()
         response = self._post(worker.client, "/sla/next/", {})
         location = response.get("Location", "")
         if not location.startswith("/cases/"):
             self._queue_has_cases = False
             return False
         pk = int(location.strip("/").split("/")[1])
+        promise = (
+            Promise.objects.filter(
+                ticket_id=pk, owner_id=worker.user_id, state__in=(State.OPEN, State.MISSED)
+            )
+            .order_by("due_at", "pk")
+            .only("pk", "ticket_id", "kind", "due_at")
+            .first()
+        )
+        if promise is not None:  # my promise's case, opened for me to keep it
+            self._keep(worker, promise, now)
+            return True
         arrival = self.by_ticket.get(pk)
         if arrival is None:  # not one of ours (cannot happen on a fresh database)
             return False
@@ -292,6 +307,9 @@ class Driver:
         worker.task = Task("case", pk, arrival)
         worker.busy_until = now + timedelta(minutes=arrival.handle_minutes)
         return True
+
+    def _last_notice(self) -> int:
+        return Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def _work(self, worker: Worker, now: datetime) -> None:
         if worker.busy_until is not None and worker.busy_until > now:
@@ -303,8 +321,7 @@ class Driver:
             return
         if worker.person.role in ("lead", "manager") and self._decide(worker, now):
             return
-        if self._promises(worker, now):
-            return
+        # Next case: my promise falling due first (the product serves it), then the queue.
         if worker.person.role != "manager":
             self._take_case(worker, now)
 

@@ -11,6 +11,8 @@ from django.db.models import Count
 from bench.care_sim.arrivals import Arrival
 from bench.care_sim.baselines import Replay
 from bench.care_sim.driver import Outcome
+from caredesk.accounts.models import Role, User
+from caredesk.core.models import Notification
 from caredesk.escalations.models import ApprovalRequest, ApprovalStatus, Escalation
 from caredesk.promises.models import Promise, State
 from caredesk.sla.calendar import Calendar, business_minutes_between
@@ -118,6 +120,14 @@ class CareStats:
     escalations_by_source: dict[str, int] = field(default_factory=dict)
     escalations_open_at_end: int = 0
     lead_escalations_per_lead_day: float = 0.0
+    # What a lead has to deal with: items (a group of breaches is one item, its member
+    # cases ride on it), those a person answered, those that closed by themselves when
+    # the case got its reply or resolution, and the escalation and breach notices.
+    escalation_items: int = 0
+    items_answered: int = 0
+    closed_by_themselves: int = 0
+    lead_items_per_lead_day: float = 0.0
+    lead_notices_per_lead_day: float = 0.0
 
     def share(self, part: int, whole: int) -> float | None:
         return round(100 * part / whole, 1) if whole else None
@@ -166,5 +176,22 @@ def care_stats(out: Outcome, leads: int, days: int) -> CareStats:
     )
     s.escalations_open_at_end = Escalation.objects.filter(status="open").count()
     at_lead = s.escalations_by_level.get("lead", 0)
-    s.lead_escalations_per_lead_day = round(at_lead / max(1, leads) / max(1, days), 1)
+    per_lead_day = max(1, leads) * max(1, days)
+    s.lead_escalations_per_lead_day = round(at_lead / per_lead_day, 1)
+    items = Escalation.objects.filter(parent__isnull=True)
+    s.escalation_items = items.count()
+    s.items_answered = Escalation.objects.filter(
+        status="resolved", resolved_by__isnull=False, parent__isnull=True
+    ).count()
+    s.closed_by_themselves = Escalation.objects.filter(
+        status="resolved", resolved_by__isnull=True
+    ).count()
+    # Items that started at the lead level (every system escalation does).
+    lead_items = items.filter(source__in=("sla_breach", "missed_promise", "abuse_review")).count()
+    s.lead_items_per_lead_day = round(lead_items / per_lead_day, 1)
+    lead_ids = User.objects.filter(role=Role.LEAD).values_list("pk", flat=True)
+    notices = Notification.objects.filter(
+        recipient_id__in=lead_ids, kind__in=("escalation", "sla_breach", "promise_escalated")
+    ).count()
+    s.lead_notices_per_lead_day = round(notices / per_lead_day, 1)
     return s

@@ -6,6 +6,8 @@ from typing import Any
 
 from bench.care_sim.metrics import TIERS
 
+BASELINES = ("caredesk", "fifo", "vip_first", "bound_first")
+
 
 def _num(value: Any, suffix: str = "") -> str:
     if value is None:
@@ -29,12 +31,13 @@ def render(result: dict[str, Any]) -> str:
         f"{result['load_average']}; refused requests: {result['refused_count']}",
         "",
         "First response (business minutes; p50 / p90) and cases beyond their tier bound",
-        f"| {'tier':<9} | {'bound':>6} | {'caredesk':>17} | {'FIFO':>17} | {'VIP-first':>17} |",
-        f"|{'-' * 11}|{'-' * 8}|{'-' * 19}|{'-' * 19}|{'-' * 19}|",
+        f"| {'tier':<9} | {'bound':>6} | {'caredesk':>17} | {'FIFO':>17} | {'VIP-first':>17} "
+        f"| {'bound-first':>17} |",
+        f"|{'-' * 11}|{'-' * 8}|{'-' * 19}|{'-' * 19}|{'-' * 19}|{'-' * 19}|",
     ]
     for tier in TIERS:
         cells = []
-        for name in ("caredesk", "fifo", "vip_first"):
+        for name in BASELINES:
             t = q[name]["tiers"][tier]
             cells.append(f"{_num(t['p50'])} / {_num(t['p90'])} ({t['beyond_bound']})")
         bound = q["caredesk"]["tiers"][tier]["bound_minutes"]
@@ -43,7 +46,7 @@ def render(result: dict[str, Any]) -> str:
         )
     lines.append(
         f"| {'beyond':<9} | {'':>6} | "
-        + " | ".join(f"{q[n]['beyond_bound']:>17,}" for n in ("caredesk", "fifo", "vip_first"))
+        + " | ".join(f"{q[n]['beyond_bound']:>17,}" for n in BASELINES)
         + " |"
     )
     lines += [
@@ -60,6 +63,11 @@ def render(result: dict[str, Any]) -> str:
         f"Escalations: {care['escalations']:,} ({care['escalations_by_source']}); "
         f"by level {care['escalations_by_level']}; open at the end "
         f"{care['escalations_open_at_end']:,}",
-        f"Escalations per lead per day: {care['lead_escalations_per_lead_day']}",
+        f"Escalated cases per lead per day: {care['lead_escalations_per_lead_day']}",
+        f"Escalation items (a group of breaches is one): {care['escalation_items']:,}; "
+        f"answered by a person {care['items_answered']:,}; escalated cases that closed "
+        f"by themselves (reply or resolution) {care['closed_by_themselves']:,}",
+        f"Escalation items per lead per day: {care['lead_items_per_lead_day']}; "
+        f"escalation and breach notices per lead per day: {care['lead_notices_per_lead_day']}",
     ]
     return "\n".join(lines)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
-from bench.care_sim.arrivals import draw_arrivals
+from bench.care_sim.arrivals import Arrival, draw_arrivals
 from bench.care_sim.baselines import replay
 from bench.care_sim.desk import build_desk
 from bench.care_sim.driver import Driver
-from bench.care_sim.metrics import care_stats, product_queue, replay_queue
+from bench.care_sim.metrics import bounds_and_calendar, care_stats, product_queue, replay_queue
 from bench.care_sim.profiles import SimConfig
 from bench.care_sim.staff import draw_team
+from caredesk.sla.calendar import add_business_seconds
 
 
 def load_average() -> str:
@@ -21,6 +24,19 @@ def load_average() -> str:
     except OSError:
         return "unknown"
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _bound_at() -> Callable[[Arrival], datetime]:
+    """Each arrival's tier bound, in business time of the desk's calendar."""
+    bounds, cal = bounds_and_calendar()
+
+    def at(arrival: Arrival) -> datetime:
+        minutes = bounds.get(arrival.tier)
+        if minutes is None:
+            return arrival.at + timedelta(days=365)
+        return add_business_seconds(cal, arrival.at, minutes * 60)
+
+    return at
 
 
 def simulate(config: SimConfig) -> dict[str, Any]:
@@ -35,6 +51,9 @@ def simulate(config: SimConfig) -> dict[str, Any]:
         "fifo": replay_queue(replay("fifo", config, arrivals, people), arrivals, outcome.end),
         "vip_first": replay_queue(
             replay("vip_first", config, arrivals, people), arrivals, outcome.end
+        ),
+        "bound_first": replay_queue(
+            replay("bound_first", config, arrivals, people, _bound_at()), arrivals, outcome.end
         ),
     }
     care = care_stats(outcome, leads, config.days)

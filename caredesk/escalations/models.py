@@ -91,6 +91,13 @@ class Escalation(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
+    # Whose system escalations group together: "agent:<id>" (the case's assignee) or
+    # "queue:<team id>" (a case still waiting unassigned in that team's queue).
+    group_key = models.CharField(max_length=40, blank=True, default="")
+    # What solves the underlying problem, so the escalation closes by itself: "reply"
+    # (a missed first or next response: the case gets a public reply), "resolve" (a
+    # missed resolution: the case is resolved), or "" (only an answer closes it).
+    solved_by = models.CharField(max_length=10, blank=True, default="")
     resolution = models.TextField(blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -113,6 +120,11 @@ class Escalation(models.Model):
             ),
             models.Index(fields=["owner", "status", "due_at"], name="escalation_owner_status_due"),
             models.Index(fields=["ticket", "-created_at"], name="escalation_ticket"),
+            models.Index(
+                fields=["group_key", "created_at"],
+                name="escalation_group",
+                condition=models.Q(status="open", parent__isnull=True),
+            ),
         ]
         constraints = [
             # At most one open escalation per case: a second request raises or joins it.

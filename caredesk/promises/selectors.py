@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role, User
 from caredesk.core.errors import NotFound
+from caredesk.promises import engine
 from caredesk.promises.models import PENDING_STATES, Promise
+from caredesk.promises.wording import desk_zone, when_words
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import Ticket
 
@@ -77,3 +80,23 @@ def my_promises(user: User) -> MyPromises:
             .order_by("due_at", "id")[:MY_LIMIT]
         )
     return MyPromises(mine=mine, team=team)
+
+
+def due_promise_case(agent: User, now: datetime) -> tuple[Ticket, str] | None:
+    """Next case's first stop (``CAREDESK_NEXT_CASE_FIRST``): the case of the agent's own
+    promise that falls due soonest within the reminder lead time (or is already missed
+    and not kept yet), so a due promise is never buried under queue work."""
+    horizon = now + engine.reminder_lead()
+    promise = (
+        Promise.objects.filter(owner_id=agent.pk, state__in=PENDING_STATES, due_at__lte=horizon)
+        .select_related("ticket", "team")
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if promise is None:
+        return None
+    when = when_words(promise.due_at, desk_zone(promise.team))
+    verb = "was due" if promise.due_at <= now else "is due"
+    return promise.ticket, (
+        f"Your promise on {promise.ticket.reference} {verb} {when}: {promise.text[:120]}"
+    )

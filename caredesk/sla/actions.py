@@ -120,8 +120,10 @@ def _claim(ticket_id: int, flag: str) -> bool:
 
 def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
     """Fire every warning and breach of this case that is due at ``now`` and not yet fired:
-    audited, the assignee (or the lead) told; a breach goes to the team lead, and its
-    ``sla.breached`` event opens an escalation (:mod:`caredesk.escalations.reactions`)."""
+    audited, the assignee (or the lead) told; a breach tells the assignee, and its
+    ``sla.breached`` event opens an escalation to the team lead
+    (:mod:`caredesk.escalations.reactions`), grouped with the other breaches of the same
+    agent or team queue, so the lead gets one notice per group, not one per breach."""
     require_aware(now, "now")
     fired = Fired()
     with transaction.atomic():
@@ -190,8 +192,8 @@ def do_fire_alarms(ticket_id: int, now: datetime) -> Fired:
                 },
                 public=False,
             )
-            text = f"{ticket.reference}: the {name} target was missed; escalated to you"
-            notices.notify(lead, ticket, notices.NoticeKind.BREACH, text, now)
+            # The lead hears of it through the escalation (one notice per group of
+            # breaches, caredesk.escalations.actions.group), not once per breach here.
             if ticket.assignee is not None and ticket.assignee != lead:
                 notices.notify(
                     ticket.assignee,

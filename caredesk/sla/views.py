@@ -14,24 +14,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
-from caredesk.sla.queue import claim_next_case
+from caredesk.sla.queue import next_work
 
 
 @require_POST
 @staff_required
 def next_case(request: HttpRequest) -> HttpResponse:
-    """Assign the most urgent waiting case (fair by tier) to me and open it."""
+    """Open my own due work (a promise falling due), else assign the most urgent waiting
+    case (fair by tier) to me and open it."""
     agent = current_user(request)
     try:
-        ticket = claim_next_case(agent, clock.now())
+        work = next_work(agent, clock.now())
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/")
-    if ticket is None:
-        messages.info(request, "No case is waiting for your teams right now.")
+    if work.ticket is None:
+        messages.info(request, work.message)
         return HttpResponseRedirect("/")
-    messages.success(request, f"{ticket.reference} is now yours.")
-    return HttpResponseRedirect(f"/cases/{ticket.pk}/")
+    messages.success(request, work.message)
+    return HttpResponseRedirect(f"/cases/{work.ticket.pk}/")
 
 
 @require_http_methods(["GET", "POST"])

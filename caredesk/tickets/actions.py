@@ -503,13 +503,18 @@ def do_reply(
             author_user=agent,
             files=files,
         )
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
-            ticket.save(update_fields=["first_response_at"])
         changes = (
             _assign(ticket, agent, agent, ticket.team, "", now) if not ticket.assignee_id else []
         )
-        changes += _set_status(ticket, agent, Status(status_after), now)
+        # The first response and the new status in one UPDATE of the case row.
+        fields, status_event = _change_status(ticket, agent, Status(status_after), now)
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            fields = [*fields, "first_response_at"]
+        if fields:
+            ticket.save(update_fields=fields)
+        if status_event is not None:
+            changes.append(status_event)
         replied = {"message": message.pk, "kind": MessageKind.REPLY, "channel": Channel.AGENT}
         changes.append(audit.event(ticket, agent, "replied", now=now, new=replied, public=True))
         audit.insert(changes)

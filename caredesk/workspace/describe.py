@@ -56,6 +56,7 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "escalation_joined": "added to the open escalation",
         "escalation_stepped_up": "moved the escalation up a level",
         "escalation_answered": "answered the escalation",
+        "escalation_closed": "closed the escalation: the problem it was about is solved",
         "approval_requested": "asked for approval",
         "approval_decided": "decided an approval request",
         "approval_stepped_up": "moved an approval request up a level",

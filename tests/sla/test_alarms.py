@@ -68,7 +68,9 @@ def test_breach_escalates_to_the_team_lead_and_marks_the_case(desk, now, policy)
     recipients = sorted(m.to[0] for m in mail.outbox)
     # Staff are told, and the customer gets the honest update (P14, caredesk/sla/honest.py).
     assert recipients == ["ada@desk.test", "bob@small.test", "lena@desk.test"]
-    assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 1
+    # The lead hears of it once, through the escalation, not also from the SLA engine.
+    assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="sla_breach").count() == 0
+    assert Notification.objects.filter(recipient_id=desk.lead.pk, kind="escalation").count() == 1
     # Next alarm is the resolution warning (75 % of 480 minutes).
     assert row.sla_alarm_at == now + 360 * M
     sweep(now + 62 * M)
@@ -82,7 +84,7 @@ def test_long_outage_breach_skips_the_stale_warning(desk, now, policy):
     assigned_case(desk, now)
     sweep(now + 90 * M)
     kinds = sorted(Notification.objects.values_list("kind", flat=True))
-    assert kinds == ["sla_breach", "sla_breach"]
+    assert kinds == ["escalation", "sla_breach"]  # the lead's through the escalation
 
 
 def test_met_target_never_fires(desk, now, policy):

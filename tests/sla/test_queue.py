@@ -54,13 +54,36 @@ def test_tier_weight_moves_vip_cases_forward(desk, now, policy):
     assert Ticket.objects.get(pk=standard.pk).queue_rank_at == now + 60 * M
 
 
-def test_a_case_past_its_tier_bound_beats_newer_vip_cases(desk, now, policy):
+def test_a_case_past_its_tier_bound_beats_newer_vip_cases(desk, now, policy, settings):
+    settings.CAREDESK_QUEUE_BOUND_LEAD_MINUTES = 0  # only once the bound has passed
     TierRule.objects.create(tier=Tier.VIP, weight=0.1)
     TierRule.objects.create(tier=Tier.STANDARD, weight=1.0, max_wait_minutes=30)
     standard = open_case(desk, now)
     vip = open_case(desk, now + 29 * M, customer=desk.alice)
     assert next_case_for(desk.agent, now + 29 * M) == vip
     assert next_case_for(desk.agent, now + 30 * M) == standard
+
+
+def test_a_case_is_served_before_its_bound_not_after_it(desk, now, policy, settings):
+    """Issue 15: overdue standard cases (their first response late, their bound far off)
+    ranked before a fresh VIP case until the VIP case passed its own bound. Within the
+    lead time of its bound a case is served by its bound, earliest first."""
+    TierRule.objects.create(tier=Tier.VIP, weight=1.0, max_wait_minutes=60)
+    TierRule.objects.create(tier=Tier.STANDARD, weight=1.0, max_wait_minutes=600)
+    overdue = [open_case(desk, now + i * M, subject=f"Standard {i}") for i in range(3)]
+    vip = open_case(desk, now + 90 * M, customer=desk.alice)
+    # The standard cases' first response was due at now+60: by urgency they come first.
+    settings.CAREDESK_QUEUE_BOUND_LEAD_MINUTES = 0
+    assert next_case_for(desk.agent, now + 91 * M) == overdue[0]
+    # The VIP case's bound (now+150) is within the lead, the standard ones' (now+600) not.
+    settings.CAREDESK_QUEUE_BOUND_LEAD_MINUTES = 240
+    assert next_case_for(desk.agent, now + 91 * M) == vip
+    # Within the lead of both: earliest bound first.
+    settings.CAREDESK_QUEUE_BOUND_LEAD_MINUTES = 600
+    assert next_case_for(desk.agent, now + 91 * M) == vip
+    assert next_case_for(desk.agent, now + 500 * M) == vip
+    served = [claim_next_case(desk.agent, now + (91 + i) * M) for i in range(4)]
+    assert served == [vip, *overdue]
 
 
 def test_claiming_assigns_through_the_case_action(desk, now, policy):

@@ -22,6 +22,7 @@ from caredesk.escalations.actions.escalate import (
     step_up_escalation_early,
 )
 from caredesk.escalations.actions.protect import do_end_abusive_conversation
+from caredesk.escalations.actions.solved import do_close_solved_escalations
 
 __all__ = [
     "EscalationResult",
@@ -29,6 +30,7 @@ __all__ = [
     "can_answer",
     "can_decide",
     "do_cancel_delegation",
+    "do_close_solved_escalations",
     "do_decide_approval",
     "do_delegate",
     "do_end_abusive_conversation",

@@ -35,6 +35,8 @@ from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
 SYSTEM_SOURCES = group.SYSTEM_SOURCES
+# What closes a system escalation by itself (``Escalation.solved_by``).
+SOLVED_BY = ("", "reply", "resolve")
 STAFF_SOURCES = (EscalationSource.AGENT, EscalationSource.ABUSE_REVIEW)
 CUSTOMER_DEFAULT_REASON = "The customer asked to speak to a supervisor."
 
@@ -92,15 +94,22 @@ def do_escalate(
     now: datetime,
     level: str = Role.LEAD,
     handoff_summary: str = "",
+    solved_by: str = "",
 ) -> EscalationResult:
     """Refer a case upward. A case has at most one open escalation: a second request for a
-    higher level raises it; otherwise the request joins the open one (and is logged)."""
+    higher level raises it; otherwise the request joins the open one (and is logged).
+
+    ``solved_by`` (system sources only): what solves the underlying problem, so the
+    escalation closes by itself (:func:`do_close_solved_escalations`): "reply" or
+    "resolve"."""
     require_aware(now, "now")
     _check_actor(actor, source)
     if level not in APPROVER_ROLES:
         raise DomainError("Escalate to a lead, a manager or an admin.", code="invalid_level")
     if source in CUSTOMER_SOURCES and not (isinstance(reason, str) and reason.strip()):
         reason = CUSTOMER_DEFAULT_REASON
+    if solved_by not in SOLVED_BY or (solved_by and source not in SYSTEM_SOURCES):
+        raise DomainError("Only a system escalation closes by itself.", code="invalid")
     reason = clean_reason(reason)
     summary = clean_reason(handoff_summary, field="handoff summary", required=False)
     staff_actor = actor if actor is not None and actor.is_agent_staff else None
@@ -118,7 +127,8 @@ def do_escalate(
         primary = group.group_for(ticket, source, now)
         if primary is not None:
             return EscalationResult(
-                group.join_group(primary, ticket, source, reason, now), created=True
+                group.join_group(primary, ticket, source, reason, now, solved_by),
+                created=True,
             )
         requester = staff_actor or ticket.assignee
         escalation = Escalation(
@@ -129,6 +139,8 @@ def do_escalate(
             raised_by=actor,
             created_at=now,
             abuse_review=source == EscalationSource.ABUSE_REVIEW,
+            group_key=group.group_key(ticket, source),
+            solved_by=solved_by,
         )
         pick = _assign_owner(escalation, ticket, level, requester, now)
         escalation.save()
@@ -152,12 +164,8 @@ def do_escalate(
             ticket_actions.do_add_note(
                 ticket, agent=staff_actor, body=f"Escalation handoff: {summary}", now=now
             )
-    already_told = (
-        source == EscalationSource.SLA_BREACH
-        and ticket.team is not None
-        and escalation.owner_id == ticket.team.lead_id
-    )
-    _after_owner_change(escalation, pick, mail_owner=not already_told)
+    # One notice per item: the SLA engine does not tell the lead of each breach itself.
+    _after_owner_change(escalation, pick)
     return EscalationResult(escalation, created=True)
 
 
@@ -171,6 +179,10 @@ def _join_or_raise(
     now: datetime,
 ) -> EscalationResult:
     review = source == EscalationSource.ABUSE_REVIEW and not existing.abuse_review
+    if existing.solved_by and source not in SYSTEM_SOURCES:
+        # A person asked too: only an answer closes it now.
+        existing.solved_by = ""
+        existing.save(update_fields=["solved_by"])
     if _level_rank(level) <= _level_rank(existing.level):
         new: dict[str, object] = {"source": source, "level": existing.level}
         if review:
@@ -233,14 +245,11 @@ def _name(user: User | None) -> str | None:
     return user.display_name if user is not None else None
 
 
-def _after_owner_change(
-    escalation: Escalation, pick: routing.Pick, *, mail_owner: bool = True
-) -> None:
-    """Tell the new owner (the SLA engine has already told a team lead of a breach),
+def _after_owner_change(escalation: Escalation, pick: routing.Pick) -> None:
+    """Tell the new owner (for a breach too: the SLA engine tells only the assignee),
     the admins when a level had nobody working, and schedule the deadlines (all after
     commit)."""
-    if mail_owner:
-        notify("escalation", escalation.pk)
+    notify("escalation", escalation.pk)
     if pick.unstaffed:
         notify("escalation_unstaffed", escalation.pk)
     deadlines.schedule(ESCALATION_DEADLINE, [escalation.pk], escalation.due_at)

@@ -1,0 +1,64 @@
+"""What the care simulation's two commonest requests cost in queries (issue 15: a month
+of ~7,000 cases in ≤ 10 minutes): filing a case through the API (with its immediate
+tasks: abuse scoring, the acknowledgement mail) and an agent's reply (with the reply
+mail). The counts are asserted, so a change that adds queries to every case shows here."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from caredesk.accounts.actions import do_create_api_token
+from caredesk.demo.service_levels import ensure_service_levels
+from caredesk.tickets import actions
+from caredesk.tickets.models import Status, Ticket
+from tests.escalations.conftest import open_case
+
+# Measured on 2 December 2026 (the reply was 39 before its first response and status
+# went into one UPDATE of the case row).
+INTAKE_QUERIES = 43
+REPLY_QUERIES = 38
+
+
+def _locmem(settings):
+    # The rate-limit counter in the database cache counts per wall-clock minute.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_filing_a_case_through_the_api(desk, now, settings):
+    _locmem(settings)
+    ensure_service_levels()
+    token = do_create_api_token(user=desk.agent, name="intake", now=now).plaintext
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def file(i):
+        body = {
+            "subject": f"Order question {i}",
+            "body": f"Contact {i}: my order is late.",
+            "customer_id": desk.alice.pk,
+            "team_id": desk.billing.pk,
+        }
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.post("/api/v1/cases", json.dumps(body), content_type="application/json")
+        assert response.status_code == 201, response.content
+        return len(ctx.captured_queries)
+
+    file(0)  # warm up: the token's last-used stamp
+    counted = file(1)
+    assert counted <= INTAKE_QUERIES
+    assert file(2) == counted  # the same for every case
+
+
+def test_an_agents_reply(desk, now, settings):
+    _locmem(settings)
+    ensure_service_levels()
+    ticket = open_case(desk, now)
+    with CaptureQueriesContext(connection) as ctx:
+        actions.do_reply(ticket, agent=desk.agent, body="Here is what happens next.", now=now)
+    assert len(ctx.captured_queries) <= REPLY_QUERIES
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.first_response_at == now and row.status == Status.WAITING_CUSTOMER
+    assert row.assignee_id == desk.agent.pk

@@ -26,6 +26,7 @@ from caredesk.channels.api.routers import (
     messages,
     organizations,
     promises,
+    reports,
     teams,
     webhooks,
 )
@@ -121,3 +122,4 @@ api.add_router("", leads.router)
 api.add_router("", me.router)
 api.add_router("", feedback.router)
 api.add_router("", directory.router)
+api.add_router("/reports", reports.router)

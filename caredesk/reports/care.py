@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -102,11 +102,12 @@ def _status_history(ids: Iterable[int]) -> dict[int, list[tuple[datetime, int, s
     return history
 
 
-def _status_changes_between(start: datetime, end: datetime) -> list[tuple[int, str, str]]:
+def _status_changes_between(start: datetime, end: datetime | None) -> list[tuple[int, str, str]]:
     """(case, old, new) of the status changes in [start, end) — the audit_status_time index."""
-    rows = AuditEvent.objects.filter(
-        field="status", created_at__gte=start, created_at__lt=end
-    ).values_list("ticket_id", "old_value", "new_value")
+    found = AuditEvent.objects.filter(field="status", created_at__gte=start)
+    if end is not None:
+        found = found.filter(created_at__lt=end)
+    rows = found.values_list("ticket_id", "old_value", "new_value")
     return [(int(t), str(o), str(n)) for t, o, n in rows if t is not None]
 
 
@@ -171,9 +172,9 @@ def _neighbours(customer_ids: set[int], start: datetime, end: datetime) -> set[i
     return found
 
 
-def _open_at(end: datetime, now: datetime) -> set[int]:
+def _open_at(end: datetime) -> set[int]:
     """Cases open at ``end``: opened before it and not resolved or closed at that moment."""
-    changed_since = {t for t, _o, _n in _status_changes_between(end, now + timedelta(seconds=1))}
+    changed_since = {t for t, _o, _n in _status_changes_between(end, None)}
     open_now = set(
         Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__lt=end).values_list(
             "pk", flat=True
@@ -265,7 +266,7 @@ def compute_day(day: date, now: datetime) -> DayFigures:
     handled: list[tuple[int, int]] = []
     for source in _handle_sources():
         handled.extend(source(start, end))
-    backlog = _open_at(min(end, now), now) if start <= now else set()
+    backlog = _open_at(min(end, now)) if start <= now else set()
 
     customers = set(opened.values())
     customers.update(

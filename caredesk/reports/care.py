@@ -25,7 +25,7 @@ from caredesk.customers.models import Tier
 from caredesk.escalations.models import ProtectedConversation
 from caredesk.promises.models import BROKEN_STATES, Promise, State
 from caredesk.reports.buckets import BUCKET_BOUNDS, bucket_index, day_bounds
-from caredesk.reports.models import CareDay, CareTagDay
+from caredesk.reports.models import CareAgentDay, CareDay, CareTagDay, CareTeamDay
 from caredesk.reports.outcomes import (
     FOLLOW_UP_WINDOW,
     SIMILAR_WINDOW,
@@ -341,6 +341,19 @@ def compute_day(day: date, now: datetime) -> DayFigures:
     return figures
 
 
+def _rollup(
+    care: dict[tuple[int, int, str, str], Counts], key: Callable[[tuple[int, int, str, str]], Any]
+) -> dict[Any, Counts]:
+    out: dict[Any, Counts] = defaultdict(Counts)
+    for k, counts in care.items():
+        target = out[key(k)]
+        for name, value in counts.values.items():
+            target.values[name] += value
+        for i, value in enumerate(counts.buckets):
+            target.buckets[i] += value
+    return out
+
+
 def _row_fields(counts: Counts, now: datetime) -> dict[str, Any]:
     return {**counts.values, "first_response_buckets": counts.buckets, "computed_at": now}
 
@@ -348,9 +361,11 @@ def _row_fields(counts: Counts, now: datetime) -> dict[str, Any]:
 def refresh_care_day(day: date, now: datetime) -> int:
     """Recompute and replace every care row of ``day`` (idempotent). Returns rows written."""
     figures = compute_day(day, now)
+    teams = _rollup(figures.care, lambda k: (k[0], k[2], k[3]))
+    agents = _rollup(figures.care, lambda k: (k[0], k[1]))
     with transaction.atomic():
-        CareDay.objects.filter(day=day).delete()
-        CareTagDay.objects.filter(day=day).delete()
+        for model in (CareDay, CareTeamDay, CareAgentDay, CareTagDay):
+            model.objects.filter(day=day).delete()
         CareDay.objects.bulk_create(
             (
                 CareDay(
@@ -365,6 +380,22 @@ def refresh_care_day(day: date, now: datetime) -> int:
             ),
             batch_size=500,
         )
+        CareTeamDay.objects.bulk_create(
+            (
+                CareTeamDay(
+                    day=day, team_id=team, channel=channel, tier=tier, **_row_fields(c, now)
+                )
+                for (team, channel, tier), c in teams.items()
+            ),
+            batch_size=500,
+        )
+        CareAgentDay.objects.bulk_create(
+            (
+                CareAgentDay(day=day, team_id=team, agent_id=agent, **_row_fields(c, now))
+                for (team, agent), c in agents.items()
+            ),
+            batch_size=500,
+        )
         CareTagDay.objects.bulk_create(
             (
                 CareTagDay(day=day, team_id=team, tag=tag, **_row_fields(c, now))
@@ -372,4 +403,4 @@ def refresh_care_day(day: date, now: datetime) -> int:
             ),
             batch_size=500,
         )
-    return len(figures.care) + len(figures.tags)
+    return len(figures.care) + len(teams) + len(agents) + len(figures.tags)

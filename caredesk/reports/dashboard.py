@@ -1,13 +1,14 @@
 """Reading the care dashboard: sums over the daily rows, never the cases (house rule 8).
 
-Every figure comes from ``CareDay`` / ``CareTagDay`` grouped in the database: one query
-per table on the page, whatever the number of cases. The same :class:`Dashboard` feeds
+Every figure comes from the rollups of ``CareDay`` (``CareTeamDay``, ``CareAgentDay``) and
+from ``CareTagDay``: three queries, whatever the number of cases. The same :class:`Dashboard` feeds
 the page, its CSV exports and ``/api/v1/reports/care``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
 from caredesk.reports.buckets import BUCKET_BOUNDS, percentile
 from caredesk.reports.care import COUNT_FIELDS
-from caredesk.reports.models import CareDay, CareTagDay
+from caredesk.reports.models import CareAgentDay, CareTagDay, CareTeamDay
 from caredesk.tickets.models import Channel
 
 MAX_DAYS = 366
@@ -147,15 +148,39 @@ def _groups(
     return out
 
 
+def _add_row(target: Figures, row: Sequence[Any], at_end: bool) -> None:
+    for name, value in zip(COUNT_FIELDS, row, strict=True):
+        if name != "backlog":
+            setattr(target, name, getattr(target, name) + int(value))
+        elif at_end:
+            target.backlog += int(value)
+
+
 def build(start: date, end: date, team_id: int | None = None) -> Dashboard:
-    care: QuerySet[CareDay] = CareDay.objects.filter(day__gte=start, day__lte=end)
-    tags: QuerySet[CareTagDay] = CareTagDay.objects.filter(day__gte=start, day__lte=end)
+    """Three queries on the rollups, whatever the number of cases: ``CareTeamDay`` for
+    the days, teams, channels, tiers and response times; ``CareAgentDay`` grouped by agent;
+    ``CareTagDay`` grouped by tag (and two for the team and agent names)."""
+    in_range: dict[str, Any] = {"day__gte": start, "day__lte": end}
     if team_id is not None:
-        care, tags = care.filter(team_id=team_id), tags.filter(team_id=team_id)
-    per_day = {
-        row["day"]: Figures.of(row)
-        for row in care.values("day").annotate(**{n: Sum(n) for n in COUNT_FIELDS}).order_by()
-    }
+        in_range["team_id"] = team_id
+    per_day: dict[date, Figures] = defaultdict(Figures)
+    teams: dict[int, Figures] = defaultdict(Figures)
+    channels: dict[str, Figures] = defaultdict(Figures)
+    tiers: dict[str, Figures] = defaultdict(Figures)
+    width = len(BUCKET_BOUNDS) + 1
+    buckets: dict[str, list[int]] = {t.value: [0] * width for t in Tier}
+    rows = CareTeamDay.objects.filter(**in_range).values_list(
+        "day", "team_id", "channel", "tier", "first_response_buckets", *COUNT_FIELDS
+    )
+    for day, team, channel, tier, histogram, *counts in rows:
+        at_end = day == end
+        _add_row(per_day[day], counts, True)
+        for target in (teams[team], channels[channel], tiers[tier]):
+            _add_row(target, counts, at_end)
+        if histogram:
+            sums = buckets.setdefault(tier, [0] * width)
+            for index, value in enumerate(histogram[:width]):
+                sums[index] += int(value)
     days = []
     overall = Figures()
     cursor = start
@@ -166,47 +191,31 @@ def build(start: date, end: date, team_id: int | None = None) -> Dashboard:
         cursor += timedelta(days=1)
     overall.backlog = days[-1][1].backlog if days else 0
 
-    team_rows = _grouped(care, "team_id", end)
-    team_names = dict(
-        Team.objects.filter(pk__in=[k for k in team_rows if k]).values_list("pk", "name")
-    )
-    agent_rows = _grouped(care, "agent_id", end)
+    agent_rows = _grouped(CareAgentDay.objects.filter(**in_range), "agent_id", end)
+    tag_rows = _grouped(CareTagDay.objects.filter(**in_range), "tag", end)
+    team_names = dict(Team.objects.filter(pk__in=[k for k in teams if k]).values_list("pk", "name"))
     people = User.objects.filter(pk__in=[k for k in agent_rows if k]).only("pk", "name", "email")
     agent_names = {u.pk: u.display_name for u in people}
-    tag_rows = _grouped(tags, "tag", end)
+    labels = dict(Tier.choices)
     return Dashboard(
         start=start,
         end=end,
         team_id=team_id,
         overall=overall,
         days=days,
-        by_team=_groups(team_rows, team_names, "No team"),
+        by_team=_groups(teams, team_names, "No team"),
         by_agent=_groups(agent_rows, agent_names, "Unassigned or left out"),
-        by_channel=_groups(_grouped(care, "channel", end), dict(Channel.choices), "Unknown"),
-        by_tier=_groups(_grouped(care, "tier", end), dict(Tier.choices), "Standard"),
+        by_channel=_groups(channels, dict(Channel.choices), "Unknown"),
+        by_tier=_groups(tiers, labels, "Standard"),
         by_tag=_groups(tag_rows, {k: k for k in tag_rows}, "(no tag)"),
-        response_by_tier=_response_by_tier(care),
+        response_by_tier=[
+            TierTimes(
+                tier=tier,
+                label=str(labels.get(tier, tier)),
+                count=sum(counts),
+                p50=percentile(counts, 0.5),
+                p90=percentile(counts, 0.9),
+            )
+            for tier, counts in buckets.items()
+        ],
     )
-
-
-def _response_by_tier(care: QuerySet[CareDay]) -> list[TierTimes]:
-    width = len(BUCKET_BOUNDS) + 1
-    sums: dict[str, list[int]] = {t.value: [0] * width for t in Tier}
-    rows: Iterable[tuple[str, list[int]]] = care.filter(first_responses__gt=0).values_list(
-        "tier", "first_response_buckets"
-    )
-    for tier, buckets in rows:
-        target = sums.setdefault(tier, [0] * width)
-        for i, value in enumerate(buckets[:width]):
-            target[i] += int(value)
-    labels = dict(Tier.choices)
-    return [
-        TierTimes(
-            tier=tier,
-            label=str(labels.get(tier, tier)),
-            count=sum(counts),
-            p50=percentile(counts, 0.5),
-            p90=percentile(counts, 0.9),
-        )
-        for tier, counts in sums.items()
-    ]

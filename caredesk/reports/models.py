@@ -101,6 +101,45 @@ class CareDay(CareCounts):
         return f"{self.day} team {self.team_id} agent {self.agent_id} {self.channel} {self.tier}"
 
 
+class CareTeamDay(CareCounts):
+    """Rollup of ``CareDay`` without the agent: day x team x channel x tier. Written by the
+    same refresh from the same figures; the dashboard reads this one (a few hundred rows a
+    day at most, whatever the number of cases or agents)."""
+
+    channel = models.CharField(max_length=10)
+    tier = models.CharField(max_length=16, choices=Tier.choices)
+
+    class Meta:
+        ordering = ("day", "team_id", "channel", "tier")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team_id", "channel", "tier"], name="unique_care_team_day"
+            )
+        ]
+        indexes = [models.Index(fields=["team_id", "day"], name="care_team_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id} {self.channel} {self.tier}"
+
+
+class CareAgentDay(CareCounts):
+    """Rollup of ``CareDay`` by day x team x agent, for the per-agent table."""
+
+    agent_id = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("day", "team_id", "agent_id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team_id", "agent_id"], name="unique_care_agent_day"
+            )
+        ]
+        indexes = [models.Index(fields=["team_id", "day"], name="care_agent_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id} agent {self.agent_id}"
+
+
 class CareTagDay(CareCounts):
     """Day x team x tag. A case with two tags counts under both; untagged cases under ""."""
 

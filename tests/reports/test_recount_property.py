@@ -185,7 +185,8 @@ def test_aggregates_equal_a_recount_from_raw_rows(desk, now, plans):
                 for row in rollup.objects.all():
                     for name in FIELDS:
                         rolled[row.day][name] += getattr(row, name)
-                assert rolled == got
+                for d in set(rolled) | set(got):
+                    assert rolled.get(d, Counter()) == got.get(d, Counter()), (rollup, d)
             dash = build((base - D).date(), now.date())
             assert dash.overall.resolved == sum(c["resolved"] for c in expected.values())
             assert dash.overall.repeat_contacts == sum(

@@ -25,7 +25,13 @@ from caredesk.customers.models import Tier
 from caredesk.escalations.models import ProtectedConversation
 from caredesk.promises.models import BROKEN_STATES, Promise, State
 from caredesk.reports.buckets import BUCKET_BOUNDS, bucket_index, day_bounds
-from caredesk.reports.models import CareAgentDay, CareDay, CareTagDay, CareTeamDay
+from caredesk.reports.models import (
+    CareAgentDay,
+    CareChannelDay,
+    CareDay,
+    CareTagDay,
+    CareTeamDay,
+)
 from caredesk.reports.outcomes import (
     FOLLOW_UP_WINDOW,
     SIMILAR_WINDOW,
@@ -361,10 +367,11 @@ def _row_fields(counts: Counts, now: datetime) -> dict[str, Any]:
 def refresh_care_day(day: date, now: datetime) -> int:
     """Recompute and replace every care row of ``day`` (idempotent). Returns rows written."""
     figures = compute_day(day, now)
-    teams = _rollup(figures.care, lambda k: (k[0], k[2], k[3]))
+    teams = _rollup(figures.care, lambda k: (k[0], k[3]))
+    channels = _rollup(figures.care, lambda k: (k[0], k[2]))
     agents = _rollup(figures.care, lambda k: (k[0], k[1]))
     with transaction.atomic():
-        for model in (CareDay, CareTeamDay, CareAgentDay, CareTagDay):
+        for model in (CareDay, CareTeamDay, CareChannelDay, CareAgentDay, CareTagDay):
             model.objects.filter(day=day).delete()
         CareDay.objects.bulk_create(
             (
@@ -382,10 +389,15 @@ def refresh_care_day(day: date, now: datetime) -> int:
         )
         CareTeamDay.objects.bulk_create(
             (
-                CareTeamDay(
-                    day=day, team_id=team, channel=channel, tier=tier, **_row_fields(c, now)
-                )
-                for (team, channel, tier), c in teams.items()
+                CareTeamDay(day=day, team_id=team, tier=tier, **_row_fields(c, now))
+                for (team, tier), c in teams.items()
+            ),
+            batch_size=500,
+        )
+        CareChannelDay.objects.bulk_create(
+            (
+                CareChannelDay(day=day, team_id=team, channel=channel, **_row_fields(c, now))
+                for (team, channel), c in channels.items()
             ),
             batch_size=500,
         )
@@ -403,4 +415,4 @@ def refresh_care_day(day: date, now: datetime) -> int:
             ),
             batch_size=500,
         )
-    return len(figures.care) + len(teams) + len(agents) + len(figures.tags)
+    return len(figures.care) + len(teams) + len(channels) + len(agents) + len(figures.tags)

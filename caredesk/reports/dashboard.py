@@ -7,8 +7,7 @@ the page, its CSV exports and ``/api/v1/reports/care``.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
 from caredesk.reports.buckets import BUCKET_BOUNDS, percentile
 from caredesk.reports.care import COUNT_FIELDS
-from caredesk.reports.models import CareAgentDay, CareTagDay, CareTeamDay
+from caredesk.reports.models import CareAgentDay, CareChannelDay, CareTagDay, CareTeamDay
 from caredesk.tickets.models import Channel
 
 MAX_DAYS = 366
@@ -148,39 +147,29 @@ def _groups(
     return out
 
 
-def _add_row(target: Figures, row: Sequence[Any], at_end: bool) -> None:
-    for name, value in zip(COUNT_FIELDS, row, strict=True):
-        if name != "backlog":
-            setattr(target, name, getattr(target, name) + int(value))
-        elif at_end:
-            target.backlog += int(value)
-
-
 def build(start: date, end: date, team_id: int | None = None) -> Dashboard:
-    """Three queries on the rollups, whatever the number of cases: ``CareTeamDay`` for
-    the days, teams, channels, tiers and response times; ``CareAgentDay`` grouped by agent;
-    ``CareTagDay`` grouped by tag (and two for the team and agent names)."""
+    """Grouped sums over the rollups, whatever the number of cases: ``CareTeamDay`` for
+    the days, teams, tiers and response times, ``CareChannelDay``, ``CareAgentDay`` and
+    ``CareTagDay`` for their tables (and two queries for the team and agent names)."""
     in_range: dict[str, Any] = {"day__gte": start, "day__lte": end}
     if team_id is not None:
         in_range["team_id"] = team_id
-    per_day: dict[date, Figures] = defaultdict(Figures)
-    teams: dict[int, Figures] = defaultdict(Figures)
-    channels: dict[str, Figures] = defaultdict(Figures)
-    tiers: dict[str, Figures] = defaultdict(Figures)
+    team_days = CareTeamDay.objects.filter(**in_range)
+    per_day = {
+        row["day"]: Figures.of(row)
+        for row in team_days.values("day").annotate(**{n: Sum(n) for n in COUNT_FIELDS}).order_by()
+    }
+    teams = _grouped(team_days, "team_id", end)
+    tiers = _grouped(team_days, "tier", end)
+    channels = _grouped(CareChannelDay.objects.filter(**in_range), "channel", end)
     width = len(BUCKET_BOUNDS) + 1
     buckets: dict[str, list[int]] = {t.value: [0] * width for t in Tier}
-    rows = CareTeamDay.objects.filter(**in_range).values_list(
-        "day", "team_id", "channel", "tier", "first_response_buckets", *COUNT_FIELDS
-    )
-    for day, team, channel, tier, histogram, *counts in rows:
-        at_end = day == end
-        _add_row(per_day[day], counts, True)
-        for target in (teams[team], channels[channel], tiers[tier]):
-            _add_row(target, counts, at_end)
-        if histogram:
-            sums = buckets.setdefault(tier, [0] * width)
-            for index, value in enumerate(histogram[:width]):
-                sums[index] += int(value)
+    for tier, histogram in team_days.filter(first_responses__gt=0).values_list(
+        "tier", "first_response_buckets"
+    ):
+        sums = buckets.setdefault(tier, [0] * width)
+        for index, value in enumerate(histogram[:width]):
+            sums[index] += int(value)
     days = []
     overall = Figures()
     cursor = start

@@ -102,24 +102,38 @@ class CareDay(CareCounts):
 
 
 class CareTeamDay(CareCounts):
-    """Rollup of ``CareDay`` without the agent: day x team x channel x tier. Written by the
-    same refresh from the same figures; the dashboard reads this one (a few hundred rows a
-    day at most, whatever the number of cases or agents)."""
+    """Rollup of ``CareDay``: day x team x tier. Written by the same refresh from the same
+    figures; the dashboard's days, teams, tiers and response times read this one."""
 
-    channel = models.CharField(max_length=10)
     tier = models.CharField(max_length=16, choices=Tier.choices)
 
     class Meta:
-        ordering = ("day", "team_id", "channel", "tier")
+        ordering = ("day", "team_id", "tier")
         constraints = [
-            models.UniqueConstraint(
-                fields=["day", "team_id", "channel", "tier"], name="unique_care_team_day"
-            )
+            models.UniqueConstraint(fields=["day", "team_id", "tier"], name="unique_care_team_day")
         ]
         indexes = [models.Index(fields=["team_id", "day"], name="care_team_day_team")]
 
     def __str__(self) -> str:
-        return f"{self.day} team {self.team_id} {self.channel} {self.tier}"
+        return f"{self.day} team {self.team_id} {self.tier}"
+
+
+class CareChannelDay(CareCounts):
+    """Rollup of ``CareDay``: day x team x channel, for the per-channel table."""
+
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ("day", "team_id", "channel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team_id", "channel"], name="unique_care_channel_day"
+            )
+        ]
+        indexes = [models.Index(fields=["team_id", "day"], name="care_channel_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id} {self.channel}"
 
 
 class CareAgentDay(CareCounts):

@@ -124,6 +124,7 @@ def test_dashboard_reads_only_aggregate_tables(client, desk, history):
         assert client.get("/reports/").status_code == 200
     sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
     assert "reports_careteamday" in sql and "reports_careagentday" in sql
+    assert "reports_carechannelday" in sql and "reports_careday" not in sql
     assert "reports_caretagday" in sql
     for table in ("tickets_ticket", "tickets_message", "tickets_auditevent", "promises_promise"):
         assert table not in sql, table

@@ -20,7 +20,7 @@ from caredesk.escalations.models import ProtectedConversation
 from caredesk.reports.aggregates import backfill
 from caredesk.reports.buckets import report_zone
 from caredesk.reports.dashboard import build
-from caredesk.reports.models import CareAgentDay, CareDay, CareTeamDay
+from caredesk.reports.models import CareAgentDay, CareChannelDay, CareDay, CareTeamDay
 from caredesk.reports.similarity import similar, terms
 from caredesk.tickets.models import DONE_STATUSES, OPEN_STATUSES, AuditEvent, Message, Ticket
 from tests.reports.conftest import D, H, open_case, reopen, reply, resolve
@@ -180,7 +180,11 @@ def test_aggregates_equal_a_recount_from_raw_rows(desk, now, plans):
             for d in set(expected) | set(got):
                 for name in FIELDS:
                     assert got[d][name] == expected[d][name], (d, name, plans)
-            for rollup in (CareTeamDay, CareAgentDay):  # the rollups add up to the detail
+            for rollup in (
+                CareTeamDay,
+                CareChannelDay,
+                CareAgentDay,
+            ):  # the rollups add up to the detail
                 rolled = defaultdict(Counter)
                 for row in rollup.objects.all():
                     for name in FIELDS:

@@ -151,9 +151,10 @@ def bar_chart(
     ]
     base = TOP + plot_h
     for t in ticks:
+        anchor = "end" if t == ticks[-1] else "middle"  # the last label stays inside
         parts.append(
             f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{TOP}" y2="{base}"/>'
-            f'<text class="tick" x="{x(t):.1f}" y="{base + 16}" text-anchor="middle">'
+            f'<text class="tick" x="{x(t):.1f}" y="{base + 16}" text-anchor="{anchor}">'
             f"{escape(x_format(t))}</text>"
         )
     parts.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{TOP}" y2="{base}"/>')

@@ -119,6 +119,29 @@ def cmd_sla(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    """``caredesk reports backfill --days N``: rebuild every report table (waiting times
+    and the care figures) for today and the N days before, oldest first, with progress."""
+    _setup()
+    from datetime import date
+
+    from caredesk.core import clock
+    from caredesk.reports.aggregates import backfill
+
+    tty = sys.stdout.isatty()
+
+    def progress(day: date, done: int, total: int) -> None:
+        line = f"caredesk: reports rebuilt for {day:%Y-%m-%d} ({done}/{total} days)"
+        if tty:
+            print("\r" + line, end="\n" if done == total else "", flush=True)
+        elif done == total or done % 10 == 0 or done == 1:
+            print(line, flush=True)
+
+    days = backfill(args.days, clock.now(), progress)
+    print(f"caredesk: every report table rebuilt for {days} days.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Web server and background worker in one command (the embedded default). A worker
     that dies is started again (caredesk/core/supervise.py); Ctrl-C or SIGTERM stop both."""
@@ -231,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     q = sla_sub.add_parser("backfill-report", help="rebuild the waiting-time report")
     q.add_argument("--days", type=int, default=90, choices=range(0, 3661), metavar="0..3660")
     p.set_defaults(func=cmd_sla)
+
+    p = sub.add_parser("reports", help="report tables: rebuild past days")
+    reports_sub = p.add_subparsers(dest="reports_command", required=True)
+    q = reports_sub.add_parser("backfill", help="rebuild every report table for past days")
+    q.add_argument("--days", type=int, default=90, choices=range(0, 3661), metavar="0..3660")
+    p.set_defaults(func=cmd_reports)
 
     p = sub.add_parser("check", help="check configuration and database")
     p.set_defaults(func=cmd_check)

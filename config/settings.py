@@ -384,6 +384,9 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.channels.webhooks.jobs.purge_log",
     "caredesk.core.recovery.recover_lost_tasks",
 ]
+# Staff time the reports count as handle time (caredesk/reports/care.py): functions
+# (start, end) -> (case id, seconds) of the time logged in that period.
+CAREDESK_REPORT_HANDLE_TIME = ["caredesk.channels.phone.report_source.call_seconds"]
 # Addresses that are ours besides the desk address and CAREDESK_EMAIL_OWN_ADDRESSES (the
 # outbox never mails them; intake never answers them): callables returning addresses.
 # Extra placeholders for macro reply text (docs/macros.md): dotted paths to objects with

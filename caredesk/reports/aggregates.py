@@ -1,47 +1,40 @@
-"""Filling and reading the waiting-time aggregates.
+"""The one refresh of every report table, and reading the waiting-time aggregates.
 
 Each day and tier gets a histogram of waiting minutes (case opened → first response, and
-opened → resolved). The SLA sweep refreshes today and yesterday every ten minutes;
-``caredesk sla backfill-report --days N`` rebuilds older days.
+opened → resolved) in ``WaitingDay``; each day the care figures (FCR, repeat contacts,
+reopens, volume, backlog…) in ``CareDay``/``CareTagDay`` (``caredesk.reports.care``).
+The reports' own periodic job (``refresh_job``, in ``settings.CAREDESK_PERIODIC_JOBS``)
+refreshes them every ten minutes — waiting times for today and yesterday, care figures
+for today and the last ``SETTLE_DAYS`` days, whose FCR windows are still open;
+``caredesk reports backfill --days N`` rebuilds older days (docs/adr/0016).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 
 from caredesk.customers.models import Tier
+from caredesk.reports.buckets import (
+    BUCKET_BOUNDS,
+    bucket_index,
+    day_bounds,
+    percentile,
+    report_zone,
+)
+from caredesk.reports.care import refresh_care_day
 from caredesk.reports.models import AggregateRun, WaitingDay, WaitingMetric
+from caredesk.reports.outcomes import SETTLE_DAYS
 from caredesk.tickets.models import Ticket
 
-# Upper bounds of the histogram buckets, in minutes; one more bucket holds everything longer.
-BUCKET_BOUNDS = (
-    5, 10, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1080, 1440,
-    2160, 2880, 4320, 7200, 10080, 20160, 43200,
-)  # fmt: skip
+__all__ = ["BUCKET_BOUNDS", "backfill", "percentile", "refresh_day", "refresh_if_stale"]
+
 REFRESH_EVERY = timedelta(minutes=10)
 RUN_NAME = "waiting"
-
-
-def report_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = report_zone()
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start, end
-
-
-def bucket_index(minutes: float) -> int:
-    return bisect.bisect_left(BUCKET_BOUNDS, minutes)
 
 
 def refresh_day(day: date, now: datetime) -> int:
@@ -89,6 +82,8 @@ def refresh_if_stale(now: datetime) -> bool:
     today = now.astimezone(report_zone()).date()
     for day in (today - timedelta(days=1), today):
         refresh_day(day, now)
+    for offset in range(SETTLE_DAYS, -1, -1):
+        refresh_care_day(today - timedelta(days=offset), now)
     AggregateRun.objects.update_or_create(name=RUN_NAME, defaults={"last_run_at": now})
     return True
 
@@ -99,36 +94,24 @@ def refresh_job(now: datetime) -> str:
     return "refreshed" if refresh_if_stale(now) else "fresh"
 
 
-def backfill(days: int, now: datetime) -> int:
+def backfill(
+    days: int, now: datetime, progress: Callable[[date, int, int], None] | None = None
+) -> int:
+    """Rebuild every report table for today and the ``days`` before it (oldest first).
+    ``progress(day, done, total)`` is called after each day. Returns the days rebuilt."""
     today = now.astimezone(report_zone()).date()
-    for offset in range(days, -1, -1):
-        refresh_day(today - timedelta(days=offset), now)
+    total = days + 1
+    for done, offset in enumerate(range(days, -1, -1), start=1):
+        day = today - timedelta(days=offset)
+        refresh_day(day, now)
+        refresh_care_day(day, now)
+        if progress is not None:
+            progress(day, done, total)
     AggregateRun.objects.update_or_create(name=RUN_NAME, defaults={"last_run_at": now})
-    return days + 1
+    return total
 
 
 # --- reading --------------------------------------------------------------------------
-
-
-def percentile(counts: list[int], share: float) -> float | None:
-    """Estimate a percentile (0 < share < 1) from a histogram, interpolating in a bucket.
-
-    Returns minutes, ``inf`` when it falls in the open-ended last bucket, None if empty.
-    """
-    total = sum(counts)
-    if total == 0:
-        return None
-    target = share * total
-    seen = 0
-    for index, count in enumerate(counts):
-        if count and seen + count >= target:
-            if index >= len(BUCKET_BOUNDS):
-                return float("inf")
-            lower = BUCKET_BOUNDS[index - 1] if index else 0
-            upper = BUCKET_BOUNDS[index]
-            return lower + (upper - lower) * (target - seen) / count
-        seen += count
-    return float("inf")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.reports import views
+from caredesk.reports import views, views_care
 
 app_name = "reports"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views_care.care, name="care"),
+    path("export/<slug:name>.csv", views_care.export, name="export"),
     path("waiting/", views.waiting, name="waiting"),
 ]

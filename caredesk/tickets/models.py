@@ -199,6 +199,8 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_created"),
+            # The reports' daily refresh: the cases opened on a day.
+            models.Index(fields=["created_at"], name="ticket_created"),
         ]
 
     def __str__(self) -> str:
@@ -333,7 +335,15 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ("created_at", "id")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="audit_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="audit_ticket_time"),
+            # The reports' daily refresh: the status changes (resolutions, reopens) of a day.
+            models.Index(
+                fields=["created_at"],
+                name="audit_status_time",
+                condition=models.Q(field="status"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.verb} {self.field} {self.old_value!r} → {self.new_value!r}"

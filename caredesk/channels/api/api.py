@@ -27,6 +27,7 @@ from caredesk.channels.api.routers import (
     messages,
     organizations,
     promises,
+    reports,
     resolutions,
     sla_policies,
     staff,
@@ -132,3 +133,4 @@ api.add_router("/calendars", calendars.router)
 api.add_router("/sla-policies", sla_policies.router)
 api.add_router("/tier-rules", tier_rules.router)
 api.add_router("", staff.router)
+api.add_router("/reports", reports.router)

@@ -73,6 +73,8 @@ def do_follow_case_status(
     """Inside the case action's transaction (the case row is held): keep the case's
     resolutions in step with a status change ``old`` → ``new``."""
     require_aware(now, "now")
+    if old in OPEN_STATUSES and new in OPEN_STATUSES:
+        return None  # between open statuses (a reply): a resolution is pending only once resolved
     pending = _pending(ticket.pk)
     if new == Status.RESOLVED:
         if pending is not None:  # resolved twice without settling: the first is superseded

@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "caredesk.escalations",
     "caredesk.feedback",
     "caredesk.enrichment",
+    "caredesk.records",
+    "caredesk.policies",
     "caredesk.promises",
     "caredesk.channels.phone",
     "caredesk.reports",
@@ -288,9 +290,11 @@ _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
+_TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
-    "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
+    # Replies keep promises and record the policies inserted into them; customers' are scored.
+    "message.added": [_PROMISES, _SLA, _ABUSE, _TOLD],
     "case.assigned": [_SLA],
     "status.changed": [_PROMISES, _SLA],  # resolving keeps fix promises
     "case.reopened": [_PROMISES, _SLA],
@@ -471,3 +475,15 @@ if CAREDESK_ESCALATION_GROUP_MINUTES < 0:
 # A customer-visible promise kept after its due time, before the honest update went out,
 # tells the customer it was late (wording: the "kept late" promise template, else built-in).
 CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)
+
+# --- Customer records, policies and eligibility rules (issue 12; docs/policies.md) ------
+# Kinds of customer record (orders, subscriptions…): add a kind here, no migration needed.
+CAREDESK_RECORD_KINDS = env_list("CAREDESK_RECORD_KINDS", ["order", "subscription", "booking"])
+# The JSON attributes of one record or line, serialised, at most this many bytes.
+CAREDESK_RECORD_ATTRIBUTES_MAX_BYTES = env_int("CAREDESK_RECORD_ATTRIBUTES_MAX_BYTES", 16_384)
+# Records in one bulk API request (all or nothing).
+CAREDESK_RECORD_BULK_MAX = env_int("CAREDESK_RECORD_BULK_MAX", 1000)
+# Who may say an ineligible return/exchange/refund/exception was allowed anyway: callables
+# granted_override(ticket_id) -> str | None (a sentence naming the approval), tried in order.
+# Policies sit below escalations, so the approvals are reached through this setting.
+CAREDESK_ELIGIBILITY_OVERRIDES = ["caredesk.escalations.overrides.granted_override"]

@@ -18,5 +18,7 @@ urlpatterns = [
     path("reports/", include("caredesk.reports.urls")),
     path("escalations/", include("caredesk.escalations.urls")),
     path("feedback/", include("caredesk.feedback.urls")),
+    path("records/", include("caredesk.records.urls")),
+    path("policies/", include("caredesk.policies.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

@@ -25,7 +25,9 @@ from caredesk.channels.api.routers import (
     me,
     messages,
     organizations,
+    policies,
     promises,
+    records,
     teams,
     webhooks,
 )
@@ -112,6 +114,10 @@ api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)
 api.add_router("/promises", promises.router)
 api.add_router("/customers", customers.router)
+api.add_router("/records", records.router)
+api.add_router("/cases", records.case_router)
+api.add_router("/policies", policies.router)
+api.add_router("/cases", policies.case_router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)
 api.add_router("", escalation_routes.router)

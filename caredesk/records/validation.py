@@ -131,12 +131,14 @@ def clean_datetime(value: Any, name: str) -> datetime | None:
         raise invalid(name, f"The {name} must be an ISO 8601 date or date-time.")
     text = value.strip()
     try:
-        parsed = parse_datetime(text)
-        if parsed is None:
+        if len(text) == 10:
             day = parse_date(text)
             if day is None:
                 raise ValueError
             return datetime(day.year, day.month, day.day, tzinfo=timezone.get_default_timezone())
+        parsed = parse_datetime(text)
+        if parsed is None:
+            raise ValueError
     except ValueError:
         raise invalid(
             name, f"The {name} “{text[:40]}” is not a valid ISO 8601 date or date-time."
@@ -262,7 +264,7 @@ def clean_record(data: Any) -> RecordInput:
         if len(raw_lines) > MAX_LINES:
             raise invalid("lines", f"A record has at most {MAX_LINES} lines.")
         lines = tuple(clean_line_input(line, i) for i, line in enumerate(raw_lines))
-    currency = clean_text(data.get("currency"), "currency", 3).upper()
+    currency = clean_text(data.get("currency"), "currency", 10).upper()
     if currency and not CURRENCY.match(currency):
         raise invalid("currency", "The currency must be a three-letter code such as EUR.")
     dates = {name: clean_datetime(data.get(name), name) for name in DATE_FIELDS}

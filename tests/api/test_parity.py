@@ -37,6 +37,9 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:reassign": "reassign_promise",
     "promises:cancel": "cancel_promise",
     "feedback:manager": "leave_feedback",
+    "records:new": "upsert_record",
+    "records:edit": "upsert_record",
+    "records:link": "link_record",
     # Leads, managers and admins.
     "escalations:answer": "answer_escalation",
     "escalations:decide": "decide",

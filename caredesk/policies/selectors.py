@@ -20,7 +20,7 @@ from caredesk.policies.models import (
     Policy,
     PolicyVersion,
 )
-from caredesk.records.models import CaseRecordLink, RecordLine
+from caredesk.records.models import CaseRecordLink
 from caredesk.tickets.models import Ticket
 
 # How a way of telling reads in "Told 2 times: at purchase (receipt, 30 Oct)".
@@ -97,20 +97,29 @@ class CasePolicy:
         return told_summary(self.acknowledgements)
 
 
-def case_policies(ticket: Ticket, *, now: datetime) -> list[CasePolicy]:
+def case_policies(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    policies: list[Policy] | None = None,
+    links: list[CaseRecordLink] | None = None,
+) -> list[CasePolicy]:
     """The policies relevant to a case: those the customer was told of, those matching a
-    linked record's line categories, and those matching the case's tags."""
+    linked record's line categories, and those matching the case's tags. The case page
+    passes the policies in effect and the links it already read."""
+    if policies is None:
+        policies = list(policies_in_effect(now).order_by("title"))
+    if not policies:
+        return []
+    if links is None:
+        links = list(CaseRecordLink.objects.filter(ticket=ticket).prefetch_related("record__lines"))
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
     for ack in acknowledgements_of(ticket.customer):
         acks[ack.policy_id].append(ack)
-    categories = set(
-        RecordLine.objects.filter(
-            record_id__in=CaseRecordLink.objects.filter(ticket=ticket).values("record_id")
-        ).values_list("category", flat=True)
-    )
+    categories = {line.category for link in links for line in link.record.lines.all()}
     tags = {t.name.lower() for t in ticket.tags.all()}
     shown: list[CasePolicy] = []
-    for policy in policies_in_effect(now).order_by("title"):
+    for policy in policies:
         versions = list(policy.versions.all())
         why = ""
         if policy.pk in acks:

@@ -23,8 +23,13 @@ SOFA = {
     "delivered_at": "2026-11-14T10:00:00+01:00",
     "attributes": {"channel": "web"},
     "lines": [
-        {"product": "Sofa Oslo", "category": "Furniture", "quantity": 1, "price": 899,
-         "delivered_at": "2026-11-14"},
+        {
+            "product": "Sofa Oslo",
+            "category": "Furniture",
+            "quantity": 1,
+            "price": 899,
+            "delivered_at": "2026-11-14",
+        },
     ],
 }
 
@@ -137,7 +142,9 @@ def test_bulk_is_all_or_nothing_with_every_bad_row_reported(api, desk):
     rows = _rows(5)
     rows[1]["kind"] = "spaceship"
     rows[3]["amount"] = "lots"
-    error = assert_error(api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows")
+    error = assert_error(
+        api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows"
+    )
     assert error["message"].startswith("Row 2: Unknown record kind")
     assert "Nothing was saved" in error["message"]
     assert [r["row"] for r in error["details"]["rows"]] == [2, 4]
@@ -147,7 +154,9 @@ def test_bulk_is_all_or_nothing_with_every_bad_row_reported(api, desk):
 def test_bulk_refuses_an_unknown_owner_late_and_rolls_back(api, desk):
     rows = _rows(3)
     rows[2]["customer_email"] = "ghost@nowhere.test"
-    error = assert_error(api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows")
+    error = assert_error(
+        api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows"
+    )
     assert error["details"]["rows"][0]["row"] == 3
     assert not Record.objects.exists() and not Event.objects.filter(kind="record.created").exists()
 
@@ -155,28 +164,38 @@ def test_bulk_refuses_an_unknown_owner_late_and_rolls_back(api, desk):
 def test_bulk_duplicate_rows_in_one_request_are_refused(api, desk):
     rows = _rows(2)
     rows[1]["external_id"] = rows[0]["external_id"]
-    error = assert_error(api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows")
+    error = assert_error(
+        api.agent.post("/api/v1/records/bulk", {"records": rows}), 422, "invalid_rows"
+    )
     assert "already in row 1" in error["message"]
 
 
 def test_bulk_takes_at_most_1000(api, desk, settings):
     settings.CAREDESK_RECORD_BULK_MAX = 1000
-    minimal = [{"kind": "order", "external_id": f"N{i}", "customer_id": desk.bob.pk} for i in range(1001)]
-    error = assert_error(api.agent.post("/api/v1/records/bulk", {"records": minimal}), 422, "too_many")
+    minimal = [
+        {"kind": "order", "external_id": f"N{i}", "customer_id": desk.bob.pk} for i in range(1001)
+    ]
+    error = assert_error(
+        api.agent.post("/api/v1/records/bulk", {"records": minimal}), 422, "too_many"
+    )
     assert "At most 1,000" in error["message"]
     assert_error(api.agent.post("/api/v1/records/bulk", {"records": []}), 422, "empty")
     assert not Record.objects.exists()
 
 
 def test_bulk_of_1000_works(api, desk):
-    minimal = [{"kind": "order", "external_id": f"N{i}", "customer_id": desk.bob.pk} for i in range(1000)]
+    minimal = [
+        {"kind": "order", "external_id": f"N{i}", "customer_id": desk.bob.pk} for i in range(1000)
+    ]
     response = api.agent.post("/api/v1/records/bulk", {"records": minimal})
     assert response.status_code == 200 and response.json()["created"] == 1000
 
 
 def test_listing_per_customer_and_a_customers_own(api, desk):
     api.agent.post("/api/v1/records", SOFA)
-    api.agent.post("/api/v1/records", {**SOFA, "external_id": "9", "customer_email": "bob@small.test"})
+    api.agent.post(
+        "/api/v1/records", {**SOFA, "external_id": "9", "customer_email": "bob@small.test"}
+    )
     staff = api.agent.get("/api/v1/records", {"customer_id": desk.alice.pk}).json()
     assert [r["external_id"] for r in staff["items"]] == ["204117"]
     assert_error(api.agent.get("/api/v1/records"), 422, "owner_required")
@@ -199,7 +218,9 @@ def test_link_a_case_to_a_record(api, desk, now):
 
 
 def test_a_record_of_another_customer_cannot_be_linked(api, desk, now):
-    bobs = api.agent.post("/api/v1/records", {**SOFA, "customer_email": "bob@small.test"}).json()["id"]
+    bobs = api.agent.post("/api/v1/records", {**SOFA, "customer_email": "bob@small.test"}).json()[
+        "id"
+    ]
     ticket = open_case(desk, now)
     assert_error(api.agent.post(f"/api/v1/cases/{ticket.pk}/records", {"record_id": bobs}), 404)
     assert_error(api.agent.post(f"/api/v1/cases/{ticket.pk}/records", {"record_id": 0}), 422)

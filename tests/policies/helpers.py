@@ -34,7 +34,9 @@ def returns_policy(now: datetime) -> Policy:
         now,
         record_categories=["hygiene"],
     )
-    rule(p, "return", "deny_if", 'line.category in ["hygiene", "personal care"]', HYGIENE_REASON, now)
+    rule(
+        p, "return", "deny_if", 'line.category in ["hygiene", "personal care"]', HYGIENE_REASON, now
+    )
     rule(p, "return", "require", "days_since(line.delivered_at) <= 30", WINDOW_REASON, now)
     return p
 

@@ -48,7 +48,10 @@ def test_the_30_day_boundary_with_injected_now(desk, returns, days, eligible):
     # Delivered early in the morning: calendar days count, not hours.
     at = (now - timedelta(days=days)).replace(hour=0, minute=1)
     sofa = order(
-        desk.alice, "S1", [{"product": "Sofa", "category": "furniture", "delivered_at": at.isoformat()}], now
+        desk.alice,
+        "S1",
+        [{"product": "Sofa", "category": "furniture", "delivered_at": at.isoformat()}],
+        now,
     )
     outcome = check(returns, sofa, now=now, applies_to="return")
     assert outcome.eligible is eligible
@@ -57,7 +60,10 @@ def test_the_30_day_boundary_with_injected_now(desk, returns, days, eligible):
 
 def test_the_same_record_turns_ineligible_as_time_passes(desk, now, returns):
     sofa = order(
-        desk.alice, "S2", [{"product": "Sofa", "category": "furniture", "delivered_at": now.isoformat()}], now
+        desk.alice,
+        "S2",
+        [{"product": "Sofa", "category": "furniture", "delivered_at": now.isoformat()}],
+        now,
     )
     assert check(returns, sofa, now=now + timedelta(days=30), applies_to="return").eligible
     assert not check(returns, sofa, now=now + timedelta(days=31), applies_to="return").eligible
@@ -114,15 +120,30 @@ def test_record_and_attribute_rules(desk, now):
     from .helpers import policy, rule
 
     p = policy("exchanges", "Exchanges", "Unopened items under 500 can be exchanged.", now)
-    rule(p, "exchange", "require", 'line.attributes.condition == "unopened"', "Only unopened items.", now)
+    rule(
+        p,
+        "exchange",
+        "require",
+        'line.attributes.condition == "unopened"',
+        "Only unopened items.",
+        now,
+    )
     rule(p, "exchange", "require", "record.amount <= 500", "Orders up to 500 only.", now)
     big = order(
-        desk.alice, "B1", [{"product": "Bed", "attributes": {"condition": "opened"}}], now, amount="900"
+        desk.alice,
+        "B1",
+        [{"product": "Bed", "attributes": {"condition": "opened"}}],
+        now,
+        amount="900",
     )
     outcome = check(p, big, now=now, applies_to="exchange")
     assert outcome.reasons == ("Only unopened items.", "Orders up to 500 only.")
     small = order(
-        desk.alice, "B2", [{"product": "Pillow", "attributes": {"condition": "unopened"}}], now, amount=20.5
+        desk.alice,
+        "B2",
+        [{"product": "Pillow", "attributes": {"condition": "unopened"}}],
+        now,
+        amount=20.5,
     )
     assert check(p, small, now=now, applies_to="exchange").eligible
 

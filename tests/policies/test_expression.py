@@ -55,7 +55,9 @@ def test_refused_with_the_position(text, words, column):
     assert f"(at column {column})" in str(caught.value)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "a" * 1001, "record.amount\n> 3", "(" * 500 + ")" * 500])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "a" * 1001, "record.amount\n> 3", "(" * 500 + ")" * 500]
+)
 def test_empty_long_multiline_or_deep_conditions_are_refused(text):
     with pytest.raises(ExpressionError):
         parse(text)
@@ -96,7 +98,9 @@ def test_the_model_check_says_the_same(db):
 
 def test_only_managers_write_rules(db, desk, now):
     p = Policy.objects.create(slug="returns", title="Returns")
-    good = EligibilityRule(policy=p, applies_to="return", expression="record.amount < 5", reason="x")
+    good = EligibilityRule(
+        policy=p, applies_to="return", expression="record.amount < 5", reason="x"
+    )
     with pytest.raises(DomainError):
         actions.do_save_rule(good, actor=desk.agent, now=now)
     actions.do_save_rule(good, actor=desk.manager, now=now)

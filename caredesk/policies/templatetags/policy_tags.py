@@ -26,12 +26,13 @@ def policy_case_panel(context: template.Context, ticket: Ticket) -> dict[str, An
     links = record_selectors.case_links(ticket)
     linked = {link.record_id for link in links}
     records = [r for r in record_selectors.records_for_case(ticket) if r.pk not in linked]
+    policies = list(selectors.policies_in_effect(now).order_by("title"))
     return {
         "ticket": ticket,
         "links": links,
         "records": records,
-        "policies": selectors.case_policies(ticket, now=now),
-        "all_policies": list(selectors.policies_in_effect(now).order_by("title")),
+        "policies": selectors.case_policies(ticket, now=now, policies=policies, links=links),
+        "all_policies": policies,
         "eligibility": selectors.case_eligibility(ticket, now=now) if links or records else [],
         "csrf_token": context.get("csrf_token"),
         "now": now,

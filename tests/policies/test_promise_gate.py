@@ -66,17 +66,24 @@ def test_the_reply_with_the_promise_sends_nothing_either(desk, now, seat_case):
 
 def test_other_kinds_and_eligible_records_are_not_held_up(desk, now, seat_case):
     do_make_promise(seat_case, actor=desk.agent, draft=_draft(now, "callback"), now=now)
-    do_make_promise(seat_case, actor=desk.agent, draft=_draft(now, "refund"), now=now)  # no refund rules
+    do_make_promise(
+        seat_case, actor=desk.agent, draft=_draft(now, "refund"), now=now
+    )  # no refund rules
     sofa_case = open_case(desk, now, subject="Return the sofa")
     sofa = order(
-        desk.alice, "S-9", [{"product": "Sofa", "category": "furniture", "delivered_at": delivered(now, 5)}], now
+        desk.alice,
+        "S-9",
+        [{"product": "Sofa", "category": "furniture", "delivered_at": delivered(now, 5)}],
+        now,
     )
     do_link_record(sofa_case, actor=desk.agent, record_id=sofa.pk, now=now)
     do_make_promise(sofa_case, actor=desk.agent, draft=_draft(now), now=now)
     assert Promise.objects.count() == 3
 
 
-def test_an_approved_policy_exception_allows_it_and_is_audited(desk, now, seat_case, exception_type):
+def test_an_approved_policy_exception_allows_it_and_is_audited(
+    desk, now, seat_case, exception_type
+):
     outcome = do_request_goodwill(
         seat_case,
         agent=desk.agent,
@@ -105,7 +112,11 @@ def test_the_api_refuses_it_the_same_way(desk, now, seat_case):
     client = ApiClient(token_for(desk.agent, now))
     response = client.post(
         f"/api/v1/cases/{seat_case.pk}/promises",
-        {"kind": "return", "text": "Collect it", "due_at": (clock.now() + timedelta(days=2)).isoformat()},
+        {
+            "kind": "return",
+            "text": "Collect it",
+            "due_at": (clock.now() + timedelta(days=2)).isoformat(),
+        },
     )
     assert response.status_code in (400, 409, 422), response.content
     assert response.json()["error"]["code"] == "not_eligible"
@@ -117,7 +128,11 @@ def test_the_workspace_form_refuses_it_with_the_reason(client, desk, now, seat_c
     client.force_login(desk.agent)
     response = client.post(
         f"/promises/cases/{seat_case.pk}/make",
-        {"kind": "return", "text": "Collect it", "due": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
+        {
+            "kind": "return",
+            "text": "Collect it",
+            "due": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
     )
     assert response.status_code == 400
     assert HYGIENE_REASON in response.content.decode().replace("&#x27;", "'")

@@ -11,7 +11,11 @@ from caredesk.customers.models import Customer
 from caredesk.records.selectors import MAX_SHOWN, records_of_customer
 from caredesk.records.validation import record_kinds
 
-HEADINGS = {"order": "Your orders", "subscription": "Your subscriptions", "booking": "Your bookings"}
+HEADINGS = {
+    "order": "Your orders",
+    "subscription": "Your subscriptions",
+    "booking": "Your bookings",
+}
 
 
 @require_GET

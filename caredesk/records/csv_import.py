@@ -79,7 +79,9 @@ def _record(row: dict[str, str]) -> dict[str, Any]:
 def _line(row: dict[str, str]) -> dict[str, Any] | None:
     if not any(row.get(k, "").strip() for k in LINE_COLUMNS):
         return None
-    line = {k.removeprefix("line_"): row.get(k, "") for k in LINE_COLUMNS if row.get(k, "").strip()}
+    line: dict[str, Any] = {
+        k.removeprefix("line_"): row.get(k, "") for k in LINE_COLUMNS if row.get(k, "").strip()
+    }
     if "quantity" in line:
         line["quantity"] = _int(line["quantity"])
     return line

@@ -140,6 +140,14 @@ def do_save_rule(rule: EligibilityRule, *, actor: User | None, now: datetime) ->
     return rule
 
 
+def do_delete_rule(rule: EligibilityRule, *, actor: User | None, now: datetime) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        old = {"policy": rule.policy.slug, "rule": rule.pk, "expression": rule.expression}
+        rule.delete()
+        audit.record("policy.rule_deleted", actor=actor, now=now, field="rule", old=old)
+
+
 @dataclass(frozen=True)
 class Told:
     """Who reported an acknowledgement: a staff member, or a system (API token, shop)."""

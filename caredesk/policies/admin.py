@@ -82,6 +82,7 @@ class PolicyAdmin(admin.ModelAdmin[Policy]):
     list_filter = ("category", "is_active")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("created_at",)
     inlines = (VersionInline, RuleInline)
 
     def save_model(
@@ -93,24 +94,34 @@ class PolicyAdmin(admin.ModelAdmin[Policy]):
         self, request: HttpRequest, form: ModelForm[Any], formset: Any, change: bool
     ) -> None:
         now = clock.now()
+        # What the admin's history message reads (ModelFormSet.save would set them).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for row in formset.forms:
-            if not row.has_changed() or row.cleaned_data.get("DELETE"):
-                continue
             instance = row.instance
+            if row.cleaned_data.get("DELETE"):
+                if isinstance(instance, EligibilityRule) and instance.pk is not None:
+                    actions.do_delete_rule(instance, actor=_actor(request), now=now)
+                    formset.deleted_objects.append(instance)
+                continue
+            if not row.has_changed():
+                continue
             if isinstance(instance, PolicyVersion) and instance.pk is None:
-                actions.do_publish_version(
+                version = actions.do_publish_version(
                     form.instance,
                     actor=_actor(request),
                     customer_text=instance.customer_text,
                     internal_notes=instance.internal_notes,
                     now=now,
                 )
+                formset.new_objects.append(version)
             elif isinstance(instance, EligibilityRule):
+                created = instance.pk is None
                 instance.policy = form.instance
                 actions.do_save_rule(instance, actor=_actor(request), now=now)
-        for obj in formset.deleted_objects:
-            if isinstance(obj, EligibilityRule):
-                obj.delete()
+                if created:
+                    formset.new_objects.append(instance)
+                else:
+                    formset.changed_objects.append((instance, row.changed_data))
 
 
 @admin.register(Acknowledgement)

@@ -207,6 +207,22 @@ def cmd_portal_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_records(args: argparse.Namespace) -> int:
+    _setup()
+    from pathlib import Path
+
+    from caredesk.core import clock
+    from caredesk.records.csv_import import ImportFailed, import_file
+
+    try:
+        import_file(Path(args.file), now=clock.now())
+    except ImportFailed as failed:
+        for line in failed.errors:
+            print(f"caredesk: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -274,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     from caredesk.channels.email.cli import add_parser as add_mail_parser
 
     add_mail_parser(sub, setup=_setup)
+
+    p = sub.add_parser("import-records", help="import customer records from a CSV file")
+    p.add_argument("file", metavar="FILE", help="CSV with a header row (docs/policies.md)")
+    p.set_defaults(func=cmd_import_records)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

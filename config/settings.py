@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "caredesk.escalations",
     "caredesk.feedback",
     "caredesk.enrichment",
+    "caredesk.records",
+    "caredesk.policies",
     "caredesk.promises",
     "caredesk.resolutions",
     "caredesk.macros",
@@ -292,14 +294,11 @@ _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
+_TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
-    "message.added": [
-        _PROMISES,
-        _SLA,
-        _ABUSE,
-        _CLOSE_SOLVED,
-    ],  # replies keep promises; customers' are scored
+    # Replies keep promises and record the policies inserted into them; customers' are scored.
+    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD],
     "case.assigned": [_SLA],
     "status.changed": [
         _PROMISES,
@@ -517,3 +516,15 @@ if CAREDESK_RESOLUTION_CONFIRM_DAYS < 1 or CAREDESK_RESOLUTION_LINK_DAYS < 1:
         "CAREDESK_RESOLUTION_CONFIRM_DAYS and CAREDESK_RESOLUTION_LINK_DAYS must be 1 or more"
     )
 CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)
+
+# --- Customer records, policies and eligibility rules (issue 12; docs/policies.md) ------
+# Kinds of customer record (orders, subscriptions…): add a kind here, no migration needed.
+CAREDESK_RECORD_KINDS = env_list("CAREDESK_RECORD_KINDS", ["order", "subscription", "booking"])
+# The JSON attributes of one record or line, serialised, at most this many bytes.
+CAREDESK_RECORD_ATTRIBUTES_MAX_BYTES = env_int("CAREDESK_RECORD_ATTRIBUTES_MAX_BYTES", 16_384)
+# Records in one bulk API request (all or nothing).
+CAREDESK_RECORD_BULK_MAX = env_int("CAREDESK_RECORD_BULK_MAX", 1000)
+# Who may say an ineligible return/exchange/refund/exception was allowed anyway: callables
+# granted_override(ticket_id) -> str | None (a sentence naming the approval), tried in order.
+# Policies sit below escalations, so the approvals are reached through this setting.
+CAREDESK_ELIGIBILITY_OVERRIDES = ["caredesk.escalations.overrides.granted_override"]

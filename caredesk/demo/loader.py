@@ -24,6 +24,7 @@ from caredesk.demo.generator import generate_specs
 from caredesk.demo.macros import ensure_macros
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
+from caredesk.demo.policies import ensure_policies_and_records
 from caredesk.demo.resolutions import resolution_specs
 from caredesk.demo.script import play_case
 from caredesk.demo.service_levels import ensure_service_levels
@@ -137,6 +138,7 @@ def load_demo(
             for done, spec in enumerate(specs, start=1):
                 play_case(spec)
                 progress.update(done)
+            ensure_policies_and_records(desk, now)
             catch_up(now)
             audit.record(
                 None,

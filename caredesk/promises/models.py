@@ -21,6 +21,10 @@ class Kind(models.TextChoices):
     FIX = "fix", "Fix the problem"
     DELIVERY = "delivery", "Delivery"
     REFUND = "refund", "Refund"
+    # Checked against the policies' eligibility rules before they are promised.
+    RETURN = "return", "Accept a return"
+    EXCHANGE = "exchange", "Exchange"
+    EXCEPTION = "exception", "Make an exception"
     OTHER = "other", "Other"
 
 

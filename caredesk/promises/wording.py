@@ -18,6 +18,9 @@ KIND_VERBS = {
     Kind.FIX: "fix this",
     Kind.DELIVERY: "deliver",
     Kind.REFUND: "refund you",
+    Kind.RETURN: "take the return",
+    Kind.EXCHANGE: "exchange it",
+    Kind.EXCEPTION: "make the exception",
     Kind.OTHER: "get this done",
 }
 

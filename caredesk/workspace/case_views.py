@@ -17,6 +17,7 @@ from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk, error_status
+from caredesk.policies import replies
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
@@ -132,10 +133,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(ticket: Ticket, user: User, form: Form) -> str:
-        # With a promise chosen, the reply and the promise are made in one transaction.
-        return send_reply(
-            request, ticket, user, form.cleaned_data, incoming_files(request.FILES.getlist("files"))
-        )
+        # With a promise chosen, the reply and the promise are made in one transaction;
+        # policies inserted into it are recorded as told when it is sent.
+        versions = replies.clean_version_ids(request.POST.getlist("policy_version"))
+        with replies.acknowledging(user, versions):
+            return send_reply(
+                request,
+                ticket,
+                user,
+                form.cleaned_data,
+                incoming_files(request.FILES.getlist("files")),
+            )
 
     return _change(request, pk, ReplyForm(request.POST), "reply", apply)
 

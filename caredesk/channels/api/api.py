@@ -26,7 +26,9 @@ from caredesk.channels.api.routers import (
     me,
     messages,
     organizations,
+    policies,
     promises,
+    records,
     reports,
     resolutions,
     sla_policies,
@@ -121,6 +123,10 @@ api.add_router("/promises", promises.router)
 api.add_router("/cases", macros.case_router)
 api.add_router("/macros", macros.router)
 api.add_router("/customers", customers.router)
+api.add_router("/records", records.router)
+api.add_router("/cases", records.case_router)
+api.add_router("/policies", policies.router)
+api.add_router("/cases", policies.case_router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/teams", teams.router)
 api.add_router("", escalation_routes.router)

@@ -270,6 +270,12 @@ class MessageCreateIn(InSchema):
         max_length=100,
         description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
     )
+    policy_versions: list[int] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Staff replies only: ids of the policy versions whose text the reply "
+        "carries; each is recorded as told (how=reply, evidence=the message).",
+    )
 
 
 # --- customers and organizations -------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.channels.portal import views, views_resolution, views_signin
+from caredesk.channels.portal import views, views_records, views_resolution, views_signin
 
 app_name = "portal"
 
@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("signout/", views_signin.signout, name="signout"),
     path("auth/<str:token>/", views_signin.auth, name="auth"),
     path("cases/", views.case_list, name="cases"),
+    path("records/", views_records.records, name="records"),
     path("cases/new/", views.new_case, name="new_case"),
     path("cases/<int:ticket_id>/", views.case_detail, name="case"),
     path("cases/<int:ticket_id>/reply/", views.case_reply, name="case_reply"),

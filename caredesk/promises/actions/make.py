@@ -8,7 +8,7 @@ effects after commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.db import transaction
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.text import clean_body
+from caredesk.policies import eligibility
 from caredesk.promises import engine, notices
 from caredesk.promises.actions.common import change_owner, refresh_ticket, set_alarm
 from caredesk.promises.actions.keep import keep
@@ -54,18 +55,45 @@ class PromiseDraft:
     due_at: datetime | None
     owner: User | None = None
     customer_visible: bool = True
+    # Set by check_draft: the granted override that allows an ineligible return/refund.
+    override: str = ""
+
+
+def check_eligibility(ticket: Ticket, kind: str, now: datetime) -> str:
+    """Before a return, exchange, refund or exception is promised, the policies' rules are
+    checked against the case's linked record. Ineligible: refused with the reasons,
+    unless the case has a granted override (an approved policy exception), which is
+    returned to be audited with the promise."""
+    if kind not in eligibility.GATED_KINDS:
+        return ""
+    outcome = eligibility.check_case(ticket, kind, now=now)
+    if outcome.eligible:
+        return ""
+    override = eligibility.granted_override(ticket.pk)
+    if override:
+        return override
+    raise DomainError(
+        f"Not eligible for {Kind(kind).label.lower()}: {' '.join(outcome.reasons)} "
+        "To promise it anyway, ask for a Policy exception under Goodwill and approvals; "
+        "once it is granted, make the promise again.",
+        code="not_eligible",
+        details={"applies_to": kind, "reasons": list(outcome.reasons)},
+    )
 
 
 def check_draft(draft: PromiseDraft, ticket: Ticket, actor: User, now: datetime) -> PromiseDraft:
     if not actor.is_agent_staff:
         raise PermissionDenied("Only staff can make promises.")
-    return PromiseDraft(
-        kind=check_kind(draft.kind),
+    kind = check_kind(draft.kind)
+    checked = PromiseDraft(
+        kind=kind,
         text=check_text(draft.text),
         due_at=check_due(draft.due_at, now),
         owner=check_owner(draft.owner or actor, ticket),
         customer_visible=bool(draft.customer_visible),
     )
+    override = check_eligibility(ticket, kind, now)
+    return replace(checked, override=override) if override else checked
 
 
 def may_manage(actor: User, promise: Promise) -> bool:
@@ -115,6 +143,7 @@ def _create(
             "kind": draft.kind,
             "due": draft.due_at.isoformat(),
             "owner": draft.owner.display_name if draft.owner else None,
+            **({"eligibility_override": draft.override} if draft.override else {}),
         },
         note=promise_sentence(draft.kind, draft.text, draft.due_at, zone),
         public=draft.customer_visible,

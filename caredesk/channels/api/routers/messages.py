@@ -15,6 +15,7 @@ from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import ErrorOut, MessageCreateIn, MessageOut, MessagePage
 from caredesk.core import clock
 from caredesk.core.errors import PermissionDenied
+from caredesk.policies import replies
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Channel, Message
@@ -49,15 +50,18 @@ def create_message(
     ticket = access_ticket(user, case_id)
     if user.is_customer:
         refused = [n for n in ("kind", "status_after") if getattr(payload, n) is not None]
+        refused += ["policy_versions"] if payload.policy_versions else []
         if refused:
             raise PermissionDenied(
                 f"Customer tokens send body and attachments only, not {', '.join(refused)}.",
                 code="field_not_allowed",
                 details={"fields": refused},
             )
-    elif payload.kind == "note" and payload.status_after is not None:
+    elif payload.kind == "note" and (payload.status_after is not None or payload.policy_versions):
         raise ApiError(
-            422, "status_after applies to replies, not internal notes.", code="invalid_combination"
+            422,
+            "status_after and policy_versions apply to replies, not internal notes.",
+            code="invalid_combination",
         )
 
     def create() -> tuple[int, MessageOut]:
@@ -78,14 +82,16 @@ def create_message(
                 ticket, agent=user, body=payload.body, now=now, files=files
             )
         else:
-            message = actions.do_reply(
-                ticket,
-                agent=user,
-                body=payload.body,
-                now=now,
-                status_after=payload.status_after or CaseStatus.WAITING_CUSTOMER,
-                files=files,
-            )
+            versions = replies.clean_version_ids(payload.policy_versions)
+            with replies.acknowledging(user, versions):
+                message = actions.do_reply(
+                    ticket,
+                    agent=user,
+                    body=payload.body,
+                    now=now,
+                    status_after=payload.status_after or CaseStatus.WAITING_CUSTOMER,
+                    files=files,
+                )
         fresh = (
             Message.objects.select_related("author_user", "author_customer")
             .prefetch_related("attachments")

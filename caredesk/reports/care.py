@@ -124,12 +124,12 @@ def load_facts(ids: Iterable[int]) -> dict[int, CaseFacts]:
     replies: dict[int, list[datetime]] = defaultdict(list)
     cases: dict[int, tuple[int, datetime, str, str, int | None]] = {}
     for chunk in _chunks(wanted):
-        for pk, customer_id, created_at, subject, request, follow_up_of in Ticket.objects.filter(
+        for pk, customer_id, created_at, subject, request, follows in Ticket.objects.filter(
             pk__in=chunk
         ).values_list(
             "pk", "customer_id", "created_at", "subject", "original_request", "follow_up_of_id"
         ):
-            cases[pk] = (customer_id, created_at, subject, request, follow_up_of)
+            cases[pk] = (customer_id, created_at, subject, request, follows)
         for ticket_id, at in Message.objects.filter(
             ticket_id__in=chunk, kind=MessageKind.REPLY, author_user__isnull=False
         ).values_list("ticket_id", "created_at"):

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "caredesk.feedback",
     "caredesk.enrichment",
     "caredesk.promises",
+    "caredesk.offers",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -287,10 +288,12 @@ if TESTING:
 _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
+_SENTIMENT = "caredesk.enrichment.reactions.sentiment_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
-    "message.added": [_PROMISES, _SLA, _ABUSE],  # replies keep promises; customers' are scored
+    # Replies keep promises; customers' messages are scored (abuse, and sentiment apart).
+    "message.added": [_PROMISES, _SLA, _ABUSE, _SENTIMENT],
     "case.assigned": [_SLA],
     "status.changed": [_PROMISES, _SLA],  # resolving keeps fix promises
     "case.reopened": [_PROMISES, _SLA],
@@ -299,6 +302,15 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "promise.missed": [_ESCALATE],
 }
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
+# Apps above core that fill part of a mail (caredesk/core/outbox.py hook_context):
+# {mail name: [dotted paths]}. The reply that resolves a case may carry an offer, only
+# when the P4 lock is open (caredesk/offers/lock.py).
+CAREDESK_MAIL_CONTEXT_HOOKS: dict[str, list[str]] = {
+    "reply": ["caredesk.offers.mail.offers_context"],
+}
+# More eligibility rules for offers (caredesk/offers/eligibility.py): dotted paths to
+# rule(offer, customer, now) -> reason | None. Record rules plug in here.
+CAREDESK_OFFER_ELIGIBILITY_RULES: list[str] = []
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
 # The deadline sits on its own row in an indexed column; "fire" is the do_* action.
 # Each fire(pk, now) is idempotent and moves or clears the row's deadline once it acted.

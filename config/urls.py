@@ -18,5 +18,6 @@ urlpatterns = [
     path("reports/", include("caredesk.reports.urls")),
     path("escalations/", include("caredesk.escalations.urls")),
     path("feedback/", include("caredesk.feedback.urls")),
+    path("offers/", include("caredesk.offers.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

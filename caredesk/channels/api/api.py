@@ -24,6 +24,7 @@ from caredesk.channels.api.routers import (
     leads,
     me,
     messages,
+    offers,
     organizations,
     promises,
     teams,
@@ -121,3 +122,4 @@ api.add_router("", leads.router)
 api.add_router("", me.router)
 api.add_router("", feedback.router)
 api.add_router("", directory.router)
+api.add_router("", offers.router)

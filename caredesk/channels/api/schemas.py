@@ -130,6 +130,11 @@ class CaseOut(Schema):
     updated_at: datetime
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    mood: MoodOut | None = Field(
+        None,
+        description="Staff only: the current mood, the recency-weighted mean of the last "
+        "customer messages' sentiment (docs/offers.md); null until one is scored.",
+    )
 
 
 class CaseDetailOut(CaseOut):
@@ -199,6 +204,16 @@ class AbuseOut(Schema):
     unflagged_at: datetime | None = None
 
 
+class SentimentOut(Schema):
+    label: Literal["positive", "neutral", "negative"]
+    compound: float = Field(description="VADER compound score, -1 (very negative) to +1.")
+
+
+class MoodOut(SentimentOut):
+    scored_messages: int = Field(description="Customer messages scored on the case.")
+    updated_at: datetime
+
+
 class MessageOut(Schema):
     id: int
     kind: str
@@ -208,6 +223,9 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
     abuse: AbuseOut | None = Field(
         None, description="Staff only: the abuse score, when the message was scored."
+    )
+    sentiment: SentimentOut | None = Field(
+        None, description="Staff only: the sentiment of a customer message, once scored."
     )
 
 

@@ -164,11 +164,13 @@ def do_make_offer(
         reason = eligibility.check(offer, customer, now)
         if reason:
             raise Conflict(reason, code="not_eligible")
-        if OfferMade.objects.filter(
-            offer=offer, customer=customer, outcome=Outcome.PENDING
-        ).exists():
+        before = OfferMade.objects.filter(offer=offer, customer=customer).first()
+        if before is not None:
+            waiting = before.outcome == Outcome.PENDING
             raise Conflict(
-                f"{offer.name} was offered already and waits for the customer's answer.",
+                f"{offer.name} was offered already and "
+                + ("waits for the customer's answer." if waiting else f"was {before.outcome}.")
+                + " An offer goes to a customer once.",
                 code="already_offered",
             )
         made = OfferMade.objects.create(
@@ -243,6 +245,8 @@ def do_answer_offer(
         made = OfferMade.objects.filter(
             offer=offer, customer=customer, outcome=Outcome.PENDING
         ).first()
+        if made is None and OfferMade.objects.filter(offer=offer, customer=customer).exists():
+            raise Conflict("You answered this offer already.", code="already_answered")
         if made is None:
             # Shown in the portal (or listed by the API) and answered there: recorded as
             # made on that surface and answered in the same transaction. Only an offer

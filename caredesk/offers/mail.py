@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from caredesk.core.errors import DomainError
-from caredesk.offers import actions, eligibility
-from caredesk.offers.lock import offers_unlocked
-from caredesk.offers.models import OfferMade, Surface
+from caredesk.offers import actions
+from caredesk.offers.models import Surface
+from caredesk.offers.selectors import offers_for
 from caredesk.tickets.models import Ticket
 
 
@@ -28,15 +28,10 @@ def offers_context(
     if not isinstance(ticket, Ticket):
         return {}
     customer = ticket.customer
-    unlocked, _reason = offers_unlocked(customer, now)
-    if not unlocked:
+    view = offers_for(customer, now)  # offers_unlocked() first: locked, nothing
+    if not view.unlocked:
         return {}
-    made_before = set(
-        OfferMade.objects.filter(customer=customer).values_list("offer_id", flat=True)
-    )
-    for offer in eligibility.eligible_offers(customer, now):
-        if offer.pk in made_before:
-            continue
+    for offer in view.available:
         try:
             actions.do_make_offer(
                 offer, customer, actor=None, surface=Surface.MAIL, now=now, ticket=ticket

@@ -18,7 +18,7 @@ class OfferView:
     unlocked: bool
     lock: str  # machine code of the lock ("" when unlocked)
     reason: str
-    available: list[Offer] = field(default_factory=list)  # eligible, not waiting for an answer
+    available: list[Offer] = field(default_factory=list)  # eligible, never made to them
     pending: list[OfferMade] = field(default_factory=list)  # made, waiting for an answer
 
 
@@ -34,8 +34,15 @@ def offers_for(customer: Customer, now: datetime) -> OfferView:
         .select_related("offer", "made_by")
         .order_by("-made_at")
     )
-    waiting = {m.offer_id for m in pending}
-    return OfferView(True, "", reason, [o for o in eligible if o.pk not in waiting], pending)
+    # An offer goes to a customer once: made before (answered or not), it is not offered
+    # again, and a "no, thanks" is respected.
+    made_before = set(
+        OfferMade.objects.filter(customer=customer, offer__in=[o.pk for o in eligible]).values_list(
+            "offer_id", flat=True
+        )
+    )
+    available = [o for o in eligible if o.pk not in made_before]
+    return OfferView(True, "", reason, available, pending)
 
 
 def history(customer: Customer, limit: int = 10) -> list[OfferMade]:

@@ -37,6 +37,9 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:reassign": "reassign_promise",
     "promises:cancel": "cancel_promise",
     "feedback:manager": "leave_feedback",
+    "offers:make": "make_offer",
+    "offers:accept": "accept_offer",
+    "offers:decline": "decline_offer",
     # Leads, managers and admins.
     "escalations:answer": "answer_escalation",
     "escalations:decide": "decide",
@@ -60,6 +63,8 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:callback": "request_callback",
     "escalations:supervisor": "escalate",
     "feedback:portal": "leave_feedback",
+    "offers:portal-accept": "answer_offer",
+    "offers:portal-decline": "answer_offer",
 }
 
 # Pages that exist only for a browser, with the reason. Nothing else may be missing.

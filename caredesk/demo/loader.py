@@ -21,6 +21,7 @@ from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
+from caredesk.demo.offers import ensure_offers, score_messages, solved_and_happy
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.script import play_case
@@ -34,6 +35,8 @@ from caredesk.tickets.models import Ticket
 MAX_CASES = 100_000
 # Customers whose sign-in is printed; they also get a few generated cases of their own.
 PORTAL_CUSTOMERS = ("maria", "tom", "victor")
+# Listed with the portal sign-ins too, but given no generated cases (her offer stays open).
+SIGN_IN_CUSTOMERS = (*PORTAL_CUSTOMERS, "hana")
 
 
 class Progress:
@@ -68,7 +71,7 @@ def print_sign_ins(out: TextIO) -> None:
         out.write(f"  {spec.role.value:<9}{spec.email:<28}{DEMO_PASSWORD}   ({spec.name})\n")
     out.write(f"\nCustomers sign in to the portal at {site}/portal/ with a link sent by e-mail:\n")
     for customer in CUSTOMERS:
-        if customer.key in PORTAL_CUSTOMERS:
+        if customer.key in SIGN_IN_CUSTOMERS:
             out.write(f"  {customer.email:<38}{customer.name} - {customer.about}\n")
     out.write(
         "  Run `caredesk portal-link EMAIL` for a sign-in link, "
@@ -120,7 +123,9 @@ def load_demo(
         with suppress_effects(), transaction.atomic():
             desk = ensure_people(now)
             ensure_service_levels()
+            ensure_offers(desk.staff["admin"], now)
             stories = story_specs(desk, now) + open_work_specs(desk, now)
+            stories.append(solved_and_happy(desk, now))
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)
             # Oldest first, so case references grow with time as they would on a real desk.
@@ -130,6 +135,7 @@ def load_demo(
                 play_case(spec)
                 progress.update(done)
             catch_up(now)
+            score_messages()
             audit.record(
                 None,
                 None,

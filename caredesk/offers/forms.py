@@ -39,6 +39,9 @@ class OfferAdminForm(forms.ModelForm):
             "tags",
         )
 
+    def clean_code(self) -> str:
+        return str(self.cleaned_data.get("code") or "").strip().upper()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         errors = offer_field_errors(

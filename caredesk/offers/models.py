@@ -75,6 +75,7 @@ class Offer(models.Model):
         return self.name
 
     def clean(self) -> None:
+        self.code = str(self.code or "").strip().upper()
         errors = offer_field_errors(
             name=self.name,
             kind=self.kind,

@@ -203,5 +203,6 @@ def _update_mood(message: Message, now: datetime) -> None:
             now=now,
             field="mood",
             old=old_label,
-            new={"label": label, "compound": value, "message": message.pk},
+            new=label,
+            note=f"Mood {value:+.2f} after message {message.pk}.",
         )

@@ -39,7 +39,7 @@ COMPLAINED = "complained"
 def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
     """(unlocked, code, reason): the code is machine-readable ("" when unlocked)."""
     require_aware(now, "now")
-    cases = Ticket.objects.filter(customer_id=customer.pk, created_at__lte=now)
+    cases = Ticket.objects.filter(customer_id=customer.pk)
     unresolved = cases.filter(status__in=OPEN_STATUSES).order_by("-created_at", "-id").first()
     if unresolved is not None:
         return (

@@ -66,6 +66,10 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "complaint_reviewed": "reviewed a complaint",
         "email_bounced": "recorded a bounced email",
         "thread_hint_refused": "refused an email that claimed to belong here",
+        "mood_changed": "noted a change in the customer's mood",
+        "offer_made": "made an offer",
+        "offer_accepted": "recorded the offer accepted",
+        "offer_declined": "recorded the offer declined",
     }.get(verb, verb.replace("_", " "))
     if event.field or event.old_value is not None or event.new_value is not None:
         change = f"{_value(event.field, event.old_value)} → {_value(event.field, event.new_value)}"

@@ -103,7 +103,10 @@ def test_customer_messages_are_scored_and_the_mood_kept(desk, now):
     mood.refresh_from_db()
     assert mood.label == "positive" and mood.scored_messages == 2
     changes = AuditEvent.objects.filter(ticket=ticket, verb="mood_changed")
-    assert [c.new_value["label"] for c in changes] == ["negative", "positive"]
+    assert [(c.old_value, c.new_value) for c in changes] == [
+        (None, "negative"),
+        ("negative", "positive"),
+    ]
 
 
 def test_a_task_run_again_writes_nothing_twice(desk, now):

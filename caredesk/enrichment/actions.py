@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from caredesk.accounts.models import User
+from caredesk.core import events
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
 from caredesk.enrichment import sentiment
 from caredesk.enrichment.abuse import AbuseResult, threshold
@@ -144,8 +145,8 @@ def do_record_sentiment(
 ) -> MessageSentiment | None:
     """Store the sentiment of a customer message, scored outside the transaction, and
     recompute the case's current mood. A message is scored once: a task run again (its
-    worker died after the commit) finds the row and writes nothing. A change of the
-    mood's label is audited on the case (``mood_changed``)."""
+    worker died after the commit) finds the row and writes nothing. When the mood's
+    label turns (negative → neutral, …) a ``mood.changed`` event is emitted."""
     if result.label not in sentiment.LABELS or not -1.0 <= result.compound <= 1.0:
         raise DomainError("A sentiment score is in [-1, 1] with a known label.", code="invalid")
     with transaction.atomic():
@@ -195,14 +196,19 @@ def _update_mood(message: Message, now: datetime) -> None:
             "updated_at": now,
         },
     )
-    if old_label != label:
-        audit.record(
-            ticket,
-            None,
-            "mood_changed",
+    if old_label is not None and old_label != label:
+        # The mood turned (not its first reading): an event for machines (webhooks).
+        # Scores are enrichment, like abuse scores; the case's audit log stays for what
+        # people did.
+        events.emit(
+            "mood.changed",
             now=now,
-            field="mood",
-            old=old_label,
-            new=label,
-            note=f"Mood {value:+.2f} after message {message.pk}.",
+            ticket_id=ticket.pk,
+            data={
+                "field": "mood",
+                "old": old_label,
+                "new": label,
+                "compound": value,
+                "message": message.pk,
+            },
         )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
 from caredesk.customers.models import Tier
-from caredesk.offers.models import MAX_TEXT, Offer, offer_field_errors
+from caredesk.offers.models import MAX_TEXT, Offer
 
 
 class OfferChoiceForm(forms.Form):
@@ -42,19 +40,6 @@ class OfferAdminForm(forms.ModelForm):
     def clean_code(self) -> str:
         return str(self.cleaned_data.get("code") or "").strip().upper()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        errors = offer_field_errors(
-            name=data.get("name") or "",
-            kind=data.get("kind") or "",
-            text=data.get("text") or "",
-            code=str(data.get("code") or "").strip().upper(),
-            tiers=list(data.get("tiers") or []),
-            starts_at=data.get("starts_at"),
-            ends_at=data.get("ends_at"),
-        )
-        for field, message in errors.items():
-            if field not in self.errors:
-                self.add_error(field if field in self.fields else None, message)
-        data["tiers"] = list(data.get("tiers") or [])
-        return data
+    def clean_tiers(self) -> list[str]:
+        # The model's clean() checks the offer as a whole (offer_field_errors), once.
+        return list(self.cleaned_data.get("tiers") or [])

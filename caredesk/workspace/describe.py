@@ -66,7 +66,6 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "complaint_reviewed": "reviewed a complaint",
         "email_bounced": "recorded a bounced email",
         "thread_hint_refused": "refused an email that claimed to belong here",
-        "mood_changed": "noted a change in the customer's mood",
         "offer_made": "made an offer",
         "offer_accepted": "recorded the offer accepted",
         "offer_declined": "recorded the offer declined",

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from caredesk.core.models import Event
 from caredesk.enrichment import sentiment, tasks
 from caredesk.enrichment.abuse import get_classifier, threshold
 from caredesk.enrichment.actions import do_record_sentiment
@@ -102,11 +103,10 @@ def test_customer_messages_are_scored_and_the_mood_kept(desk, now):
     assert MessageSentiment.objects.filter(ticket=ticket).count() == 2
     mood.refresh_from_db()
     assert mood.label == "positive" and mood.scored_messages == 2
-    changes = AuditEvent.objects.filter(ticket=ticket, verb="mood_changed")
-    assert [(c.old_value, c.new_value) for c in changes] == [
-        (None, "negative"),
-        ("negative", "positive"),
-    ]
+    # The first reading is no change; the turn to positive is an event (not an audit row).
+    changes = Event.objects.filter(ticket_id=ticket.pk, kind="mood.changed")
+    assert [(e.data["old"], e.data["new"]) for e in changes] == [("negative", "positive")]
+    assert not AuditEvent.objects.filter(ticket=ticket, verb__contains="mood").exists()
 
 
 def test_a_task_run_again_writes_nothing_twice(desk, now):
@@ -117,7 +117,8 @@ def test_a_task_run_again_writes_nothing_twice(desk, now):
     assert again is None
     tasks.sentiment_customer_messages.call([message.pk, message.pk])
     assert MessageSentiment.objects.filter(message=message).count() == 1
-    assert AuditEvent.objects.filter(ticket=ticket, verb="mood_changed").count() == 1
+    assert CaseMood.objects.get(ticket=ticket).scored_messages == 1
+    assert not Event.objects.filter(kind="mood.changed").exists()
 
 
 def test_only_customer_messages_are_scored(desk, now):

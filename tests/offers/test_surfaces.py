@@ -191,7 +191,8 @@ def test_api_customer_tokens_see_and_answer_their_own_offers_only(desk, now, vou
     happy_resolved_case(desk, now)
     alice = ApiClient(token_for(desk.alice.user, now))
     bob = ApiClient(token_for(desk.bob.user, now))
-    assert alice.get(f"/api/v1/customers/{desk.alice.pk}/offers").json()["unlocked"] is True
+    own = alice.get(f"/api/v1/customers/{desk.alice.pk}/offers").json()
+    assert own["unlocked"] is True and own["offers"][0]["code"] == ""  # given on accepting
     assert bob.get(f"/api/v1/customers/{desk.alice.pk}/offers").status_code == 404
     assert (
         alice.post(
@@ -201,6 +202,7 @@ def test_api_customer_tokens_see_and_answer_their_own_offers_only(desk, now, vou
     )
     answered = alice.post(f"/api/v1/customers/me/offers/{voucher.pk}/answer", {"accept": True})
     assert answered.status_code == 200 and answered.json()["outcome"] == "accepted"
+    assert answered.json()["offer"]["code"] == "THANKS10"
     made_id = answered.json()["id"]
     assert bob.post(f"/api/v1/offers/made/{made_id}/decline").status_code == 404
     assert alice.post(f"/api/v1/offers/made/{made_id}/decline").status_code == 409

@@ -68,7 +68,10 @@ class CustomerOffersOut(Schema):
         "complained; empty when unlocked."
     )
     reason: str = Field(description="The same in words, for people.")
-    offers: list[OfferOut] = Field(description="Eligible offers not waiting for an answer.")
+    offers: list[OfferOut] = Field(
+        description="Eligible offers never made to the customer (customer tokens: code "
+        "withheld until accepted)."
+    )
     pending: list[OfferMadeOut] = Field(description="Offers made, waiting for an answer.")
 
 
@@ -118,13 +121,14 @@ class ReportOut(Schema):
     rows: list[ReportRowOut]
 
 
-def _offer_out(o: Offer) -> OfferOut:
+def _offer_out(o: Offer, *, code: bool = True) -> OfferOut:
+    """``code`` False: the voucher code is withheld (a customer gets it by accepting)."""
     return OfferOut(
         id=o.pk,
         name=o.name,
         kind=o.kind,
         text=o.text,
-        code=o.code,
+        code=o.code if code else "",
         is_active=o.is_active,
         starts_at=o.starts_at,
         ends_at=o.ends_at,
@@ -172,13 +176,14 @@ def list_customer_offers(request: HttpRequest, customer_id: Id) -> CustomerOffer
     """What may be offered to the customer now: `[]` with the reason while locked (an
     unresolved case, a negative or not yet known mood, a complaint about the latest
     case). Staff tokens, or a customer token for its own id."""
-    customer = _customer_for(api_user(request), customer_id)
+    user = api_user(request)
+    customer = _customer_for(user, customer_id)
     view = offers_for(customer, clock.now())
     return CustomerOffersOut(
         unlocked=view.unlocked,
         lock=view.lock,
         reason=view.reason,
-        offers=[_offer_out(o) for o in view.available],
+        offers=[_offer_out(o, code=not user.is_customer) for o in view.available],
         pending=[_made_out(m) for m in view.pending],
     )
 

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "caredesk.promises",
     "caredesk.resolutions",
     "caredesk.macros",
+    "caredesk.offers",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -291,6 +292,7 @@ if TESTING:
 _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
 _ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
+_SENTIMENT = "caredesk.enrichment.reactions.sentiment_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
@@ -298,7 +300,7 @@ _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD],
+    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD, _SENTIMENT],
     "case.assigned": [_SLA],
     "status.changed": [
         _PROMISES,
@@ -314,6 +316,15 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],
 }
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
+# Apps above core that fill part of a mail (caredesk/core/outbox.py hook_context):
+# {mail name: [dotted paths]}. The reply that resolves a case may carry an offer, only
+# when the P4 lock is open (caredesk/offers/lock.py).
+CAREDESK_MAIL_CONTEXT_HOOKS: dict[str, list[str]] = {
+    "reply": ["caredesk.offers.mail.offers_context"],
+}
+# More eligibility rules for offers (caredesk/offers/eligibility.py): dotted paths to
+# rule(offer, customer, now) -> reason | None. Record rules plug in here.
+CAREDESK_OFFER_ELIGIBILITY_RULES: list[str] = []
 # Every timer (caredesk/core/deadlines.py): {kind: {"model", "field", "filter", "fire"}}.
 # The deadline sits on its own row in an indexed column; "fire" is the do_* action.
 # Each fire(pk, now) is idempotent and moves or clears the row's deadline once it acted.

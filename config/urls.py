@@ -21,5 +21,6 @@ urlpatterns = [
     path("macros/", include("caredesk.macros.urls")),
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),
+    path("offers/", include("caredesk.offers.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

@@ -15,9 +15,10 @@ the retry is scheduled there, and the minute sweep delivers whatever is due with
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.utils.html import linebreaks
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
 from caredesk.core import deadlines, mailconf, mails, tasks
@@ -41,6 +43,29 @@ LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=6)
 MAX_SUBJECT = 240
 RETRY = "outbox.retry"  # the deadline kind of ``next_attempt_at`` (CAREDESK_DEADLINES)
+
+
+ContextHook = Callable[..., Mapping[str, object]]
+
+
+@cache
+def _hooks(paths: tuple[str, ...]) -> list[ContextHook]:
+    return [import_string(p) for p in paths]
+
+
+def hook_context(
+    name: str, to: str, context: Mapping[str, object], *, now: datetime
+) -> dict[str, object]:
+    """The context of mail ``name`` with what its hooks add: an app above core fills
+    part of a mail it owns the words of (the offers a reply may carry) without core
+    naming it. ``settings.CAREDESK_MAIL_CONTEXT_HOOKS``: {mail name: [dotted paths]},
+    each ``hook(name, to, context, now=now) -> mapping``; runs inside the transaction
+    that queues the mail."""
+    paths = tuple(getattr(settings, "CAREDESK_MAIL_CONTEXT_HOOKS", {}).get(name, ()))
+    merged = dict(context)
+    for hook in _hooks(paths):
+        merged.update(hook(name, to, merged, now=now))
+    return merged
 
 
 def render(name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
@@ -154,6 +179,36 @@ def send_mail(
     to = (to or "").strip()
     if not to:
         return None
+    with transaction.atomic():
+        # One transaction: what a context hook records (an offer made by mail) commits
+        # with the mail row, or neither does.
+        return _queue(
+            name,
+            to,
+            hook_context(name, to, context, now=now),
+            now=now,
+            kind=kind,
+            auto=auto,
+            case_id=case_id,
+            message_id=message_id,
+            thread=thread,
+            capped=capped,
+        )
+
+
+def _queue(
+    name: str,
+    to: str,
+    context: Mapping[str, object],
+    *,
+    now: datetime,
+    kind: str,
+    auto: bool,
+    case_id: int | None,
+    message_id: int | None,
+    thread: bool,
+    capped: bool,
+) -> OutboundEmail:
     subject, text, html = render(name, context)
     reference = _case_reference(context)
     if reference and reference not in subject:

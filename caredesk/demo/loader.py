@@ -22,6 +22,7 @@ from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.macros import ensure_macros
+from caredesk.demo.offers import ensure_offers, score_messages, solved_and_happy
 from caredesk.demo.open_work import open_work_specs
 from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.policies import ensure_policies_and_records
@@ -38,6 +39,8 @@ MAX_CASES = 100_000
 REPORT_DAYS = 35  # the generated history is 28 days; the stories reach back 31
 # Customers whose sign-in is printed; they also get a few generated cases of their own.
 PORTAL_CUSTOMERS = ("maria", "tom", "victor")
+# Listed with the portal sign-ins too, but given no generated cases (her offer stays open).
+SIGN_IN_CUSTOMERS = (*PORTAL_CUSTOMERS, "hana")
 
 
 class Progress:
@@ -72,7 +75,7 @@ def print_sign_ins(out: TextIO) -> None:
         out.write(f"  {spec.role.value:<9}{spec.email:<28}{DEMO_PASSWORD}   ({spec.name})\n")
     out.write(f"\nCustomers sign in to the portal at {site}/portal/ with a link sent by e-mail:\n")
     for customer in CUSTOMERS:
-        if customer.key in PORTAL_CUSTOMERS:
+        if customer.key in SIGN_IN_CUSTOMERS:
             out.write(f"  {customer.email:<38}{customer.name} - {customer.about}\n")
     out.write(
         "  Run `caredesk portal-link EMAIL` for a sign-in link, "
@@ -127,9 +130,11 @@ def load_demo(
             desk = ensure_people(now)
             ensure_service_levels(desk.staff["admin"], now)
             ensure_macros(desk, now)
+            ensure_offers(desk.staff["admin"], now)
             stories = (
                 story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)
             )
+            stories.append(solved_and_happy(desk, now))
             regulars = [desk.customers[key] for key in PORTAL_CUSTOMERS]
             specs = stories + generate_specs(desk, rng, now, cases, regulars)
             # Oldest first, so case references grow with time as they would on a real desk.
@@ -140,6 +145,7 @@ def load_demo(
                 progress.update(done)
             ensure_policies_and_records(desk, now)
             catch_up(now)
+            score_messages()
             audit.record(
                 None,
                 None,

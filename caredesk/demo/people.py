@@ -149,6 +149,12 @@ CUSTOMERS = (
     CustomerSpec("aisha", "aisha.rahman@riverside-physio.example", "Aisha Rahman", "riverside"),
     CustomerSpec("colin", "colin.marsh@example.com", "Colin Marsh"),
     CustomerSpec("nadia", "nadia.petrova@maplecourt.example", "Nadia Petrova", "maplecourt"),
+    CustomerSpec(
+        "hana",
+        "hana.okafor@example.com",
+        "Hana Okafor",
+        about="her problem was solved and she is happy: sees a thank-you voucher",
+    ),
 )
 
 

@@ -1,4 +1,5 @@
-"""Recording abuse scores, unflagging, and marking repeat offenders. Audited."""
+"""Recording abuse scores, unflagging, and marking repeat offenders; recording the
+sentiment of customer messages and the case's current mood. Audited."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from django.conf import settings
 from django.db import transaction
 
 from caredesk.accounts.models import User
+from caredesk.core import events
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
+from caredesk.enrichment import sentiment
 from caredesk.enrichment.abuse import AbuseResult, threshold
-from caredesk.enrichment.models import CustomerAttention, MessageAbuse
+from caredesk.enrichment.models import CaseMood, CustomerAttention, MessageAbuse, MessageSentiment
+from caredesk.enrichment.sentiment import SentimentResult
 from caredesk.tickets import audit
 from caredesk.tickets.models import Message, MessageKind
 
@@ -134,3 +138,77 @@ def do_review_customer_attention(
         )
     mark.refresh_from_db()
     return mark
+
+
+def do_record_sentiment(
+    message_id: int, result: SentimentResult, *, now: datetime
+) -> MessageSentiment | None:
+    """Store the sentiment of a customer message, scored outside the transaction, and
+    recompute the case's current mood. A message is scored once: a task run again (its
+    worker died after the commit) finds the row and writes nothing. When the mood's
+    label turns (negative → neutral, …) a ``mood.changed`` event is emitted."""
+    if result.label not in sentiment.LABELS or not -1.0 <= result.compound <= 1.0:
+        raise DomainError("A sentiment score is in [-1, 1] with a known label.", code="invalid")
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(pk=message_id, kind=MessageKind.CUSTOMER)
+            .first()
+        )
+        if message is None or MessageSentiment.objects.filter(message_id=message_id).exists():
+            return None
+        row = MessageSentiment.objects.create(
+            message=message,
+            ticket=message.ticket,
+            compound=result.compound,
+            label=result.label,
+            analyzer=result.analyzer,
+            message_at=message.created_at,
+            scored_at=now,
+        )
+        _update_mood(message, now)
+    return row
+
+
+def _update_mood(message: Message, now: datetime) -> None:
+    ticket = message.ticket
+    latest = list(
+        MessageSentiment.objects.filter(ticket=ticket)
+        .order_by("-message_at", "-message_id")
+        .values_list("compound", "message_at")[: sentiment.MOOD_WINDOW]
+    )
+    value = sentiment.mood([c for c, _ in latest])
+    if value is None:
+        return
+    label = sentiment.label_for(value)
+    count = MessageSentiment.objects.filter(ticket=ticket).count()
+    old = CaseMood.objects.select_for_update().filter(ticket=ticket).first()
+    old_label = old.label if old is not None else None
+    CaseMood.objects.update_or_create(
+        ticket=ticket,
+        defaults={
+            "customer_id": ticket.customer_id,
+            "compound": value,
+            "label": label,
+            "scored_messages": count,
+            "last_message_at": latest[0][1],
+            "updated_at": now,
+        },
+    )
+    if old_label is not None and old_label != label:
+        # The mood turned (not its first reading): an event for machines (webhooks).
+        # Scores are enrichment, like abuse scores; the case's audit log stays for what
+        # people did.
+        events.emit(
+            "mood.changed",
+            now=now,
+            ticket_id=ticket.pk,
+            data={
+                "field": "mood",
+                "old": old_label,
+                "new": label,
+                "compound": value,
+                "message": message.pk,
+            },
+        )

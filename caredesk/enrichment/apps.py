@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class EnrichmentConfig(AppConfig):
     name = "caredesk.enrichment"
     label = "enrichment"
-    verbose_name = "Enrichment (abuse scoring)"
+    verbose_name = "Enrichment (abuse scoring, sentiment)"

@@ -73,3 +73,49 @@ class CustomerAttention(models.Model):
     @property
     def needs_review(self) -> bool:
         return self.reviewed_at is None
+
+
+class MessageSentiment(models.Model):
+    """The sentiment of one inbound customer message (P4), scored once."""
+
+    message = models.OneToOneField(
+        Message, primary_key=True, on_delete=models.CASCADE, related_name="sentiment"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    compound = models.FloatField()
+    label = models.CharField(max_length=10)
+    analyzer = models.CharField(max_length=60)
+    message_at = models.DateTimeField()
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket", "-message_at"], name="sentiment_ticket_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sentiment {self.compound:+.2f} of message {self.message_id}"
+
+
+class CaseMood(models.Model):
+    """A case's current mood: the recency-weighted mean of its last customer messages
+    (``caredesk.enrichment.sentiment.mood``), kept on a row so lists read it cheaply."""
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="mood"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    compound = models.FloatField()
+    label = models.CharField(max_length=10)
+    scored_messages = models.PositiveIntegerField(default=0)
+    # The newest customer message the mood includes.
+    last_message_at = models.DateTimeField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "label"], name="mood_customer_label")]
+
+    def __str__(self) -> str:
+        return f"mood {self.label} of case {self.ticket_id}"

@@ -1,4 +1,5 @@
-"""How enrichment follows the cases: abuse scoring of every new customer message (P10).
+"""How enrichment follows the cases: abuse scoring (P10) and sentiment (P4) of every new
+customer message.
 
 Wired in ``settings.CAREDESK_EVENT_REACTIONS`` for ``message.added``; it runs inside the
 transaction that wrote the messages and only enqueues the scoring, after commit, in one
@@ -14,11 +15,24 @@ from caredesk.enrichment import tasks
 from caredesk.tickets.models import MessageKind
 
 
-def score_customer_messages(group: list[Emitted]) -> None:
+def _customer_message_ids(group: list[Emitted]) -> list[int]:
     ids = []
     for e in group:
         new = e.event.data.get("new")
         if isinstance(new, dict) and new.get("kind") == MessageKind.CUSTOMER:
             ids.append(int(new["message"]))
+    return ids
+
+
+def score_customer_messages(group: list[Emitted]) -> None:
+    ids = _customer_message_ids(group)
     if ids:
         enqueue_after_commit(tasks.score_customer_messages, ids)
+
+
+def sentiment_customer_messages(group: list[Emitted]) -> None:
+    """The sentiment of every new customer message (P4), kept apart from abuse scoring:
+    its own task and rows, after commit."""
+    ids = _customer_message_ids(group)
+    if ids:
+        enqueue_after_commit(tasks.sentiment_customer_messages, ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from caredesk.accounts.models import User
-from caredesk.enrichment.models import CustomerAttention, MessageAbuse
+from caredesk.enrichment.models import CaseMood, CustomerAttention, MessageAbuse, MessageSentiment
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import Ticket
 
@@ -29,3 +29,12 @@ def customers_needing_attention(user: User) -> QuerySet[CustomerAttention]:
         .select_related("customer")
         .order_by("-marked_at")
     )
+
+
+def sentiments_for_ticket(ticket: Ticket) -> dict[int, MessageSentiment]:
+    """The sentiment of each scored customer message of a case, by message id."""
+    return {row.message_id: row for row in MessageSentiment.objects.filter(ticket=ticket)}
+
+
+def mood_of(ticket_id: int) -> CaseMood | None:
+    return CaseMood.objects.filter(ticket_id=ticket_id).first()

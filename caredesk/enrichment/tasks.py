@@ -8,9 +8,9 @@ from django_tasks import task
 
 from caredesk.core import clock
 from caredesk.core.effects import run_each
-from caredesk.enrichment import actions
+from caredesk.enrichment import actions, sentiment
 from caredesk.enrichment.abuse import get_classifier
-from caredesk.enrichment.models import MessageAbuse
+from caredesk.enrichment.models import MessageAbuse, MessageSentiment
 from caredesk.tickets.models import Message, MessageKind
 
 
@@ -37,3 +37,25 @@ def _score(message_id: int) -> None:
         return
     result = get_classifier().score(body)
     actions.do_record_abuse_score(message_id, result, now=clock.now())
+
+
+@task()
+def sentiment_customer_messages(message_ids: list[int]) -> None:
+    """The sentiment of customer messages written together, in one task; run twice, the
+    second run finds every message scored and writes nothing."""
+    run_each(score_sentiment, message_ids)
+
+
+def score_sentiment(message_id: int) -> bool:
+    """Score one customer message if it is not scored yet; True if this call stored it."""
+    if MessageSentiment.objects.filter(message_id=message_id).exists():
+        return False
+    body = (
+        Message.objects.filter(pk=message_id, kind=MessageKind.CUSTOMER)
+        .values_list("body", flat=True)
+        .first()
+    )
+    if body is None:
+        return False
+    result = sentiment.score(body)
+    return actions.do_record_sentiment(message_id, result, now=clock.now()) is not None

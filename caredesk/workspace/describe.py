@@ -75,6 +75,9 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "follow_up_opened": "opened this case as a follow-up",
         "followed_up": "opened a follow-up case",
         "sla_update_sent": "sent the customer an honest update on a missed target",
+        "offer_made": "made an offer",
+        "offer_accepted": "recorded the offer accepted",
+        "offer_declined": "recorded the offer declined",
     }.get(verb, verb.replace("_", " "))
     if event.field or event.old_value is not None or event.new_value is not None:
         change = f"{_value(event.field, event.old_value)} → {_value(event.field, event.new_value)}"

@@ -45,6 +45,9 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "records:new": "upsert_record",
     "records:edit": "upsert_record",
     "records:link": "link_record",
+    "offers:make": "make_offer",
+    "offers:accept": "accept_offer",
+    "offers:decline": "decline_offer",
     # Leads, managers and admins.
     "escalations:answer": "answer_escalation",
     "escalations:decide": "decide",
@@ -69,6 +72,8 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "escalations:supervisor": "escalate",
     "feedback:portal": "leave_feedback",
     "portal:case_answer": "answer_resolution",
+    "offers:portal-accept": "answer_offer",
+    "offers:portal-decline": "answer_offer",
 }
 
 # Pages that exist only for a browser, with the reason. Nothing else may be missing.

@@ -89,8 +89,9 @@ def story_of_resolution():
 
 def test_every_case_went_through_the_actions(loaded):
     tickets = Ticket.objects.all()
-    # stories, open work (open_work.py), "Is this solved?" (resolutions.py), generated
-    assert tickets.count() == 7 + 3 + 4 + 20
+    # stories, open work (open_work.py), "Is this solved?" (resolutions.py), the solved
+    # case that unlocks an offer, generated
+    assert tickets.count() == 7 + 3 + 4 + 1 + 20
     for ticket in tickets.prefetch_related("messages", "events"):
         events = list(ticket.events.all())
         messages = list(ticket.messages.all())
@@ -171,7 +172,7 @@ def test_a_second_run_without_if_empty_reuses_the_people(loaded):
     assert User.objects.count() == users
     assert run_demo(cases=5, seed=9).code == 0
     assert User.objects.filter(role__in=STAFF_ROLES).count() == staff == len(STAFF)
-    assert Ticket.objects.count() == 3 * 14 + 20 + 5 + 5  # 14 stories each run
+    assert Ticket.objects.count() == 3 * 15 + 20 + 5 + 5  # 15 stories each run
 
 
 def fingerprint() -> list[tuple]:
@@ -219,8 +220,8 @@ def test_loading_sends_no_mail_and_queues_no_tasks(db):
 
 
 def test_progress_is_printed(loaded):
-    assert "Creating cases: 34/34" in loaded.output
-    assert "14 stories and 20 generated cases" in loaded.output
+    assert "Creating cases: 35/35" in loaded.output
+    assert "15 stories and 20 generated cases" in loaded.output
 
 
 @pytest.mark.parametrize("cases", [-1, 100_001, 10**12])
@@ -256,7 +257,7 @@ def test_huge_case_count_from_the_command_line_is_refused(db, capsys):
 def test_zero_generated_cases_loads_just_the_stories(db):
     result = run_demo(cases=0)
     assert result.code == 0
-    assert Ticket.objects.count() == 7 + 3 + 4
+    assert Ticket.objects.count() == 7 + 3 + 4 + 1
 
 
 def test_demo_refuses_to_run_in_production(db, settings, capsys):

@@ -25,6 +25,7 @@ from caredesk.channels.api.routers import (
     macros,
     me,
     messages,
+    offers,
     organizations,
     policies,
     promises,
@@ -140,3 +141,4 @@ api.add_router("/sla-policies", sla_policies.router)
 api.add_router("/tier-rules", tier_rules.router)
 api.add_router("", staff.router)
 api.add_router("/reports", reports.router)
+api.add_router("", offers.router)

@@ -55,6 +55,7 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
                 paused=ticket.sla_paused_at is not None,
                 breached=ticket.sla_breached,
             ),
+            mood=mood(ticket),
         )
     if detail:
         return s.CaseDetailOut(original_request=ticket.original_request, **fields)
@@ -75,6 +76,29 @@ def abuse(msg: Message) -> s.AbuseOut | None:
     )
 
 
+def mood(ticket: Ticket) -> s.MoodOut | None:
+    """The case's current mood, if a customer message was scored (staff only)."""
+    try:
+        row = ticket.mood
+    except ObjectDoesNotExist:
+        return None
+    return s.MoodOut(
+        label=row.label,  # type: ignore[arg-type]
+        compound=round(float(row.compound), 3),
+        scored_messages=row.scored_messages,
+        updated_at=row.updated_at,
+    )
+
+
+def sentiment(msg: Message) -> s.SentimentOut | None:
+    """The sentiment of a customer message, if it was scored (staff only)."""
+    try:
+        row = msg.sentiment
+    except ObjectDoesNotExist:
+        return None
+    return s.SentimentOut(label=row.label, compound=round(float(row.compound), 3))  # type: ignore[arg-type]
+
+
 def message(msg: Message, *, staff: bool = True) -> s.MessageOut:
     if msg.author_user is not None and not msg.author_user.is_customer:
         author = s.Author(kind="staff", name=msg.author_user.display_name)
@@ -91,6 +115,7 @@ def message(msg: Message, *, staff: bool = True) -> s.MessageOut:
         body=msg.body,
         created_at=msg.created_at,
         abuse=abuse(msg) if staff else None,
+        sentiment=sentiment(msg) if staff else None,
         attachments=[
             s.AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
             for a in msg.attachments.all()

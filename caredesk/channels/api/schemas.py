@@ -156,6 +156,12 @@ class CaseOut(Schema):
         None, description="The closed case this one follows up on (the customer wrote again)."
     )
 
+    mood: MoodOut | None = Field(
+        None,
+        description="Staff only: the current mood, the recency-weighted mean of the last "
+        "customer messages' sentiment (docs/offers.md); null until one is scored.",
+    )
+
 
 class ResolutionOut(Schema):
     id: int
@@ -242,6 +248,16 @@ class AbuseOut(Schema):
     unflagged_at: datetime | None = None
 
 
+class SentimentOut(Schema):
+    label: Literal["positive", "neutral", "negative"]
+    compound: float = Field(description="VADER compound score, -1 (very negative) to +1.")
+
+
+class MoodOut(SentimentOut):
+    scored_messages: int = Field(description="Customer messages scored on the case.")
+    updated_at: datetime
+
+
 class MessageOut(Schema):
     id: int
     kind: str
@@ -251,6 +267,9 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
     abuse: AbuseOut | None = Field(
         None, description="Staff only: the abuse score, when the message was scored."
+    )
+    sentiment: SentimentOut | None = Field(
+        None, description="Staff only: the sentiment of a customer message, once scored."
     )
 
 

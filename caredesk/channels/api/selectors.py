@@ -24,9 +24,9 @@ _Row = TypeVar("_Row", Customer, Organization, Team)
 
 
 def _with_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return qs.select_related("customer", "organization", "team", "assignee").prefetch_related(
-        "tags"
-    )
+    return qs.select_related(
+        "customer", "organization", "team", "assignee", "mood"
+    ).prefetch_related("tags")
 
 
 def _filtered(user: User, filters: CaseFilters) -> QuerySet[Ticket]:
@@ -95,7 +95,7 @@ def message_page(
         qs = qs.filter(kind__in=PUBLIC_KINDS)
     qs = qs.filter(pagination.keyset_after(cursor, "created_at", descending=False))
     rows = list(
-        qs.select_related("author_user", "author_customer", "abuse")
+        qs.select_related("author_user", "author_customer", "abuse", "sentiment")
         .prefetch_related("attachments")
         .order_by("created_at", "id")[: limit + 1]
     )

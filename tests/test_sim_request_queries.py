@@ -18,9 +18,11 @@ from caredesk.tickets.models import Status, Ticket
 from tests.escalations.conftest import open_case
 
 # Measured on 2 December 2026 (the reply was 39 before its first response and status
-# went into one UPDATE of the case row).
-INTAKE_QUERIES = 43
-REPLY_QUERIES = 38
+# went into one UPDATE of the case row). Then 43 and 38; the sentiment score and case mood
+# of the customer's message (issue 12, P4) added 13 to filing a case, closing solved breach
+# escalations and the policies told in a reply 3 to a reply. Issue 16 wants ≤ 8 for a create.
+INTAKE_QUERIES = 56
+REPLY_QUERIES = 41
 
 
 def _locmem(settings):

@@ -182,20 +182,22 @@ def _update_mood(message: Message, now: datetime) -> None:
     if value is None:
         return
     label = sentiment.label_for(value)
-    count = MessageSentiment.objects.filter(ticket=ticket).count()
     old = CaseMood.objects.select_for_update().filter(ticket=ticket).first()
     old_label = old.label if old is not None else None
-    CaseMood.objects.update_or_create(
-        ticket=ticket,
-        defaults={
-            "customer_id": ticket.customer_id,
-            "compound": value,
-            "label": label,
-            "scored_messages": count,
-            "last_message_at": latest[0][1],
-            "updated_at": now,
-        },
-    )
+    fields = {
+        "customer_id": ticket.customer_id,
+        "compound": value,
+        "label": label,
+        "last_message_at": latest[0][1],
+        "updated_at": now,
+    }
+    if old is None:
+        CaseMood.objects.create(ticket=ticket, scored_messages=1, **fields)
+    else:  # this message was not scored before (checked under the message lock): one more
+        for name, field_value in fields.items():
+            setattr(old, name, field_value)
+        old.scored_messages += 1
+        old.save(update_fields=[*fields, "scored_messages"])
     if old_label is not None and old_label != label:
         # The mood turned (not its first reading): an event for machines (webhooks).
         # Scores are enrichment, like abuse scores; the case's audit log stays for what

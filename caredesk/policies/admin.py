@@ -138,3 +138,6 @@ class AcknowledgementAdmin(admin.ModelAdmin[Acknowledgement]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # what the customer was told is evidence: never deleted (P11)

@@ -19,6 +19,9 @@ class LineInline(admin.TabularInline[RecordLine, Record]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # cases link to records; the business's system owns them (the API)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -44,3 +47,6 @@ class RecordAdmin(admin.ModelAdmin[Record]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # cases link to records; the business's system owns them (the API)

@@ -37,6 +37,7 @@ ADMIN_OPERATIONS: dict[str, dict[str, str]] = {
         "change": "set_tier_rule",
         "delete": "delete_tier_rule",
     },
+    "offers.Offer": {"add": "create_offer"},
     "webhooks.Endpoint": {
         "add": "create_endpoint",
         "change": "update_endpoint",
@@ -62,6 +63,13 @@ ADMIN_ONLY: dict[tuple[str, str], str] = {
     ("promises.PromiseTemplate", "*"): "not in the API yet: promise wording templates",
     ("sla.TeamRouting", "*"): "not in the API yet: automatic assignment per team",
     ("sla.AgentCapacity", "*"): "not in the API yet: automatic assignment capacity",
+    ("offers.Offer", "change"): "not in the API yet: offers are edited in the admin",
+    ("offers.Segment", "*"): "not in the API yet: customer segments for offers",
+    ("policies.Policy", "*"): (
+        "not in the API yet: policies and their versions are written in the admin "
+        "(through the policies actions); the API reads them and records acknowledgements"
+    ),
+    ("policies.PolicyCategory", "*"): "not in the API yet: the list of policy categories",
 }
 
 

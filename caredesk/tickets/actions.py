@@ -386,6 +386,9 @@ class CustomerWrite:
     body_html: str = ""
     actor: User | None = None
     files: Sequence[IncomingFile] = ()
+    # Machine mail (an out-of-office, an auto-reply): filed, but it does not reopen a
+    # resolved case — nobody said the problem is back.
+    machine: bool = False
 
 
 def do_add_customer_message(
@@ -399,7 +402,8 @@ def do_add_customer_message(
     body_html: str = "",
     files: list[IncomingFile] | None = None,
 ) -> Message:
-    """A customer writes on their case. A resolved case reopens; a closed one refuses."""
+    """A customer writes on their case. A resolved case reopens (unless the write is
+    machine mail); a closed one refuses."""
     write = CustomerWrite(ticket, customer, body, channel, body_html, actor, files or ())
     return do_add_customer_messages([write], now=now)[0]
 
@@ -465,6 +469,8 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
             ticket.message_count += 1
             ticket.updated_at = now
             ticket.last_customer_message_at = now
+            if w.machine and ticket.status == Status.RESOLVED:
+                continue  # the message is on the case; the case stays resolved
             if ticket.status in (Status.RESOLVED, Status.WAITING_CUSTOMER, Status.OPEN):
                 _fields, event = _change_status(ticket, w.actor, Status.WAITING_US, now)
                 if event is not None:

@@ -47,6 +47,27 @@ def test_email_reply_to_a_resolved_case_reopens_it(desk, mail_settings):
     assert not Ticket.objects.filter(follow_up_of=ticket).exists()
 
 
+def test_an_out_of_office_reply_to_a_resolved_case_does_not_reopen_it(desk, mail_settings):
+    """The "Is this solved?" mail draws auto-replies; they are filed on the case but do not
+    reopen it (nor count as a reopen against the agent), and the question stays open."""
+    first = ingest(make_mail(message_id="<o1@mail.test>"))
+    ticket = Ticket.objects.get(pk=first.ticket_id)
+    do_change_status(ticket, actor=desk.agent, status=Status.RESOLVED, now=clock.now())
+    again = ingest(
+        make_mail(
+            subject=f"Automatic reply: [{ticket.reference}] parcel",
+            body="I am out of the office until Monday.",
+            in_reply_to="<o1@mail.test>",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
+    assert again.ticket_id == ticket.pk
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED and ticket.reopen_count == 0
+    assert ticket.messages.filter(body__contains="out of the office").exists()
+    assert ticket.resolution_outcome == "pending"
+
+
 def test_machine_mail_to_a_closed_case_opens_a_silent_follow_up(desk, mail_settings):
     first = ingest(make_mail(message_id="<m1@mail.test>"))
     ticket = Ticket.objects.get(pk=first.ticket_id)

@@ -633,7 +633,13 @@ def _file_wave(
             )
         elif ticket is not None and status_of.get(ticket.pk, Status.CLOSED) != Status.CLOSED:
             write = CustomerWrite(
-                ticket, customer, body, Channel.EMAIL, html, files=parsed.attachments
+                ticket,
+                customer,
+                body,
+                Channel.EMAIL,
+                html,
+                files=parsed.attachments,
+                machine=bool(machine_reason(parsed, batch.own)),
             )
             writes.append((i, write))
         else:

@@ -19,6 +19,7 @@ window.caredesk.modules.push(function (doc) {
   function options() { return Array.prototype.slice.call(results.querySelectorAll("[role=option]")); }
 
   function open() {
+    pending = false;
     caret = { start: reply.selectionStart, end: reply.selectionEnd };
     dialog.hidden = false;
     opener.setAttribute("aria-expanded", "true");
@@ -28,6 +29,7 @@ window.caredesk.modules.push(function (doc) {
   }
 
   function close(toReply) {
+    pending = false;
     dialog.hidden = true;
     opener.setAttribute("aria-expanded", "false");
     preview.innerHTML = "";
@@ -45,13 +47,23 @@ window.caredesk.modules.push(function (doc) {
     window.htmx.ajax("GET", li.getAttribute("data-preview-url"), { target: preview, swap: "innerHTML" });
   }
 
+  // Enter while the results or the chosen macro's preview are still loading applies the
+  // macro as soon as its preview has arrived (the apply form comes with the preview).
+  var pending = false;
+
   function applyChosen() {
     var list = options();
-    if (active < 0 || !list[active]) { return; }
     var form = preview.querySelector("form.macro-apply");
     var body = preview.querySelector("[data-macro]");
-    if (form && body && body.getAttribute("data-macro") === list[active].getAttribute("data-macro")) {
-      window.htmx.trigger(form, "submit");
+    if (active >= 0 && list[active] && form && body &&
+        body.getAttribute("data-macro") === list[active].getAttribute("data-macro")) {
+      pending = false;
+      // htmx.ajax, not a submit event: the preview's form may not be processed by htmx yet.
+      window.htmx.ajax("POST", form.getAttribute("action"), {
+        source: form, target: outcome, swap: "innerHTML"
+      });
+    } else {
+      pending = true;
     }
   }
 
@@ -99,6 +111,7 @@ window.caredesk.modules.push(function (doc) {
       open();
     }
   });
+  search.addEventListener("input", function () { pending = false; });
   search.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown") { choose(active + 1); event.preventDefault(); }
     else if (event.key === "ArrowUp") { choose(active - 1); event.preventDefault(); }
@@ -114,6 +127,7 @@ window.caredesk.modules.push(function (doc) {
   });
   doc.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target === results) { active = -1; choose(0); }
+    if (event.detail.target === preview && pending) { applyChosen(); }
     if (event.detail.target === outcome) {
       var done = outcome.querySelector("[data-macro-applied]");
       if (!done) { return; }

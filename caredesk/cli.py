@@ -87,7 +87,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"caredesk: cannot reach the database: {exc}", file=sys.stderr)
         return 1
     call_command("check", deploy=settings.PRODUCTION, fail_level="ERROR")
-    return 0
+    from caredesk.core import clock
+    from caredesk.ops.readiness import production_warnings
+
+    warnings = production_warnings(clock.now())
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if not warnings:
+        print("production: nothing to warn about")
+    return 1 if warnings and args.strict else 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -278,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reports)
 
     p = sub.add_parser("check", help="check configuration and database")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 when there is a production warning"
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("tick", help="run every periodic job once (cron alternative)")

@@ -130,9 +130,12 @@ INSTALLED_APPS = [
     "caredesk.channels.api",
     "caredesk.channels.webhooks",
     "caredesk.workspace",
+    "caredesk.ops",
 ]
 
 MIDDLEWARE = [
+    "caredesk.ops.logs.RequestIdMiddleware",
+    "caredesk.ops.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "caredesk.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -489,17 +492,43 @@ if not (0 < CAREDESK_WEBHOOK_CONNECT_TIMEOUT <= 60 and 0 < CAREDESK_WEBHOOK_READ
 CAREDESK_API_RATE = env_str("CAREDESK_API_RATE", "600/m")
 CAREDESK_API_FAILED_AUTH_RATE = env_str("CAREDESK_API_FAILED_AUTH_RATE", "120/m")
 
+# Logs: one line per record on the console, with the request id (docs/operations.md);
+# CAREDESK_LOG_FORMAT=json writes one JSON object per line for log shippers.
+CAREDESK_LOG_FORMAT = env_str("CAREDESK_LOG_FORMAT", "plain")
+if CAREDESK_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("CAREDESK_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "caredesk.ops.logs.RequestIdFilter"},
+        "redact": {"()": "caredesk.ops.logs.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CAREDESK_LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Prometheus /metrics: a scraper presents this as a bearer token; with none set, only
+# loopback clients may scrape (docs/operations.md).
+CAREDESK_METRICS_TOKEN = env_str("CAREDESK_METRICS_TOKEN")
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),
     path("offers/", include("caredesk.offers.urls")),
+    path("", include("caredesk.ops.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

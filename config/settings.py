@@ -396,6 +396,7 @@ CAREDESK_PERIODIC_JOBS = [
     "caredesk.core.notification_prefs.send_digests",
     "caredesk.channels.webhooks.jobs.purge_log",
     "caredesk.core.recovery.recover_lost_tasks",
+    "caredesk.accounts.throttle.forget_old",
 ]
 # Staff time the reports count as handle time (caredesk/reports/care.py): functions
 # (start, end) -> (case id, seconds) of the time logged in that period.

@@ -21,7 +21,16 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from caredesk.accounts.models import STAFF_ROLES, ApiToken, Membership, Role, Team, User
+from caredesk.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    Membership,
+    PasswordThrottle,
+    Role,
+    Team,
+    User,
+)
+from caredesk.accounts.throttle import normal_email
 from caredesk.core import audit
 from caredesk.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
@@ -489,3 +498,27 @@ def do_delete_team(team: Team, *, actor: User, now: datetime) -> None:
         members = list(Membership.objects.filter(team=team).values_list("user_id", flat=True))
         audit.record("team.deleted", actor=actor, now=now, old=_team_view(team, members))
         team.delete()
+
+
+def do_unlock_sign_in(*, actor: User, email: str, now: datetime) -> int:
+    """An admin lets every address try this account's password again at once (after the
+    owner confirmed the wrong passwords were theirs). Returns how many waiting pairs were
+    cleared; audited even when there were none."""
+    require_admin(actor)
+    email = normal_email(email)
+    with transaction.atomic():
+        rows = list(
+            PasswordThrottle.objects.filter(email=email)
+            .order_by("ip")
+            .values_list("ip", "failures")
+        )
+        PasswordThrottle.objects.filter(email=email).delete()
+        audit.record(
+            "staff.sign_in_unlocked",
+            actor=actor,
+            now=now,
+            field="sign_in",
+            old={"email": email, "waiting": [{"ip": ip, "failures": n} for ip, n in rows]},
+            new={"email": email, "waiting": []},
+        )
+    return len(rows)

@@ -21,7 +21,15 @@ from django.http import HttpRequest
 
 from caredesk.accounts import actions
 from caredesk.accounts.actions import do_revoke_api_token
-from caredesk.accounts.models import STAFF_ROLES, ApiToken, Membership, Role, Team, User
+from caredesk.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    Membership,
+    PasswordThrottle,
+    Role,
+    Team,
+    User,
+)
 from caredesk.core.admin_errors import ActionErrorsAsMessages
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
@@ -218,3 +226,34 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
         self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+
+
+@admin.register(PasswordThrottle)
+class PasswordThrottleAdmin(admin.ModelAdmin[PasswordThrottle]):
+    """Addresses that typed wrong passwords for an account, and until when they wait. Only
+    the right password (from that address) or an admin's unlock clears them."""
+
+    list_display = ("email", "ip", "failures", "blocked_until", "last_failure_at")
+    search_fields = ("email", "ip")
+    ordering = ("-last_failure_at",)
+    actions = ("unlock",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Unlock sign-in for the selected accounts (every address)")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[PasswordThrottle]) -> None:
+        emails = sorted(set(queryset.values_list("email", flat=True)))
+        try:
+            for email in emails:
+                actions.do_unlock_sign_in(actor=_actor(request), email=email, now=now())
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(request, f"Unlocked sign-in for {len(emails)} account(s).")

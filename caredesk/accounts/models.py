@@ -140,3 +140,26 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PasswordThrottle(models.Model):
+    """Wrong passwords for one account from one address, and until when that pair waits.
+
+    Keyed by the pair so that someone guessing from one address slows only themselves:
+    the account's owner, signing in from elsewhere, is never locked out (issue 17). A
+    right password clears the pair; an admin can clear every pair of an account."""
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(unpack_ipv4=True)
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email", "ip"], name="password_throttle_pair"),
+        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="password_throttle_last")]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip}: {self.failures} wrong"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 
 from caredesk.accounts import actions
 from caredesk.accounts.models import STAFF_ROLES, ApiToken, User
@@ -141,6 +141,23 @@ def reactivate_staff(request: HttpRequest, staff_id: int) -> StaffMemberOut:
     user = require_admin(request)
     actions.do_reactivate_staff(_member(staff_id), actor=user, now=clock.now())
     return staff_member_out(_member(staff_id))
+
+
+class SignInUnlockOut(Schema):
+    cleared: int
+
+
+@router.post(
+    "/staff/{staff_id}/unlock-password", response={200: SignInUnlockOut, ERROR_CODES: ErrorOut}
+)
+def unlock_password(request: HttpRequest, staff_id: int) -> SignInUnlockOut:
+    """Admins: every address may try this person's password again at once (wrong
+    passwords make one address wait longer each time; the owner elsewhere never waits).
+    ``cleared`` counts the addresses that were waiting. Audited."""
+    user = require_admin(request)
+    member = _member(staff_id)
+    cleared = actions.do_unlock_sign_in(actor=user, email=member.email, now=clock.now())
+    return SignInUnlockOut(cleared=cleared)
 
 
 @router.get("/tokens", response={200: TokenPage, ERROR_CODES: ErrorOut})

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -526,6 +527,17 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Roles that must use two-factor sign-in (docs/configuration.md#staff-sign-in): someone in
+# one without an authenticator is held on their account page until they set one up.
+CAREDESK_TWO_FACTOR_ROLES = env_list(
+    "CAREDESK_TWO_FACTOR_ROLES", ["admin", "manager"] if PRODUCTION else []
+)
+_UNKNOWN_ROLES = set(CAREDESK_TWO_FACTOR_ROLES) - {"agent", "lead", "manager", "admin"}
+if _UNKNOWN_ROLES:
+    raise ImproperlyConfigured(
+        "CAREDESK_TWO_FACTOR_ROLES lists unknown roles: " + ", ".join(sorted(_UNKNOWN_ROLES))
+    )
 
 # Prometheus /metrics: a scraper presents this as a bearer token; with none set, only
 # loopback clients may scrape (docs/operations.md).

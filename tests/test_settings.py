@@ -69,6 +69,28 @@ def test_safe_production_settings_load(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_production_requires_two_factor_for_admins_and_managers_by_default(tmp_path):
+    env = {
+        "CAREDESK_ENV": "production",
+        "SECRET_KEY": GOOD_KEY,
+        "ALLOWED_HOSTS": "desk.example.com",
+        "CAREDESK_DATA_DIR": str(tmp_path),
+    }
+    code = "import config.settings as s; print(sorted(s.CAREDESK_TWO_FACTOR_ROLES))"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "CAREDESK_"))}
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.stdout.strip() == "['admin', 'manager']", shown.stderr
+    result = load_settings({**env, "CAREDESK_TWO_FACTOR_ROLES": "admin,superhero"})
+    assert result.returncode != 0
+    assert "unknown roles: superhero" in result.stderr
+
+
 def test_unknown_environment_is_refused():
     result = load_settings({"CAREDESK_ENV": "prod"})
     assert "CAREDESK_ENV must be" in result.stderr

@@ -81,6 +81,29 @@ def _redirects_to_caredesk_sign_in(response) -> bool:
 
 
 @pytest.mark.parametrize("route", sign_in_routes(), ids=lambda r: r.name or r.route)
+def test_no_sign_in_path_opens_the_desk_to_a_role_that_must_use_two_factor(
+    desk, client, settings, route
+):
+    """With two-factor required for admins, the admin's right password on any sign-in
+    path ends on the set-up page or the sign-in, never on a staff page (issue 17)."""
+    if route.name in NOT_FOR_STAFF or "<" in route.route:
+        return
+    settings.CAREDESK_TWO_FACTOR_ROLES = ["admin"]
+    fields = {"email": desk.admin.email, "username": desk.admin.email, "password": PASSWORD}
+    response = client.post(route.url, fields, follow=True)
+    final = response.redirect_chain[-1][0] if response.redirect_chain else route.url
+    assert urlsplit(final).path in ("/account/", "/login/", route.url), final
+    for staff_page in ("/", "/admin/", "/reports/"):
+        page = client.get(staff_page)
+        assert page.status_code == 302, staff_page
+        assert page["Location"].split("?")[0] in (
+            "/account/#two-factor",
+            "/admin/login/",
+            "/login/",
+        )
+
+
+@pytest.mark.parametrize("route", sign_in_routes(), ids=lambda r: r.name or r.route)
 def test_every_sign_in_view_is_caredesks_or_redirects_to_it(desk, client, route):
     if route.callback in CAREDESK_SIGN_IN:
         return  # the two-factor check and rate limit are tested below

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from caredesk.accounts import two_factor
 from caredesk.accounts.guards import needs_second_factor
 
 SIGN_IN_URL = "/login/"
@@ -52,6 +53,8 @@ def admin_login_view(site: AdminSite) -> Callable[..., HttpResponse]:
             if needs_second_factor(request):
                 logout(request)
                 return HttpResponseRedirect(sign_in_url(target))
+            if two_factor.must_enrol(user):
+                return HttpResponseRedirect(two_factor.ENROL_URL)
             if has_permission(request):
                 return HttpResponseRedirect(target)
             # Signed in through caredesk but not an admin user: sending them to /login/
@@ -67,7 +70,11 @@ def require_caredesk_sign_in(site: AdminSite) -> AdminSite:
     original = site.has_permission
 
     def has_permission(request: HttpRequest) -> bool:
-        return bool(original(request)) and not needs_second_factor(request)
+        return (
+            bool(original(request))
+            and not needs_second_factor(request)
+            and not two_factor.must_enrol(request.user)
+        )
 
     # Instance attributes over the class's methods: the admin's get_urls() and
     # admin_view() read them from the instance (the default site, a lazy object, passes

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from caredesk.accounts import two_factor
 from caredesk.accounts.models import User
 
 P = ParamSpec("P")
@@ -58,6 +59,8 @@ def staff_required(
         if not staff.is_agent_staff or needs_second_factor(request):
             logout(request)
             return login_redirect(request)
+        if two_factor.must_enrol(staff) and not getattr(view, "allowed_before_enrolment", False):
+            return HttpResponseRedirect(two_factor.ENROL_URL)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from caredesk.accounts import two_factor
 from caredesk.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_away
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import ApiToken
@@ -44,6 +45,8 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
     pending = actions.pending_totp_device(user)
     context: dict[str, Any] = {
         "totp_on": actions.confirmed_totp_device(user) is not None,
+        "totp_required": two_factor.required_for(user),
+        "recovery_left": actions.unused_recovery_codes(user),
         "pending": pending,
         "tokens": list(ApiToken.objects.filter(user=user).order_by("-created_at")[:50]),
         "token_form": extra.pop("token_form", None) or TokenForm(),
@@ -67,6 +70,7 @@ render_account = _render
 @never_cache
 @require_GET
 @staff_required
+@two_factor.allowed_before_enrolment
 def account(request: HttpRequest) -> HttpResponse:
     return _render(request)
 
@@ -79,6 +83,7 @@ def _fail(request: HttpRequest, error: DomainError, **extra: Any) -> HttpRespons
 
 @require_POST
 @staff_required
+@two_factor.allowed_before_enrolment
 def totp_start(request: HttpRequest) -> HttpResponse:
     try:
         actions.do_start_totp(user=current_user(request), now=now())
@@ -87,19 +92,37 @@ def totp_start(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(ACCOUNT_URL + "#two-factor")
 
 
+@never_cache
 @require_POST
 @staff_required
+@two_factor.allowed_before_enrolment
 def totp_confirm(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
     try:
         device = actions.do_confirm_totp(
-            user=current_user(request), code=str(request.POST.get("code", "")), now=now()
+            user=user, code=str(request.POST.get("code", "")), now=now()
         )
+        codes = actions.do_make_recovery_codes(user=user, now=now())
     except DomainError as error:
         return _fail(request, error)
     # This session just proved the code, so it counts as verified from now on.
     django_otp.login(request, device)
     messages.success(request, "Two-factor sign-in is on. You will be asked for a code at sign-in.")
-    return HttpResponseRedirect(ACCOUNT_URL + "#two-factor")
+    # Rendered, not redirected: the recovery codes are shown exactly once.
+    return _render(request, recovery_codes=codes)
+
+
+@never_cache
+@require_POST
+@staff_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = actions.do_remake_recovery_codes(
+            user=current_user(request), code=str(request.POST.get("code", "")), now=now()
+        )
+    except DomainError as error:
+        return _fail(request, error)
+    return _render(request, recovery_codes=codes)
 
 
 @require_POST

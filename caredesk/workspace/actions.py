@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from caredesk.accounts import two_factor
 from caredesk.accounts.models import User
 from caredesk.core import audit
-from caredesk.core.errors import DomainError, PermissionDenied
+from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 
 DEVICE_NAME = "Authenticator app"
 
@@ -74,6 +76,12 @@ def do_confirm_totp(*, user: User, code: str, now: datetime) -> TOTPDevice:
 def do_disable_totp(*, user: User, code: str, now: datetime) -> None:
     """Switch two-factor off; a current code is required so a stolen session cannot."""
     _require_staff(user)
+    if two_factor.required_for(user):
+        raise Conflict(
+            "Your role requires two-factor sign-in, so it cannot be turned off. To move it to "
+            "a new phone, ask an admin to remove the old device, then set it up again.",
+            code="totp_required",
+        )
     value = _clean_code(code)
     device = confirmed_totp_device(user)
     if device is None:
@@ -82,4 +90,47 @@ def do_disable_totp(*, user: User, code: str, now: datetime) -> None:
         raise DomainError("That code did not match.", code="bad_code")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
         audit.record("totp.disabled", actor=user, now=now, field="totp", old=True, new=False)
+
+
+RECOVERY_DEVICE_NAME = "Recovery codes"
+RECOVERY_CODES = 10
+
+
+def unused_recovery_codes(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def do_make_recovery_codes(*, user: User, now: datetime) -> list[str]:
+    """Ten single-use codes that stand in for the authenticator at sign-in (a lost phone).
+    Making new ones voids the old. Shown once, to the person, right after this call; the
+    audit records that they were made, never the codes."""
+    _require_staff(user)
+    if confirmed_totp_device(user) is None:
+        raise DomainError("Turn on two-factor sign-in first.", code="no_device")
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        audit.record(
+            "totp.recovery_codes_made",
+            actor=user,
+            now=now,
+            field="recovery_codes",
+            new=RECOVERY_CODES,
+        )
+    return codes
+
+
+def do_remake_recovery_codes(*, user: User, code: str, now: datetime) -> list[str]:
+    """New recovery codes, with a current authenticator code (a stolen session cannot)."""
+    _require_staff(user)
+    value = _clean_code(code)
+    device = confirmed_totp_device(user)
+    if device is None:
+        raise DomainError("Turn on two-factor sign-in first.", code="no_device")
+    if not device.verify_token(value):
+        raise DomainError("That code did not match.", code="bad_code")
+    return do_make_recovery_codes(user=user, now=now)

@@ -15,10 +15,11 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from caredesk.accounts import throttle
+from caredesk.accounts import throttle, two_factor
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
@@ -124,6 +125,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not found.is_agent_staff:
         return _render_login(request, form, error="Email or password is wrong.", status=400)
     target = _safe_next(request, request.POST.get("next", ""))
+    if two_factor.must_enrol(found):
+        target = two_factor.ENROL_URL
     if TOTPDevice.objects.filter(user=found, confirmed=True).exists():
         request.session[PENDING_KEY] = {"uid": found.pk, "at": time.time(), "next": target}
         return HttpResponseRedirect("/login/verify/")
@@ -162,11 +165,17 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "error": TOO_MANY}
         return render(request, "workspace/login_verify.html", context, status=429)
     code = "".join(str(request.POST.get("code", "")).split())
-    device = None
+    device: Any = None
     if form.is_valid() and code.isdigit():
         for candidate in TOTPDevice.objects.filter(user=user, confirmed=True):
             if candidate.verify_token(code):
                 device = candidate
+                break
+    elif form.is_valid() and code.isalnum():
+        # A recovery code (single use: django-otp deletes it once it matches).
+        for static in StaticDevice.objects.filter(user=user, confirmed=True):
+            if static.verify_token(code.lower()):
+                device = static
                 break
     if device is None:
         context = {"form": form, "error": "That code did not match. Try the current code."}

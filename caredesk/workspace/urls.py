@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/totp/start", account_views.totp_start, name="totp-start"),
     path("account/totp/confirm", account_views.totp_confirm, name="totp-confirm"),
     path("account/totp/disable", account_views.totp_disable, name="totp-disable"),
+    path("account/totp/recovery", account_views.recovery_codes, name="totp-recovery"),
     path("account/tokens", account_views.token_create, name="token-create"),
     path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
     path("account/away", account_views.away, name="away"),

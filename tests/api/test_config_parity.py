@@ -52,6 +52,10 @@ ADMIN_ONLY: dict[tuple[str, str], str] = {
         "a person sets up two-factor sign-in with a code in the browser; admins only "
         "remove a lost device"
     ),
+    ("otp_static.StaticDevice", "*"): (
+        "recovery codes are made by their owner in the browser and shown once; admins only "
+        "remove those of a lost device"
+    ),
     ("email.Mailbox", "*"): "holds mail-server passwords: kept out of the API on purpose",
     ("core.OutboundEmail", "delete"): "housekeeping of the outgoing-mail log",
     ("phone.CallLog", "delete"): "housekeeping; calls are logged with log_call",

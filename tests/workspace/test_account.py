@@ -81,7 +81,9 @@ def test_enable_totp_then_sign_in_with_code(desk, client):
     wrong = client.post("/account/totp/confirm", {"code": "abc"})
     assert wrong.status_code == 400
     ok = client.post("/account/totp/confirm", {"code": totp_code(device)})
-    assert ok.status_code == 302
+    # Rendered, not redirected: the ten recovery codes are shown this once.
+    assert ok.status_code == 200
+    assert ok.content.decode().count("<li><code>") == 10
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
     # This session proved the code, so it stays signed in.
     assert client.get("/").status_code == 200

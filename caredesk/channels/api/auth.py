@@ -15,6 +15,7 @@ from django_ratelimit.core import get_usage
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
+from caredesk.accounts import two_factor
 from caredesk.accounts.actions import authenticate_token
 from caredesk.accounts.models import ROLE_LEVEL, ApiToken, Role, User
 from caredesk.channels.api.errors import RateLimited
@@ -60,6 +61,12 @@ class BearerToken(HttpBearer):
         if token is None:
             self._failed(request)
             raise AuthenticationError(message="This API token is not valid or has been revoked.")
+        if two_factor.must_enrol(token.user):
+            self._failed(request)
+            raise AuthenticationError(
+                message="Your role requires two-factor sign-in: set it up under Your account "
+                "in caredesk before using API tokens."
+            )
         request.auth = token  # type: ignore[attr-defined]
         rate = getattr(settings, "CAREDESK_API_RATE", DEFAULT_RATE)
         _check_rate(request, key=_token_key, rate=rate, group="api.token")

@@ -84,6 +84,7 @@ BROWSER_ONLY: dict[str, str] = {
     "workspace:totp-start": "two-factor set-up shows a QR code to scan",
     "workspace:totp-confirm": "two-factor set-up",
     "workspace:totp-disable": "two-factor set-up needs the signed-in person's code",
+    "workspace:totp-recovery": "recovery codes are shown once to the signed-in person who typed a current code",
     "workspace:case-presence": "'who is viewing this case' ping of an open page",
     "sla:notifications": "old address, redirects to the notification center",
     "portal:signin": "asks for a magic sign-in link by mail",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,29 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def _wait_for_server_requests_to_finish(timeout: float = 10.0) -> None:
+    """Closing the browser does not stop a request the live server is still serving (an
+    htmx poll, a presence beat). On PostgreSQL that request's transaction and the
+    database flush after the test can deadlock, so wait until no other session on the
+    test database is busy. SQLite's in-memory test database is shared by the server's
+    threads and needs no wait."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                " AND state IS DISTINCT FROM 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
@@ -41,5 +65,6 @@ def page(browser, live_server):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     yield page
     context.close()
+    _wait_for_server_requests_to_finish()
     # A Content-Security-Policy violation or a script error is a bug the user would meet.
     assert not errors, errors

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "caredesk.resolutions",
     "caredesk.macros",
     "caredesk.offers",
+    "caredesk.privacy",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -420,7 +421,53 @@ CAREDESK_PURGE_JOBS = {
     "sign-in links": "caredesk.channels.portal.retention.purge_expired_links",
     "task results": "caredesk.core.retention.purge_task_results",
     "effect claims": "caredesk.core.retention.purge_effect_claims",
+    "retention rules": "caredesk.privacy.retention.purge",
 }
+# What each app holds about a customer, for export and erasure (caredesk/privacy/parts.py,
+# docs/privacy.md). Case rows: {model: (lookup to the case, free-text fields)}.
+CAREDESK_PRIVACY_CASE_TEXT = {
+    "promises.Promise": ("ticket", ["text", "callback_number", "kept_note", "cancel_note"]),
+    "promises.PromiseChange": ("promise__ticket", ["reason"]),
+    "escalations.Escalation": ("ticket", ["reason", "handoff_summary", "resolution"]),
+    "escalations.ApprovalRequest": ("ticket", ["reason", "decision_reason"]),
+    "escalations.GoodwillAction": ("ticket", ["reason"]),
+    "escalations.ProtectedConversation": ("ticket", ["reason"]),
+    "feedback.Feedback": ("ticket", ["body", "review_reason"]),
+    "phone.CallLog": ("ticket", ["number", "notes"]),
+}
+# Customer rows: {model: (lookup to the customer id, free-text fields)}.
+CAREDESK_PRIVACY_CUSTOMER_TEXT = {
+    "policies.Acknowledgement": ("customer_id", ["evidence_ref", "evidence_text"]),
+}
+# Tied to cases or customers but holding no personal text (ids, scores, timings).
+CAREDESK_PRIVACY_NO_TEXT = [
+    "tickets.Ticket",
+    "tickets.Message",
+    "tickets.Attachment",
+    "tickets.AuditEvent",
+    "tickets.SearchEntry",
+    "customers.ContactIdentity",
+    "records.Record",
+    "records.CaseRecordLink",
+    "sla.CaseSla",
+    "enrichment.MessageAbuse",
+    "enrichment.CustomerAttention",
+    "enrichment.MessageSentiment",
+    "enrichment.CaseMood",
+    "resolutions.Resolution",
+    "offers.OfferMade",
+    "macros.MacroUse",
+    "portal.MagicLink",
+    "privacy.LegalHold",
+    "privacy.ErasedCase",
+    "privacy.ErasedCustomer",
+    "email.RawMessage",
+    "email.CaseParticipant",
+    "email.Bounce",
+    "workspace.CasePresence",
+]
+# Modules for what needs more than blanking text (raw mail): see caredesk/privacy/parts.py.
+CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy"]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

@@ -79,6 +79,7 @@ def test_purge_deletes_only_what_is_past_retention(desk, now):
         "sign-in links": 1,
         "task results": 2,
         "effect claims": 1,
+        "retention rules": 0,  # no organization has a rule (tests/privacy)
     }
     assert list(EffectClaim.objects.values_list("key", flat=True)) == ["case-acknowledged:2"]
     assert set(IdempotencyKey.objects.values_list("pk", flat=True)) == {new_key.pk}
@@ -95,7 +96,10 @@ def test_the_job_runs_at_most_once_an_hour(desk, now):
     cache.delete(retention._LOCK_KEY)
     _link(desk, now, 3, 1)
     outcome = run_jobs(now)["caredesk.core.retention.purge"]
-    assert outcome == "ok: 0 idempotency keys, 1 sign-in links, 0 task results, 0 effect claims"
+    assert outcome == (
+        "ok: 0 idempotency keys, 1 sign-in links, 0 task results, 0 effect claims,"
+        " 0 retention rules"
+    )
     _link(desk, now, 3, 2)
     assert run_jobs(now)["caredesk.core.retention.purge"] == "ok: not due"
     assert MagicLink.objects.count() == 1  # kept until the next hourly run

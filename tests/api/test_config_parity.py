@@ -38,6 +38,14 @@ ADMIN_OPERATIONS: dict[str, dict[str, str]] = {
         "delete": "delete_tier_rule",
     },
     "offers.Offer": {"add": "create_offer"},
+    # The admin's privacy page erases (export is a download, not an edit).
+    "privacy.CustomerPrivacy": {"change": "erase_customer"},
+    "privacy.LegalHold": {"add": "place_legal_hold", "change": "lift_legal_hold"},
+    "privacy.RetentionRule": {
+        "add": "set_retention",
+        "change": "set_retention",
+        "delete": "set_retention",
+    },
     "webhooks.Endpoint": {
         "add": "create_endpoint",
         "change": "update_endpoint",

@@ -28,6 +28,7 @@ from caredesk.channels.api.routers import (
     offers,
     organizations,
     policies,
+    privacy,
     promises,
     records,
     reports,
@@ -142,3 +143,4 @@ api.add_router("/tier-rules", tier_rules.router)
 api.add_router("", staff.router)
 api.add_router("/reports", reports.router)
 api.add_router("", offers.router)
+api.add_router("", privacy.router)

@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python -m bench.reports_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1
+	$(BIN)/python -m bench.import_bench --cases 500 --pg-url "$(PG_URL)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -302,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_mail_parser(sub, setup=_setup)
 
+    from caredesk.imports.cli import add_parser as add_import_parser
+
+    add_import_parser(sub, setup=_setup)
+
     p = sub.add_parser("import-records", help="import customer records from a CSV file")
     p.add_argument("file", metavar="FILE", help="CSV with a header row (docs/policies.md)")
     p.set_defaults(func=cmd_import_records)

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "caredesk.channels.webhooks",
     "caredesk.workspace",
     "caredesk.ops",
+    "caredesk.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,116 @@
+"""Import benchmark: cases per second brought in by ``caredesk import csv``.
+
+Run: ``.venv/bin/python -m bench.import_bench`` (options: ``--cases``, ``--pg-url``).
+It writes a CSV export of ``--cases`` cases with 3 messages each (the customer's request,
+a public reply, the customer's answer) for 200 customers and 5 agents, migrates a
+temporary SQLite database (or, with ``--pg-url``, the PostgreSQL database
+``caredesk_bench_import``, created and dropped here), and prints the import's cases and
+messages per second. Each case goes through caredesk's own actions in its own
+transaction (audit, search entries, SLA planning), so this is the honest rate, not a bulk
+copy. Numbers are printed, not asserted. Target in #17: 500 cases/s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+from bench.reports_bench import setup_django
+
+DB_NAME = "caredesk_bench_import"
+
+
+def write_export(path: Path, cases: int) -> None:
+    from caredesk.imports.csvsource import COLUMNS
+
+    start = datetime(2026, 6, 1, 8, tzinfo=UTC)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        for n in range(cases):
+            at = start + timedelta(minutes=7 * n)
+            customer = f"customer{n % 200}@bench.test"
+            agent = f"agent{n % 5}@old.test"
+            base = {c: "" for c in COLUMNS} | {"case_id": f"Z{n}", "customer_email": customer}
+            writer.writerow(
+                base
+                | {
+                    "created_at": at.isoformat(),
+                    "subject": f"Order {100000 + n} arrived late",
+                    "status": "resolved",
+                    "customer_name": f"Customer {n % 200}",
+                    "team": "Deliveries",
+                    "assignee_email": agent,
+                    "tags": "delivery",
+                    "body": "My order arrived two days late and the box was damaged.",
+                }
+            )
+            writer.writerow(
+                base
+                | {
+                    "created_at": (at + timedelta(hours=1)).isoformat(),
+                    "author_email": agent,
+                    "body": "Sorry for the delay; a replacement box is on its way today.",
+                }
+            )
+            writer.writerow(
+                base
+                | {
+                    "created_at": (at + timedelta(hours=3)).isoformat(),
+                    "body": "Thank you, it arrived.",
+                }
+            )
+
+
+def _pg(pg_url: str, drop_only: bool = False) -> str:
+    import psycopg
+
+    parts = urlparse(pg_url)
+    with psycopg.connect(urlunparse(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return urlunparse(parts._replace(path=f"/{DB_NAME}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--pg-url", default="")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _pg(args.pg_url) if args.pg_url else f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ["CAREDESK_DATA_DIR"] = tmp
+        setup_django(url)
+        from caredesk.accounts.models import Role, User
+        from caredesk.core import clock
+        from caredesk.imports.csvsource import CsvReader
+        from caredesk.imports.importer import Importer
+
+        admin = User.objects.create_user("admin@bench.test", "x", name="Admin", role=Role.ADMIN)
+        export = Path(tmp) / "export.csv"
+        write_export(export, args.cases)
+        summary = Importer(CsvReader(export), actor=admin, now=clock.now()).run()
+        engine = "PostgreSQL" if args.pg_url else "SQLite"
+        load = os.getloadavg()[0]
+        rate = summary.created["cases"] / summary.seconds
+        print(
+            f"import {engine}: {summary.created['cases']:,} cases, "
+            f"{summary.created['messages']:,} messages in {summary.seconds:.1f} s = "
+            f"{rate:,.0f} cases/s, {rate * 3:,.0f} messages/s "
+            f"(problems {len(summary.problems)}; load {load:.2f}; target 500 cases/s)"
+        )
+    if args.pg_url:
+        from django.db import connections
+
+        connections.close_all()
+        _pg(args.pg_url, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""``caredesk import zendesk|csv``: bring over the desk a team leaves (docs/import.md).
+"""``caredesk import zendesk|zammad|csv``: bring over the desk a team leaves (docs/import.md).
 
 The parser is built before Django is set up; the command loads the importer when it runs.
 Exit codes: 0 done (problems, if any, are listed), 1 the source could not be read,
@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from caredesk.imports.http import SourceError
     from caredesk.imports.importer import Importer
     from caredesk.imports.source import Reader
+    from caredesk.imports.zammad import ZammadReader
     from caredesk.imports.zendesk import ZendeskReader
 
     actor = User.objects.filter(
@@ -53,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
             if not token:
                 print("caredesk: give --token or set CAREDESK_IMPORT_TOKEN.", file=sys.stderr)
                 return 2
-            reader = ZendeskReader.connect(args.url, email=args.email, token=token)
+            if args.source == "zammad":
+                reader = ZammadReader.connect(args.url, token=token)
+            else:
+                reader = ZendeskReader.connect(args.url, email=args.email, token=token)
         importer = Importer(
             reader,
             actor=actor,
@@ -84,7 +88,7 @@ def add_parser(
         setup()
         return run(args)
 
-    imp = sub.add_parser("import", help="import cases from Zendesk or a CSV file")
+    imp = sub.add_parser("import", help="import cases from Zendesk, Zammad or a CSV file")
     imp.set_defaults(func=command)
     isub = imp.add_subparsers(dest="source", required=True)
     common = argparse.ArgumentParser(add_help=False)
@@ -101,5 +105,8 @@ def add_parser(
     p.add_argument("--url", required=True, help="https://YOUR.zendesk.com")
     p.add_argument("--email", required=True, help="the Zendesk agent the API token belongs to")
     p.add_argument("--token", help="API token (or CAREDESK_IMPORT_TOKEN)")
+    p = isub.add_parser("zammad", parents=[common], help="Zammad, through its REST API")
+    p.add_argument("--url", required=True, help="https://help.example.com")
+    p.add_argument("--token", help="access token with admin rights (or CAREDESK_IMPORT_TOKEN)")
     p = isub.add_parser("csv", parents=[common], help="a CSV file, one row per message")
     p.add_argument("file", metavar="FILE")

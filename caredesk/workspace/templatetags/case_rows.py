@@ -65,22 +65,24 @@ def row_cells(r: CaseRow, now: datetime, zone: tzinfo | None = None) -> str:
         else '<span class="muted">Unassigned</span>'
     )
     tags = "".join(f'<span class="tag">{escape(name)}</span>' for name in r.tags)
+    team = escape(r.team_name or "") if r.team_id is not None else "—"
     updated = localtime(r.updated_at, zone)
     status = _STATUS_BADGE.get(r.status) or _badge("status", r.status, _STATUS)
     priority = _PRIORITY_BADGE.get(r.priority) or _badge("priority", r.priority, _PRIORITY)
     return (
-        f'<td class="ref"><a href="/cases/{int(r.pk)}/" class="case-link">'
+        f'<td class="ref" data-label="Case"><a href="/cases/{int(r.pk)}/" class="case-link">'
         f"{escape(r.reference)}</a></td>"
-        f'<td class="subject">{escape(r.subject)}</td>'
-        f"<td>{escape(r.customer_name)}{tier}</td>"
-        f"<td>{status}</td>"
-        f"<td>{priority}</td>"
-        f'<td class="due">{sla_badge(r, now)}{promise_badge(r, now)}</td>'
-        f"<td>{escape(r.team_name or '') if r.team_id is not None else '—'}</td>"
-        f"<td>{assignee}</td>"
-        f'<td><time datetime="{updated.isoformat()}" title="{updated:%Y-%m-%d %H:%M %Z}">'
+        f'<td class="subject" data-label="Subject">{escape(r.subject)}</td>'
+        f'<td data-label="Customer">{escape(r.customer_name)}{tier}</td>'
+        f'<td data-label="Status">{status}</td>'
+        f'<td data-label="Priority">{priority}</td>'
+        f'<td class="due" data-label="Due">{sla_badge(r, now)}{promise_badge(r, now)}</td>'
+        f'<td data-label="Team">{team}</td>'
+        f'<td data-label="Assignee">{assignee}</td>'
+        f'<td data-label="Updated"><time datetime="{updated.isoformat()}"'
+        f' title="{updated:%Y-%m-%d %H:%M %Z}">'
         f"{ago(r.updated_at, now)}</time></td>"
-        f"<td>{tags}</td>"
+        f'<td data-label="Tags">{tags}</td>'
     )
 
 

@@ -201,7 +201,7 @@ def test_rows_show_unassigned_no_team_and_no_tier(desk, client, now):
     html = client.get("/?tab=unassigned").content.decode()
     row = next(r for r in html.split("<tr ")[1:] if "Loose end" in r)
     assert f'data-href="/cases/{loose.pk}/"' in row
-    assert '<span class="muted">Unassigned</span>' in row and "<td>—</td>" in row
+    assert '<span class="muted">Unassigned</span>' in row and '<td data-label="Team">—</td>' in row
     assert "tier-" not in row
 
 

@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 
 from caredesk.accounts.models import User
 from caredesk.customers.models import ContactIdentity, Customer
-from caredesk.tickets.access import visible_tickets
-from caredesk.tickets.models import PUBLIC_KINDS, AuditEvent, Channel, Message, Status, Ticket
+from caredesk.tickets.access import customer_messages, visible_tickets
+from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
 
 SCOPE_MINE = "mine"
 SCOPE_ORG = "org"
@@ -61,6 +61,10 @@ EVENT_LABELS = {
     "resolution_unconfirmed": "Closed without an answer",
     "follow_up_opened": "Follow-up case",
     "followed_up": "Follow-up case opened",
+    "merged": "Merged into another case",
+    "merged_in": "A duplicate case was merged into this one",
+    "split": "A message moved to a new case",
+    "split_from": "Opened from a message on another case",
 }
 
 
@@ -102,7 +106,7 @@ def portal_timeline(ticket: Ticket) -> list[TimelineEntry]:
     Internal notes and non-public events never leave the database here.
     """
     messages = (
-        Message.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_KINDS)
+        customer_messages(ticket)
         .select_related("author_user", "author_customer")
         .prefetch_related("attachments")
         .order_by("created_at", "id")

@@ -19,8 +19,15 @@ from caredesk.accounts.models import User
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError
 from caredesk.core.text import clean_line
+from caredesk.customers.models import Customer
 from caredesk.tickets import audit, tasks
-from caredesk.tickets.actions import MAX_SUBJECT, _require_staff
+from caredesk.tickets.actions import (
+    MAX_SUBJECT,
+    CustomerWrite,
+    _require_staff,
+    do_add_customer_messages,
+)
+from caredesk.tickets.attachments import IncomingFile
 from caredesk.tickets.models import (
     CaseLink,
     LinkKind,
@@ -42,6 +49,25 @@ def final_target(ticket: Ticket) -> Ticket:
             return current
         current = Ticket.objects.get(pk=current.merged_into_id)
     raise Conflict("This case's merge chain is too long.", code="merge_chain")
+
+
+def do_write_on_merged(
+    source: Ticket,
+    *,
+    customer: Customer,
+    body: str,
+    channel: str,
+    now: datetime,
+    actor: User | None = None,
+    files: list[IncomingFile] | None = None,
+) -> Message:
+    """The customer writes on a merged case (the portal): the message goes to the case
+    the pointer leads to, marked as written on ``source`` (ADR 0025), as email does."""
+    target = final_target(source)
+    write = CustomerWrite(
+        target, customer, body, channel, actor=actor, files=tuple(files or ()), origin=source
+    )
+    return do_add_customer_messages([write], now=now)[0]
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,7 @@ def do_merge_cases(
             "messages": moved,
             "across_customers": across,
             "status_before": old_status,
+            "note": note,  # staff's reason, on the target's (staff) line
         }
         audit.insert(
             [
@@ -142,7 +169,12 @@ def do_merge_cases(
                     field="merged_into",
                     old=None,
                     new=detail,
-                    note=note or f"Merged into {target.reference}.",
+                    # The customer sees this line: across customers it names no case.
+                    note=(
+                        "Joined with another case about the same problem."
+                        if across
+                        else f"Merged into {target.reference}."
+                    ),
                     public=True,
                 ),
                 audit.event(
@@ -211,8 +243,8 @@ def do_split_message(
                 "The original request cannot be split off its case.", code="original_request"
             )
         customer = message.author_customer or ticket.customer
-        title = subject.strip() or f"Split from {ticket.reference}: {ticket.subject}"
-        title = clean_line(title[:MAX_SUBJECT], max_chars=MAX_SUBJECT, field="subject")
+        title = subject.strip() or f"Split from {ticket.reference}: {ticket.subject}"[:MAX_SUBJECT]
+        title = clean_line(title, max_chars=MAX_SUBJECT, field="subject")
         new = Ticket.objects.create(
             subject=title,
             status=Status.OPEN if ticket.assignee_id else Status.NEW,

@@ -57,7 +57,9 @@ def test_merge_is_audited_on_both_cases_and_emits_events(desk, now, pair):
     source, target = pair
     do_merge_cases(source, target, actor=desk.agent, now=now, note="Same parcel")
     merged = source.events.get(verb="merged")
-    assert merged.actor == desk.agent and merged.public and merged.note == "Same parcel"
+    assert merged.actor == desk.agent and merged.public
+    assert merged.note == f"Merged into {target.reference}."
+    assert target.events.get(verb="merged_in").note == "Same parcel"
     assert merged.new_value["target"]["case"] == target.reference
     assert target.events.get(verb="merged_in").new_value["source"]["id"] == source.pk
     kinds = set(
@@ -181,4 +183,4 @@ def test_hostile_note_is_refused_when_oversized_and_kept_verbatim_otherwise(desk
     assert Ticket.objects.get(pk=source.pk).status != Status.MERGED
     hostile = "<script>alert(1)</script>"
     do_merge_cases(source, target, actor=desk.agent, now=now, note=hostile)
-    assert source.events.get(verb="merged").note == hostile
+    assert target.events.get(verb="merged_in").note == hostile

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from caredesk.accounts.models import User
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.access import customer_messages, visible_tickets
+from caredesk.tickets.merge import final_target
 from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
 
 SCOPE_MINE = "mine"
@@ -66,6 +67,14 @@ EVENT_LABELS = {
     "split": "A message moved to a new case",
     "split_from": "Opened from a message on another case",
 }
+
+
+def merged_into_visible(user: User, ticket: Ticket) -> Ticket | None:
+    """Where a merged case's pointer leads, when this customer may see that case (the same
+    customer's duplicate); None across customers, or when the case is not merged."""
+    if ticket.status != Status.MERGED:
+        return None
+    return visible_tickets(user).filter(pk=final_target(ticket).pk).first()
 
 
 def status_label(value: Any) -> str:

@@ -20,6 +20,8 @@ def test_merge_over_the_api(api, desk, now):
     assert response.status_code == 200, response.content
     assert response.json()["target_reference"] == target.reference
     assert Ticket.objects.get(pk=source.pk).status == Status.MERGED
+    shown = client.get(f"/api/v1/cases/{source.pk}").json()
+    assert shown["status"] == "merged" and shown["merged_into"] == target.pk
     assert OutboundEmail.objects.filter(ticket_id=source.pk, subject__contains="joined").exists()
     again = client.post(f"/api/v1/cases/{source.pk}/merge", {"into": target.pk})
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_merged"

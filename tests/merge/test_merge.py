@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.models import Event, OutboundEmail
@@ -184,3 +186,16 @@ def test_hostile_note_is_refused_when_oversized_and_kept_verbatim_otherwise(desk
     hostile = "<script>alert(1)</script>"
     do_merge_cases(source, target, actor=desk.agent, now=now, note=hostile)
     assert target.events.get(verb="merged_in").note == hostile
+
+
+def test_merge_costs_the_same_queries_however_many_messages_move(desk, now):
+    def queries(replies: int) -> int:
+        source, target = open_case(desk.alice, now), open_case(desk.alice, now)
+        for i in range(replies):
+            actions.do_reply(source, agent=desk.agent, body=f"reply {i}", now=now)
+        with CaptureQueriesContext(connection) as ctx:
+            do_merge_cases(source, target, actor=desk.agent, now=now)
+        assert target.messages.count() == replies + 2
+        return len(ctx.captured_queries)
+
+    assert queries(1) == queries(20)

@@ -318,6 +318,13 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
+    # A merge: the source's promises and email participants follow it, its clocks stop
+    # (docs/merge-and-links.md).
+    "case.merged": [
+        "caredesk.promises.reactions.follow_merges",
+        "caredesk.channels.email.reactions.follow_merges",
+        _SLA,
+    ],
     # A deactivated person's open cases go back to their team's queue.
     "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],
 }

@@ -10,6 +10,7 @@ from django.test import Client
 from caredesk.accounts.actions import do_create_api_token
 from caredesk.tickets import actions
 from caredesk.tickets.attachments import IncomingFile
+from caredesk.tickets.merge import do_merge_cases
 from caredesk.tickets.models import Channel, Ticket
 
 
@@ -94,3 +95,45 @@ def test_not_found_looks_the_same_as_a_missing_case(alice_api, bobs_case):
     missing = alice_api.get("/api/v1/cases/999999")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+
+
+@pytest.fixture
+def bobs_case_merged_into_alices(desk, now, bobs_case):
+    """Bob's case merged (confirmed) into one of Alice's: its messages now live there."""
+    ticket, attachment = bobs_case
+    alices = actions.do_open_ticket(
+        customer=desk.alice,
+        subject="Login fails",
+        body="Alice here",
+        channel=Channel.PORTAL,
+        now=now,
+    )
+    do_merge_cases(ticket, alices, actor=desk.agent, now=now, confirm_other_customer=True)
+    return ticket, alices, attachment
+
+
+def test_after_a_merge_across_customers_the_target_customer_sees_nothing_of_the_other(
+    alice_web, alice_api, bobs_case_merged_into_alices
+):
+    bobs, alices, attachment = bobs_case_merged_into_alices
+    page = alice_web.get(f"/portal/cases/{alices.pk}/")
+    assert page.status_code == 200 and b"zebra" not in page.content
+    assert bobs.reference.encode() not in page.content
+    assert alice_web.get(f"/portal/cases/{bobs.pk}/").status_code == 404
+    assert alice_web.get(f"/attachments/{attachment.pk}/").status_code == 404
+    messages = alice_api.get(f"/api/v1/cases/{alices.pk}/messages").json()["items"]
+    assert [m["body"] for m in messages] == ["Alice here"]
+    assert alice_api.get("/api/v1/cases", {"q": "zebra"}).json()["items"] == []
+    assert b"zebra" not in alice_web.get("/portal/cases/", {"q": "zebra"}).content
+
+
+def test_after_a_merge_across_customers_the_source_customer_keeps_only_their_own(
+    desk, bobs_case_merged_into_alices
+):
+    bobs, alices, attachment = bobs_case_merged_into_alices
+    bob = Client()
+    bob.force_login(desk.bob.user)
+    page = bob.get(f"/portal/cases/{bobs.pk}/")
+    assert b"zebra" in page.content and b"Alice here" not in page.content
+    assert bob.get(f"/portal/cases/{alices.pk}/").status_code == 404
+    assert bob.get(f"/attachments/{attachment.pk}/").status_code == 200

@@ -107,5 +107,11 @@ for _mail in (
         "An honest update on your case: {{ ticket.subject }}",
         "To the customer when a response target was missed (at most once a day per case)",
     ),
+    BuiltInMail(
+        "case_merged",
+        "mail/case_merged.txt",
+        "[{{ ticket.reference }}] Your case was joined with another: {{ ticket.subject }}",
+        "To the customer when their case was merged into another (a duplicate)",
+    ),
 ):
     register(_mail)

@@ -12,7 +12,7 @@ from caredesk.macros.models import Macro, Scope
 from caredesk.macros.placeholders import MAX_BODY
 from caredesk.macros.validation import MAX_TITLE, MacroData
 from caredesk.promises.models import Kind
-from caredesk.tickets.models import Priority, Status
+from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority
 
 ME = "me"
 
@@ -37,7 +37,9 @@ class MacroForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     set_status = forms.ChoiceField(
-        label="Set status", required=False, choices=_blank(Status.choices, "Leave as it is")
+        label="Set status",
+        required=False,
+        choices=_blank(SETTABLE_STATUS_CHOICES, "Leave as it is"),
     )
     set_priority = forms.ChoiceField(
         label="Set priority", required=False, choices=_blank(Priority.choices, "Leave as it is")

@@ -12,7 +12,7 @@ from caredesk.macros.models import Scope
 from caredesk.macros.placeholders import check_body
 from caredesk.promises.validation import MAX_AHEAD, check_kind, check_text
 from caredesk.tickets.actions import normalize_tags
-from caredesk.tickets.models import Priority, Status
+from caredesk.tickets.models import SETTABLE_STATUSES, Priority
 
 MAX_TITLE = 120
 MAX_DUE_MINUTES = int(MAX_AHEAD / timedelta(minutes=1)) - 1
@@ -96,7 +96,7 @@ def check_data(data: MacroData) -> MacroData:
         scope=scope,
         team=team,
         body=check_body(data.body),
-        set_status=_choice(data.set_status, list(Status.values), "status"),
+        set_status=_choice(data.set_status, [str(s) for s in SETTABLE_STATUSES], "status"),
         set_priority=_choice(data.set_priority, list(Priority.values), "priority"),
         assign_to_me=bool(data.assign_to_me),
         add_tags=add,

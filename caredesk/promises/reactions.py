@@ -19,6 +19,18 @@ from caredesk.tickets.models import MessageKind, Status, Ticket
 KINDS = ("message.added", "status.changed", "case.reopened")
 
 
+def follow_merges(group: list[Emitted]) -> None:
+    """``case.merged``: the source's promises move to the target (docs/merge-and-links.md)."""
+    for e in group:
+        source, new = e.subject, e.event.data.get("new")
+        if not isinstance(source, Ticket) or not isinstance(new, dict):
+            continue
+        target_id = (new.get("target") or {}).get("id")
+        target = Ticket.objects.filter(pk=target_id).first() if target_id else None
+        if target is not None:
+            actions.do_move_promises(source, target, actor=e.actor, now=e.event.created_at)
+
+
 def keep_promises(group: list[Emitted]) -> None:
     for e in group:
         ticket, new = e.subject, e.event.data.get("new")

@@ -30,7 +30,7 @@ TARGETS = ("frt", "nrt", "res")
 TARGET_NAMES = {"frt": "first response", "nrt": "next response", "res": "resolution"}
 # Cases paused: waiting on the customer. Stopped: resolved or closed (resumes on reopen).
 PAUSED_STATUSES = (Status.WAITING_CUSTOMER,)
-STOPPED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+STOPPED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.MERGED)
 QUEUED_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_US)
 # A queued case without any deadline ranks as if due this long after it began waiting.
 NO_DEADLINE_RANK = timedelta(days=3)

@@ -26,6 +26,7 @@ TRIGGERS: tuple[tuple[str, engine.Event], ...] = (
     ("status.changed", "status"),
     ("case.reopened", "status"),
     ("priority.changed", "priority"),
+    ("case.merged", "status"),  # the merged source's clocks stop
 )
 KINDS = sorted({name.split(":")[0] for name, _ in TRIGGERS})
 _RANK = {name: rank for rank, (name, _) in enumerate(TRIGGERS)}

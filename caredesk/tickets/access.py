@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from caredesk.accounts.models import Membership, User
 from caredesk.core.errors import NotFound
-from caredesk.tickets.models import Attachment, Ticket
+from caredesk.tickets.models import PUBLIC_KINDS, Attachment, Message, Status, Ticket
 
 
 def sees_every_case(user: User) -> bool:
@@ -52,17 +52,39 @@ def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ti
         raise NotFound("No such case.") from None
 
 
+def customer_messages(ticket: Ticket) -> QuerySet[Message]:
+    """The messages the customer side (portal, customer tokens) sees on a case.
+
+    Public messages only. A message a merge brought from another customer's case stays
+    hidden from this case's customer; a merged case (a pointer) shows the public messages
+    that were written on it, wherever they now are (ADR 0025)."""
+    public = Message.objects.filter(kind__in=PUBLIC_KINDS)
+    if ticket.status == Status.MERGED:
+        return public.filter(origin_ticket_id=ticket.pk)
+    return public.filter(ticket_id=ticket.pk).filter(
+        Q(origin_ticket__isnull=True) | Q(origin_ticket__customer_id=ticket.customer_id)
+    )
+
+
 def access_attachment(user: User, attachment_id: int) -> Attachment:
-    """An attachment is visible when its case is, and (for customers) its message is public."""
+    """An attachment is visible when its case is, and (for customers) when its message is
+    one :func:`customer_messages` shows on a case they see (the message's case, or the
+    merged case it came from)."""
     try:
         attachment = Attachment.objects.select_related("message").get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such attachment.") from None
-    ticket = access_ticket(user, attachment.message.ticket_id)
-    if user.is_customer and not attachment.message.is_public:
-        raise NotFound("No such attachment.")
-    attachment.message.ticket = ticket
-    return attachment
+    message = attachment.message
+    if not user.is_customer:
+        attachment.message.ticket = access_ticket(user, message.ticket_id)
+        return attachment
+    cases = [message.ticket_id] + ([message.origin_ticket_id] if message.origin_ticket_id else [])
+    for ticket in visible_tickets(user).filter(pk__in=cases).order_by("pk"):
+        if customer_messages(ticket).filter(pk=message.pk).exists():
+            if ticket.pk == message.ticket_id:
+                attachment.message.ticket = ticket
+            return attachment
+    raise NotFound("No such attachment.")
 
 
 def can_work_cases(user: User) -> bool:

@@ -41,6 +41,7 @@ from caredesk.tickets.models import (
     Status,
     Tag,
     Ticket,
+    format_reference,
 )
 
 MAX_SUBJECT = 255
@@ -50,6 +51,13 @@ MAX_TAGS = 20
 def _require_staff(actor: User | None) -> None:
     if actor is not None and not actor.is_agent_staff:
         raise PermissionDenied("Only staff can do this.")
+
+
+def _refuse_merged(ticket: Ticket) -> None:
+    """A merged case is a pointer: nobody writes on it or changes its status."""
+    if ticket.status == Status.MERGED:
+        into = format_reference(ticket.merged_into_id)
+        raise Conflict(f"This case was merged into {into}; write there.", code="case_merged")
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class _Draft:
     author_customer: Customer | None = None
     body_html: str = ""
     files: Sequence[IncomingFile] = ()
+    # Mail to a merged case's thread, filed on its target (tickets.merge; ADR 0025).
+    origin: Ticket | None = None
 
 
 def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
@@ -79,14 +89,21 @@ def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
             author_user=d.author_user,
             author_customer=d.author_customer,
             created_at=now,
+            origin_ticket=d.origin,
         )
         for d in drafts
     ]
     Message.objects.bulk_create(messages)
     store_files_many([(m, list(d.files)) for m, d in zip(messages, drafts, strict=True) if d.files])
     SearchEntry.objects.bulk_create(
-        SearchEntry(ticket=m.ticket, message=m, public=m.is_public, content=m.body)
-        for m in messages
+        SearchEntry(
+            ticket=m.ticket,
+            message=m,
+            public=m.is_public
+            and (d.origin is None or d.origin.customer_id == d.ticket.customer_id),
+            content=m.body,
+        )
+        for m, d in zip(messages, drafts, strict=True)
         if m.kind != MessageKind.SYSTEM
     )
     return messages
@@ -389,6 +406,8 @@ class CustomerWrite:
     # Machine mail (an out-of-office, an auto-reply): filed, but it does not reopen a
     # resolved case — nobody said the problem is back.
     machine: bool = False
+    # Mail to the thread of this merged case, filed on its target (ADR 0025).
+    origin: Ticket | None = None
 
 
 def do_add_customer_message(
@@ -448,6 +467,7 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
                     f"This case is closed. Please open a new case and mention {ticket.reference}.",
                     code="case_closed",
                 )
+            _refuse_merged(ticket)
             tickets.append(ticket)
         messages = _create_messages(
             [
@@ -459,6 +479,7 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
                     author_customer=w.customer,
                     body_html=w.body_html,
                     files=w.files,
+                    origin=w.origin,
                 )
                 for ticket, w in zip(tickets, writes, strict=True)
             ],
@@ -495,11 +516,12 @@ def do_reply(
     """A public reply to the customer. Sets the status the agent chose (default: waiting)."""
     _require_staff(agent)
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="reply")
-    if status_after not in Status.values:
+    if status_after not in Status.values or status_after == Status.MERGED:
         raise DomainError(f"Unknown status {status_after!r}.", code="invalid_status")
     files = check_files(files or [])
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _refuse_merged(ticket)
         message = _add_message(
             ticket,
             kind=MessageKind.REPLY,
@@ -658,6 +680,8 @@ def do_change_status(ticket: Ticket, *, actor: User | None, status: str, now: da
     signed link, or no answer in time: ``caredesk.resolutions``)."""
     if status not in Status.values:
         raise DomainError(f"Unknown status {status!r}.", code="invalid_status")
+    if status == Status.MERGED:
+        raise DomainError("Merge the case into another instead.", code="invalid_status")
     if actor is not None and actor.is_customer:
         allowed = {
             (Status.RESOLVED, Status.WAITING_US),  # reopen
@@ -666,6 +690,7 @@ def do_change_status(ticket: Ticket, *, actor: User | None, status: str, now: da
             raise PermissionDenied("You can only reopen a resolved case or mark yours resolved.")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _refuse_merged(ticket)
         audit.insert(_set_status(ticket, actor, Status(status), now))
     return ticket
 

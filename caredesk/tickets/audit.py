@@ -21,6 +21,14 @@ EVENT_KINDS = {
     "escalated": "case.escalated",
     "follow_up_opened": "case.follow_up_opened",
     "followed_up": "case.followed_up",
+    # Merge, split and links (caredesk/tickets/merge.py, links.py).
+    "merged": "case.merged",
+    "merged_in": "case.merge_received",
+    "split": "case.split",
+    "split_from": "case.split_from",
+    "linked": "case.linked",
+    "unlinked": "case.unlinked",
+    "children_resolved": "case.children_resolved",
 }
 
 

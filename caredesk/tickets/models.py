@@ -24,10 +24,16 @@ class Status(models.TextChoices):
     WAITING_US = "waiting_us", "Waiting on us"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
+    # A duplicate merged into another case: a pointer (``merged_into``) that nobody works
+    # on any more. Only the merge action sets it (docs/merge-and-links.md).
+    MERGED = "merged", "Merged"
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_US)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+# The statuses a person may set (the merge action alone sets ``merged``).
+SETTABLE_STATUSES = tuple(s for s in Status if s != Status.MERGED)
+SETTABLE_STATUS_CHOICES = [(s.value, s.label) for s in SETTABLE_STATUSES]
 
 
 class Priority(models.TextChoices):
@@ -103,6 +109,10 @@ class Ticket(models.Model):
     # A reply to a closed case opens a new case linked here (docs/resolutions.md).
     follow_up_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    # Merged into that case (status ``merged``): mail to this case's thread lands there.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
     # Opened by machine mail (Auto-Submitted, bulk, mailer-daemon…): no automatic mail,
     # ever (the confirmation question, the SLA honest update).
@@ -259,10 +269,23 @@ class Message(models.Model):
     # Sanitised with an allow-list before it is stored; never rendered unsanitised.
     body_html = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The case this message was written on, when a merge has since moved it here (or a
+    # mail to a merged case's thread was filed here). The portal shows it to the case's
+    # customer only when that case had the same customer (ADR 0025).
+    origin_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ("created_at", "id")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_time")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_time"),
+            models.Index(
+                fields=["origin_ticket", "created_at", "id"],
+                name="message_origin_time",
+                condition=models.Q(origin_ticket__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id}"
@@ -302,6 +325,39 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", "Related"
+    DUPLICATE = "duplicate", "Duplicate of"
+    PARENT = "parent", "Parent of"  # a problem and its incidents
+
+
+class CaseLink(models.Model):
+    """A link between two cases. ``duplicate``: *source* duplicates *target*; ``parent``:
+    *source* is the problem, *target* one of its incidents; ``related`` goes both ways
+    (stored once, the lower id as *source*). Only ``caredesk.tickets.links`` writes these."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=10, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="unique_case_link"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="case_link_not_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["target", "kind"], name="case_link_target")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
 
 
 class AuditEvent(models.Model):

@@ -135,3 +135,25 @@ def notify_new_assignee(
         auto=True,
         once_key=once.task_key(context, "handoff-mailed"),
     )
+
+
+@task()
+def tell_customer_of_merge(source_id: int) -> None:
+    """The notice to the customer of a case merged into another (once per merge)."""
+    source = (
+        Ticket.objects.select_related("customer", "merged_into")
+        .filter(pk=source_id, status="merged")
+        .first()
+    )
+    if source is None or source.merged_into is None:
+        return
+    target = source.merged_into
+    _send(
+        "case_merged",
+        source.customer.primary_email,
+        {"ticket": source, "target": target, "across": source.customer_id != target.customer_id},
+        auto=True,
+        once_key=f"case-merged:{source.pk}:{target.pk}",
+        kind="notice",
+        ticket=source,
+    )

@@ -21,7 +21,7 @@ from caredesk.policies import replies
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
-from caredesk.tickets.models import Priority, Status, Ticket
+from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status, Ticket
 from caredesk.workspace import presence, selectors
 from caredesk.workspace.forms import (
     AssignForm,
@@ -31,6 +31,7 @@ from caredesk.workspace.forms import (
     StatusForm,
     TagsForm,
 )
+from caredesk.workspace.links_panel import panel_context
 from caredesk.workspace.uploads import incoming_files
 
 
@@ -52,17 +53,20 @@ def render_case(
     status: int = 200,
     error: str = "",
     error_target: str = "",
-    **forms: Form,
+    **forms: Any,
 ) -> HttpResponse:
     user = current_user(request)
     teams = selectors.all_teams()
     staff = assignable_staff()
     tag_names = selectors.ticket_tag_names(ticket)
+    timeline = selectors.case_timeline(ticket)
     context: dict[str, Any] = {
         "nav": "case",
         "ticket": ticket,
         "org": ticket.organization,
-        "timeline": selectors.case_timeline(ticket),
+        "timeline": timeline,
+        # The original request cannot be split off its case.
+        "first_message_id": next((i.message.pk for i in timeline if i.message), None),
         "identities": selectors.customer_identities(ticket),
         "other_cases": selectors.other_cases(user, ticket),
         "tag_names": tag_names,
@@ -75,10 +79,11 @@ def render_case(
             staff=staff,
         ),
         "tags_form": forms.get("tags_form") or TagsForm(initial={"tags": ", ".join(tag_names)}),
-        "status_choices": Status.choices,
+        "status_choices": SETTABLE_STATUS_CHOICES,
         "priority_choices": Priority.choices,
         "error": error,
         "error_target": error_target,
+        **panel_context(ticket, forms),
     }
     return render(request, "workspace/case.html", context, status=status)
 

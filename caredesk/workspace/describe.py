@@ -26,6 +26,12 @@ def _value(field: str, value: Any) -> str:
     return _LABELS.get(field, {}).get(str(value), str(value))
 
 
+# Merge, split and links: the event's note names the cases (caredesk/tickets/merge.py).
+_SAID_IN_THE_NOTE = frozenset(
+    {"merged", "merged_in", "split", "split_from", "linked", "unlinked", "children_resolved"}
+)
+
+
 def describe_event(event: AuditEvent) -> tuple[str, str]:
     """(what happened, "old → new" or "") for one audit event."""
     verb = event.verb
@@ -74,11 +80,20 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "resolution_unconfirmed": 'closed the case: no answer to "Is this solved?"',
         "follow_up_opened": "opened this case as a follow-up",
         "followed_up": "opened a follow-up case",
+        "merged": "merged this case into another",
+        "merged_in": "merged a duplicate case into this one",
+        "split": "split a message off into a new case",
+        "split_from": "opened this case from a message of another",
+        "linked": "linked cases",
+        "unlinked": "removed a link between cases",
+        "children_resolved": "resolved the problem's incidents",
         "sla_update_sent": "sent the customer an honest update on a missed target",
         "offer_made": "made an offer",
         "offer_accepted": "recorded the offer accepted",
         "offer_declined": "recorded the offer declined",
     }.get(verb, verb.replace("_", " "))
+    if verb in _SAID_IN_THE_NOTE:
+        return (what, "")
     if event.field or event.old_value is not None or event.new_value is not None:
         change = f"{_value(event.field, event.old_value)} → {_value(event.field, event.new_value)}"
         return (what, change)

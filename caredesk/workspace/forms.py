@@ -9,7 +9,7 @@ from django import forms
 from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
 from caredesk.promises.models import Kind as PromiseKind
-from caredesk.tickets.models import Priority, Status
+from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status
 from caredesk.workspace.widget_html import fast_widgets
 
 
@@ -89,7 +89,9 @@ def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
 class ReplyForm(forms.Form):
     body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
     status_after = forms.ChoiceField(
-        label="Status after sending", choices=Status.choices, initial=Status.WAITING_CUSTOMER
+        label="Status after sending",
+        choices=SETTABLE_STATUS_CHOICES,
+        initial=Status.WAITING_CUSTOMER,
     )
 
     # Optional promise made with the reply (caredesk.promises); no kind means no promise.
@@ -159,7 +161,7 @@ def staff_label(user: User) -> str:
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices)
+    status = forms.ChoiceField(choices=SETTABLE_STATUS_CHOICES)
 
 
 class PriorityForm(forms.Form):

@@ -275,7 +275,7 @@ def case_timeline(ticket: Ticket) -> list[TimelineItem]:
     """Messages (with attachments) and audit events in one list, oldest first."""
     messages = list(
         Message.objects.filter(ticket=ticket)
-        .select_related("author_user", "author_customer")
+        .select_related("author_user", "author_customer", "origin_ticket")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )

@@ -1,6 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.workspace import account_views, auth_views, case_views, notification_views, views
+from caredesk.workspace import (
+    account_views,
+    auth_views,
+    case_views,
+    merge_views,
+    notification_views,
+    views,
+)
 
 app_name = "workspace"
 
@@ -39,5 +46,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/priority", case_views.change_priority, name="case-priority"),
     path("cases/<int:pk>/tags", case_views.set_tags, name="case-tags"),
     path("cases/<int:pk>/presence", case_views.presence_ping, name="case-presence"),
+    path("cases/<int:pk>/merge", merge_views.merge_case, name="case-merge"),
+    path("cases/<int:pk>/merge/lookup", merge_views.merge_lookup, name="case-merge-lookup"),
+    path("cases/<int:pk>/split", merge_views.split_message, name="case-split"),
+    path("cases/<int:pk>/links", merge_views.link_case, name="case-link"),
+    path(
+        "cases/<int:pk>/links/<int:link_id>/remove",
+        merge_views.unlink_case,
+        name="case-unlink",
+    ),
+    path(
+        "cases/<int:pk>/resolve-children",
+        merge_views.resolve_children,
+        name="case-resolve-children",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -140,10 +140,12 @@ def _batch_queries(count: int, prefix: str) -> int:
 def test_queries_per_batch_do_not_grow_with_its_size(desk, mail_settings):
     # New senders, new cases: customers, cases, messages, search entries, SLA state,
     # links and participants are each written with one statement for the whole batch.
+    # Django caps a SQLite statement at 999 parameters: with 34 columns a case row fits
+    # 29 to an INSERT, so "large" stays under that (PostgreSQL has no such cap).
     small = _batch_queries(3, "small")
-    large = _batch_queries(30, "large")
+    large = _batch_queries(25, "large")
     assert large == small
-    assert Ticket.objects.filter(subject__startswith="large ").count() == 30
+    assert Ticket.objects.filter(subject__startswith="large ").count() == 25
 
 
 def test_a_reply_in_the_same_batch_joins_the_case_its_parent_opened(desk, mail_settings):

@@ -47,6 +47,7 @@ def contexts(desk, now):
             "no_url": "https://desk.test/portal/solved/no/x/",
             "days": 7,
         },
+        "case_merged": {"ticket": ticket, "target": ticket, "across": False},
         "sla_breach_update": {
             "ticket": ticket,
             "customer_name": HOSTILE,

@@ -22,6 +22,7 @@ from caredesk.channels.api.routers import (
     desk,
     feedback,
     leads,
+    links,
     macros,
     me,
     messages,
@@ -121,6 +122,7 @@ api.add_router("/cases", cases.router)
 api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)
 api.add_router("/cases", resolutions.router)
+api.add_router("/cases", links.router)
 api.add_router("/promises", promises.router)
 api.add_router("/cases", macros.case_router)
 api.add_router("/macros", macros.router)

@@ -155,6 +155,11 @@ class CaseOut(Schema):
     follow_up_of: int | None = Field(
         None, description="The closed case this one follows up on (the customer wrote again)."
     )
+    merged_into: int | None = Field(
+        None,
+        description="Staff only: the case this one was merged into (status merged; "
+        "docs/merge-and-links.md).",
+    )
 
     mood: MoodOut | None = Field(
         None,

@@ -11,8 +11,8 @@ from caredesk.channels.api import pagination
 from caredesk.channels.api.schemas import CaseFilters, CustomerFilters
 from caredesk.core.errors import PermissionDenied
 from caredesk.customers.models import Customer, Organization
-from caredesk.tickets.access import visible_tickets
-from caredesk.tickets.models import PUBLIC_KINDS, Message, Ticket
+from caredesk.tickets.access import customer_messages, visible_tickets
+from caredesk.tickets.models import Message, Ticket
 from caredesk.tickets.search import search_tickets
 
 CUSTOMER_FILTERS = {"status", "priority", "q"}
@@ -92,7 +92,7 @@ def message_page(
 ) -> tuple[list[Message], str | None]:
     qs = Message.objects.filter(ticket_id=ticket.pk)
     if user.is_customer:
-        qs = qs.filter(kind__in=PUBLIC_KINDS)
+        qs = customer_messages(ticket)  # public, and none from another customer's case
     qs = qs.filter(pagination.keyset_after(cursor, "created_at", descending=False))
     rows = list(
         qs.select_related("author_user", "author_customer", "abuse", "sentiment")

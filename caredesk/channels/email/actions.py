@@ -640,6 +640,7 @@ def _file_wave(
                 html,
                 files=parsed.attachments,
                 machine=bool(machine_reason(parsed, batch.own)),
+                origin=match.origin,
             )
             writes.append((i, write))
         else:
@@ -700,10 +701,13 @@ def _file_wave(
     for i, ((raw, parsed), customer) in enumerate(zip(items, customers, strict=True)):
         ticket, message, new_case = filed[i]
         message_id = (parsed.message_id or raw.rfc_message_id)[:255]
+        origin = matches[i].origin if not new_case else None
         links.append(
             EmailLink(
                 message_id=message.pk,
-                ticket_id=ticket.pk,
+                # Filed through a merged case's pointer: the thread stays the merged
+                # case's, so the next mail in it follows the pointer again (ADR 0025).
+                ticket_id=origin.pk if origin is not None else ticket.pk,
                 rfc_message_id=message_id,
                 direction=EmailLink.Direction.INBOUND,
                 in_reply_to=" ".join(parsed.in_reply_to)[:255],
@@ -716,9 +720,10 @@ def _file_wave(
             )
         )
         batch.remember_filed(message_id)
-        participants += _participant_rows(
-            ticket, parsed, customer, now, batch, known.get(ticket.pk, set())
-        )
+        if origin is None:  # a merged case's senders stay its participants
+            participants += _participant_rows(
+                ticket, parsed, customer, now, batch, known.get(ticket.pk, set())
+            )
         batch.add_outcome(
             Outcome(raw.pk, RawState.PROCESSED, message_id=message.pk, ticket_id=ticket.pk)
         )

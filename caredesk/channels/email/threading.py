@@ -17,7 +17,8 @@ from caredesk.channels.email.models import CaseParticipant
 from caredesk.channels.email.parsing import ParsedEmail
 from caredesk.core.models import EmailLink
 from caredesk.customers.models import ContactIdentity, Customer
-from caredesk.tickets.models import Ticket, parse_reference
+from caredesk.tickets.merge import final_target
+from caredesk.tickets.models import Status, Ticket, parse_reference
 
 
 @dataclass
@@ -25,6 +26,8 @@ class ThreadMatch:
     ticket: Ticket | None
     via: str  # in-reply-to, references, subject, address, or ""
     refused: Ticket | None = None  # a hinted case the sender is not a participant of
+    # The merged case the hint named (``ticket`` is where its pointer leads: ADR 0025).
+    origin: Ticket | None = None
 
 
 def _token_pattern() -> re.Pattern[str]:
@@ -90,8 +93,17 @@ def find_cases(messages: Sequence[ParsedEmail]) -> list[ThreadMatch]:
     )
     results = []
     for h, cands in zip(hints, candidates, strict=True):
-        results.append(_first_match(h.sender, cands, members))
+        results.append(_follow_merge(_first_match(h.sender, cands, members)))
     return results
+
+
+def _follow_merge(match: ThreadMatch) -> ThreadMatch:
+    """Mail to a merged case's thread lands on the case it was merged into. The sender
+    was checked against the merged case (its participants stay there)."""
+    hinted = match.ticket
+    if hinted is None or hinted.status != Status.MERGED:
+        return match
+    return ThreadMatch(ticket=final_target(hinted), via=match.via, origin=hinted)
 
 
 def _first_match(

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 
 from caredesk.accounts.models import User
 from caredesk.customers.models import ContactIdentity, Customer
-from caredesk.tickets.access import visible_tickets
-from caredesk.tickets.models import PUBLIC_KINDS, AuditEvent, Channel, Message, Status, Ticket
+from caredesk.tickets.access import customer_messages, visible_tickets
+from caredesk.tickets.merge import final_target
+from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
 
 SCOPE_MINE = "mine"
 SCOPE_ORG = "org"
@@ -61,7 +62,19 @@ EVENT_LABELS = {
     "resolution_unconfirmed": "Closed without an answer",
     "follow_up_opened": "Follow-up case",
     "followed_up": "Follow-up case opened",
+    "merged": "Merged into another case",
+    "merged_in": "A duplicate case was merged into this one",
+    "split": "A message moved to a new case",
+    "split_from": "Opened from a message on another case",
 }
+
+
+def merged_into_visible(user: User, ticket: Ticket) -> Ticket | None:
+    """Where a merged case's pointer leads, when this customer may see that case (the same
+    customer's duplicate); None across customers, or when the case is not merged."""
+    if ticket.status != Status.MERGED:
+        return None
+    return visible_tickets(user).filter(pk=final_target(ticket).pk).first()
 
 
 def status_label(value: Any) -> str:
@@ -102,7 +115,7 @@ def portal_timeline(ticket: Ticket) -> list[TimelineEntry]:
     Internal notes and non-public events never leave the database here.
     """
     messages = (
-        Message.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_KINDS)
+        customer_messages(ticket)
         .select_related("author_user", "author_customer")
         .prefetch_related("attachments")
         .order_by("created_at", "id")

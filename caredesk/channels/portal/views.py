@@ -16,6 +16,7 @@ from caredesk.channels.portal.forms import MAX_SUBJECT, CaseForm, ReplyForm, inc
 from caredesk.channels.portal.selectors import (
     SCOPE_MINE,
     SCOPE_ORG,
+    merged_into_visible,
     portal_cases,
     portal_timeline,
     shares_org_cases,
@@ -34,6 +35,7 @@ from caredesk.tickets.actions import (
     do_open_ticket,
     do_write_after_close,
 )
+from caredesk.tickets.merge import do_write_on_merged
 from caredesk.tickets.models import Channel, Status, Ticket, parse_reference
 
 PER_PAGE = 20
@@ -148,6 +150,7 @@ def _case_page(
         "can_reopen": ticket.status == Status.RESOLVED,
         "is_mine": ticket.customer_id == customer.pk,
         "solved_question": open_question(ticket),
+        "merged_into": merged_into_visible(_user(request), ticket),
     }
     return render(request, "portal/case.html", portal_context(customer, **context), status=status)
 
@@ -167,8 +170,9 @@ def case_reply(request: HttpRequest, customer: Customer, ticket_id: int) -> Http
     if form.is_valid() and ticket.status == Status.CLOSED:
         return _follow_up(request, customer, ticket, form, uploads)
     if form.is_valid():
+        write = do_write_on_merged if ticket.status == Status.MERGED else do_add_customer_message
         try:
-            do_add_customer_message(
+            write(
                 ticket,
                 customer=customer,
                 body=form.cleaned_data["body"],

@@ -25,6 +25,7 @@ from caredesk.promises.actions.make import (
     do_request_callback,
     may_manage,
 )
+from caredesk.promises.actions.move import do_move_promises
 
 __all__ = [
     "Fired",
@@ -38,6 +39,7 @@ __all__ = [
     "do_keep_promise",
     "do_keep_update_promises",
     "do_make_promise",
+    "do_move_promises",
     "do_reassign_promise",
     "do_renegotiate_promise",
     "do_reply_with_promise",

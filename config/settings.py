@@ -454,6 +454,7 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "tickets.Attachment",
     "tickets.AuditEvent",
     "tickets.SearchEntry",
+    "tickets.CaseLink",
     "customers.ContactIdentity",
     "records.Record",
     "records.CaseRecordLink",

@@ -58,11 +58,16 @@ def erase_cases(
     changed["cases"] = Ticket.objects.filter(pk__in=ids).update(
         subject=ERASED, original_request=ERASED
     )
-    changed["messages"] = Message.objects.filter(ticket_id__in=ids).update(
+    # Messages merged into another case keep their origin: the customer's words go too.
+    messages = Message.objects.filter(Q(ticket_id__in=ids) | Q(origin_ticket_id__in=ids))
+    message_ids = list(messages.values_list("pk", flat=True))
+    changed["messages"] = Message.objects.filter(pk__in=message_ids).update(
         body=ERASED, body_html=""
     )
-    changed["attachments"] = _delete_attachments(ids)
-    SearchEntry.objects.filter(ticket_id__in=ids).update(content="")
+    changed["attachments"] = _delete_attachments(message_ids)
+    SearchEntry.objects.filter(Q(ticket_id__in=ids) | Q(message_id__in=message_ids)).update(
+        content=""
+    )
     changed["audit events"] = _scrub_audit(ids, customer_labels)
     changed["mail links"] = EmailLink.objects.filter(ticket_id__in=ids).update(
         from_address="", quoted_text="", signature="", references="", in_reply_to=""
@@ -124,8 +129,8 @@ def _blank(model: Any, name: str) -> str:
     return "" if field.blank else ERASED
 
 
-def _delete_attachments(case_ids: Sequence[int]) -> int:
-    rows = list(Attachment.objects.filter(message__ticket_id__in=case_ids))
+def _delete_attachments(message_ids: Sequence[int]) -> int:
+    rows = list(Attachment.objects.filter(message_id__in=message_ids))
     for row in rows:
         row.file.delete(save=False)
     Attachment.objects.filter(pk__in=[r.pk for r in rows]).delete()

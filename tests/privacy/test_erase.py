@@ -236,3 +236,20 @@ def test_a_closed_case_status_survives_erasure_for_the_reports(desk, now, held):
     status_change = AuditEvent.objects.filter(ticket=held, field="status").last()
     assert status_change.new_value == Status.RESOLVED
     assert Ticket.objects.filter(customer=desk.alice).count() == 1
+
+
+def test_words_merged_into_another_customers_case_are_erased_too(desk, now, held):
+    from caredesk.tickets.merge import do_merge_cases
+
+    bobs = case_actions.do_open_ticket(
+        customer=desk.bob,
+        subject="Same wardrobe",
+        body="Bob's own words.",
+        channel=Channel.EMAIL,
+        now=now,
+    )
+    do_merge_cases(held, bobs, actor=desk.lead, now=now, confirm_other_customer=True)
+    actions.do_erase_customer(desk.alice, actor=desk.admin, confirm=str(desk.alice.pk), now=now)
+    bodies = set(Message.objects.filter(ticket=bobs).values_list("body", flat=True))
+    assert "Bob's own words." in bodies
+    assert not any("Elm Road" in b or "new door" in b for b in bodies)

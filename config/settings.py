@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "caredesk.resolutions",
     "caredesk.macros",
     "caredesk.offers",
+    "caredesk.selfservice",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -378,6 +379,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "field": "confirm_due_at",
         "filter": {"outcome": "pending"},
         "fire": "caredesk.resolutions.actions.do_close_unconfirmed",
+    },
+    "selfservice.outcome": {  # no outcome from the business in time: a case for staff
+        "model": "selfservice.SelfServiceRequest",
+        "field": "outcome_due_at",
+        "filter": {"status": "requested"},
+        "fire": "caredesk.selfservice.actions.do_fire_outcome_deadline",
     },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",

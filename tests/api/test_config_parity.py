@@ -38,6 +38,10 @@ ADMIN_OPERATIONS: dict[str, dict[str, str]] = {
         "delete": "delete_tier_rule",
     },
     "offers.Offer": {"add": "create_offer"},
+    "selfservice.RequestType": {
+        "add": "create_selfservice_type",
+        "change": "update_selfservice_type",
+    },
     "webhooks.Endpoint": {
         "add": "create_endpoint",
         "change": "update_endpoint",

@@ -32,6 +32,7 @@ from caredesk.channels.api.routers import (
     records,
     reports,
     resolutions,
+    selfservice,
     sla_policies,
     staff,
     teams,
@@ -142,3 +143,4 @@ api.add_router("/tier-rules", tier_rules.router)
 api.add_router("", staff.router)
 api.add_router("/reports", reports.router)
 api.add_router("", offers.router)
+api.add_router("/selfservice", selfservice.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import caredesk
 from caredesk.core import mails
@@ -46,6 +47,13 @@ def contexts(desk, now):
             "yes_url": "https://desk.test/portal/solved/yes/x/",
             "no_url": "https://desk.test/portal/solved/no/x/",
             "days": 7,
+        },
+        "selfservice_confirmation": {
+            "customer_name": HOSTILE,
+            "request": SimpleNamespace(
+                label=HOSTILE, details={"note": HOSTILE}, type=SimpleNamespace(name="Cancel")
+            ),
+            "next": HOSTILE,
         },
         "sla_breach_update": {
             "ticket": ticket,

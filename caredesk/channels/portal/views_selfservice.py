@@ -172,7 +172,9 @@ def request_page(request: HttpRequest, customer: Customer, type_id: int) -> Http
         status = error.status if error.status in (400, 403, 409) else 400
         return _page(request, customer, rt, status=status, error=error.message, talk_url=talk)
     if done.created:
-        messages.success(request, f"Done: {rt.name}. We sent you a confirmation by mail.")
+        messages.success(
+            request, f"We have your request: {rt.name}. We sent you a confirmation by mail."
+        )
     else:
         messages.info(request, "You asked for this already; here it is.")
     return redirect("portal:selfservice_status", request_id=done.request.pk)

@@ -174,3 +174,17 @@ def test_no_retention_offer_while_a_case_is_unresolved(client, desk, ss, retenti
         f"/portal/self-service/{ss.cancel.pk}/", {"record": ss.gym.pk, "offer": retention.pk}
     )
     assert SelfServiceRequest.objects.exists() and not OfferMade.objects.exists()
+
+
+def test_pages_and_the_one_step_cost_a_bounded_number_of_queries(
+    client, desk, ss, retention, django_assert_max_num_queries
+):
+    client.force_login(desk.alice.user)
+    with django_assert_max_num_queries(20):
+        client.get(f"/portal/self-service/{ss.cancel.pk}/")
+    with django_assert_max_num_queries(60):
+        client.post(
+            f"/portal/self-service/{ss.cancel.pk}/", {"record": ss.gym.pk, "offer": retention.pk}
+        )
+    with django_assert_max_num_queries(8):
+        client.get("/portal/self-service/")

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "caredesk.macros",
     "caredesk.offers",
     "caredesk.privacy",
+    "caredesk.selfservice",
     "caredesk.channels.phone",
     "caredesk.reports",
     "caredesk.channels.email",
@@ -388,6 +389,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"outcome": "pending"},
         "fire": "caredesk.resolutions.actions.do_close_unconfirmed",
     },
+    "selfservice.outcome": {  # no outcome from the business in time: a case for staff
+        "model": "selfservice.SelfServiceRequest",
+        "field": "outcome_due_at",
+        "filter": {"status": "requested"},
+        "fire": "caredesk.selfservice.actions.do_fire_outcome_deadline",
+    },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",
         "field": "next_attempt_at",
@@ -446,6 +453,7 @@ CAREDESK_PRIVACY_CASE_TEXT = {
 # Customer rows: {model: (lookup to the customer id, free-text fields)}.
 CAREDESK_PRIVACY_CUSTOMER_TEXT = {
     "policies.Acknowledgement": ("customer_id", ["evidence_ref", "evidence_text"]),
+    "selfservice.SelfServiceRequest": ("customer_id", ["details", "reason"]),
 }
 # Tied to cases or customers but holding no personal text (ids, scores, timings).
 CAREDESK_PRIVACY_NO_TEXT = [

@@ -113,6 +113,7 @@ def test_the_desk_registers_every_timer_it_has():
             "approval.step_up",
             "outbox.retry",
             "resolution.confirm",
+            "selfservice.outcome",
             "webhook.retry",
         ]
     )

@@ -102,6 +102,12 @@ for _mail in (
         'To the customer when a case is resolved: "Is this solved?" with Yes / No links',
     ),
     BuiltInMail(
+        "selfservice_confirmation",
+        "selfservice/mail/confirmation.txt",
+        "We have your request: {{ request.type.name }}",
+        "To the customer after a self-service request (cancel, return…): what happens next",
+    ),
+    BuiltInMail(
         "sla_breach_update",
         "sla/mail/breach_update.txt",
         "An honest update on your case: {{ ticket.subject }}",

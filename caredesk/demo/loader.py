@@ -28,6 +28,7 @@ from caredesk.demo.people import CUSTOMERS, DEMO_PASSWORD, STAFF, ensure_people
 from caredesk.demo.policies import ensure_policies_and_records
 from caredesk.demo.resolutions import resolution_specs
 from caredesk.demo.script import play_case
+from caredesk.demo.selfservice import ensure_selfservice
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
 from caredesk.promises import tasks as promise_tasks
@@ -144,6 +145,7 @@ def load_demo(
                 play_case(spec)
                 progress.update(done)
             ensure_policies_and_records(desk, now)
+            ensure_selfservice(desk.staff["admin"], now)
             catch_up(now)
             score_messages()
             audit.record(

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import JSONField, Q
 
 from caredesk.core.models import (
     AutoReplyLog,
@@ -124,8 +124,10 @@ def erase_customer(customer: Customer, *, now: datetime) -> Counter[str]:
     return changed
 
 
-def _blank(model: Any, name: str) -> str:
+def _blank(model: Any, name: str) -> Any:
     field = model._meta.get_field(name)
+    if isinstance(field, JSONField):
+        return {}
     return "" if field.blank else ERASED
 
 

@@ -2,7 +2,8 @@
 the apps above it (the same pattern as ``CAREDESK_PURGE_JOBS``).
 
 - ``CAREDESK_PRIVACY_CASE_TEXT``: ``{"app_label.Model": (lookup to the case, [fields])}``
-  — free text on rows that belong to a case (a promise's wording, an escalation's reason).
+  — free text on rows that belong to a case (a promise's wording, an escalation's reason);
+  text fields become "[erased]" (or empty), JSON fields an empty object.
 - ``CAREDESK_PRIVACY_CUSTOMER_TEXT``: the same for rows that belong to the customer.
 - ``CAREDESK_PRIVACY_NO_TEXT``: models tied to cases or customers that hold no personal
   text (checked by tests/privacy/test_declarations.py, so a new model cannot be forgotten).

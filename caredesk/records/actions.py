@@ -262,14 +262,15 @@ def record_belongs_to_case(record: Record, ticket: Ticket) -> bool:
 def do_link_record(
     ticket: Ticket,
     *,
-    actor: User,
+    actor: User | None,
     record_id: int,
     line_id: int | None = None,
     now: datetime,
 ) -> CaseRecordLink:
     """Say which record (and line) a case is about. The record must be the customer's
-    own or their organization's; linking it again only changes the line."""
-    if not actor.is_agent_staff:
+    own or their organization's; linking it again only changes the line. ``actor`` None
+    is caredesk itself (a case opened for a self-service request)."""
+    if actor is not None and not actor.is_agent_staff:
         raise PermissionDenied("Only staff can link records to cases.")
     record = Record.objects.filter(pk=record_id).first()
     if record is None or not record_belongs_to_case(record, ticket):

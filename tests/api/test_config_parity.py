@@ -46,6 +46,10 @@ ADMIN_OPERATIONS: dict[str, dict[str, str]] = {
         "change": "set_retention",
         "delete": "set_retention",
     },
+    "selfservice.RequestType": {
+        "add": "create_selfservice_type",
+        "change": "update_selfservice_type",
+    },
     "webhooks.Endpoint": {
         "add": "create_endpoint",
         "change": "update_endpoint",

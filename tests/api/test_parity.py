@@ -79,6 +79,8 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "portal:case_answer": "answer_resolution",
     "offers:portal-accept": "answer_offer",
     "offers:portal-decline": "answer_offer",
+    # Confirm a self-service request (or take the cancel page's retention offer instead).
+    "portal:selfservice_request": "request_self_service",
 }
 
 # Pages that exist only for a browser, with the reason. Nothing else may be missing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import caredesk
 from caredesk.core import mails
@@ -48,6 +49,13 @@ def contexts(desk, now):
             "days": 7,
         },
         "case_merged": {"ticket": ticket, "target": ticket, "across": False},
+        "selfservice_confirmation": {
+            "customer_name": HOSTILE,
+            "request": SimpleNamespace(
+                label=HOSTILE, details={"note": HOSTILE}, type=SimpleNamespace(name="Cancel")
+            ),
+            "next": HOSTILE,
+        },
         "sla_breach_update": {
             "ticket": ticket,
             "customer_name": HOSTILE,

@@ -225,7 +225,8 @@ def test_every_model_tied_to_cases_or_customers_declares_its_personal_text():
     for label, (_lookup, fields) in settings.CAREDESK_PRIVACY_CASE_TEXT.items():
         model = apps.get_model(label)
         for name in fields:
-            assert isinstance(model._meta.get_field(name), models.CharField | models.TextField)
+            field = model._meta.get_field(name)
+            assert isinstance(field, models.CharField | models.TextField | models.JSONField)
 
 
 def test_a_closed_case_status_survives_erasure_for_the_reports(desk, now, held):

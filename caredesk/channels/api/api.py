@@ -34,6 +34,7 @@ from caredesk.channels.api.routers import (
     records,
     reports,
     resolutions,
+    selfservice,
     sla_policies,
     staff,
     teams,
@@ -146,3 +147,4 @@ api.add_router("", staff.router)
 api.add_router("/reports", reports.router)
 api.add_router("", offers.router)
 api.add_router("", privacy.router)
+api.add_router("/selfservice", selfservice.router)

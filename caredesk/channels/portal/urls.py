@@ -1,6 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.channels.portal import views, views_records, views_resolution, views_signin
+from caredesk.channels.portal import (
+    views,
+    views_records,
+    views_resolution,
+    views_selfservice,
+    views_signin,
+)
 
 app_name = "portal"
 
@@ -12,6 +18,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/<str:token>/", views_signin.auth, name="auth"),
     path("cases/", views.case_list, name="cases"),
     path("records/", views_records.records, name="records"),
+    path("self-service/", views_selfservice.home, name="selfservice"),
+    path("self-service/<int:type_id>/", views_selfservice.request_page, name="selfservice_request"),
+    path(
+        "self-service/requests/<int:request_id>/",
+        views_selfservice.status_page,
+        name="selfservice_status",
+    ),
     path("cases/new/", views.new_case, name="new_case"),
     path("cases/<int:ticket_id>/", views.case_detail, name="case"),
     path("cases/<int:ticket_id>/reply/", views.case_reply, name="case_reply"),

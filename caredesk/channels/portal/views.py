@@ -25,9 +25,11 @@ from caredesk.channels.portal.selectors import (
 from caredesk.channels.portal.views_signin import signin
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
-from caredesk.customers.guards import customer_required, portal_context
+from caredesk.core.http import MAX_PK
+from caredesk.customers.guards import customer_of, customer_required, portal_context, signed_in_user
 from caredesk.customers.models import Customer
 from caredesk.resolutions.selectors import open_question
+from caredesk.selfservice.selectors import case_prefill
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import (
     do_add_customer_message,
@@ -78,7 +80,11 @@ def case_list(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 
 def _prefill(request: HttpRequest) -> dict[str, str]:
-    """``?about=CD-1042`` prefills a follow-up to one of the customer's own cases."""
+    """``?about=CD-1042`` prefills a follow-up to one of the customer's own cases;
+    ``?selfservice=<type>&record=<id>`` a case about a self-service request the portal
+    refused ("talk to someone")."""
+    if request.GET.get("selfservice"):
+        return _selfservice_prefill(request)
     pk = parse_reference(str(request.GET.get("about", ""))[:30])
     if pk is None:
         return {}
@@ -88,6 +94,20 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
         return {}
     subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[:MAX_SUBJECT]
     return {"subject": subject, "body": f"This follows up on case {ticket.reference}.\n\n"}
+
+
+def _small_id(raw: object) -> int | None:
+    text = str(raw or "")[:20]
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_PK else None
+
+
+def _selfservice_prefill(request: HttpRequest) -> dict[str, str]:
+    customer = customer_of(signed_in_user(request))
+    type_id = _small_id(request.GET.get("selfservice"))
+    if customer is None or type_id is None:
+        return {}
+    record_id, line_id = _small_id(request.GET.get("record")), _small_id(request.GET.get("line"))
+    return case_prefill(customer, type_id, record_id, line_id, clock.now())
 
 
 @require_http_methods(["GET", "POST"])

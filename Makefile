@@ -57,6 +57,7 @@ test: lint types test-sqlite test-postgres
 # 3,000 operations with workers killed (a few minutes).
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.page_bench
 	$(BIN)/python -m bench.email_ingest
 	$(BIN)/python -m bench.sla_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.search_bench

@@ -209,8 +209,11 @@ AUTHENTICATION_BACKENDS = [
     "caredesk.accounts.backends.SignedInUserBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id at OWASP's minimum (19 MiB, t=2, p=1) instead of Django's 100 MiB; it reads
+# every existing Argon2 hash and rehashes it on the next sign-in (ADR 0019). Django's own
+# Argon2 hasher is not listed: it has the same algorithm name and would shadow this one.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "caredesk.accounts.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 if TESTING:

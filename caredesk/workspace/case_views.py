@@ -17,6 +17,7 @@ from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk, error_status
+from caredesk.core.keyset import BadCursor, Cursor
 from caredesk.policies import replies
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
@@ -32,7 +33,11 @@ from caredesk.workspace.forms import (
     TagsForm,
 )
 from caredesk.workspace.links_panel import panel_context
+from caredesk.workspace.panels import PANELS
 from caredesk.workspace.uploads import incoming_files
+
+# Forms of the links panel a refused merge or link re-renders in place (see render_case).
+LINK_FORMS = {"merge_form", "merge_confirm", "link_form"}
 
 
 def case_or_404(request: HttpRequest, pk: int) -> Ticket:
@@ -55,9 +60,9 @@ def render_case(
     error_target: str = "",
     **forms: Any,
 ) -> HttpResponse:
-    user = current_user(request)
-    teams = selectors.all_teams()
-    staff = assignable_staff()
+    """The case page: at most 10 queries, the same for 3 messages or 3,000 (the timeline
+    shows the newest entries; the side panels in ``panels.PANELS`` load after the page).
+    A refused reassignment re-renders its form in place, with what was typed."""
     tag_names = selectors.ticket_tag_names(ticket)
     timeline = selectors.case_timeline(ticket)
     context: dict[str, Any] = {
@@ -65,25 +70,23 @@ def render_case(
         "ticket": ticket,
         "org": ticket.organization,
         "timeline": timeline,
-        # The original request cannot be split off its case.
-        "first_message_id": next((i.message.pk for i in timeline if i.message), None),
-        "identities": selectors.customer_identities(ticket),
-        "other_cases": selectors.other_cases(user, ticket),
         "tag_names": tag_names,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
-        "assign_form": forms.get("assign_form")
-        or AssignForm(
-            initial={"team": ticket.team_id, "assignee": ticket.assignee_id},
-            teams=teams,
-            staff=staff,
-        ),
+        "assign_form": forms.get("assign_form"),
         "tags_form": forms.get("tags_form") or TagsForm(initial={"tags": ", ".join(tag_names)}),
         "status_choices": SETTABLE_STATUS_CHOICES,
         "priority_choices": Priority.choices,
         "error": error,
         "error_target": error_target,
-        **panel_context(ticket, forms),
+        # The links panel loads after the page, unless a refused merge or link shows
+        # what was typed; the merged banner needs only the pointer.
+        **(
+            panel_context(ticket, forms)
+            if LINK_FORMS & set(forms)
+            else {"merged_into": ticket.merged_into if ticket.merged_into_id else None}
+        ),
+        "links_inline": bool(LINK_FORMS & set(forms)),
     }
     return render(request, "workspace/case.html", context, status=status)
 
@@ -132,6 +135,52 @@ def _change(
 @staff_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_case(request, case_or_404(request, pk))
+
+
+@require_GET
+@staff_required
+def case_panel(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """One side panel of the case page, checked like the page (404 for a case the user
+    cannot see). htmx asks for the fragment; a plain visit (no script) gets a page."""
+    panel = PANELS.get(slug)
+    if panel is None:
+        raise Http404("No such panel.")
+    ticket = case_or_404(request, pk)
+    context: dict[str, Any] = {
+        "nav": "case",
+        "ticket": ticket,
+        "org": ticket.organization,
+        "panel": panel,
+        "slug": slug,
+        **panel.context(request, ticket),
+    }
+    fragment = request.headers.get("HX-Request") == "true"
+    template = panel.template if fragment else "workspace/panel_page.html"
+    return render(request, template, context)
+
+
+@require_GET
+@staff_required
+def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Earlier timeline entries, before the ``before`` cursor ("Show earlier")."""
+    ticket = case_or_404(request, pk)
+    try:
+        before = Cursor.decode(request.GET.get("before", "")[:64])
+    except BadCursor as error:
+        return render(
+            request,
+            "workspace/timeline_page.html",
+            {"nav": "case", "ticket": ticket, "error": error.message},
+            status=400,
+        )
+    context = {
+        "nav": "case",
+        "ticket": ticket,
+        "timeline": selectors.case_timeline(ticket, before=before),
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "workspace/_timeline_items.html", context)
+    return render(request, "workspace/timeline_page.html", context)
 
 
 @require_POST

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import (
     Case,
@@ -22,8 +23,10 @@ from django.db.models import (
 )
 
 from caredesk.accounts.models import Membership, Team, User
-from caredesk.channels.email.selectors import delivery_status_for_messages
+from caredesk.channels.email.selectors import latest_delivery_state
+from caredesk.core.keyset import Cursor
 from caredesk.customers.models import Tier
+from caredesk.enrichment.models import MessageAbuse, MessageSentiment
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import (
     DONE_STATUSES,
@@ -265,36 +268,114 @@ class TimelineItem:
     change: str = ""
     # For mailed replies: the email delivery state (queued, sent, failed, bounced…).
     delivery: str = ""
+    # For customer messages: the sentiment score, if scored; for any message, the abuse
+    # flag when it is (or was) flagged. Read in the message query (one-to-one joins).
+    sentiment: MessageSentiment | None = None
+    abuse: MessageAbuse | None = None
+
+    @property
+    def cursor(self) -> Cursor:
+        """This entry's place in the timeline order: time, messages before events, id."""
+        if self.message is not None:
+            return Cursor(self.at, 0, self.message.pk)
+        assert self.event is not None
+        return Cursor(self.at, 1, self.event.pk)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """The newest entries of a case (oldest first), and where the earlier ones start."""
+
+    items: list[TimelineItem]
+    earlier: str = ""  # cursor text of the first entry shown, when there are earlier ones
+
+    def __iter__(self) -> Iterator[TimelineItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def original_message_id(self) -> int | None:
+        """The case's first message (the original request) when this page reaches back to
+        it; it cannot be split off its case."""
+        if self.earlier:
+            return None
+        return next((i.message.pk for i in self.items if i.message), None)
 
 
 # Events that only repeat what a message already shows are left out of the timeline.
 _QUIET_VERBS = {"replied", "noted"}
+TIMELINE_PAGE = 50
 
 
-def case_timeline(ticket: Ticket) -> list[TimelineItem]:
-    """Messages (with attachments) and audit events in one list, oldest first."""
+def _before(cursor: Cursor | None, rank: int) -> Q:
+    """Rows of one kind (``rank``) strictly before ``cursor`` in (time, rank, id) order."""
+    if cursor is None:
+        return Q()
+    earlier = Q(created_at__lt=cursor.at)
+    if rank < cursor.rank:
+        return earlier | Q(created_at=cursor.at)
+    if rank == cursor.rank:
+        return earlier | Q(created_at=cursor.at, id__lt=cursor.pk)
+    return earlier
+
+
+def case_timeline(
+    ticket: Ticket, *, before: Cursor | None = None, limit: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """The newest ``limit`` messages and audit events of a case before ``before``, in one
+    list, oldest first. Three queries whatever the length of the case (messages with their
+    authors, sentiment, abuse flag and delivery state; their attachments; events): each
+    kind is read newest first from its (ticket, created_at) index, one row more than
+    shown, and the two are merged here."""
     messages = list(
-        Message.objects.filter(ticket=ticket)
-        .select_related("author_user", "author_customer", "origin_ticket")
+        Message.objects.filter(_before(before, 0), ticket=ticket)
+        .select_related(
+            "author_user", "author_customer", "sentiment", "abuse__unflagged_by", "origin_ticket"
+        )
+        .annotate(delivery_state=latest_delivery_state())
         .prefetch_related("attachments")
-        .order_by("created_at", "id")
+        .order_by("-created_at", "-id")[: limit + 1]
     )
     events = list(
-        AuditEvent.objects.filter(ticket=ticket)
+        AuditEvent.objects.filter(_before(before, 1), ticket=ticket)
         .exclude(verb__in=_QUIET_VERBS)
-        .order_by("created_at", "id")
+        .order_by("-created_at", "-id")[: limit + 1]
     )
-    delivery = delivery_status_for_messages(m.pk for m in messages if m.kind == MessageKind.REPLY)
-    items = [
-        TimelineItem(m.created_at, "message", message=m, delivery=delivery.get(m.pk, ""))
-        for m in messages
-    ]
+    items = [_message_item(m) for m in messages]
     for event in events:
         what, change = describe_event(event)
         items.append(TimelineItem(event.created_at, "event", event=event, what=what, change=change))
-    # Stable sort: at equal times, messages come before the events they caused.
-    items.sort(key=lambda item: (item.at, item.kind != "message"))
-    return items
+    items.sort(key=lambda item: item.cursor, reverse=True)
+    shown = items[:limit]
+    shown.reverse()
+    earlier = shown[0].cursor.encode() if len(items) > limit else ""
+    return TimelinePage(items=shown, earlier=earlier)
+
+
+def _message_item(message: Message) -> TimelineItem:
+    sentiment = _one_to_one(message, "sentiment")
+    abuse = _one_to_one(message, "abuse")
+    if abuse is not None and not abuse.flagged and abuse.unflagged_at is None:
+        abuse = None  # scored, never flagged: nothing to show
+    delivery = getattr(message, "delivery_state", None) if message.kind == MessageKind.REPLY else ""
+    return TimelineItem(
+        message.created_at,
+        "message",
+        message=message,
+        delivery=delivery or "",
+        sentiment=sentiment if isinstance(sentiment, MessageSentiment) else None,
+        abuse=abuse if isinstance(abuse, MessageAbuse) else None,
+    )
+
+
+def _one_to_one(message: Message, name: str) -> Any:
+    """The joined one-to-one row, or None when the message has none."""
+    try:
+        return getattr(message, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def other_cases(user: User, ticket: Ticket, limit: int = 10) -> list[Ticket]:

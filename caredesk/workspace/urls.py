@@ -39,6 +39,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("search", views.search, name="search"),
     path("cases/<int:pk>/", case_views.case_detail, name="case"),
+    path("cases/<int:pk>/panels/<slug:slug>", case_views.case_panel, name="case-panel"),
+    path("cases/<int:pk>/timeline", case_views.case_timeline, name="case-timeline"),
     path("cases/<int:pk>/reply", case_views.reply, name="case-reply"),
     path("cases/<int:pk>/note", case_views.note, name="case-note"),
     path("cases/<int:pk>/assign", case_views.assign, name="case-assign"),

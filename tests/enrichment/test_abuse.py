@@ -12,6 +12,7 @@ from caredesk.enrichment.abuse import CombinedClassifier, get_classifier, thresh
 from caredesk.enrichment.models import CustomerAttention, MessageAbuse
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Channel
+from tests.case_page import case_page_html
 
 DATA = Path(__file__).parent / "data" / "abuse_labelled.tsv"
 LABELS = ("abusive", "angry", "polite", "neutral")
@@ -81,14 +82,14 @@ def test_abusive_message_is_flagged_hidden_and_can_be_unflagged(desk, now):
     assert not MessageAbuse.objects.get(message=ticket.messages.first()).flagged
     client = Client()
     client.force_login(desk.agent)
-    page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    page = case_page_html(client, ticket.pk)
     assert f'id="flagged-{message.pk}"' in page and "possibly abusive (score" in page
     response = client.post(f"/escalations/messages/{message.pk}/unflag")
     assert response.status_code == 302
     score.refresh_from_db()
     assert not score.flagged and score.unflagged_by == desk.agent
     assert AuditEvent.objects.filter(verb="message_unflagged").count() == 1
-    assert f'id="flagged-{message.pk}"' not in client.get(f"/cases/{ticket.pk}/").content.decode()
+    assert f'id="flagged-{message.pk}"' not in case_page_html(client, ticket.pk)
     # Unflagging twice is refused with a message, not a 500; other people's cases are 404.
     again = client.post(f"/escalations/messages/{message.pk}/unflag", follow=True)
     assert b"not flagged" in again.content
@@ -113,4 +114,4 @@ def test_repeated_flags_mark_the_customer_for_a_lead(desk, now):
     lead = Client()
     lead.force_login(desk.lead)
     assert b"Customers marked for attention" in lead.get("/escalations/").content
-    assert b"Marked for a lead" in lead.get(f"/cases/{ticket.pk}/").content
+    assert b"Marked for a lead" in case_page_html(lead, ticket.pk).encode()

@@ -19,6 +19,7 @@ from caredesk.escalations.texts import END_OF_CONVERSATION_NOTICE
 from caredesk.feedback.selectors import agent_record
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import Status
+from tests.case_page import case_page_html
 from tests.escalations.conftest import open_case
 
 
@@ -67,9 +68,7 @@ def test_an_ended_conversation_does_not_count_against_the_agent(desk, now):
 
 def test_case_page_shows_the_panels(desk, now):
     ticket = open_case(desk, now)
-    page = staff_client(desk.agent).get(f"/cases/{ticket.pk}/")
-    assert page.status_code == 200
-    body = page.content.decode()
+    body = case_page_html(staff_client(desk.agent), ticket.pk)
     for text in ("Escalate this case", "Offer a goodwill action", "End an abusive conversation"):
         assert text in body
     assert "Refund: up to 50.00 EUR" in body

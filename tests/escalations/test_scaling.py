@@ -23,6 +23,7 @@ from caredesk.escalations.models import (
 from caredesk.promises.actions import PromiseDraft, do_make_promise
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import AuditEvent
+from tests.case_page import case_page_html
 from tests.conftest import make_staff
 from tests.escalations.conftest import open_case
 
@@ -66,7 +67,7 @@ def test_abuse_review_on_a_breached_case_is_recorded_by_answering_the_breach(des
     # Visible on the case page and on the escalation page.
     client = Client()
     client.force_login(desk.lead)
-    case_page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    case_page = case_page_html(client, ticket.pk)
     assert "Includes the review of the ended abusive conversation" in case_page
     assert "the answer to the open escalation" in case_page
     esc_page = client.get(f"/escalations/{breach.pk}/").content.decode()
@@ -79,7 +80,7 @@ def test_abuse_review_on_a_breached_case_is_recorded_by_answering_the_breach(des
     assert protection.reviewed_by == desk.lead and protection.reviewed_at == later
     review = AuditEvent.objects.get(ticket=ticket, verb="abuse_reviewed")
     assert review.note == "Agent acted within policy."
-    case_page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    case_page = case_page_html(client, ticket.pk)
     assert "Reviewed by Lena Lead" in case_page
 
 
@@ -127,7 +128,7 @@ def test_ten_breaches_of_one_owner_are_one_escalation_and_one_notice_for_the_lea
     client.force_login(desk.lead)
     page = client.get(f"/escalations/{primary.pk}/").content.decode()
     assert "Also answered with this escalation (9)" in page
-    member_page = client.get(f"/cases/{cases[3].pk}/").content.decode()
+    member_page = case_page_html(client, cases[3].pk)
     assert "Grouped with the escalation of" in member_page
     assert cases[0].reference in member_page and "Answer due" in member_page
     actions.do_resolve_escalation(

@@ -7,6 +7,7 @@ from django.test import Client
 
 from caredesk.macros.models import Macro, MacroUse, Scope
 from caredesk.tickets.models import Status
+from tests.case_page import case_page_html
 
 from .conftest import make_macro
 
@@ -86,7 +87,7 @@ def test_oversized_and_hostile_form_posts_are_refused(desk, agent_client):
 
 
 def test_the_case_page_has_the_picker(desk, agent_client, case):
-    html = agent_client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(agent_client, case.pk)
     assert 'id="macro-picker"' in html and "Ctrl</kbd>+<kbd>M" in html
 
 

@@ -9,6 +9,7 @@ from django.test import Client
 from caredesk.tickets import actions
 from caredesk.tickets.links import do_link_cases
 from caredesk.tickets.models import CaseLink, Channel, LinkKind, Status, Ticket
+from tests.case_page import case_page_html
 
 
 def open_case(customer, now, subject="Parcel", body="Where is parcel 4711?"):
@@ -26,7 +27,7 @@ def agent(desk):
 
 def test_case_page_shows_the_links_panel_and_the_merge_form(agent, desk, now):
     ticket = open_case(desk.alice, now)
-    page = agent.get(f"/cases/{ticket.pk}/").content.decode()
+    page = case_page_html(agent, ticket.pk)
     assert 'id="links"' in page and "No linked cases." in page and 'id="merge-form"' in page
     # The original request has no split menu.
     assert f'id="split-{ticket.messages.get().pk}"' not in page
@@ -106,7 +107,7 @@ def test_links_panel_link_unlink_and_resolve_incidents(agent, desk, now):
     evil = agent.post(f"/cases/{problem.pk}/links", {"other": incident.reference, "kind": "<x>"})
     assert evil.status_code == 400
     actions.do_change_status(problem, actor=desk.agent, status=Status.RESOLVED, now=now)
-    page = agent.get(f"/cases/{problem.pk}/").content.decode()
+    page = case_page_html(agent, problem.pk)
     assert 'id="resolve-children"' in page and "1 incident still open" in page
     done = agent.post(f"/cases/{problem.pk}/resolve-children", {"body": "Fixed for everyone."})
     assert done.status_code == 302

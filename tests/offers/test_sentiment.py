@@ -19,6 +19,7 @@ from caredesk.enrichment.actions import do_record_sentiment
 from caredesk.enrichment.models import CaseMood, MessageAbuse, MessageSentiment
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Channel, MessageKind
+from tests.case_page import case_page_html
 from tests.offers.conftest import ANGRY, HAPPY, open_case
 
 DATA = Path(__file__).parent.parent / "enrichment" / "data" / "abuse_labelled.tsv"
@@ -147,7 +148,7 @@ def test_case_page_shows_badges_and_mood_and_abuse_stays_apart(desk, now):
     ticket = open_case(desk, now, body=ANGRY)
     client = Client()
     client.force_login(desk.agent)
-    page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    page = case_page_html(client, ticket.pk)
     assert 'id="case-mood"' in page and "Mood: Negative" in page
     assert "sentiment-negative" in page
     assert "Hidden: possibly abusive" not in page

@@ -15,6 +15,7 @@ from caredesk.offers.models import OfferMade, Outcome, Surface
 from caredesk.tickets import actions
 from caredesk.tickets.models import Status
 from tests.api.conftest import ApiClient, token_for
+from tests.case_page import case_page_html
 from tests.offers.conftest import angry_resolved_case, happy_resolved_case, open_case
 
 SITUATIONS = ["open", "negative", "happy"]
@@ -40,7 +41,7 @@ def staff_client(user):
 @pytest.mark.parametrize("which", SITUATIONS)
 def test_case_page_panel(desk, now, voucher, which):
     ticket = situation(desk, now, which)
-    page = staff_client(desk.agent).get(f"/cases/{ticket.pk}/").content.decode()
+    page = case_page_html(staff_client(desk.agent), ticket.pk)
     assert 'id="offers"' in page
     if which == "happy":
         assert "Loyalty voucher" in page and "Make this offer" in page
@@ -99,7 +100,7 @@ def test_recording_the_answer_from_the_case_page(desk, now, voucher):
     client = staff_client(desk.agent)
     client.post(f"/offers/cases/{ticket.pk}/make", {"offer": voucher.pk})
     made = OfferMade.objects.get()
-    assert "Customer accepted" in client.get(f"/cases/{ticket.pk}/").content.decode()
+    assert "Customer accepted" in case_page_html(client, ticket.pk)
     assert client.post(f"/offers/made/{made.pk}/accept").status_code == 302
     made.refresh_from_db()
     assert made.outcome == Outcome.ACCEPTED and made.answered_by == desk.agent

@@ -13,6 +13,7 @@ from caredesk.policies.actions import Told, do_record_acknowledgement
 from caredesk.policies.models import Acknowledgement, How
 from caredesk.records.models import CaseRecordLink, Record
 from caredesk.tickets.models import Message, MessageKind
+from tests.case_page import case_page_html
 
 from .helpers import (
     DELIVERY_TEXT,
@@ -40,7 +41,7 @@ def seat_case(desk, now):
 
 
 def test_the_case_page_shows_records_policies_and_eligibility(agent_client, seat_case, frozen):
-    html = agent_client.get(f"/cases/{seat_case.pk}/").content.decode()
+    html = case_page_html(agent_client, seat_case.pk)
     assert 'id="records"' in html and "Order 204117" in html and "Linked to this case" in html
     assert "Shower seat" in html
     assert 'id="eligibility-return"' in html and "not eligible" in html
@@ -69,7 +70,7 @@ def test_told_twice_is_shown_with_the_versions(agent_client, desk, now, frozen):
             evidence_ref=ref,
         )
     ticket = open_case(desk, now, subject="I want an exact delivery time")
-    html = unescape(agent_client.get(f"/cases/{ticket.pk}/").content.decode())
+    html = unescape(case_page_html(agent_client, ticket.pk))
     assert "Told 2 times: at purchase (receipt, 30 Oct), at scheduling (call, 14 Nov)" in html
     assert html.count("version 1") == 2
     assert DELIVERY_TEXT in html
@@ -197,7 +198,7 @@ def test_link_a_record_from_the_case_page(agent_client, desk, now, frozen):
     agent_client.post(f"/records/cases/{ticket.pk}/link", {"record": bobs.pk})
     agent_client.post(f"/records/cases/{ticket.pk}/link", {"record": "x"})
     assert CaseRecordLink.objects.filter(ticket=ticket).count() == 1
-    page = agent_client.get(f"/cases/{ticket.pk}/").content.decode()
+    page = case_page_html(agent_client, ticket.pk)
     assert "(this line)" in page
 
 

@@ -10,6 +10,7 @@ import pytest
 from caredesk.channels.phone.models import CallLog
 from caredesk.promises.models import Promise, State
 from caredesk.tickets.models import Message, MessageKind
+from tests.case_page import case_page_html
 
 from .conftest import open_case, promise
 
@@ -25,9 +26,7 @@ def agent_client(client, desk):
 
 
 def test_case_page_shows_the_panel_and_a_made_promise(agent_client, desk, case, now, frozen):
-    page = agent_client.get(f"/cases/{case.pk}/")
-    assert page.status_code == 200
-    html = page.content.decode()
+    html = case_page_html(agent_client, case.pk)
     assert 'id="promises"' in html and "No promises on this case yet" in html
     assert "Make a promise with this reply" in html
     r = agent_client.post(
@@ -42,7 +41,7 @@ def test_case_page_shows_the_panel_and_a_made_promise(agent_client, desk, case, 
     assert r.status_code == 302 and r["Location"].endswith("#promises")
     p = Promise.objects.get()
     assert p.owner == desk.agent and p.customer_visible and p.due_at == now + timedelta(days=1)
-    html = agent_client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(agent_client, case.pk)
     assert "Update on the claim" in html and "Tuesday 24 November 2026 at 09:30" in html
 
 
@@ -185,7 +184,7 @@ def test_log_call_form_keeps_the_callback_and_refuses_nonsense(
     assert r.status_code == 302
     call = CallLog.objects.get()
     assert call.duration_seconds == 185 and call.kept_promise_id == p.pk
-    html = agent_client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(agent_client, case.pk)
     assert "kept: Call back with the courier" in html
 
 

@@ -18,6 +18,7 @@ from caredesk.resolutions.models import Outcome, Resolution
 from caredesk.tickets import actions
 from caredesk.tickets.models import Message, MessageKind, Status, Ticket
 from caredesk.workspace.selectors import inbox_queryset
+from tests.case_page import case_page_html
 from tests.resolutions.conftest import links_of, question_mail, resolved_case
 
 DAY = timedelta(days=1)
@@ -307,8 +308,8 @@ def test_staff_case_page_and_api_show_the_outcome(desk, now):
     ticket = resolved_case(desk, now)
     staff = Client()
     staff.force_login(desk.agent)
-    page = staff.get(f"/cases/{ticket.pk}/").text
+    page = case_page_html(staff, ticket.pk)
     assert 'id="resolution-title"' in page and "Awaiting the customer" in page
     Client().post(links_of(ticket)["yes"])
-    page = staff.get(f"/cases/{ticket.pk}/").text
+    page = case_page_html(staff, ticket.pk)
     assert "Confirmed by the customer" in page

@@ -4,6 +4,7 @@ import pytest
 
 from caredesk.tickets import actions
 from caredesk.tickets.attachments import IncomingFile
+from tests.case_page import case_page_html
 from tests.workspace.conftest import open_case, signed_in
 
 
@@ -83,6 +84,6 @@ def test_missing_file_on_disk_is_404_not_500(desk, client, files):
 def test_attachment_links_appear_on_the_case(desk, client, files):
     case, public, internal = files
     signed_in(client, desk.agent)
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert f'href="/attachments/{public.pk}/"' in html
     assert f'href="/attachments/{internal.pk}/"' in html

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from caredesk.tickets.models import AuditEvent, Message, MessageKind, Status
+from tests.case_page import case_page_html
 from tests.workspace.conftest import signed_in
 
 
@@ -73,7 +74,7 @@ def test_assign_with_handoff_note(desk, client, case):
     # Ada is not in Delivery and the case is now Otto's: it leaves her view.
     assert client.get(f"/cases/{case.pk}/").status_code == 404
     signed_in(client, desk.other_agent)
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert "Courier issue." in html and "reassigned the case" in html
 
 
@@ -128,7 +129,7 @@ def test_status_priority_and_tags(desk, client, case):
     assert events(case, "status_changed")[0].new_value == "waiting_us"
     assert events(case, "priority_changed")[0].old_value == "normal"
     assert events(case, "tags_changed")[0].new_value == ["late-delivery", "refund"]
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert "Normal → Urgent" in html and "none → late-delivery, refund" in html
 
 
@@ -203,7 +204,7 @@ def test_hostile_filenames_are_normalised(desk, client, case):
     client.post(f"/cases/{case.pk}/note", {"note-body": "see file", "files": [upload]})
     attachment = Message.objects.get(ticket=case, kind=MessageKind.NOTE).attachments.get()
     assert "/" not in attachment.filename
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert "<script>evil" not in html
 
 

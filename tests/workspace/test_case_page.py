@@ -8,6 +8,7 @@ from caredesk.customers.models import Organization
 from caredesk.tickets import actions
 from caredesk.tickets.attachments import IncomingFile
 from caredesk.tickets.models import Channel
+from tests.case_page import case_page_html, fill_panels
 from tests.workspace.conftest import assert_no_inline_script, later, open_case, signed_in
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -27,7 +28,7 @@ def test_case_page_shows_header_pinned_request_and_timeline(desk, client, now):
     signed_in(client, desk.agent)
     response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
-    html = response.content.decode()
+    html = fill_panels(client, response.content.decode())
     assert case.reference in html and "Broken vase" in html
     assert "Call the account manager first." in html
     assert 'id="original-request">Line one.\n\n    indented line two.</div>' in html
@@ -50,7 +51,7 @@ def test_hostile_text_is_escaped_everywhere(desk, client, now):
     case.customer.save()
     signed_in(client, desk.agent)
     for url in [f"/cases/{case.pk}/", "/?tab=open", "/search?q=alert"]:
-        html = client.get(url).content.decode()
+        html = fill_panels(client, client.get(url).content.decode())
         assert "<script>alert" not in html and "<img src=x" not in html, url
         assert_no_inline_script(html)
     assert (
@@ -64,7 +65,7 @@ def test_other_cases_of_the_customer_are_listed(desk, client, now):
     case = open_case(desk, later(now), subject="Current problem")
     open_case(desk, now, subject="Bob's own", customer=desk.bob)
     signed_in(client, desk.agent)
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert f'href="/cases/{first.pk}/"' in html and "Bob&#x27;s own" not in html
 
 

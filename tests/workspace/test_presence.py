@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from caredesk.workspace import presence
 from caredesk.workspace.models import CasePresence
+from tests.case_page import case_page_html
 from tests.workspace.conftest import signed_in
 
 
@@ -55,6 +56,6 @@ def test_presence_is_checked_for_access(desk, client, case):
 
 def test_case_page_polls_presence(desk, client, case):
     signed_in(client, desk.agent)
-    html = client.get(f"/cases/{case.pk}/").content.decode()
+    html = case_page_html(client, case.pk)
     assert f'hx-post="/cases/{case.pk}/presence"' in html and "every 10s" in html
     assert 'id="presence-typing"' in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 
@@ -67,7 +69,36 @@ class JsonParser(Parser):
 
 
 class CaredeskApi(NinjaAPI):
-    """Operation ids are the view names (``list_cases``), not module paths."""
+    """Operation ids are the view names (``list_cases``), not module paths.
+
+    The OpenAPI document is built once per process and path prefix (building it walks
+    every operation and schema: most of a second), then served from memory. Operations
+    are all registered at import time, so the document cannot change while the process
+    lives. Callers must not mutate the returned document.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._built_schemas: dict[tuple[str | None, str], OpenAPISchema] = {}
+        self._schema_lock = threading.Lock()
+
+    def get_openapi_schema(
+        self,
+        *,
+        path_prefix: str | None = None,
+        path_params: dict[str, Any] | None = None,
+    ) -> OpenAPISchema:
+        key = (path_prefix, json.dumps(path_params or {}, sort_keys=True, default=str))
+        built = self._built_schemas.get(key)
+        if built is None:
+            with self._schema_lock:
+                built = self._built_schemas.get(key)
+                if built is None:
+                    built = super().get_openapi_schema(
+                        path_prefix=path_prefix, path_params=path_params
+                    )
+                    self._built_schemas[key] = built
+        return built
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__

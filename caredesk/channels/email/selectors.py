@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from caredesk.channels.email.models import RawMessage, RawState
 from caredesk.core.models import OutboundEmail, OutboundState
@@ -18,6 +18,15 @@ DELIVERY_LABELS = {
     OutboundState.BOUNCED: "Bounced",
     OutboundState.SUPPRESSED: "Not sent",
 }
+
+
+def latest_delivery_state() -> Subquery:
+    """The state of a message's newest outbound mail, as an annotation on ``Message`` rows
+    (``NULL`` for a message never mailed): the same answer as
+    ``delivery_status_for_messages`` inside the message query, so a page needs no second
+    query."""
+    newest = OutboundEmail.objects.filter(message_id=OuterRef("pk")).order_by("-created_at", "-id")
+    return Subquery(newest.values("state")[:1])
 
 
 def delivery_status_for_messages(message_ids: Iterable[int]) -> dict[int, str]:

@@ -107,3 +107,18 @@ window.caredesk.modules.push(function (doc) {
     event.detail.parameters.typing = flag.value;
   });
 });
+
+// Case page panels load after the page (htmx): when the address names an anchor inside a
+// panel (/cases/1/#promises after making a promise), go there once it has arrived.
+window.caredesk.modules.push(function (doc) {
+  "use strict";
+  var id = window.location.hash ? window.location.hash.slice(1) : "";
+  if (!id || doc.getElementById(id)) { return; }
+  function arrived() {
+    var target = doc.getElementById(id);
+    if (!target) { return; }
+    doc.body.removeEventListener("htmx:afterSettle", arrived);
+    target.scrollIntoView({ block: "start" });
+  }
+  doc.body.addEventListener("htmx:afterSettle", arrived);
+});

@@ -88,7 +88,9 @@ window.caredesk.modules.push(function (doc) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
         [".case-head", "#timeline", "#promises", ".case-side"].forEach(function (sel) {
           var old = doc.querySelector(sel);
-          var now = fresh.querySelector(sel);
+          // Side panels come as placeholders that load themselves (docs/case-page.md).
+          var now = fresh.querySelector(sel) ||
+            (sel.charAt(0) === "#" ? fresh.querySelector("#panel-" + sel.slice(1)) : null);
           if (old && now) {
             var node = doc.importNode(now, true);
             old.replaceWith(node);

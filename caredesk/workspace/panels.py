@@ -1,0 +1,75 @@
+"""The case page's side panels that load after the page (htmx ``hx-get`` on ``load``).
+
+The case page itself reads only what an agent needs at once: the header, the pinned
+request, the newest timeline entries, the reply and note boxes, status, deadlines, tags
+and the customer's name and tier (at most 10 queries, whatever the length of the case).
+Each panel below is one small GET endpoint, ``/cases/<pk>/panels/<slug>``, that checks
+access to the case like the page does and renders the panel's own template, so its
+queries are paid only by the browser that shows it. See docs/case-page.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from caredesk.accounts.guards import current_user
+from caredesk.accounts.selectors import assignable_staff
+from caredesk.tickets.models import Ticket
+from caredesk.workspace import selectors
+from caredesk.workspace.forms import AssignForm
+from caredesk.workspace.links_panel import panel_context
+
+
+def _nothing(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    return {}
+
+
+def owner_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """The reassignment form (every team and every active staff member)."""
+    return {
+        "assign_form": AssignForm(
+            initial={"team": ticket.team_id, "assignee": ticket.assignee_id},
+            teams=selectors.all_teams(),
+            staff=assignable_staff(),
+        )
+    }
+
+
+def _customer(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """The customer's addresses and numbers, and their other cases this user may see."""
+    return {
+        "identities": selectors.customer_identities(ticket),
+        "other_cases": selectors.other_cases(current_user(request), ticket),
+    }
+
+
+def _links(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """Linked cases, and the merge and link forms."""
+    return dict(panel_context(ticket, {}))
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str  # what the placeholder says while the panel loads
+    template: str
+    context: Callable[[HttpRequest, Ticket], dict[str, Any]] = _nothing
+
+
+PANELS: dict[str, Panel] = {
+    "promises": Panel("Promises", "workspace/panels/promises.html"),
+    "resolution": Panel("Resolution", "workspace/panels/resolution.html"),
+    "calls": Panel("Calls", "workspace/panels/calls.html"),
+    "escalations": Panel("Escalations and approvals", "workspace/panels/escalations.html"),
+    "feedback": Panel("Feedback", "workspace/panels/feedback.html"),
+    "offers": Panel("Offers", "workspace/panels/offers.html"),
+    "owner": Panel("Reassign", "workspace/panels/owner.html", owner_context),
+    "customer": Panel(
+        "Contact details and other cases", "workspace/panels/customer.html", _customer
+    ),
+    "policies": Panel("Policies and records", "workspace/panels/policies.html"),
+    "links": Panel("Linked cases", "workspace/_links_panel.html", _links),
+}

@@ -168,16 +168,23 @@ def env_for(db_url: str, redis_number: int, backend: str, prefix: str) -> dict[s
     return env
 
 
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants (caredesk serve → gunicorn → its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (gunicorn's workers), in MB."""
+    """Resident memory of a process tree, summed (shared pages counted in each), in MB."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -185,6 +192,54 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return round(total / 1024, 1)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process."""
+    used = {}
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[p] = (int(fields[11]) + int(fields[12])) / TICKS
+    return used
+
+
+def pg_backends() -> list[int]:
+    """The PostgreSQL server processes serving this benchmark's database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+class CPU:
+    """CPU seconds each tier used between two snapshots (processes born in between
+    count from zero)."""
+
+    def __init__(self, tiers: dict[str, Callable[[], list[int]]]) -> None:
+        self.tiers = tiers
+        self.start = self.snapshot()
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        return {name: cpu_of(pids()) for name, pids in self.tiers.items()}
+
+    def lap(self) -> dict[str, float]:
+        now = self.snapshot()
+        used = {
+            name: round(sum(t - self.start[name].get(p, 0.0) for p, t in now[name].items()), 2)
+            for name in self.tiers
+        }
+        self.start = now
+        return used
 
 
 def wait_http(port: int, timeout: float = 120) -> None:
@@ -279,6 +334,21 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
             }
             return "POST", "/api/v1/cases", json.dumps(body).encode()
 
+        cpu = CPU(
+            {
+                "web": lambda: tree(web.pid),
+                "workers": lambda: [p for w in workers for p in tree(w.pid)],
+                "postgres": pg_backends,
+            }
+        )
+
+        def measured(outcome: Outcome) -> dict[str, Any]:
+            row = outcome.row()
+            used = cpu.lap()
+            n = max(row["requests"], 1)
+            row["cpu_ms_per_request"] = {k: round(v * 1000 / n, 1) for k, v in used.items()}
+            return row
+
         load_started = time.monotonic()
         for conns in (1, 8):
             outcome = drive(
@@ -290,12 +360,13 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
                 connections=conns,
                 seconds=args.seconds,
             )
-            rows.append(outcome.row())
+            rows.append(measured(outcome))
         load_ended = time.monotonic()
         waiting_at_end = backlog(backend, redis_client)
         while backlog(backend, redis_client) and time.monotonic() - load_ended < args.drain:
             time.sleep(0.2)
         drained = time.monotonic()
+        drain_cpu = cpu.lap()
         done = tasks_done(backend, redis_client) - done_before
         from caredesk.tickets.models import Ticket
 
@@ -313,15 +384,17 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
         ]
         for name, make in reads:
             rows.append(
-                drive(
-                    "127.0.0.1",
-                    port,
-                    name,
-                    make,
-                    headers=headers,
-                    connections=8,
-                    seconds=args.seconds,
-                ).row()
+                measured(
+                    drive(
+                        "127.0.0.1",
+                        port,
+                        name,
+                        make,
+                        headers=headers,
+                        connections=8,
+                        seconds=args.seconds,
+                    )
+                )
             )
         memory = {
             "web (gunicorn, 2 workers)": rss_mb(web.pid),
@@ -338,6 +411,8 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
                 "seconds_to_drain_after_load": round(drained - load_ended, 1),
                 "tasks_per_s_over_load_and_drain": round(done / (drained - load_started), 1),
                 "still_waiting": backlog(backend, redis_client),
+                "cpu_s_while_draining": drain_cpu,
+                "tasks_run_while_draining": waiting_at_end,
             },
             "memory_mb": memory,
         }
@@ -357,17 +432,27 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
 
 def print_report(report: dict[str, Any]) -> None:
     print(f"\n== {report['backend']} task queue: {report['cases']} cases at the end ==")
-    print(f"{'scenario':40} {'conns':>5} {'reqs':>6} {'err':>4} {'req/s':>7} {'p50':>7} {'p99':>7}")
+    print(
+        f"{'scenario':40} {'conns':>5} {'reqs':>6} {'err':>4} {'req/s':>7} {'p50':>7} "
+        f"{'p99':>7}  CPU ms/request: web, workers, postgres"
+    )
     for r in report["rows"]:
+        c = r["cpu_ms_per_request"]
         print(
             f"{r['scenario']:40} {r['connections']:>5} {r['requests']:>6} {r['errors']:>4} "
-            f"{r['req_per_s']:>7} {r['p50_ms']!s:>7} {r['p99_ms']!s:>7}"
+            f"{r['req_per_s']:>7} {r['p50_ms']!s:>7} {r['p99_ms']!s:>7}  "
+            f"{c['web']}, {c['workers']}, {c['postgres']}"
         )
     t = report["tasks"]
     print(
         f"tasks: {t['run']} run; {t['waiting_when_load_ended']} waiting when the load ended, "
         f"drained {t['seconds_to_drain_after_load']} s later; "
         f"{t['tasks_per_s_over_load_and_drain']} tasks/s; {t['still_waiting']} left"
+    )
+    d, n = t["cpu_s_while_draining"], max(t["tasks_run_while_draining"], 1)
+    print(
+        f"while draining ({n} tasks): CPU ms per task: workers "
+        f"{round(d['workers'] * 1000 / n, 1)}, postgres {round(d['postgres'] * 1000 / n, 1)}"
     )
     print("memory (MB RSS): " + ", ".join(f"{k} {v}" for k, v in report["memory_mb"].items()))
 

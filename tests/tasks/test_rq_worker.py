@@ -119,7 +119,7 @@ def test_a_task_killed_with_its_worker_runs_again_on_the_next_worker(worker_env,
         assert status(result.id) == TaskResultStatus.RUNNING
         os.kill(first.pid, signal.SIGKILL)  # the task runs in the worker process itself
         first.proc.wait(timeout=10)
-    assert status(result.id) == TaskResultStatus.RUNNING  # RQ alone would wait 16 minutes
+    assert status(result.id) == TaskResultStatus.RUNNING  # RQ alone: its timeout and a minute
     with WorkerProcess(worker_env, tmp_path / "b.log") as second:
         wait_for(lambda: status(result.id) == TaskResultStatus.SUCCESSFUL, "the second run", 60)
         assert second.stop() == 0

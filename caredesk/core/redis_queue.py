@@ -21,6 +21,7 @@ for the database queue (docs/adr/0026):
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -96,7 +97,7 @@ class RQBackend(LibraryRQBackend):
             errors=[],
             worker_ids=[],
         )
-        queue = django_rq.get_queue(task.queue_name, job_class=Job)
+        queue = django_rq.get_queue(task.queue_name, job_class=Job, connection=connection())
         job = queue.create_job(
             task.module_path,
             args=args,
@@ -130,7 +131,14 @@ class Worker(SimpleWorker):
 
 
 def connection() -> Redis:
-    return django_rq.get_connection(QUEUE)
+    """One client (and its connection pool) per Redis URL for the process, instead of the
+    new one ``django_rq.get_connection`` makes on each call."""
+    return _client(str(settings.RQ_QUEUES[QUEUE]["URL"]))
+
+
+@functools.cache
+def _client(url: str) -> Redis:
+    return Redis.from_url(url, health_check_interval=30)
 
 
 def key(name: str) -> str:
@@ -139,7 +147,7 @@ def key(name: str) -> str:
 
 def run_worker(worker_id: str, *, burst: bool = False) -> bool:
     """Work the queue until stopped (a signal), or, with ``burst``, until it is empty."""
-    queue = django_rq.get_queue(QUEUE, job_class=Job)
+    queue = django_rq.get_queue(QUEUE, job_class=Job, connection=connection())
     worker = Worker([queue], connection=queue.connection, job_class=Job, name=worker_id)
     return bool(worker.work(with_scheduler=True, burst=burst, logging_level="WARNING"))
 
@@ -169,12 +177,12 @@ def remember_heartbeat(result_id: str) -> None:
 
 def depth() -> int:
     """Tasks waiting: queued now, scheduled for later, or waiting for a retry."""
-    queue = django_rq.get_queue(QUEUE)
+    queue = django_rq.get_queue(QUEUE, connection=connection())
     return int(queue.count) + len(queue.scheduled_job_registry)
 
 
 def oldest_ready_seconds(now: datetime) -> float:
-    queue = django_rq.get_queue(QUEUE, job_class=Job)
+    queue = django_rq.get_queue(QUEUE, job_class=Job, connection=connection())
     ids = queue.get_job_ids(0, 0)
     if not ids:
         return 0.0
@@ -200,7 +208,7 @@ def recover_lost_jobs(
     database queue's own rules (:mod:`caredesk.core.recovery`). Returns (requeued, failed).
     """
     redis = connection()
-    queue = django_rq.get_queue(QUEUE, job_class=Job)
+    queue = django_rq.get_queue(QUEUE, job_class=Job, connection=connection())
     registry = StartedJobRegistry(queue=queue, job_class=Job)
     entries = registry.get_job_and_execution_ids()
     if not entries:

@@ -74,7 +74,10 @@ def _touch_in_redis(
     previous = client.hget(key, field)
     typing_until = (now + TYPING_WINDOW).timestamp() if typing else 0.0
     if not typing and previous:
-        typing_until = _times(previous)[1]  # keep a typing mark still due
+        try:
+            typing_until = _times(previous)[1]  # keep a typing mark still due
+        except ValueError:
+            typing_until = 0.0
     with client.pipeline() as pipe:
         pipe.hset(key, field, f"{now.timestamp()}|{typing_until}")
         pipe.expire(key, int(VIEWING_WINDOW.total_seconds()) * 2)
@@ -88,9 +91,12 @@ def _seen_in_redis(
     seen: dict[int, datetime | None] = {}
     since = (now - VIEWING_WINDOW).timestamp()
     for field, value in client.hgetall(_key(ticket_id)).items():
-        last_seen, typing_until = _times(value)
+        try:
+            user_id, (last_seen, typing_until) = int(field), _times(value)
+        except ValueError:
+            continue  # not a field this module wrote: ignored, it expires with the hash
         if last_seen >= since:
-            seen[int(field)] = datetime.fromtimestamp(typing_until, UTC) if typing_until else None
+            seen[user_id] = datetime.fromtimestamp(typing_until, UTC) if typing_until else None
     return seen
 
 

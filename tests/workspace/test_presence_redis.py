@@ -61,3 +61,14 @@ def test_presence_is_still_checked_for_access(desk, client, case, on_redis):
     signed_in(client, desk.other_agent)
     assert client.post(f"/cases/{case.pk}/presence").status_code == 404
     assert on_redis.client.exists(f"{on_redis.prefix}:presence:{case.pk}") == 0
+
+
+def test_fields_it_did_not_write_are_ignored(desk, client, case, on_redis):
+    key = f"{on_redis.prefix}:presence:{case.pk}"
+    on_redis.client.hset(key, mapping={"not-a-user": "1|2", str(desk.lead.pk): "garbage"})
+    signed_in(client, desk.agent)
+    response = client.post(f"/cases/{case.pk}/presence", {"typing": "0"})
+    assert response.status_code == 200 and "Lena Lead" not in response.content.decode()
+    presence.touch_presence(case, desk.lead, typing=False, now=timezone.now())  # overwrites it
+    viewers = presence.other_viewers(case, desk.agent, now=timezone.now())
+    assert [v.name for v in viewers] == ["Lena Lead"]

@@ -72,10 +72,21 @@ def _pending_heartbeat_exists() -> bool:
 
 
 def _enqueue(at: datetime) -> None:
-    if _supports_defer():
+    if not _supports_defer():
+        return
+    if not redis_queue.is_in_use():
+        heartbeat.using(run_after=at).enqueue()
+        return
+    # Two heartbeats running at once on two workers would each see the other running,
+    # not waiting, and both enqueue: one heartbeat per minute, whoever claims it first.
+    if not redis_queue.claim_heartbeat_minute(at):
+        return
+    try:
         result = heartbeat.using(run_after=at).enqueue()
-        if redis_queue.is_in_use():
-            redis_queue.remember_heartbeat(result.id)
+    except BaseException:
+        redis_queue.release_heartbeat_minute(at)
+        raise
+    redis_queue.remember_heartbeat(result.id)
 
 
 def ensure_heartbeat(now: datetime) -> bool:

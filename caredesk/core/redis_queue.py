@@ -16,7 +16,8 @@ for the database queue (docs/adr/0026):
   retry at once (or failed, once its runs are used up). A Redis key per execution makes
   sure two recoverers never both requeue it.
 - **One heartbeat chain.** The id of the waiting heartbeat is kept in Redis, so a worker
-  that starts does not start a second chain (:func:`pending_heartbeat`).
+  that starts does not start a second chain (:func:`pending_heartbeat`), and each minute
+  has one heartbeat: the first to claim its minute in Redis enqueues it.
 """
 
 from __future__ import annotations
@@ -166,6 +167,19 @@ def pending_heartbeat() -> bool:
     except NoSuchJobError:
         return False
     return job.get_status() in WAITING
+
+
+def _minute_key(at: datetime) -> str:
+    return key(f"heartbeat:{at.astimezone(UTC):%Y%m%d%H%M}")
+
+
+def claim_heartbeat_minute(at: datetime) -> bool:
+    """True for the first to ask for a heartbeat in ``at``'s minute."""
+    return bool(connection().set(_minute_key(at), "1", nx=True, ex=600))
+
+
+def release_heartbeat_minute(at: datetime) -> None:
+    connection().delete(_minute_key(at))
 
 
 def remember_heartbeat(result_id: str) -> None:

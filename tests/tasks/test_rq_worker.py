@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import os
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import django_rq
@@ -132,13 +133,21 @@ def test_two_workers_keep_one_heartbeat_chain(worker_env, tmp_path):
         WorkerProcess(worker_env, tmp_path / "a.log") as a,
         WorkerProcess(worker_env, tmp_path / "b.log") as b,
     ):
-        # The first heartbeat runs at once, then the next waits a minute in the schedule.
+        # The first heartbeat runs at once (its jobs take a few seconds), then the next
+        # waits a minute in the schedule.
         queue = django_rq.get_queue("default")
+        registry = queue.scheduled_job_registry
 
         def scheduled_heartbeats() -> list[str]:
-            ids = queue.scheduled_job_registry.get_job_ids()
-            found = [queue.fetch_job(i) for i in ids]
-            return [j.id for j in found if j is not None and j.func_name == heartbeat.module_path]
+            later = datetime.now(UTC) + timedelta(seconds=20)
+            found = [queue.fetch_job(i) for i in registry.get_job_ids()]
+            return [
+                j.id
+                for j in found
+                if j is not None
+                and j.func_name == heartbeat.module_path
+                and registry.get_scheduled_time(j) > later
+            ]
 
         wait_for(scheduled_heartbeats, "the next heartbeat to be scheduled", 60)
         assert redis_queue.pending_heartbeat()

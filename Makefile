@@ -54,7 +54,8 @@ test: lint types test-sqlite test-postgres
 # Prints numbers; asserts nothing (the soak exits 1 if it lost or doubled an effect).
 # See docs/benchmarks*.md. The SLA bench builds a 1,000,000-case PostgreSQL database (a
 # few minutes); the search bench builds (or reuses) a 200,000-case one; the soak runs
-# 3,000 operations with workers killed (a few minutes).
+# 3,000 operations with workers killed (a few minutes); the scale run starts 2 web
+# processes + 2 workers on PostgreSQL and Redis, with RQ and the database queue (~8 minutes).
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.page_bench
@@ -63,6 +64,7 @@ bench: install
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.reports_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
+	PG_URL="$(PG_URL)" $(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1
 	$(BIN)/python -m bench.import_bench --cases 500 --pg-url "$(PG_URL)"
 

@@ -278,10 +278,17 @@ CACHES = {
         "LOCATION": "caredesk_cache",
     }
 }
-if env_str("REDIS_URL"):
+# With REDIS_URL (redis://host:6379/0), the cache, rate limits and presence live in Redis,
+# shared by every web process on every machine; keys start with the prefix (docs/scaling.md).
+REDIS_URL = env_str("REDIS_URL")
+CAREDESK_REDIS_KEY_PREFIX = env_str("CAREDESK_REDIS_KEY_PREFIX", "caredesk")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("REDIS_URL"),
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": CAREDESK_REDIS_KEY_PREFIX,
     }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
@@ -289,8 +296,40 @@ if env_bool("CAREDESK_BEHIND_PROXY", False):
     # Otherwise every visitor would share the proxy's address and one limit.
     RATELIMIT_IP_META_KEY = "caredesk.core.ratelimit.client_ip"
 
-# Background tasks: the database is the queue (django-tasks-db).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks: the database is the queue (django-tasks-db), or with
+# CAREDESK_TASK_BACKEND=rq, RQ on the Redis at REDIS_URL (docs/adr/0026).
+CAREDESK_TASK_BACKEND = env_str("CAREDESK_TASK_BACKEND", "database")
+if CAREDESK_TASK_BACKEND not in ("database", "rq"):
+    raise ImproperlyConfigured("CAREDESK_TASK_BACKEND must be 'database' or 'rq'")
+if CAREDESK_TASK_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("CAREDESK_TASK_BACKEND=rq needs REDIS_URL (the Redis RQ uses)")
+# The longest one task may run on RQ before it is stopped and retried (seconds).
+CAREDESK_TASK_TIMEOUT_SECONDS = env_int("CAREDESK_TASK_TIMEOUT_SECONDS", 900)
+if CAREDESK_TASK_TIMEOUT_SECONDS < 10:
+    raise ImproperlyConfigured("CAREDESK_TASK_TIMEOUT_SECONDS must be 10 or more")
+TASKS: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# On RQ, a task that raises runs again after these delays (seconds, comma-separated; the
+# last one repeats), for at most CAREDESK_TASK_MAX_RUNS runs in all.
+try:
+    CAREDESK_TASK_RETRY_DELAYS = [
+        int(d) for d in env_list("CAREDESK_TASK_RETRY_DELAYS", ["10", "60", "300", "900"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "CAREDESK_TASK_RETRY_DELAYS must be whole seconds, comma-separated"
+    ) from None
+if not CAREDESK_TASK_RETRY_DELAYS or min(CAREDESK_TASK_RETRY_DELAYS) < 0:
+    raise ImproperlyConfigured("CAREDESK_TASK_RETRY_DELAYS must list delays of 0 s or more")
+# django-rq's queues; django-tasks' queue name "default" is the RQ queue of that name.
+RQ_QUEUES: dict[str, dict[str, Any]] = {
+    "default": {
+        "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
+        "DEFAULT_TIMEOUT": CAREDESK_TASK_TIMEOUT_SECONDS,
+    },
+}
+if CAREDESK_TASK_BACKEND == "rq":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    TASKS = {"default": {"BACKEND": "caredesk.core.redis_queue.RQBackend", "QUEUES": ["default"]}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The event log's wiring (caredesk/core/events.py, docs/adr/0006-one-spine.md).

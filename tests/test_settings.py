@@ -109,3 +109,47 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
     keys = [r.stdout.strip() for r in runs]
     assert keys[0] == keys[1] and len(keys[0]) > 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CAREDESK_TASK_BACKEND": "celery"}, "must be 'database' or 'rq'"),
+        ({"CAREDESK_TASK_BACKEND": "rq"}, "needs REDIS_URL"),
+        ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL must start with redis://"),
+        ({"CAREDESK_TASK_RETRY_DELAYS": "10,soon"}, "whole seconds"),
+        ({"CAREDESK_TASK_RETRY_DELAYS": "-5"}, "0 s or more"),
+        ({"CAREDESK_TASK_TIMEOUT_SECONDS": "1"}, "10 or more"),
+    ],
+)
+def test_task_queue_settings_fail_loudly(env, message, tmp_path):
+    result = load_settings({"CAREDESK_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_rq_backend_is_chosen_with_redis(tmp_path):
+    code = (
+        "import config.settings as s; "
+        "print(s.TASKS['default']['BACKEND'], s.RQ_QUEUES['default']['URL'], "
+        "'django_rq' in s.INSTALLED_APPS, s.CACHES['default']['BACKEND'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAREDESK_", "REDIS"))}
+    env = {
+        **clean,
+        "CAREDESK_DATA_DIR": str(tmp_path),
+        "CAREDESK_TASK_BACKEND": "rq",
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "CAREDESK_TESTING": "false",
+    }
+    env.pop("PYTEST_VERSION", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "caredesk.core.redis_queue.RQBackend",
+        "redis://127.0.0.1:6379/3",
+        "True",
+        "django.core.cache.backends.redis.RedisCache",
+    ]

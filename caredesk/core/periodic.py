@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from caredesk.core import clock
+from caredesk.core import clock, redis_queue
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ def _supports_defer() -> bool:
 
 
 def _pending_heartbeat_exists() -> bool:
-    """True when a heartbeat is already waiting in the database queue."""
+    """True when a heartbeat is already waiting in the database queue (or in RQ's)."""
+    if redis_queue.is_in_use():
+        return redis_queue.pending_heartbeat()
     backend = heartbeat.get_backend()
     if not type(backend).__module__.startswith("django_tasks_db"):
         return False
@@ -70,8 +72,21 @@ def _pending_heartbeat_exists() -> bool:
 
 
 def _enqueue(at: datetime) -> None:
-    if _supports_defer():
+    if not _supports_defer():
+        return
+    if not redis_queue.is_in_use():
         heartbeat.using(run_after=at).enqueue()
+        return
+    # Two heartbeats running at once on two workers would each see the other running,
+    # not waiting, and both enqueue: one heartbeat per minute, whoever claims it first.
+    if not redis_queue.claim_heartbeat_minute(at):
+        return
+    try:
+        result = heartbeat.using(run_after=at).enqueue()
+    except BaseException:
+        redis_queue.release_heartbeat_minute(at)
+        raise
+    redis_queue.remember_heartbeat(result.id)
 
 
 def ensure_heartbeat(now: datetime) -> bool:

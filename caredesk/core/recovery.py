@@ -11,7 +11,8 @@ that kills every worker that runs it must not take the queue down with it.
 
 It runs when a worker starts (before its first task) and once a minute from the
 heartbeat (``CAREDESK_PERIODIC_JOBS``). A requeued task runs again from the start, so
-every task is idempotent (docs/scaling.md lists how each one is).
+every task is idempotent (docs/scaling.md lists how each one is). With the RQ backend the
+same rules apply to RQ's started-job registry (:mod:`caredesk.core.redis_queue`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.conf import settings
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from caredesk.core import leases
+from caredesk.core import leases, redis_queue
 from caredesk.core.models import WorkerLease
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ def recover_lost_tasks(now: datetime, *, dead_worker_ids: Collection[str] = ()) 
 
     ``dead_worker_ids``: workers known to run nothing now (a worker restarting its own
     loop passes its id). Returns a summary for the periodic job's report."""
+    if redis_queue.is_in_use():
+        requeued, failed = redis_queue.recover_lost_jobs(
+            now, _leases, _why_lost, dead_worker_ids=dead_worker_ids
+        )
+        WorkerLease.objects.filter(expires_at__lt=now - LEASE_KEEP).delete()
+        return f"{requeued} requeued, {failed} failed" if requeued or failed else None
     running = list(
         DBTaskResult.objects.running()
         .order_by("started_at")
@@ -82,12 +89,7 @@ def recover_lost_tasks(now: datetime, *, dead_worker_ids: Collection[str] = ()) 
     requeued = failed = 0
     if running:
         last = {row["id"]: (row["worker_ids"] or [None])[-1] for row in running}
-        live = {
-            lease.worker_id: lease
-            for lease in WorkerLease.objects.filter(
-                worker_id__in={w for w in last.values() if w is not None}
-            )
-        }
+        live = _leases({w for w in last.values() if w is not None})
         here = leases.host_identity()
         for row in running:
             worker_id = last[row["id"]]
@@ -103,6 +105,11 @@ def recover_lost_tasks(now: datetime, *, dead_worker_ids: Collection[str] = ()) 
     if not (requeued or failed):
         return None
     return f"{requeued} requeued, {failed} failed"
+
+
+def _leases(worker_ids: Collection[str]) -> dict[str, WorkerLease]:
+    found = WorkerLease.objects.filter(worker_id__in=worker_ids)
+    return {lease.worker_id: lease for lease in found}
 
 
 def _same_claim(row: Mapping[str, Any]) -> Any:

@@ -1,4 +1,6 @@
-"""``caredesk worker``: django-tasks-db's ``db_worker``, kept alive and accountable.
+"""``caredesk worker``: django-tasks-db's ``db_worker`` (or, with
+``CAREDESK_TASK_BACKEND=rq``, an RQ worker: :mod:`caredesk.core.redis_queue`), kept alive
+and accountable.
 
 The loop, for one worker process:
 
@@ -9,9 +11,10 @@ The loop, for one worker process:
    loop left behind when it last stopped (:mod:`caredesk.core.recovery`); start the
    heartbeat chain if none is waiting;
 3. run the library's ``db_worker`` command under the lease's id (its documented
-   ``--worker-id``), without the autoreloader;
+   ``--worker-id``), without the autoreloader; with RQ, RQ's worker named by that id;
 4. when ``db_worker`` stops on a database error (unreachable, connection lost, a lock
-   held too long on SQLite), close the connections and go back to 1.
+   held too long on SQLite), or Redis cannot be reached, close the connections and go
+   back to 1.
 
 A signal (SIGTERM, SIGINT) stops it cleanly: ``db_worker`` finishes the task it runs,
 the lease is released and the process exits 0. Anything else that ends the loop, or the
@@ -30,8 +33,9 @@ from types import FrameType
 
 from django.core.management import call_command
 from django.db import connections
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from caredesk.core import clock, leases, recovery
+from caredesk.core import clock, leases, recovery, redis_queue
 from caredesk.core.leases import DB_ERRORS, LeaseKeeper
 from caredesk.core.periodic import ensure_heartbeat
 
@@ -94,6 +98,21 @@ class Worker:
             log.info("worker %s: recovered tasks: %s", self.worker_id, outcome)
         ensure_heartbeat(now)
 
+    def _work(self) -> None:
+        if redis_queue.is_in_use():
+            # RQ's worker, with its scheduler; SIGTERM lets it finish the task it runs.
+            log.info("worker %s: working the RQ queue %r", self.worker_id, redis_queue.QUEUE)
+            redis_queue.run_worker(self.worker_id)
+            return
+        call_command(
+            "db_worker",
+            worker_id=self.worker_id,
+            interval=self.interval,
+            reload=False,
+            startup_delay=False,
+            verbosity=self.verbosity,
+        )
+
     def _exit_code(self, code: int) -> int:
         return 1 if self.keeper is not None and self.keeper.crashed else code
 
@@ -112,18 +131,11 @@ class Worker:
                         )
                     self.backoff.reset()
                     try:
-                        call_command(
-                            "db_worker",
-                            worker_id=self.worker_id,
-                            interval=self.interval,
-                            reload=False,
-                            startup_delay=False,
-                            verbosity=self.verbosity,
-                        )
+                        self._work()
                     finally:
                         self._install_signals()
                     return self._exit_code(0)
-                except DB_ERRORS as exc:
+                except (*DB_ERRORS, RedisConnectionError) as exc:
                     delay = self.backoff.next()
                     log.warning(
                         "worker %s: cannot use the database (%s); attempt %d failed, "

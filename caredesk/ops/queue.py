@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import Min
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from caredesk.core import redis_queue
+
 
 def backend_name() -> str:
     return str(settings.TASKS["default"]["BACKEND"]).rsplit(".", 1)[-1]
@@ -25,7 +27,9 @@ def needs_worker() -> bool:
 
 
 def depth() -> int | None:
-    """Tasks ready to run now or later; None when the queue is not in this database."""
+    """Tasks ready to run now or later; None when the queue is not visible from here."""
+    if redis_queue.is_in_use():
+        return redis_queue.depth()
     if not is_database_queue():
         return None
     return DBTaskResult.objects.filter(status="READY").count()
@@ -33,6 +37,8 @@ def depth() -> int | None:
 
 def oldest_ready_seconds(now: datetime) -> float | None:
     """How long the longest-waiting runnable task has been due (0.0 when none is)."""
+    if redis_queue.is_in_use():
+        return redis_queue.oldest_ready_seconds(now)
     if not is_database_queue():
         return None
     ready = DBTaskResult.objects.ready()

@@ -107,5 +107,11 @@ for _mail in (
         "An honest update on your case: {{ ticket.subject }}",
         "To the customer when a response target was missed (at most once a day per case)",
     ),
+    BuiltInMail(
+        "incident_update",
+        "incidents/mail/update.txt",
+        "{% if resolved %}Resolved: {% else %}Update: {% endif %}{{ incident.title }}",
+        "To every customer an incident affects: each update (docs/incidents.md)",
+    ),
 ):
     register(_mail)

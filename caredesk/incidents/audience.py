@@ -274,6 +274,7 @@ def read_csv(data: bytes | str) -> CsvAudience:
     else:
         _ids_from_csv(wanted, result)
     result.customer_ids = sorted(set(result.customer_ids))
+    result.errors.sort(key=lambda e: e.row)
     return result
 
 

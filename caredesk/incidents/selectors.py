@@ -75,3 +75,28 @@ def banners_for(customer_id: int, limit: int = 3) -> list[Banner]:
     for update in IncidentUpdate.objects.filter(incident__in=found).order_by("posted_at", "id"):
         latest[update.incident_id] = update
     return [Banner(i, latest.get(i.pk)) for i in found]
+
+
+RULE_LABELS = {
+    "organizations": "Organizations",
+    "tiers": "Tiers",
+    "tags": "Case tags",
+    "products": "Products",
+    "record_kind": "Record kind",
+    "record_attributes": "Record attributes",
+    "listed_customers": "Customers listed or uploaded",
+}
+
+
+def describe_rule(rule: dict[str, object]) -> list[tuple[str, str]]:
+    """How the audience was chosen, as (label, text) lines for the incident page."""
+    lines = []
+    for key, value in rule.items():
+        if isinstance(value, dict):
+            text = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        lines.append((RULE_LABELS.get(key, key), text))
+    return lines

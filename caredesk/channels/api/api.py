@@ -21,6 +21,7 @@ from caredesk.channels.api.routers import (
     customers,
     desk,
     feedback,
+    incidents,
     leads,
     macros,
     me,
@@ -144,3 +145,4 @@ api.add_router("", staff.router)
 api.add_router("/reports", reports.router)
 api.add_router("", offers.router)
 api.add_router("", privacy.router)
+api.add_router("/incidents", incidents.router)

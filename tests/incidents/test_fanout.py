@@ -177,3 +177,23 @@ def test_unsubscribe_link_is_signed_per_customer(desk):
     with pytest.raises(links.BadLink):
         links.read_token(token[:-2] + "xx")
     assert not OptOut.objects.exists()
+
+
+def test_bulk_mail_escapes_once_and_follows_the_admins_template(desk, now):
+    from caredesk.core.models import MailTemplate
+    from caredesk.core.outbox import queue_many
+
+    MailTemplate.objects.create(
+        name="incident_update",
+        subject="Notice: {{ incident.title }}",
+        text="Hi {{ customer_name }}",
+    )
+    hostile = "O'Brien <b>&</b>"
+    rows = queue_many(
+        "incident_update",
+        [("x@ext.test", {"incident": {"title": hostile}, "customer_name": hostile}, now)],
+        now=now,
+    )
+    row = OutboundEmail.objects.get(pk=rows[0].pk)
+    assert row.subject == f"Notice: {hostile}" and row.text == f"Hi {hostile}"
+    assert "O&#x27;Brien &lt;b&gt;&amp;&lt;/b&gt;" in row.html and "&amp;lt;" not in row.html

@@ -232,14 +232,13 @@ def _answer(incident: Incident, update: IncidentUpdate | None) -> str:
     ).strip()
 
 
-def do_link_new_cases(ticket_ids: list[int], *, now: datetime) -> list[LinkedCase]:
+def do_link_new_cases(new: list[Ticket], *, now: datetime) -> list[LinkedCase]:
     """Link each new case of an affected customer to the open incident affecting them,
     and answer it with the latest update (a public reply by caredesk, audited on the
-    case). Call inside the transaction that opened the cases."""
+    case). Call inside the transaction that opened the cases. One query when no open
+    incident affects their customers (every case creation pays it)."""
     require_aware(now, "now")
-    tickets = list(
-        Ticket.objects.filter(pk__in=ticket_ids, from_machine=False).select_related("customer")
-    )
+    tickets = [t for t in new if not t.from_machine]
     if not tickets:
         return []
     customer_ids = {t.customer_id for t in tickets}

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from caredesk.core.events import Emitted
 from caredesk.incidents import actions
+from caredesk.tickets.models import Ticket
 
 
 def link_new_cases(emitted: list[Emitted]) -> None:
-    ids = [e.event.ticket_id for e in emitted if e.kind == "case.created" and e.event.ticket_id]
-    if ids:
-        actions.do_link_new_cases(ids, now=emitted[0].event.created_at)
+    created = [e for e in emitted if e.kind == "case.created" and e.event.ticket_id]
+    if not created:
+        return
+    # The case objects the action holds (no query); by id for an emitter without them.
+    tickets = [e.subject for e in created if isinstance(e.subject, Ticket)]
+    held = {t.pk for t in tickets}
+    missing = [
+        e.event.ticket_id
+        for e in created
+        if e.event.ticket_id is not None and e.event.ticket_id not in held
+    ]
+    if missing:
+        tickets += list(Ticket.objects.filter(pk__in=missing))
+    actions.do_link_new_cases(tickets, now=created[0].event.created_at)

@@ -197,3 +197,18 @@ def test_bulk_mail_escapes_once_and_follows_the_admins_template(desk, now):
     row = OutboundEmail.objects.get(pk=rows[0].pk)
     assert row.subject == f"Notice: {hostile}" and row.text == f"Hi {hostile}"
     assert "O&#x27;Brien &lt;b&gt;&amp;&lt;/b&gt;" in row.html and "&amp;lt;" not in row.html
+
+
+def test_webhook_endpoints_get_the_incident_events(desk, now, settings):
+    from caredesk.channels.webhooks import actions as webhook_actions
+    from caredesk.channels.webhooks.models import Delivery
+
+    settings.CAREDESK_WEBHOOK_ALLOW_PRIVATE = True
+    webhook_actions.do_create_endpoint(
+        actor=desk.admin, url="http://127.0.0.1:9/hook", events=["incident.*"], now=now
+    )
+    # Nothing listens on port 9: the attempts fail and wait for their retry.
+    declared = declare(desk, now, audience.make_rule(customer_ids=[desk.alice.pk]))
+    actions.do_resolve_incident(declared.incident, actor=desk.lead, body="Done.", now=now)
+    kinds = list(Delivery.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["incident.declared", "incident.resolved"]

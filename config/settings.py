@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "caredesk.policies",
     "caredesk.promises",
     "caredesk.resolutions",
+    "caredesk.incidents",
     "caredesk.macros",
     "caredesk.offers",
     "caredesk.privacy",
@@ -347,7 +348,8 @@ _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
 _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
-    "case.created": [_SLA],
+    # A new case of a customer an open incident affects is linked and answered.
+    "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
     "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD, _SENTIMENT],
     "case.assigned": [_SLA],
@@ -499,6 +501,10 @@ CAREDESK_PRIVACY_CUSTOMER_TEXT = {
 }
 # Tied to cases or customers but holding no personal text (ids, scores, timings).
 CAREDESK_PRIVACY_NO_TEXT = [
+    "incidents.Affected",
+    "incidents.Notice",
+    "incidents.OptOut",
+    "incidents.LinkedCase",
     "tickets.Ticket",
     "tickets.Message",
     "tickets.Attachment",
@@ -675,6 +681,15 @@ if CAREDESK_RESOLUTION_CONFIRM_DAYS < 1 or CAREDESK_RESOLUTION_LINK_DAYS < 1:
         "CAREDESK_RESOLUTION_CONFIRM_DAYS and CAREDESK_RESOLUTION_LINK_DAYS must be 1 or more"
     )
 CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)
+# Incident updates (docs/incidents.md): the outbox hands at most this many incident mails
+# a minute to the mail server (the fan-out spreads their send times), and the
+# unsubscribe links in them work for this many days.
+CAREDESK_INCIDENT_MAILS_PER_MINUTE = env_int("CAREDESK_INCIDENT_MAILS_PER_MINUTE", 1000)
+CAREDESK_INCIDENT_LINK_DAYS = env_int("CAREDESK_INCIDENT_LINK_DAYS", 90)
+if CAREDESK_INCIDENT_MAILS_PER_MINUTE < 1 or CAREDESK_INCIDENT_LINK_DAYS < 1:
+    raise ImproperlyConfigured(
+        "CAREDESK_INCIDENT_MAILS_PER_MINUTE and CAREDESK_INCIDENT_LINK_DAYS must be 1 or more"
+    )
 
 # --- Customer records, policies and eligibility rules (issue 12; docs/policies.md) ------
 # Kinds of customer record (orders, subscriptions…): add a kind here, no migration needed.

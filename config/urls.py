@@ -22,6 +22,7 @@ urlpatterns = [
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),
     path("offers/", include("caredesk.offers.urls")),
+    path("incidents/", include("caredesk.incidents.urls")),
     path("", include("caredesk.ops.urls")),
     path("", include("caredesk.workspace.urls")),
 ]

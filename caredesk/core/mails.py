@@ -119,5 +119,11 @@ for _mail in (
         "[{{ ticket.reference }}] Your case was joined with another: {{ ticket.subject }}",
         "To the customer when their case was merged into another (a duplicate)",
     ),
+    BuiltInMail(
+        "incident_update",
+        "incidents/mail/update.txt",
+        "{% if resolved %}Resolved: {% else %}Update: {% endif %}{{ incident.title }}",
+        "To every customer an incident affects: each update (docs/incidents.md)",
+    ),
 ):
     register(_mail)

@@ -15,7 +15,7 @@ the retry is scheduled there, and the minute sweep delivers whatever is due with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from functools import cache
@@ -320,3 +320,67 @@ def deliver(outbound_id: int, now: datetime) -> str:
         state=OutboundState.SENT, attempts=row.attempts + 1, sent_at=now, last_error=""
     )
     return str(OutboundState.SENT)
+
+
+def queue_many(
+    name: str,
+    items: Sequence[tuple[str, Mapping[str, object], datetime]],
+    *,
+    now: datetime,
+    kind: str = OutboundEmail.Kind.NOTICE,
+    batch_size: int = 500,
+) -> list[OutboundEmail]:
+    """Put many automatic mails of one kind in the outbox with a few INSERTs: each item
+    is (to, context, send_at). For fan-out (an incident update to thousands of
+    customers): the admin's template is read once, no task is enqueued per row, and each
+    row is delivered by the ``outbox.retry`` sweep once its ``send_at`` has come (the
+    caller spreads ``send_at`` to keep to a rate). The same rows as :func:`send_mail`:
+    Auto-Submitted, own addresses suppressed. Rows come back with their ids; call inside
+    the caller's transaction. Context hooks are not applied (no fan-out mail has one)."""
+    require_aware(now, "now")
+    mail = mails.get(name)
+    custom = MailTemplate.objects.filter(name=name).first()
+    engine = Engine.get_default()
+    if custom is not None and custom.text.strip():
+        text_template = Template(custom.text)
+    else:
+        text_template = engine.get_template(mail.template)
+    html_template = Template(custom.html) if custom is not None and custom.html.strip() else None
+    subject_template = Template(
+        custom.subject if custom is not None and custom.subject.strip() else mail.subject
+    )
+    own = mailconf.own_addresses()
+    rows: list[OutboundEmail] = []
+    for to, context, send_at in items:
+        to = (to or "").strip()
+        if not to:
+            continue
+        ctx: dict[str, Any] = {**context, "site_url": settings.SITE_URL}
+        text = text_template.render(Context(ctx, autoescape=False))
+        html = html_template.render(Context(ctx)) if html_template is not None else ""
+        if not html:
+            body = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308
+            html = render_to_string("core/mail/body.html", {"body": body})
+        subject = " ".join(subject_template.render(Context(ctx, autoescape=False)).split())
+        state, reason = OutboundState.QUEUED, ""
+        if mailconf.is_own_address(to, own):
+            state, reason = OutboundState.SUPPRESSED, "The recipient is one of our own addresses."
+        rows.append(
+            OutboundEmail(
+                kind=kind,
+                to=to,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                subject=subject[:MAX_SUBJECT][:255],
+                text=text,
+                html=html,
+                rfc_message_id=new_message_id(),
+                headers=dict(AUTO_HEADERS),
+                state=state,
+                last_error=reason,
+                created_at=now,
+                next_attempt_at=require_aware(send_at, "send_at"),
+            )
+        )
+    with transaction.atomic():
+        OutboundEmail.objects.bulk_create(rows, batch_size=batch_size)
+    return rows

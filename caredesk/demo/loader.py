@@ -21,6 +21,7 @@ from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.demo.generator import generate_specs
+from caredesk.demo.incidents import ensure_incident
 from caredesk.demo.macros import ensure_macros
 from caredesk.demo.offers import ensure_offers, score_messages, solved_and_happy
 from caredesk.demo.open_work import open_work_specs
@@ -146,6 +147,7 @@ def load_demo(
                 progress.update(done)
             ensure_policies_and_records(desk, now)
             ensure_selfservice(desk.staff["admin"], now)
+            ensure_incident(desk, now)
             catch_up(now)
             score_messages()
             audit.record(

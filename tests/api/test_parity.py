@@ -81,6 +81,11 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "offers:portal-decline": "answer_offer",
     # Confirm a self-service request (or take the cancel page's retention offer instead).
     "portal:selfservice_request": "request_self_service",
+    # Incidents (leads, managers and admins).
+    "incidents:declare": "declare_incident",
+    "incidents:update": "post_incident_update",
+    "incidents:resolve": "resolve_incident",
+    "incidents:close-cases": "close_incident_cases",
 }
 
 # Pages that exist only for a browser, with the reason. Nothing else may be missing.
@@ -100,6 +105,7 @@ BROWSER_ONLY: dict[str, str] = {
     "portal:auth": "uses a magic sign-in link to start a browser session",
     "feedback:survey": "a survey link from a mail, signed by its token, no account",
     "portal:answer_link": "an 'Is this solved?' link from a mail, signed by its token, no account",
+    "portal:incident_unsubscribe": "an unsubscribe link from an incident mail, signed by its token, no account",
     "email:inbound": "the mail server's signed inbound webhook, not a person's action",
 }
 

@@ -276,3 +276,13 @@ def test_the_first_minute_of_the_worker_mails_no_backlog(db):
     # those breaches (and told the staff in caredesk) quietly.
     assert Ticket.objects.filter(sla_breached=True).count() >= 3
     assert Notification.objects.filter(kind="sla_breach").exists()
+
+
+def test_one_resolved_incident_in_the_history(loaded):
+    from caredesk.core.models import OutboundEmail
+    from caredesk.incidents.models import Incident
+
+    incident = Incident.objects.get()
+    assert incident.status == "resolved" and incident.audience_count > 0
+    assert [u.is_resolution for u in incident.updates.order_by("posted_at")] == [False, False, True]
+    assert not OutboundEmail.objects.filter(subject__contains=incident.title).exists()

@@ -63,6 +63,15 @@ def contexts(desk, now):
             "lead_name": "Lena Lead",
             "target": "frt",
         },
+        "incident_update": {
+            "incident": {"title": HOSTILE},
+            "update": {"body": f"Update: {HOSTILE}"},
+            "customer_name": HOSTILE,
+            "essential": False,
+            "resolved": False,
+            "portal_url": "https://desk.test/portal/",
+            "unsubscribe_url": "https://desk.test/portal/incidents/unsubscribe/x/",
+        },
     }
 
 

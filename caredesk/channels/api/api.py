@@ -23,6 +23,7 @@ from caredesk.channels.api.routers import (
     customers,
     desk,
     feedback,
+    incidents,
     leads,
     links,
     macros,
@@ -179,3 +180,4 @@ api.add_router("/reports", reports.router)
 api.add_router("", offers.router)
 api.add_router("", privacy.router)
 api.add_router("/selfservice", selfservice.router)
+api.add_router("/incidents", incidents.router)

@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from caredesk.channels.portal import (
     views,
+    views_incidents,
     views_records,
     views_resolution,
     views_selfservice,
@@ -31,4 +32,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:ticket_id>/status/", views.case_status, name="case_status"),
     path("cases/<int:ticket_id>/solved/", views_resolution.case_answer, name="case_answer"),
     path("solved/<str:purpose>/<str:token>/", views_resolution.answer_link, name="answer_link"),
+    path(
+        "incidents/unsubscribe/<str:token>/",
+        views_incidents.unsubscribe,
+        name="incident_unsubscribe",
+    ),
 ]

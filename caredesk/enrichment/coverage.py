@@ -42,6 +42,8 @@ MAX_CHARS = 20_000  # per text: longer texts are read up to here
 MAX_TEXTS = 20
 MAX_QUESTIONS = 8
 TOPIC_COVERAGE = 0.3  # share of a question's topic weight the reply must mention
+# A message without a question (a problem told) needs less: the reply must take it up.
+STATEMENT_COVERAGE = 0.2
 GENERIC_WEIGHT = 0.2
 KEY_WEIGHT = 1.0
 CONTEXT_FACTOR = 0.5  # words of the statement before a question weigh half
@@ -374,6 +376,12 @@ _PHRASES = [
     (re.compile(r"\bwi-fi\b"), " wifi "),
     (re.compile(r"\be-?mail\b"), " email "),
 ]
+# How the joined phrases above read in a warning.
+_PHRASE_LABELS = {
+    "moneyback": "the money back",
+    "sendback": "sending it back",
+    "signin": "signing in",
+}
 _WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 
 
@@ -393,8 +401,12 @@ def words(text: str) -> list[str]:
     return [w.strip("'") for w in _WORD.findall(text)]
 
 
+_TIMEISH = re.compile(r"^\d+(?:am|pm|h|st|nd|rd|th|s)?$")
+
+
 def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and not w.isdigit()]
+    """Words that can name a topic: not stopwords, numbers or times ("7pm", "12th")."""
+    return [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and not _TIMEISH.match(w)]
 
 
 def weight(word: str) -> float:
@@ -581,16 +593,19 @@ def _topic_label(sentence: str, terms: Sequence[_Term]) -> str:
         if _key(kept[-1]) in keys:
             return "the " + " ".join(kept)
     heavy = [t for t in terms if t.weight > GENERIC_WEIGHT] or list(terms)
-    return f"“{heavy[0].word}”" if heavy else "this"
+    if not heavy:
+        return "this"
+    word = heavy[0].word
+    return _PHRASE_LABELS.get(word, f"“{word}”")
 
 
-def _topic_addressed(terms: Sequence[_Term], keys: set[str]) -> bool:
+def _topic_addressed(terms: Sequence[_Term], keys: set[str], needed: float) -> bool:
     total = sum(t.weight for t in terms)
     if total == 0:
         return True
     hit = [t for t in terms if _key_in(t.key, keys)]
     covered = sum(t.weight for t in hit)
-    return covered / total >= TOPIC_COVERAGE
+    return covered / total >= needed
 
 
 def _skipped(sentence: str) -> bool:
@@ -641,7 +656,9 @@ def _assess(
 ) -> Question:
     aspects: list[Aspect] = []
     if terms:
-        aspects.append(Aspect(TOPIC, _topic_label(unit, terms), _topic_addressed(terms, keys)))
+        needed = TOPIC_COVERAGE if is_question(unit.rpartition("\n")[2]) else STATEMENT_COVERAGE
+        addressed = _topic_addressed(terms, keys, needed)
+        aspects.append(Aspect(TOPIC, _topic_label(unit, terms), addressed))
     for kind in kinds:
         ok = bool(ANSWER_PATTERNS[kind].search(reply_low))
         aspects.append(Aspect(kind, ANSWER_LABELS[kind], ok))

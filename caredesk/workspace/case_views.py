@@ -17,6 +17,7 @@ from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk, error_status
+from caredesk.enrichment import replies as coverage_replies
 from caredesk.policies import replies
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
@@ -52,6 +53,7 @@ def render_case(
     status: int = 200,
     error: str = "",
     error_target: str = "",
+    coverage: dict[str, Any] | None = None,
     **forms: Form,
 ) -> HttpResponse:
     user = current_user(request)
@@ -79,6 +81,8 @@ def render_case(
         "priority_choices": Priority.choices,
         "error": error,
         "error_target": error_target,
+        # A reply that seems not to answer the customer's questions (P3): the panel.
+        "coverage": coverage,
     }
     return render(request, "workspace/case.html", context, status=status)
 
@@ -106,6 +110,15 @@ def _change(
         done = apply(ticket, user, form)
     except NotFound:
         raise Http404("No such case.") from None
+    except coverage_replies.ReplyMayNotAnswer as warning:
+        return render_case(
+            request,
+            ticket,
+            status=error_status(warning),
+            error_target=target,
+            coverage=warning.details,
+            reply_form=form,
+        )
     except DomainError as error:
         key = {"reply": "reply_form", "note": "note_form", "assign": "assign_form"}.get(target)
         extra = {key: form} if key else {}
@@ -117,6 +130,7 @@ def _change(
             status=error_status(error),
             error=error.message,
             error_target=target,
+            coverage=None,
             **extra,
         )
     messages.success(request, done)
@@ -136,7 +150,18 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         # With a promise chosen, the reply and the promise are made in one transaction;
         # policies inserted into it are recorded as told when it is sent.
         versions = replies.clean_version_ids(request.POST.getlist("policy_version"))
-        with replies.acknowledging(user, versions):
+        data = form.cleaned_data
+        # Bad input (policy versions) is refused before the coverage check warns.
+        with (
+            replies.acknowledging(user, versions),
+            coverage_replies.checking(
+                user,
+                ticket,
+                data["body"],
+                send_anyway=bool(data.get("send_anyway")),
+                warned=bool(data.get("coverage_warned")),
+            ),
+        ):
             return send_reply(
                 request,
                 ticket,

@@ -61,6 +61,7 @@ bench: install
 	$(BIN)/python -m bench.sla_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.reports_bench
+	$(BIN)/python -m bench.coverage_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1
 

@@ -554,6 +554,9 @@ def answer_kinds(sentence: str) -> list[str]:
     return kinds
 
 
+_BECAUSE = re.compile(r"\b(?:because|since i|since we|as i|as we|so that|so i can)\b", re.I)
+
+
 @dataclass(frozen=True)
 class _Term:
     word: str
@@ -565,6 +568,9 @@ def _terms(sentence: str) -> list[_Term]:
     """Topic words of a question unit; the context line (before the newline) weighs
     :data:`CONTEXT_FACTOR` as much as the question itself."""
     context, _, asked = sentence.rpartition("\n")
+    # The customer's reasons are not what they ask: "I need an exact time because I
+    # work shifts" asks for a time, not about shifts.
+    asked = _BECAUSE.split(asked, maxsplit=1)[0]
     seen: dict[str, _Term] = {}
     weighted = [(w, weight(w) * CONTEXT_FACTOR) for w in content_words(normalize(context))]
     weighted += [(w, weight(w)) for w in content_words(normalize(asked))]

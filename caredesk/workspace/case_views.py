@@ -111,10 +111,11 @@ def _change(
     except NotFound:
         raise Http404("No such case.") from None
     except coverage_replies.ReplyMayNotAnswer as warning:
+        # Not an error: the page asks the agent to decide (edit, or send anyway).
         return render_case(
             request,
             ticket,
-            status=error_status(warning),
+            status=200,
             error_target=target,
             coverage=warning.details,
             reply_form=form,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from caredesk.tickets import actions
 from caredesk.tickets.models import AuditEvent, Channel, Message, MessageKind
@@ -149,3 +151,42 @@ def test_another_agents_case_is_not_found(desk, client, footstool):
     response = post_reply(client, footstool, "Your sofa.", **{"reply-send_anyway": "1"})
     assert response.status_code == 404
     assert not replies(footstool).exists() and not coverage_events(footstool)
+
+
+def test_the_open_questions_are_read_in_one_query(desk, footstool, now, django_assert_num_queries):
+    from caredesk.enrichment.selectors import reply_context
+
+    actions.do_reply(footstool, agent=desk.agent, body="Tuesday at 10:30.", now=now)
+    actions.do_add_customer_message(
+        footstool, customer=desk.alice, body="And the colour?", channel=Channel.PORTAL, now=now
+    )
+    with django_assert_num_queries(1):
+        context = reply_context(footstool)
+    assert context.pinned == QUESTION
+    assert context.since_last_reply == ["And the colour?"]
+    assert context.earlier_replies == ["Tuesday at 10:30."]
+
+
+def test_send_anyway_with_a_promise_makes_both(desk, client, footstool):
+    from caredesk.promises.models import Promise
+    from caredesk.promises.wording import desk_zone
+
+    due = timezone.now().astimezone(desk_zone(footstool.team)) + timedelta(days=2)
+    signed_in(client, desk.agent)
+    response = post_reply(
+        client,
+        footstool,
+        "Your sofa is on its way; I will call you.",
+        **{
+            "reply-send_anyway": "1",
+            "reply-promise_kind": "callback",
+            "reply-promise_text": "Call about the footstool",
+            "reply-promise_due": due.strftime("%Y-%m-%dT%H:%M"),
+            "reply-promise_visible": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert Promise.objects.filter(ticket=footstool).count() == 1
+    (event,) = coverage_events(footstool)
+    assert event.new_value["decision"] == "sent_anyway"
+    assert event.new_value["message"] == replies(footstool).get().pk

@@ -5,8 +5,9 @@ The workspace reply box and the API reply wrap the reply in :func:`checking`:
 * it reads the case's open questions (:func:`caredesk.enrichment.selectors.reply_context`)
   and runs :func:`caredesk.enrichment.coverage.check` on the draft;
 * when the reply seems not to answer and the agent did not choose *Send anyway*, it
-  raises :class:`ReplyMayNotAnswer` (409, code ``reply_may_not_answer``, the check in
-  ``details``): nothing is sent;
+  raises :class:`ReplyMayNotAnswer` (code ``reply_may_not_answer``, the check in
+  ``details``): nothing is sent. The API answers 409 with it; the reply box shows the
+  warning panel (a 200 page that asks the agent to decide);
 * otherwise the reply is sent inside the block; the ``message.added`` reaction
   (:func:`caredesk.enrichment.reactions.record_reply_coverage`) writes one audit event
   in the reply's own transaction when there was a warning: sent anyway (with what was

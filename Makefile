@@ -64,6 +64,7 @@ bench: install
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.reports_bench
 	$(BIN)/python -m bench.incidents_bench
+	$(BIN)/python -m bench.coverage_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1

@@ -347,11 +347,13 @@ _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
 _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
+# A reply sent after a coverage warning records the warning and the decision (P3).
+_COVERAGE = "caredesk.enrichment.reactions.record_reply_coverage"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD, _SENTIMENT],
+    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD, _SENTIMENT, _COVERAGE],
     "case.assigned": [_SLA],
     "status.changed": [
         _PROMISES,

@@ -11,12 +11,13 @@ from django.db import transaction
 from caredesk.accounts.models import User
 from caredesk.core import events
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
-from caredesk.enrichment import sentiment
+from caredesk.enrichment import replies, sentiment
 from caredesk.enrichment.abuse import AbuseResult, threshold
 from caredesk.enrichment.models import CaseMood, CustomerAttention, MessageAbuse, MessageSentiment
+from caredesk.enrichment.replies import Checked
 from caredesk.enrichment.sentiment import SentimentResult
 from caredesk.tickets import audit
-from caredesk.tickets.models import Message, MessageKind
+from caredesk.tickets.models import Message, MessageKind, Ticket
 
 DEFAULT_REPEAT_FLAGS = 3
 
@@ -214,3 +215,29 @@ def _update_mood(message: Message, now: datetime) -> None:
                 "message": message.pk,
             },
         )
+
+
+def do_record_reply_coverage(
+    ticket_id: int, message_id: int, checked: Checked, *, now: datetime
+) -> None:
+    """The coverage warning a reply was sent with, and what the agent decided: sent
+    anyway, or revised until the check passed (P3). Called by the ``message.added``
+    reaction inside the reply's transaction; one audit event on the case."""
+    if checked.decision not in (replies.SENT_ANYWAY, replies.REVISED):
+        raise DomainError("Unknown coverage decision.", code="invalid")
+    ticket = Ticket.objects.get(pk=ticket_id)
+    result = checked.result
+    audit.record(
+        ticket,
+        checked.agent,
+        "reply_coverage",
+        now=now,
+        field="coverage",
+        new={
+            "message": message_id,
+            "decision": checked.decision,
+            "missing": list(result.missing),
+            "checker": result.checker,
+        },
+        note=result.warning,
+    )

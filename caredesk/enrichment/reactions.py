@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.events import Emitted
-from caredesk.enrichment import tasks
+from caredesk.enrichment import actions, replies, tasks
 from caredesk.tickets.models import MessageKind
 
 
@@ -36,3 +36,21 @@ def sentiment_customer_messages(group: list[Emitted]) -> None:
     ids = _customer_message_ids(group)
     if ids:
         enqueue_after_commit(tasks.sentiment_customer_messages, ids)
+
+
+def record_reply_coverage(group: list[Emitted]) -> None:
+    """A reply sent after a coverage warning (sent anyway, or revised until it passed)
+    is recorded on the case in the reply's transaction. Outside
+    :func:`caredesk.enrichment.replies.checking` it does nothing and reads nothing."""
+    done = replies.checked()
+    if done is None:
+        return
+    for e in group:
+        new = e.event.data.get("new")
+        if not isinstance(new, dict) or new.get("kind") != MessageKind.REPLY:
+            continue
+        if e.event.ticket_id != done.ticket_id or not new.get("message"):
+            continue
+        actions.do_record_reply_coverage(
+            done.ticket_id, int(new["message"]), done, now=e.event.created_at
+        )

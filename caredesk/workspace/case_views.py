@@ -18,6 +18,7 @@ from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk, error_status
 from caredesk.core.keyset import BadCursor, Cursor
+from caredesk.enrichment import replies as coverage_replies
 from caredesk.policies import replies
 from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
@@ -58,6 +59,7 @@ def render_case(
     status: int = 200,
     error: str = "",
     error_target: str = "",
+    coverage: dict[str, Any] | None = None,
     **forms: Any,
 ) -> HttpResponse:
     """The case page: at most 10 queries, the same for 3 messages or 3,000 (the timeline
@@ -87,6 +89,8 @@ def render_case(
             else {"merged_into": ticket.merged_into if ticket.merged_into_id else None}
         ),
         "links_inline": bool(LINK_FORMS & set(forms)),
+        # A reply that seems not to answer the customer's questions (P3): the panel.
+        "coverage": coverage,
     }
     return render(request, "workspace/case.html", context, status=status)
 
@@ -114,6 +118,16 @@ def _change(
         done = apply(ticket, user, form)
     except NotFound:
         raise Http404("No such case.") from None
+    except coverage_replies.ReplyMayNotAnswer as warning:
+        # Not an error: the page asks the agent to decide (edit, or send anyway).
+        return render_case(
+            request,
+            ticket,
+            status=200,
+            error_target=target,
+            coverage=warning.details,
+            reply_form=form,
+        )
     except DomainError as error:
         key = {"reply": "reply_form", "note": "note_form", "assign": "assign_form"}.get(target)
         extra = {key: form} if key else {}
@@ -125,6 +139,7 @@ def _change(
             status=error_status(error),
             error=error.message,
             error_target=target,
+            coverage=None,
             **extra,
         )
     messages.success(request, done)
@@ -190,7 +205,18 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         # With a promise chosen, the reply and the promise are made in one transaction;
         # policies inserted into it are recorded as told when it is sent.
         versions = replies.clean_version_ids(request.POST.getlist("policy_version"))
-        with replies.acknowledging(user, versions):
+        data = form.cleaned_data
+        # Bad input (policy versions) is refused before the coverage check warns.
+        with (
+            replies.acknowledging(user, versions),
+            coverage_replies.checking(
+                user,
+                ticket,
+                data["body"],
+                send_anyway=bool(data.get("send_anyway")),
+                warned=bool(data.get("coverage_warned")),
+            ),
+        ):
             return send_reply(
                 request,
                 ticket,

@@ -40,6 +40,10 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
             (event.new_value or {}).get("channel", "") if isinstance(event.new_value, dict) else ""
         )
         return ("opened the case" + (f" via {channel}" if channel else ""), "")
+    if verb == "reply_coverage" and isinstance(event.new_value, dict):
+        if event.new_value.get("decision") == "sent_anyway":
+            return ("sent the reply anyway after a warning that it may not answer", "")
+        return ("revised the reply after a warning until it answered", "")
     if verb == "macro_applied" and isinstance(event.new_value, dict):
         return (f"applied the macro “{event.new_value.get('macro', '')}”", "")
     what = {

@@ -116,6 +116,10 @@ class ReplyForm(forms.Form):
         initial=True,
         widget=forms.CheckboxInput(attrs={"id": "reply-promise-visible"}),
     )
+    # The coverage check (caredesk.enrichment.replies): "Send anyway" after a warning,
+    # and whether this draft was warned about before (drawn by the warning panel).
+    send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    coverage_warned = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "reply")

@@ -19,7 +19,8 @@ def _reply_with(api, case, content: bytes):
         "content_base64": base64.b64encode(content).decode(),
     }
     return api.agent.post(
-        f"/api/v1/cases/{case.pk}/messages", {"body": "The scan.", "attachments": [attachment]}
+        f"/api/v1/cases/{case.pk}/messages",
+        {"body": "The scan.", "attachments": [attachment], "send_anyway": True},
     )
 
 

@@ -16,7 +16,11 @@ def test_staff_reply_sets_status(desk, api, now):
     ticket = open_case(desk, now)
     response = api.agent.post(
         f"/api/v1/cases/{ticket.pk}/messages",
-        {"kind": "reply", "body": "We have refunded you.", "status_after": "resolved"},
+        {
+            "kind": "reply",
+            "body": "Sorry the van came outside your booked slot; we have refunded the fee.",
+            "status_after": "resolved",
+        },
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -29,7 +33,9 @@ def test_staff_reply_sets_status(desk, api, now):
 
 def test_reply_is_the_default_kind(desk, api, now):
     ticket = open_case(desk, now)
-    response = api.agent.post(f"/api/v1/cases/{ticket.pk}/messages", {"body": "On it"})
+    response = api.agent.post(
+        f"/api/v1/cases/{ticket.pk}/messages", {"body": "Sorry the van was late."}
+    )
     assert response.json()["kind"] == "reply"
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_CUSTOMER

@@ -129,7 +129,7 @@ def test_a_reply_without_the_text_records_nothing(api, desk, now, window):
     v2 = window.versions.get(number=2)
     reply = api.agent.post(
         f"/api/v1/cases/{ticket.pk}/messages",
-        {"body": "We will call you.", "policy_versions": [v2.pk]},
+        {"body": "We will call you.", "policy_versions": [v2.pk], "send_anyway": True},
     )
     assert reply.status_code == 201
     assert not Acknowledgement.objects.exists()

@@ -78,12 +78,12 @@ def test_agent_applies_a_macro_from_the_keyboard_edits_and_sends(page, desk):
     page.locator("#promises .promise-text").filter(has_text="Send the new delivery slot").wait_for()
 
     reply.press("End")
-    reply.type(" Thanks for your patience.")
+    reply.type(" Sorry the fridge delivery is late. Thanks for your patience.")
     page.get_by_role("button", name="Send reply").click()
     page.locator(".msg-reply").last.wait_for()
     sent = Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY).get()
     assert sent.body.startswith("Hi Alice, we will send your new slot by")
-    assert sent.body.endswith("Thanks for your patience.")
+    assert sent.body.endswith("Sorry the fridge delivery is late. Thanks for your patience.")
     assert Macro.objects.get(pk=macro.pk).use_count == 1
     assert Ticket.objects.get(pk=ticket.pk).status == Status.WAITING_US
     assert Ticket.objects.get(pk=ticket.pk).tags.filter(name="delivery-slot").exists()

@@ -85,7 +85,7 @@ def test_a_reply_with_an_inserted_policy_records_an_acknowledgement(
     response = agent_client.post(
         f"/cases/{ticket.pk}/reply",
         {
-            "reply-body": f"Hello Alice,\n\n{DELIVERY_TEXT}\n\nAda",
+            "reply-body": f"Hello Alice,\n\nYes, you can send it back.\n\n{DELIVERY_TEXT}\n\nAda",
             "reply-status_after": "waiting_customer",
             "policy_version": [str(version.pk)],
         },

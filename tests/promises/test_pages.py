@@ -100,7 +100,7 @@ def test_reply_with_a_promise_from_the_reply_box(agent_client, desk, case, now, 
     r = agent_client.post(
         f"/cases/{case.pk}/reply",
         {
-            "reply-body": "I'll ring you this afternoon.",
+            "reply-body": "Sorry the van came outside your booked slot. I'll ring you this afternoon.",
             "reply-status_after": "waiting_customer",
             "reply-promise_kind": "callback",
             "reply-promise_text": "Call about the delivery slot",
@@ -118,7 +118,7 @@ def test_reply_with_a_bad_promise_sends_nothing(agent_client, case, now, frozen)
     r = agent_client.post(
         f"/cases/{case.pk}/reply",
         {
-            "reply-body": "I'll ring you.",
+            "reply-body": "Sorry the van was late. I'll ring you.",
             "reply-status_after": "waiting_customer",
             "reply-promise_kind": "callback",
             "reply-promise_text": "Call",

@@ -36,7 +36,11 @@ def test_reply_through_the_page(desk, client, case):
 def test_reply_defaults_to_waiting_on_customer(desk, client, case):
     signed_in(client, desk.agent)
     client.post(
-        f"/cases/{case.pk}/reply", {"reply-body": "Hello", "reply-status_after": "waiting_customer"}
+        f"/cases/{case.pk}/reply",
+        {
+            "reply-body": "Sorry the vase arrived broken; a new one is on its way.",
+            "reply-status_after": "waiting_customer",
+        },
     )
     case.refresh_from_db()
     assert case.status == Status.WAITING_CUSTOMER
@@ -161,7 +165,7 @@ def test_invalid_changes_are_refused_with_400(desk, client, case, url, data):
 def test_oversized_upload_keeps_the_text(desk, client, case, settings):
     settings.CAREDESK_MAX_ATTACHMENT_BYTES = 1024
     signed_in(client, desk.agent)
-    typed = "Here is the return label.\nSecond line stays."
+    typed = "Here is the return label for the broken vase.\nSecond line stays."
     response = client.post(
         f"/cases/{case.pk}/reply",
         {
@@ -173,7 +177,7 @@ def test_oversized_upload_keeps_the_text(desk, client, case, settings):
     assert response.status_code == 400
     html = response.content.decode()
     assert "huge.bin" in html and "the limit is" in html
-    assert "Here is the return label.\nSecond line stays." in html
+    assert typed in html
     assert not Message.objects.filter(ticket=case, kind=MessageKind.REPLY).exists()
 
 

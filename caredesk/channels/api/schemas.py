@@ -289,6 +289,14 @@ class MessageCreateIn(InSchema):
         None, description="Staff tokens only (default reply). Customers always write public."
     )
     status_after: Status | None = Field(None, description="Staff replies only.")
+    send_anyway: bool | None = Field(
+        None,
+        description=(
+            "Staff replies only. A reply that seems not to answer the customer's open "
+            "questions is refused with 409 reply_may_not_answer and the check in details; "
+            "send it again with send_anyway true to send it as it is (recorded on the case)."
+        ),
+    )
     attachments: list[AttachmentIn] = Field(
         default_factory=list,
         max_length=100,
@@ -387,3 +395,21 @@ class TeamOut(Schema):
 class TeamPage(Schema):
     items: list[TeamOut]
     next_cursor: str | None = None
+
+
+class CoverageCheckIn(InSchema):
+    body: Body
+
+
+class CoverageQuestionOut(Schema):
+    text: str = Field(description="The customer's question (or message), as written.")
+    addressed: bool
+    missing: list[str] = Field(description="What the reply does not mention.")
+
+
+class CoverageOut(Schema):
+    answers: bool = Field(description="False when the reply seems not to answer.")
+    warning: str = Field(description="The warning in words, empty when it answers.")
+    checker: str
+    missing: list[str]
+    questions: list[CoverageQuestionOut] = Field(description="The open questions checked.")

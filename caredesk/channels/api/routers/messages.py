@@ -12,9 +12,17 @@ from caredesk.channels.api.auth import api_user, token_customer
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.files import decode_files
 from caredesk.channels.api.idempotency import idempotent
-from caredesk.channels.api.schemas import ErrorOut, MessageCreateIn, MessageOut, MessagePage
+from caredesk.channels.api.schemas import (
+    CoverageCheckIn,
+    CoverageOut,
+    ErrorOut,
+    MessageCreateIn,
+    MessageOut,
+    MessagePage,
+)
 from caredesk.core import clock
 from caredesk.core.errors import PermissionDenied
+from caredesk.enrichment import replies as coverage_replies
 from caredesk.policies import replies
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
@@ -49,7 +57,8 @@ def create_message(
     user = api_user(request)
     ticket = access_ticket(user, case_id)
     if user.is_customer:
-        refused = [n for n in ("kind", "status_after") if getattr(payload, n) is not None]
+        names = ("kind", "status_after", "send_anyway")
+        refused = [n for n in names if getattr(payload, n) is not None]
         refused += ["policy_versions"] if payload.policy_versions else []
         if refused:
             raise PermissionDenied(
@@ -57,10 +66,14 @@ def create_message(
                 code="field_not_allowed",
                 details={"fields": refused},
             )
-    elif payload.kind == "note" and (payload.status_after is not None or payload.policy_versions):
+    elif payload.kind == "note" and (
+        payload.status_after is not None
+        or payload.policy_versions
+        or payload.send_anyway is not None
+    ):
         raise ApiError(
             422,
-            "status_after and policy_versions apply to replies, not internal notes.",
+            "status_after, policy_versions and send_anyway apply to replies, not internal notes.",
             code="invalid_combination",
         )
 
@@ -83,7 +96,12 @@ def create_message(
             )
         else:
             versions = replies.clean_version_ids(payload.policy_versions)
-            with replies.acknowledging(user, versions):
+            with (
+                replies.acknowledging(user, versions),
+                coverage_replies.checking(
+                    user, ticket, payload.body, send_anyway=bool(payload.send_anyway)
+                ),
+            ):
                 message = actions.do_reply(
                     ticket,
                     agent=user,
@@ -100,3 +118,17 @@ def create_message(
         return 201, present.message(fresh, staff=user.is_agent_staff)
 
     return idempotent(request, response, create)
+
+
+@router.post("/{case_id}/messages/check", response={200: CoverageOut, ERROR_CODES: ErrorOut})
+def check_reply(request: HttpRequest, case_id: int, payload: CoverageCheckIn) -> CoverageOut:
+    """Staff: does this draft reply answer the customer's open questions (the pinned
+    request while unanswered, and their messages since the last public reply)? The
+    same check ``POST /cases/{id}/messages`` runs before sending a reply; nothing is
+    sent or recorded here."""
+    user = api_user(request)
+    if not user.is_agent_staff:
+        raise PermissionDenied("Only staff check replies.", code="forbidden")
+    ticket = access_ticket(user, case_id)
+    result = coverage_replies.check_reply(ticket, payload.body)
+    return CoverageOut.model_validate(result.as_dict())

@@ -3,6 +3,8 @@ validates its form and calls one action of ``caredesk.tickets.merge`` or ``links
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -33,7 +35,7 @@ def _other_case(user: User, text: str) -> Ticket:
 
 
 def _refused(
-    request: HttpRequest, ticket: Ticket, error: DomainError, target: str, **extra: object
+    request: HttpRequest, ticket: Ticket, error: DomainError, target: str, **extra: Any
 ) -> HttpResponse:
     return render_case(
         request,

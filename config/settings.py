@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "caredesk.promises",
     "caredesk.resolutions",
     "caredesk.macros",
+    "caredesk.savedviews",
     "caredesk.offers",
     "caredesk.privacy",
     "caredesk.channels.phone",

@@ -7,6 +7,7 @@ Prints nothing but progress on stderr; writes its results as JSON to ``--out``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -57,6 +58,8 @@ def main(argv: list[str]) -> int:
     from caredesk.accounts.models import User
     from caredesk.core import clock
     from caredesk.demo.people import ensure_people
+    from caredesk.savedviews.filters import check_filters
+    from caredesk.savedviews.selectors import capped_count, sidebar
     from caredesk.tickets.access import access_ticket, visible_tickets
     from caredesk.tickets.actions import do_open_ticket
     from caredesk.tickets.models import OPEN_STATUSES, Channel, Ticket
@@ -144,6 +147,13 @@ def main(argv: list[str]) -> int:
         )
         assert busiest is not None
         row["case_page_ms"] = median_ms(case_page(busiest), args.repeat)
+        # Saved views: one view's capped count (at most 1,000 counted) and the whole
+        # sidebar (the four built-in views' counts) as the inbox fragment loads them.
+        urgent = check_filters({"priority": ["high", "urgent"], "state": "any"})
+        row["view_count_manager_ms"] = median_ms(
+            functools.partial(capped_count, manager, urgent), args.repeat
+        )
+        row["views_sidebar_agent_ms"] = median_ms(lambda: sidebar(agent), args.repeat)
         row["open_cases"] = Ticket.objects.filter(status__in=OPEN_STATUSES).count()
         log(
             ", ".join(

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "caredesk.resolutions",
     "caredesk.incidents",
     "caredesk.macros",
+    "caredesk.savedviews",
     "caredesk.offers",
     "caredesk.privacy",
     "caredesk.selfservice",

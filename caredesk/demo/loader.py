@@ -32,6 +32,7 @@ from caredesk.demo.script import play_case
 from caredesk.demo.selfservice import ensure_selfservice
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
+from caredesk.demo.views import ensure_views
 from caredesk.promises import tasks as promise_tasks
 from caredesk.reports.aggregates import backfill
 from caredesk.tickets import audit
@@ -132,6 +133,7 @@ def load_demo(
             desk = ensure_people(now)
             ensure_service_levels(desk.staff["admin"], now)
             ensure_macros(desk, now)
+            ensure_views(desk, now)
             ensure_offers(desk.staff["admin"], now)
             stories = (
                 story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)

@@ -47,6 +47,9 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "macros:create": "create_macro",
     "macros:edit": "update_macro",
     "macros:delete": "delete_macro",
+    # Saved views and bulk actions.
+    "savedviews:create": "create_view",
+    "savedviews:bulk": "bulk_change",
     "records:new": "upsert_record",
     "records:edit": "upsert_record",
     "records:link": "link_record",

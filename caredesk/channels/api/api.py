@@ -45,6 +45,7 @@ from caredesk.channels.api.routers import (
     webhooks,
 )
 from caredesk.channels.api.routers import escalations as escalation_routes
+from caredesk.channels.api.routers import views as view_routes
 from caredesk.core.errors import DomainError
 
 
@@ -151,6 +152,7 @@ for exc_class in (
 ):
     api.add_exception_handler(exc_class, handle_exception)
 
+api.add_router("", view_routes.router)  # before /cases/{id}: POST /cases/bulk
 api.add_router("/cases", cases.router)
 api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)

@@ -1,0 +1,172 @@
+"""The saved-view pages: the list with counts and a form for a new view, one view's
+cases with checkboxes and the bulk form, and the bulk summary. Thin: changes go
+through ``caredesk.savedviews.actions`` and ``caredesk.savedviews.bulk``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from caredesk.accounts.guards import current_user, staff_required
+from caredesk.accounts.models import Membership, Team, User
+from caredesk.accounts.selectors import assignable_staff
+from caredesk.core.clock import now
+from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.http import error_status
+from caredesk.macros.rules import usable_macros
+from caredesk.savedviews import actions, bulk, selectors
+from caredesk.savedviews.filters import SORTS, ViewFilters, parse_filters_json
+from caredesk.tickets.models import Priority, Status
+
+PAGE = 100
+
+
+def _view(request: HttpRequest, key: str) -> tuple[str, ViewFilters, str, Any]:
+    user = current_user(request)
+    if key in selectors.BUILTIN_VIEWS:
+        b = selectors.BUILTIN_VIEWS[key]
+        return b.name, b.filters, b.sort, None
+    if not key.startswith("v") or not key[1:].isdigit() or len(key) > 12:
+        raise Http404("No such view.")
+    try:
+        view = selectors.get_view(user, int(key[1:]))
+    except NotFound:
+        raise Http404("No such view.") from None
+    return view.name, selectors.view_filters(view), view.sort, view
+
+
+def _my_teams(user: User) -> list[Team]:
+    if user.sees_all_cases:
+        return list(Team.objects.order_by("name"))
+    ids = Membership.objects.filter(user_id=user.pk).values("team_id")
+    return list(Team.objects.filter(pk__in=ids).order_by("name"))
+
+
+@require_GET
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    context = {
+        "nav": "inbox",
+        "entries": selectors.sidebar(user),
+        "teams": _my_teams(user),
+        "sorts": SORTS,
+    }
+    return render(request, "savedviews/index.html", context)
+
+
+@require_GET
+@staff_required
+def sidebar(request: HttpRequest) -> HttpResponse:
+    """The views with their live counts (an htmx fragment the inbox loads and refreshes,
+    so the inbox itself costs no extra queries)."""
+    user = current_user(request)
+    key = request.GET.get("current", "")[:12]
+    context = {"entries": selectors.sidebar(user), "key": key}
+    return render(request, "savedviews/_sidebar.html", context)
+
+
+@require_POST
+@staff_required
+def create(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    team = None
+    team_id = request.POST.get("team", "")
+    if team_id.isdigit() and len(team_id) < 10:
+        team = Team.objects.filter(pk=int(team_id)).first()
+    try:
+        filters = parse_filters_json(request.POST.get("filters", "{}")[:10_000])
+        view = actions.do_create_view(
+            actor=user,
+            data=actions.ViewData(
+                name=request.POST.get("name", "")[:500],
+                visibility="team" if team is not None else "personal",
+                team=team,
+                filters=filters.as_json(),
+                sort=request.POST.get("sort", "updated")[:40],
+            ),
+            now=now(),
+        )
+    except DomainError as error:
+        context = {
+            "nav": "inbox",
+            "entries": selectors.sidebar(user),
+            "teams": _my_teams(user),
+            "sorts": SORTS,
+            "error": error.message,
+            "posted": request.POST,
+        }
+        return render(request, "savedviews/index.html", context, status=error_status(error))
+    return HttpResponseRedirect(f"/views/v{view.pk}/")
+
+
+@require_GET
+@staff_required
+def cases(request: HttpRequest, key: str) -> HttpResponse:
+    user = current_user(request)
+    name, filters, sort, view = _view(request, key)
+    qs = selectors.cases(user, filters, sort).select_related("customer", "team", "assignee")
+    rows = list(qs[: PAGE + 1])
+    context = {
+        "nav": "inbox",
+        "key": key,
+        "name": name,
+        "view": view,
+        "rows": rows[:PAGE],
+        "more": len(rows) > PAGE,
+        "count": selectors.capped_count(user, filters),
+        "limit": bulk.MAX_SELECTION,
+        "operations": bulk.OPERATIONS,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "teams": Team.objects.order_by("name"),
+        "staff": assignable_staff(),
+        "macros": usable_macros(user).order_by("title"),
+    }
+    return render(request, "savedviews/cases.html", context)
+
+
+def _int(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@require_POST
+@staff_required
+def bulk_apply(request: HttpRequest) -> HttpResponse:
+    """Apply one change to the selected cases, or to every case of the view ("all
+    matching", up to the limit), and show what changed and what was refused."""
+    user = current_user(request)
+    ids: list[Any] = request.POST.getlist("case")
+    key = request.POST.get("view", "")[:12]
+    try:
+        if request.POST.get("all_matching") == "1":
+            _name, filters, sort, _v = _view(request, key)
+            ids = list(
+                selectors.cases(user, filters, sort).values_list("pk", flat=True)[
+                    : bulk.MAX_SELECTION + 1
+                ]
+            )
+        change = bulk.BulkChange(
+            op=request.POST.get("op", "")[:40],
+            assignee_id=_int(request.POST.get("assignee", "")),
+            team_id=_int(request.POST.get("team", "")),
+            status=request.POST.get("status", "")[:40],
+            priority=request.POST.get("priority", "")[:40],
+            tags=request.POST.get("tags", "")[:2000].replace(",", " ").split(),
+            macro_id=_int(request.POST.get("macro", "")),
+        )
+        summary = bulk.do_bulk(actor=user, case_ids=ids, change=change, now=now())
+    except DomainError as error:
+        failed: dict[str, Any] = {"nav": "inbox", "error": error.message, "key": key}
+        return render(request, "savedviews/summary.html", failed, status=error_status(error))
+    context: dict[str, Any] = {
+        "nav": "inbox",
+        "summary": summary,
+        "label": bulk.OPERATIONS[summary.op],
+        "key": key,
+    }
+    return render(request, "savedviews/summary.html", context)

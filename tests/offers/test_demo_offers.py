@@ -15,7 +15,8 @@ from tests.demo.conftest import loaded  # noqa: F401  (the demo desk fixture)
 
 
 def test_demo_offers_and_the_lock(loaded):  # noqa: F811
-    assert set(Offer.objects.values_list("code", flat=True)) == {"THANKYOU15", "PLUS50"}
+    # BASIC19 is the retention offer on the self-service cancel page (demo/selfservice.py).
+    assert set(Offer.objects.values_list("code", flat=True)) == {"THANKYOU15", "PLUS50", "BASIC19"}
     # Every demo customer message was scored (the loader runs without the worker).
     assert not Message.objects.filter(kind=MessageKind.CUSTOMER, sentiment__isnull=True).exists()
     hana = Customer.objects.get(name="Hana Okafor")

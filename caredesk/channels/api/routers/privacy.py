@@ -86,7 +86,7 @@ def get_privacy(request: HttpRequest, customer_id: int) -> PrivacyOut:
     response={200: None, ERROR_CODES: ErrorOut},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "A zip archive of everything held about the customer.",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
             }

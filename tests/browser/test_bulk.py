@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -42,6 +44,10 @@ def test_lead_bulk_assigns_30_cases_from_a_saved_view(page, desk):
     expect(views.get_by_text("Billing high")).to_be_visible()
     expect(views.locator("li", has_text="Billing high").locator(".badge")).to_have_text("30")
     views.get_by_role("link", name="Billing high").click()
+    # The selection script runs once the view's page has loaded; checking before that
+    # would tick the box without counting it.
+    page.wait_for_url(re.compile(r"/views/"))
+    page.wait_for_load_state("load")
     page.get_by_label("Select this page").check()
     expect(page.locator("#b-selected")).to_have_text("30 selected")
     page.get_by_label("Action", exact=True).select_option("assign")

@@ -302,6 +302,7 @@ _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
 _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
+_CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its survey planned
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "case.created": [_SLA],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
@@ -312,8 +313,10 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         _SLA,
         _RESOLUTIONS,
         _CLOSE_SOLVED,
+        _CSAT,
     ],  # resolving keeps fix promises
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED],
+    # Also resolved -> closed (the verb of any change from a done status).
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
@@ -380,6 +383,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"outcome": "pending"},
         "fire": "caredesk.resolutions.actions.do_close_unconfirmed",
     },
+    "csat.send": {  # a closed case's satisfaction survey, mailed after the delay
+        "model": "feedback.Survey",
+        "field": "send_at",
+        "filter": {"state": "waiting"},
+        "fire": "caredesk.feedback.actions.do_send_survey",
+    },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",
         "field": "next_attempt_at",
@@ -433,6 +442,7 @@ CAREDESK_PRIVACY_CASE_TEXT = {
     "escalations.GoodwillAction": ("ticket", ["reason"]),
     "escalations.ProtectedConversation": ("ticket", ["reason"]),
     "feedback.Feedback": ("ticket", ["body", "review_reason"]),
+    "feedback.Survey": ("ticket", ["comment"]),
     "phone.CallLog": ("ticket", ["number", "notes"]),
 }
 # Customer rows: {model: (lookup to the customer id, free-text fields)}.
@@ -616,6 +626,23 @@ if CAREDESK_RESOLUTION_CONFIRM_DAYS < 1 or CAREDESK_RESOLUTION_LINK_DAYS < 1:
         "CAREDESK_RESOLUTION_CONFIRM_DAYS and CAREDESK_RESOLUTION_LINK_DAYS must be 1 or more"
     )
 CAREDESK_PROMISE_KEPT_LATE_NOTICE = env_bool("CAREDESK_PROMISE_KEPT_LATE_NOTICE", True)
+
+# --- Satisfaction surveys (CSAT, docs/csat.md) ---------------------------------------------
+# A closed case's survey is mailed this many hours later; at most one survey per customer
+# per CAREDESK_CSAT_THROTTLE_DAYS; the rating can be changed for CAREDESK_CSAT_CHANGE_DAYS
+# after the first answer, and the mail's links work for CAREDESK_CSAT_LINK_DAYS.
+CAREDESK_CSAT_DELAY_HOURS = env_int("CAREDESK_CSAT_DELAY_HOURS", 24)
+CAREDESK_CSAT_THROTTLE_DAYS = env_int("CAREDESK_CSAT_THROTTLE_DAYS", 30)
+CAREDESK_CSAT_CHANGE_DAYS = env_int("CAREDESK_CSAT_CHANGE_DAYS", 7)
+CAREDESK_CSAT_LINK_DAYS = env_int("CAREDESK_CSAT_LINK_DAYS", 14)
+if CAREDESK_CSAT_DELAY_HOURS < 0 or CAREDESK_CSAT_THROTTLE_DAYS < 0:
+    raise ImproperlyConfigured("CAREDESK_CSAT_DELAY_HOURS and _THROTTLE_DAYS must be 0 or more")
+if not 1 <= CAREDESK_CSAT_CHANGE_DAYS <= 8 or CAREDESK_CSAT_LINK_DAYS < 1:
+    # The reports recount the last 8 days (caredesk/reports/outcomes.py SETTLE_DAYS), so
+    # a changed rating reaches the daily rows.
+    raise ImproperlyConfigured(
+        "CAREDESK_CSAT_CHANGE_DAYS must be 1 to 8 and CAREDESK_CSAT_LINK_DAYS 1 or more"
+    )
 
 # --- Customer records, policies and eligibility rules (issue 12; docs/policies.md) ------
 # Kinds of customer record (orders, subscriptions…): add a kind here, no migration needed.

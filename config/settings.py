@@ -350,6 +350,7 @@ _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's repl
 _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 # A reply sent after a coverage warning records the warning and the decision (P3).
 _COVERAGE = "caredesk.enrichment.reactions.record_reply_coverage"
+_CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its survey planned
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
@@ -361,8 +362,10 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         _SLA,
         _RESOLUTIONS,
         _CLOSE_SOLVED,
+        _CSAT,
     ],  # resolving keeps fix promises
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED],
+    # Also resolved -> closed (the verb of any change from a done status).
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
@@ -442,6 +445,12 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"status": "requested"},
         "fire": "caredesk.selfservice.actions.do_fire_outcome_deadline",
     },
+    "csat.send": {  # a closed case's satisfaction survey, mailed after the delay
+        "model": "feedback.Survey",
+        "field": "send_at",
+        "filter": {"state": "waiting"},
+        "fire": "caredesk.feedback.actions.do_send_survey",
+    },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",
         "field": "next_attempt_at",
@@ -495,6 +504,7 @@ CAREDESK_PRIVACY_CASE_TEXT = {
     "escalations.GoodwillAction": ("ticket", ["reason"]),
     "escalations.ProtectedConversation": ("ticket", ["reason"]),
     "feedback.Feedback": ("ticket", ["body", "review_reason"]),
+    "feedback.Survey": ("ticket", ["comment"]),
     "phone.CallLog": ("ticket", ["number", "notes"]),
 }
 # Customer rows: {model: (lookup to the customer id, free-text fields)}.
@@ -692,6 +702,23 @@ CAREDESK_INCIDENT_LINK_DAYS = env_int("CAREDESK_INCIDENT_LINK_DAYS", 90)
 if CAREDESK_INCIDENT_MAILS_PER_MINUTE < 1 or CAREDESK_INCIDENT_LINK_DAYS < 1:
     raise ImproperlyConfigured(
         "CAREDESK_INCIDENT_MAILS_PER_MINUTE and CAREDESK_INCIDENT_LINK_DAYS must be 1 or more"
+    )
+
+# --- Satisfaction surveys (CSAT, docs/csat.md) ---------------------------------------------
+# A closed case's survey is mailed this many hours later; at most one survey per customer
+# per CAREDESK_CSAT_THROTTLE_DAYS; the rating can be changed for CAREDESK_CSAT_CHANGE_DAYS
+# after the first answer, and the mail's links work for CAREDESK_CSAT_LINK_DAYS.
+CAREDESK_CSAT_DELAY_HOURS = env_int("CAREDESK_CSAT_DELAY_HOURS", 24)
+CAREDESK_CSAT_THROTTLE_DAYS = env_int("CAREDESK_CSAT_THROTTLE_DAYS", 30)
+CAREDESK_CSAT_CHANGE_DAYS = env_int("CAREDESK_CSAT_CHANGE_DAYS", 7)
+CAREDESK_CSAT_LINK_DAYS = env_int("CAREDESK_CSAT_LINK_DAYS", 14)
+if CAREDESK_CSAT_DELAY_HOURS < 0 or CAREDESK_CSAT_THROTTLE_DAYS < 0:
+    raise ImproperlyConfigured("CAREDESK_CSAT_DELAY_HOURS and _THROTTLE_DAYS must be 0 or more")
+if not 1 <= CAREDESK_CSAT_CHANGE_DAYS <= 8 or CAREDESK_CSAT_LINK_DAYS < 1:
+    # The reports recount the last 8 days (caredesk/reports/outcomes.py SETTLE_DAYS), so
+    # a changed rating reaches the daily rows.
+    raise ImproperlyConfigured(
+        "CAREDESK_CSAT_CHANGE_DAYS must be 1 to 8 and CAREDESK_CSAT_LINK_DAYS 1 or more"
     )
 
 # --- Customer records, policies and eligibility rules (issue 12; docs/policies.md) ------

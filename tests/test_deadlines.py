@@ -114,6 +114,7 @@ def test_the_desk_registers_every_timer_it_has():
             "outbox.retry",
             "resolution.confirm",
             "selfservice.outcome",
+            "csat.send",
             "webhook.retry",
         ]
     )

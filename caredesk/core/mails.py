@@ -108,6 +108,12 @@ for _mail in (
         "To the customer after a self-service request (cancel, return…): what happens next",
     ),
     BuiltInMail(
+        "csat_survey",
+        "feedback/mail/csat_survey.txt",
+        "How did we do? {{ ticket.subject }}",
+        "To the customer some hours after a case closed: rate it good, neutral or bad",
+    ),
+    BuiltInMail(
         "sla_breach_update",
         "sla/mail/breach_update.txt",
         "An honest update on your case: {{ ticket.subject }}",

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from caredesk.accounts.models import Membership, Role, Team, User
+from caredesk.core import deadlines
+from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
-from caredesk.core.errors import Conflict, DomainError, PermissionDenied
+from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from caredesk.core.models import OutboundEmail
+from caredesk.core.outbox import send_mail
 from caredesk.core.text import clean_body
 from caredesk.customers.models import Customer
-from caredesk.feedback import tasks
+from caredesk.feedback import csat, csat_links, tasks
 from caredesk.feedback.models import (
     DECIDED_OUTCOMES,
     Feedback,
     FeedbackKind,
     FeedbackSource,
+    Rating,
     ReviewOutcome,
+    Survey,
+    SurveyState,
 )
 from caredesk.tickets import audit
-from caredesk.tickets.models import Message, MessageKind, Ticket
+from caredesk.tickets.models import Message, MessageKind, Status, Ticket
 
 MAX_BODY = 5000
 
@@ -157,3 +165,197 @@ def do_review_complaint(
         )
     enqueue_after_commit(tasks.send_feedback_notice, feedback.pk, "reviewed")
     return feedback
+
+
+# --- Satisfaction surveys (CSAT, docs/csat.md) --------------------------------------------
+
+CSAT_SEND = "csat.send"  # the deadline kind of ``Survey.send_at``
+CSAT_MAIL = "csat_survey"
+MAX_COMMENT = 2000
+
+
+def do_plan_survey(ticket: Ticket, *, now: datetime) -> Survey | None:
+    """A case closed (confirmed, unconfirmed or closed by staff): plan its one survey,
+    mailed ``CAREDESK_CSAT_DELAY_HOURS`` later by the ``csat.send`` deadline. Inside the
+    case action's transaction; a case closed again keeps its first survey."""
+    require_aware(now, "now")
+    if Survey.objects.filter(ticket_id=ticket.pk).exists():
+        return None
+    due = csat.send_at(now, int(settings.CAREDESK_CSAT_DELAY_HOURS))
+    with transaction.atomic():
+        try:
+            row = Survey.objects.create(
+                ticket=ticket,
+                customer_id=ticket.customer_id,
+                agent_id=ticket.assignee_id,
+                team_id=ticket.team_id or 0,
+                created_at=now,
+                send_at=due,
+            )
+        except IntegrityError:  # planned by a concurrent close
+            return None
+    deadlines.schedule(CSAT_SEND, [row.pk], due)
+    return row
+
+
+def _skip(row: Survey, reason: str) -> None:
+    row.state, row.skip_reason, row.send_at = SurveyState.SKIPPED, reason, None
+    row.save(update_fields=["state", "skip_reason", "send_at"])
+
+
+def do_send_survey(survey_id: int, now: datetime) -> bool:
+    """The ``csat.send`` deadline's fire action: mail the survey through the outbox, or
+    skip it (machine sender, a survey sent to this customer in the last
+    ``CAREDESK_CSAT_THROTTLE_DAYS`` days, no address, the case open again). Idempotent:
+    it re-reads the row and always clears the deadline it handled."""
+    require_aware(now, "now")
+    with transaction.atomic():
+        row = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("ticket", "customer")
+            .filter(pk=survey_id)
+            .first()
+        )
+        if row is None or row.send_at is None or row.send_at > now:
+            return False
+        if row.state != SurveyState.WAITING:
+            Survey.objects.filter(pk=row.pk).update(send_at=None)
+            return False
+        ticket, customer = row.ticket, row.customer
+        last = (
+            Survey.objects.filter(customer_id=customer.pk, state=SurveyState.SENT)
+            .exclude(pk=row.pk)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)
+            .first()
+        )
+        if ticket.status != Status.CLOSED:
+            reason = csat.REOPENED
+        elif ticket.from_machine:
+            reason = csat.MACHINE
+        elif not customer.primary_email:
+            reason = csat.NO_ADDRESS
+        elif csat.throttled(last, now, int(settings.CAREDESK_CSAT_THROTTLE_DAYS)):
+            reason = csat.THROTTLED
+        else:
+            reason = ""
+        if reason:
+            _skip(row, reason)
+            audit.record(ticket, None, "csat_skipped", now=now, field="csat", new=reason)
+            return True
+        urls = {
+            f"{r}_url": csat_links.rating_url(row.pk, ticket.pk, customer.pk, r)
+            for r in csat_links.RATINGS
+        }
+        send_mail(
+            CSAT_MAIL,
+            customer.primary_email,
+            {
+                "ticket": ticket,
+                "customer_name": customer.name,
+                "change_days": settings.CAREDESK_CSAT_CHANGE_DAYS,
+                **urls,
+            },
+            now=now,
+            kind=OutboundEmail.Kind.NOTICE,
+            auto=True,
+            case_id=ticket.pk,
+            thread=True,
+        )
+        row.state, row.sent_at, row.send_at = SurveyState.SENT, now, None
+        row.save(update_fields=["state", "sent_at", "send_at"])
+        audit.record(ticket, None, "csat_sent", now=now, field="csat", new=SurveyState.SENT)
+    return True
+
+
+def survey_open(row: Survey, now: datetime) -> bool:
+    """Can the customer still rate (or change the rating of) this survey?"""
+    return row.state == SurveyState.SENT and csat.may_change(
+        row.first_rated_at, now, int(settings.CAREDESK_CSAT_CHANGE_DAYS)
+    )
+
+
+def do_rate(
+    survey_id: int,
+    *,
+    customer: Customer,
+    rating: str,
+    now: datetime,
+    comment: str = "",
+    actor: User | None = None,
+) -> Survey:
+    """The customer rates their case good, neutral or bad, with an optional comment
+    (from a signed mail link or the portal). Changeable for ``CAREDESK_CSAT_CHANGE_DAYS``
+    after the first answer; refused with :class:`Conflict` after that (nothing changes).
+    A bad rating with a comment goes to the leads' review as a complaint (P9): it counts
+    against the agent only when a lead upholds it."""
+    require_aware(now, "now")
+    if rating not in Rating.values:
+        raise DomainError("Choose good, neutral or bad.", code="invalid_rating")
+    text = str(comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise DomainError(
+            f"Your comment is too long ({len(text):,} characters; the limit is {MAX_COMMENT:,}).",
+            code="too_long",
+        )
+    try:
+        text = clean_body(text, max_chars=MAX_COMMENT, field="comment") if text else ""
+    except DomainError as exc:
+        if exc.code != "empty":
+            raise
+        text = ""  # only control characters: no comment
+    with transaction.atomic():
+        row = (
+            Survey.objects.select_for_update(of=("self",))
+            .select_related("ticket", "agent")
+            .filter(pk=survey_id)
+            .first()
+        )
+        if row is None or row.customer_id != customer.pk:
+            raise NotFound("No such survey.")
+        if not survey_open(row, now):
+            raise Conflict(
+                "This survey can no longer be changed. Thank you for your answer.",
+                code="survey_closed",
+            )
+        old = {"rating": row.rating, "comment": bool(row.comment)} if row.rating else None
+        row.rating = rating
+        if text or not row.comment:
+            row.comment = text
+        row.first_rated_at = row.first_rated_at or now
+        row.rated_at = now
+        row.save(update_fields=["rating", "comment", "first_rated_at", "rated_at"])
+        audit.record(
+            row.ticket,
+            actor or customer.user,
+            "csat_rated",
+            now=now,
+            field="csat",
+            old=old,
+            new={"rating": rating, "comment": bool(row.comment)},
+            public=True,
+        )
+        if rating == Rating.BAD and row.comment and row.complaint_id is None:
+            _to_review(row, customer, now)
+    return row
+
+
+def _to_review(row: Survey, customer: Customer, now: datetime) -> None:
+    """The bad rating's comment becomes a complaint waiting for the lead's review."""
+    agent = row.agent
+    if agent is None or not agent.is_active:
+        return
+    try:
+        complaint = do_leave_feedback(
+            row.ticket,
+            agent=agent,
+            kind=FeedbackKind.COMPLAINT,
+            body=f"Rated the case bad: {row.comment}",
+            source=FeedbackSource.SURVEY,
+            author_customer=customer,
+            now=now,
+        )
+    except (Conflict, DomainError):  # already complained about this agent on this case
+        return
+    row.complaint = complaint
+    row.save(update_fields=["complaint"])

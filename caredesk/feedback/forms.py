@@ -44,3 +44,18 @@ class ReviewForm(forms.Form):
         label="Reason (the agent sees this)",
         widget=forms.Textarea(attrs={"rows": 4, "id": "review-reason"}),
     )
+
+
+class RatingForm(forms.Form):
+    """The survey's optional comment (the rating comes from the link or the buttons)."""
+
+    comment = forms.CharField(
+        label="Anything you want to tell us? (optional)",
+        required=False,
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "id": "csat-comment", "maxlength": 2000}),
+        error_messages={
+            "max_length": "Please keep it under 2,000 characters (you wrote %(show_value)s)."
+        },
+    )

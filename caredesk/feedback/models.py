@@ -90,3 +90,68 @@ class Feedback(models.Model):
         if self.author_user is not None:
             return self.author_user.display_name
         return "Unknown"
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", "Good"
+    NEUTRAL = "neutral", "Neutral"
+    BAD = "bad", "Bad"
+
+
+class SurveyState(models.TextChoices):
+    WAITING = "waiting", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Not sent"
+
+
+class Survey(models.Model):
+    """One satisfaction survey (CSAT) of one closed case: sent by mail after
+    ``CAREDESK_CSAT_DELAY_HOURS`` (the ``csat.send`` deadline on ``send_at``), answered
+    good/neutral/bad from the mail or the portal. docs/csat.md defines the fields.
+
+    Only ``caredesk.feedback.csat`` writes them.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
+    # Who is credited with the rating: the case's assignee and team when it closed.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team_id = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=10, choices=SurveyState.choices, default=SurveyState.WAITING
+    )
+    # The ``csat.send`` deadline; cleared once the survey was sent or skipped.
+    send_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=40, blank=True)
+    rating = models.CharField(max_length=10, choices=Rating.choices, blank=True)
+    comment = models.TextField(blank=True)
+    first_rated_at = models.DateTimeField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)  # the latest answer or change
+    # The complaint a bad rating with a comment put into the leads' review (P9).
+    complaint = models.ForeignKey(
+        Feedback, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(
+                fields=["send_at"],
+                name="survey_send_due",
+                condition=models.Q(send_at__isnull=False),
+            ),
+            models.Index(fields=["customer", "sent_at"], name="survey_customer_sent"),
+            models.Index(fields=["rated_at"], name="survey_rated_day"),
+            models.Index(fields=["agent", "rating"], name="survey_agent_rating"),
+        ]
+        constraints = [
+            # One survey per case: a case closed twice is asked about once.
+            models.UniqueConstraint(fields=["ticket"], name="one_survey_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey of {self.ticket_id}: {self.rating or self.state}"

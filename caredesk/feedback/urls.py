@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.feedback import views
+from caredesk.feedback import views, views_csat
 
 app_name = "feedback"
 
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("portal/cases/<int:ticket_id>/", views.portal_feedback, name="portal"),
     path("survey/<str:token>/", views.survey, name="survey"),
     path("survey/<str:token>/thanks/", views.survey_thanks, name="survey-thanks"),
+    path("rate/<str:rating>/<str:token>/", views_csat.rate_link, name="rate-link"),
 ]

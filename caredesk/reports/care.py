@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from caredesk.customers.models import Tier
 from caredesk.escalations.models import ProtectedConversation
+from caredesk.feedback.models import Survey
 from caredesk.promises.models import BROKEN_STATES, Promise, State
 from caredesk.reports.buckets import BUCKET_BOUNDS, bucket_index, day_bounds
 from caredesk.reports.models import (
@@ -68,6 +69,9 @@ COUNT_FIELDS = (
     "promises_kept",
     "promises_missed",
     "handle_seconds",
+    "csat_good",
+    "csat_neutral",
+    "csat_bad",
 )
 CHUNK = 500
 
@@ -275,6 +279,13 @@ def compute_day(day: date, now: datetime) -> DayFigures:
     for source in _handle_sources():
         handled.extend(source(start, end))
     backlog = _open_at(min(end, now)) if start <= now else set()
+    # Ratings count on the day of the first answer, with their current value (a change
+    # within CAREDESK_CSAT_CHANGE_DAYS is picked up by the recount of the settle window).
+    ratings = list(
+        Survey.objects.filter(first_rated_at__gte=start, first_rated_at__lt=end)
+        .exclude(rating="")
+        .values_list("ticket_id", "agent_id", "rating")
+    )
 
     customers = set(opened.values())
     customers.update(
@@ -290,6 +301,7 @@ def compute_day(day: date, now: datetime) -> DayFigures:
 
     touched = set(near) | {pk for pk, _c, _f in first_responses} | backlog
     touched |= {p[0] for p in promises} | {t for t, _s in handled}
+    touched |= {r[0] for r in ratings}
     dims = _dims(touched)
     figures = DayFigures(care=defaultdict(Counts), tags=defaultdict(Counts))
 
@@ -344,6 +356,9 @@ def compute_day(day: date, now: datetime) -> DayFigures:
     for ticket_id, seconds in handled:
         if ticket_id in dims and not dims[ticket_id].protected:
             add(ticket_id, "handle_seconds", int(seconds))
+    for ticket_id, agent_id, rating in ratings:
+        if ticket_id in dims and not dims[ticket_id].protected:
+            add(ticket_id, f"csat_{rating}", agent_id=agent_id or 0)
     for pk in backlog:
         add(pk, "backlog")
     return figures

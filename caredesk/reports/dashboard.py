@@ -47,6 +47,9 @@ class Figures:
     promises_kept: int = 0
     promises_missed: int = 0
     handle_seconds: int = 0
+    csat_good: int = 0
+    csat_neutral: int = 0
+    csat_bad: int = 0
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Figures:
@@ -75,6 +78,15 @@ class Figures:
     @property
     def promise_kept_rate(self) -> float | None:
         return _rate(self.promises_kept, self.promises_kept + self.promises_missed)
+
+    @property
+    def csat_ratings(self) -> int:
+        return self.csat_good + self.csat_neutral + self.csat_bad
+
+    @property
+    def csat_rate(self) -> float | None:
+        """CSAT: the share of ratings that are good (docs/csat.md)."""
+        return _rate(self.csat_good, self.csat_ratings)
 
     @property
     def avg_first_response_minutes(self) -> float | None:

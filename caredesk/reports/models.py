@@ -75,6 +75,10 @@ class CareCounts(models.Model):
     promises_kept = models.PositiveIntegerField(default=0)
     promises_missed = models.PositiveIntegerField(default=0)
     handle_seconds = models.BigIntegerField(default=0)
+    # Satisfaction ratings (docs/csat.md) first given that day, by their current value.
+    csat_good = models.PositiveIntegerField(default=0)
+    csat_neutral = models.PositiveIntegerField(default=0)
+    csat_bad = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -47,6 +47,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("promises_kept", "Kept", lambda f: f.promises_kept),
     Column("promises_missed", "Missed", lambda f: f.promises_missed),
     Column("protected", "Abusive, left out", lambda f: f.protected),
+    Column("csat_rate", "CSAT (good share)", lambda f: f.csat_rate, "rate"),
+    Column("csat_good", "Rated good", lambda f: f.csat_good),
+    Column("csat_neutral", "Rated neutral", lambda f: f.csat_neutral),
+    Column("csat_bad", "Rated bad", lambda f: f.csat_bad),
     Column(
         "handle_minutes_per_resolved",
         "Handle time per resolved (min)",

@@ -118,6 +118,7 @@ def care(request: HttpRequest) -> HttpResponse:
             "repeat": tables.shown(dash.overall.repeat_rate, "rate"),
             "reopen": tables.shown(dash.overall.reopen_rate, "rate"),
             "promises": tables.shown(dash.overall.promise_kept_rate, "rate"),
+            "csat": tables.shown(dash.overall.csat_rate, "rate"),
         },
         "refreshed": last_refreshed(),
         "query": filters.query(),

@@ -3,7 +3,8 @@
 Signed with their own salt (never valid as another app's token), single-purpose (the
 purpose is signed in; a yes token never works as a no), expiring after
 ``CAREDESK_RESOLUTION_LINK_DAYS``, and single-use in effect (once the resolution is
-settled the link only says so).
+settled the link only says so). The signing is ``caredesk.core.signed_links``, the one
+mechanism every mail link uses (docs/adr/0021).
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.core import signing
+
+from caredesk.core import signed_links
+from caredesk.core.signed_links import BadLink
 
 SALT = "caredesk.resolutions.answer"
-MAX_TOKEN = 300
 Purpose = Literal["yes", "no"]
 PURPOSES: tuple[Purpose, ...] = ("yes", "no")
+KEYS = ("r", "t", "c")
+
+__all__ = ["PURPOSES", "SALT", "Answer", "BadLink", "answer_url", "make_token", "read_token"]
 
 
 @dataclass(frozen=True)
@@ -28,14 +33,6 @@ class Answer:
     purpose: Purpose
 
 
-class BadLink(Exception):
-    """Why a link cannot be used: ``invalid``, ``expired`` or ``wrong_purpose``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def max_age_seconds() -> int:
     return int(settings.CAREDESK_RESOLUTION_LINK_DAYS) * 86400
 
@@ -43,8 +40,8 @@ def max_age_seconds() -> int:
 def make_token(resolution_id: int, ticket_id: int, customer_id: int, purpose: Purpose) -> str:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
-    data = {"r": resolution_id, "t": ticket_id, "c": customer_id, "p": purpose}
-    return signing.dumps(data, salt=SALT, compress=True)
+    ids = {"r": resolution_id, "t": ticket_id, "c": customer_id}
+    return signed_links.make(SALT, ids, purpose)
 
 
 def answer_url(resolution_id: int, ticket_id: int, customer_id: int, purpose: Purpose) -> str:
@@ -54,20 +51,7 @@ def answer_url(resolution_id: int, ticket_id: int, customer_id: int, purpose: Pu
 
 def read_token(token: str, purpose: str) -> Answer:
     """The answer a valid, unexpired token of ``purpose`` carries; :class:`BadLink` else."""
-    if purpose not in PURPOSES or not token or len(token) > MAX_TOKEN:
-        raise BadLink("invalid")
-    try:
-        data = signing.loads(token, salt=SALT, max_age=max_age_seconds())
-    except signing.SignatureExpired:
-        raise BadLink("expired") from None
-    except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
-        raise BadLink("invalid") from None
-    if not isinstance(data, dict):
-        raise BadLink("invalid")
-    ids = [data.get(k) for k in ("r", "t", "c")]
-    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        raise BadLink("invalid")
-    if data.get("p") != purpose:
-        raise BadLink("wrong_purpose")
-    r, t, c = (int(str(i)) for i in ids)
-    return Answer(r, t, c, "yes" if purpose == "yes" else "no")
+    ids = signed_links.read(
+        token, salt=SALT, purpose=purpose, purposes=PURPOSES, keys=KEYS, max_age=max_age_seconds()
+    )
+    return Answer(ids["r"], ids["t"], ids["c"], "yes" if purpose == "yes" else "no")

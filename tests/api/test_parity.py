@@ -107,6 +107,7 @@ BROWSER_ONLY: dict[str, str] = {
     "portal:home": "the portal's sign-in form (asks for a magic link), as portal:signin",
     "portal:auth": "uses a magic sign-in link to start a browser session",
     "feedback:survey": "a survey link from a mail, signed by its token, no account",
+    "feedback:rate-link": "a CSAT rating link from a mail, signed by its token, no account",
     "portal:answer_link": "an 'Is this solved?' link from a mail, signed by its token, no account",
     "portal:incident_unsubscribe": "an unsubscribe link from an incident mail, signed by its token, no account",
     "email:inbound": "the mail server's signed inbound webhook, not a person's action",

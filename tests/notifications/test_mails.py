@@ -56,6 +56,14 @@ def contexts(desk, now):
             ),
             "next": HOSTILE,
         },
+        "csat_survey": {
+            "ticket": ticket,
+            "customer_name": HOSTILE,
+            "good_url": "https://desk.test/feedback/rate/good/x/",
+            "neutral_url": "https://desk.test/feedback/rate/neutral/x/",
+            "bad_url": "https://desk.test/feedback/rate/bad/x/",
+            "change_days": 7,
+        },
         "sla_breach_update": {
             "ticket": ticket,
             "customer_name": HOSTILE,

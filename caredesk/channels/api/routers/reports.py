@@ -39,6 +39,10 @@ class FiguresOut(Schema):
     promises_missed: int
     promise_kept_rate: float | None
     handle_seconds: int = Field(description="Logged call time. Shown, never a target.")
+    csat_good: int = Field(description="Satisfaction ratings first given in the range: good.")
+    csat_neutral: int
+    csat_bad: int
+    csat_rate: float | None = Field(description="csat_good / (good + neutral + bad); 0..1.")
 
 
 class GroupOut(Schema):
@@ -93,6 +97,10 @@ def _figures(f: Figures) -> FiguresOut:
         promises_missed=f.promises_missed,
         promise_kept_rate=f.promise_kept_rate,
         handle_seconds=f.handle_seconds,
+        csat_good=f.csat_good,
+        csat_neutral=f.csat_neutral,
+        csat_bad=f.csat_bad,
+        csat_rate=f.csat_rate,
     )
 
 

@@ -1,0 +1,83 @@
+"""The customer rates a closed case from the survey mail's signed links (no sign-in).
+
+Mail scanners follow links: a GET only shows the chosen rating with a confirm button and
+a comment box; only the POST (with CSRF) records it. A forged, expired or wrong link gets
+a clear page and changes nothing; a survey past its change window says so.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from caredesk.core import clock
+from caredesk.core.errors import DomainError
+from caredesk.customers.guards import portal_context
+from caredesk.feedback import actions, csat_links
+from caredesk.feedback.forms import RatingForm
+from caredesk.feedback.models import Rating, Survey
+
+BAD_LINK = {
+    "invalid": (
+        "This link is not valid",
+        "The link may be incomplete or altered. Please use the link in our mail exactly as it is.",
+        400,
+    ),
+    "expired": (
+        "This link has expired",
+        "The links in our survey mail work for a limited time. Thank you all the same; you "
+        "can always write to us.",
+        410,
+    ),
+    "wrong_purpose": (
+        "This link is not valid for this answer",
+        "Please use the link for the answer you mean, exactly as it is in our mail.",
+        400,
+    ),
+}
+TEMPLATE = "feedback/rate.html"
+
+
+def _bad(request: HttpRequest, reason: str) -> HttpResponse:
+    title, text, status = BAD_LINK.get(reason, BAD_LINK["invalid"])
+    context = portal_context(None, state="bad", title=title, text=text)
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def rate_link(request: HttpRequest, rating: str, token: str) -> HttpResponse:
+    """/feedback/rate/<good|neutral|bad>/<token>/"""
+    try:
+        link = csat_links.read_token(token, rating)
+    except csat_links.BadLink as bad:
+        return _bad(request, bad.reason)
+    row = (
+        Survey.objects.select_related("ticket", "customer")
+        .filter(pk=link.survey_id, ticket_id=link.ticket_id, customer_id=link.customer_id)
+        .first()
+    )
+    if row is None:
+        return _bad(request, "invalid")
+    now = clock.now()
+    base = {"ticket": row.ticket, "rating": rating, "label": Rating(rating).label, "row": row}
+    if not actions.survey_open(row, now):
+        return render(request, TEMPLATE, portal_context(None, state="closed", **base), status=409)
+    form = RatingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_rate(
+                    row.pk,
+                    customer=row.customer,
+                    rating=rating,
+                    comment=form.cleaned_data["comment"],
+                    now=now,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return render(request, TEMPLATE, portal_context(None, state="done", **base))
+        context = portal_context(None, state="ask", form=form, **base)
+        return render(request, TEMPLATE, context, status=400)
+    return render(request, TEMPLATE, portal_context(None, state="ask", form=form, **base))

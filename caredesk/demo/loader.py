@@ -33,6 +33,8 @@ from caredesk.demo.selfservice import ensure_selfservice
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
 from caredesk.demo.views import ensure_views
+from caredesk.feedback import csat
+from caredesk.feedback.models import Survey, SurveyState
 from caredesk.promises import tasks as promise_tasks
 from caredesk.reports.aggregates import backfill
 from caredesk.tickets import audit
@@ -92,6 +94,11 @@ def catch_up(now: datetime) -> None:
     have, with no mail (the caller suppresses effects). Otherwise the first minute of the
     worker mails a backlog of a hundred notices over the sign-ins just printed."""
     promise_tasks.hand_over_away(now)
+    # Satisfaction surveys about the demo's past cases would all go out at once: the
+    # history was never surveyed (as for an import, csat.STALE).
+    Survey.objects.filter(state=SurveyState.WAITING, send_at__lte=now).update(
+        state=SurveyState.SKIPPED, skip_reason=csat.STALE, send_at=None
+    )
     deadlines.sweep(now, [k for k in deadlines.kinds() if k != "outbox.retry"])
     # Every report table for the demo's whole history (the care dashboard's FCR, repeat
     # contacts and reopens, the waiting times), as `caredesk reports backfill` does.

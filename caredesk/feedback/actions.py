@@ -231,6 +231,8 @@ def do_send_survey(survey_id: int, now: datetime) -> bool:
         )
         if ticket.status != Status.CLOSED:
             reason = csat.REOPENED
+        elif csat.stale(row.send_at, now):
+            reason = csat.STALE
         elif ticket.from_machine:
             reason = csat.MACHINE
         elif not customer.primary_email:

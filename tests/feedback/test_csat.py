@@ -123,6 +123,20 @@ def test_reopened_before_the_delay_is_not_surveyed(desk, now):
     assert not survey_mails(ticket).exists()
 
 
+def test_a_survey_long_past_its_time_is_skipped_not_mailed(desk, now):
+    """History (an import, the demo) or a worker down for days: no survey about a case
+    the customer closed long ago."""
+    ticket = closed_case(desk, now)
+    due = Survey.objects.get(ticket=ticket).send_at
+    deadlines.sweep(due + 49 * HOUR)
+    row = Survey.objects.get(ticket=ticket)
+    assert row.state == SurveyState.SKIPPED and row.skip_reason == "stale"
+    assert not survey_mails(ticket).exists()
+    late_but_fresh = closed_case(desk, now, customer=desk.bob)
+    deadlines.sweep(Survey.objects.get(ticket=late_but_fresh).send_at + 47 * HOUR)
+    assert survey_mails(late_but_fresh).count() == 1
+
+
 def test_at_most_one_survey_per_customer_per_window(desk, now, settings):
     settings.CAREDESK_CSAT_THROTTLE_DAYS = 30
     first = sent_case(desk, now)

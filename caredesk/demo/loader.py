@@ -20,6 +20,7 @@ from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
+from caredesk.demo.csat import rate_some
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.macros import ensure_macros
 from caredesk.demo.offers import ensure_offers, score_messages, solved_and_happy
@@ -90,6 +91,7 @@ def catch_up(now: datetime) -> None:
     worker mails a backlog of a hundred notices over the sign-ins just printed."""
     promise_tasks.hand_over_away(now)
     deadlines.sweep(now, [k for k in deadlines.kinds() if k != "outbox.retry"])
+    rate_some(now)  # a few answers to the surveys the sweep just sent (no mail)
     # Every report table for the demo's whole history (the care dashboard's FCR, repeat
     # contacts and reopens, the waiting times), as `caredesk reports backfill` does.
     backfill(REPORT_DAYS, now)

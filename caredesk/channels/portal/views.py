@@ -26,6 +26,7 @@ from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.customers.guards import customer_required, portal_context
 from caredesk.customers.models import Customer
+from caredesk.feedback.selectors import open_survey
 from caredesk.resolutions.selectors import open_question
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import (
@@ -148,6 +149,7 @@ def _case_page(
         "can_reopen": ticket.status == Status.RESOLVED,
         "is_mine": ticket.customer_id == customer.pk,
         "solved_question": open_question(ticket),
+        "csat_survey": open_survey(ticket, clock.now()) if ticket.status == Status.CLOSED else None,
     }
     return render(request, "portal/case.html", portal_context(customer, **context), status=status)
 

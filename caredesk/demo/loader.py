@@ -20,6 +20,7 @@ from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
+from caredesk.demo.csat import rate_some
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.incidents import ensure_incident
 from caredesk.demo.macros import ensure_macros
@@ -33,8 +34,6 @@ from caredesk.demo.selfservice import ensure_selfservice
 from caredesk.demo.service_levels import ensure_service_levels
 from caredesk.demo.stories import story_specs
 from caredesk.demo.views import ensure_views
-from caredesk.feedback import csat
-from caredesk.feedback.models import Survey, SurveyState
 from caredesk.promises import tasks as promise_tasks
 from caredesk.reports.aggregates import backfill
 from caredesk.tickets import audit
@@ -94,12 +93,8 @@ def catch_up(now: datetime) -> None:
     have, with no mail (the caller suppresses effects). Otherwise the first minute of the
     worker mails a backlog of a hundred notices over the sign-ins just printed."""
     promise_tasks.hand_over_away(now)
-    # Satisfaction surveys about the demo's past cases would all go out at once: the
-    # history was never surveyed (as for an import, csat.STALE).
-    Survey.objects.filter(state=SurveyState.WAITING, send_at__lte=now).update(
-        state=SurveyState.SKIPPED, skip_reason=csat.STALE, send_at=None
-    )
     deadlines.sweep(now, [k for k in deadlines.kinds() if k != "outbox.retry"])
+    rate_some(now)  # a few answers to the surveys the sweep just sent (no mail)
     # Every report table for the demo's whole history (the care dashboard's FCR, repeat
     # contacts and reopens, the waiting times), as `caredesk reports backfill` does.
     backfill(REPORT_DAYS, now)

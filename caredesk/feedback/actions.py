@@ -12,11 +12,9 @@ from caredesk.core import deadlines
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from caredesk.core.models import OutboundEmail
-from caredesk.core.outbox import send_mail
 from caredesk.core.text import clean_body
 from caredesk.customers.models import Customer
-from caredesk.feedback import csat, csat_links, tasks
+from caredesk.feedback import csat, tasks
 from caredesk.feedback.models import (
     DECIDED_OUTCOMES,
     Feedback,
@@ -170,7 +168,6 @@ def do_review_complaint(
 # --- Satisfaction surveys (CSAT, docs/csat.md) --------------------------------------------
 
 CSAT_SEND = "csat.send"  # the deadline kind of ``Survey.send_at``
-CSAT_MAIL = "csat_survey"
 MAX_COMMENT = 2000
 
 
@@ -198,13 +195,31 @@ def do_plan_survey(ticket: Ticket, *, now: datetime) -> Survey | None:
     return row
 
 
+def do_skip_survey(ticket: Ticket, *, reason: str, now: datetime) -> bool:
+    """Skip the case's waiting survey (an imported case: ``csat.IMPORTED``); audited.
+    False when there is none waiting."""
+    require_aware(now, "now")
+    with transaction.atomic():
+        row = (
+            Survey.objects.select_for_update()
+            .filter(ticket_id=ticket.pk, state=SurveyState.WAITING)
+            .first()
+        )
+        if row is None:
+            return False
+        _skip(row, reason)
+        audit.record(ticket, None, "csat_skipped", now=now, field="csat", new=reason)
+    return True
+
+
 def _skip(row: Survey, reason: str) -> None:
     row.state, row.skip_reason, row.send_at = SurveyState.SKIPPED, reason, None
     row.save(update_fields=["state", "skip_reason", "send_at"])
 
 
 def do_send_survey(survey_id: int, now: datetime) -> bool:
-    """The ``csat.send`` deadline's fire action: mail the survey through the outbox, or
+    """The ``csat.send`` deadline's fire action: mark the survey sent and, after commit,
+    mail it through the outbox (``tasks.mail_survey``), or
     skip it (machine sender, a survey sent to this customer in the last
     ``CAREDESK_CSAT_THROTTLE_DAYS`` days, no address, the case open again). Idempotent:
     it re-reads the row and always clears the deadline it handled."""
@@ -231,8 +246,6 @@ def do_send_survey(survey_id: int, now: datetime) -> bool:
         )
         if ticket.status != Status.CLOSED:
             reason = csat.REOPENED
-        elif csat.stale(row.send_at, now):
-            reason = csat.STALE
         elif ticket.from_machine:
             reason = csat.MACHINE
         elif not customer.primary_email:
@@ -245,28 +258,10 @@ def do_send_survey(survey_id: int, now: datetime) -> bool:
             _skip(row, reason)
             audit.record(ticket, None, "csat_skipped", now=now, field="csat", new=reason)
             return True
-        urls = {
-            f"{r}_url": csat_links.rating_url(row.pk, ticket.pk, customer.pk, r)
-            for r in csat_links.RATINGS
-        }
-        send_mail(
-            CSAT_MAIL,
-            customer.primary_email,
-            {
-                "ticket": ticket,
-                "customer_name": customer.name,
-                "change_days": settings.CAREDESK_CSAT_CHANGE_DAYS,
-                **urls,
-            },
-            now=now,
-            kind=OutboundEmail.Kind.NOTICE,
-            auto=True,
-            case_id=ticket.pk,
-            thread=True,
-        )
         row.state, row.sent_at, row.send_at = SurveyState.SENT, now, None
         row.save(update_fields=["state", "sent_at", "send_at"])
         audit.record(ticket, None, "csat_sent", now=now, field="csat", new=SurveyState.SENT)
+    enqueue_after_commit(tasks.mail_survey, row.pk)
     return True
 
 

@@ -11,16 +11,8 @@ MACHINE = "machine_sender"
 THROTTLED = "throttled"
 NO_ADDRESS = "no_address"
 REOPENED = "reopened"
-# A survey whose send time passed this long ago (imported or demo history, a worker that
-# was down for days) asks about something the customer has moved on from: it is skipped.
-STALE = "stale"
-STALE_AFTER = timedelta(hours=48)
-
-
-def stale(send_at: datetime, now: datetime) -> bool:
-    """True when the survey is more than :data:`STALE_AFTER` past its send time."""
-    require_aware(now, "now")
-    return now - send_at > STALE_AFTER
+# An imported case: its history is not news, nobody is asked about it.
+IMPORTED = "imported"
 
 
 def send_at(closed_at: datetime, delay_hours: int) -> datetime:

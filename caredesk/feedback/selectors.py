@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from caredesk.accounts.models import Membership, Role, Team, User
-from caredesk.feedback.models import Feedback, FeedbackKind, ReviewOutcome
+from caredesk.feedback import csat
+from caredesk.feedback.models import Feedback, FeedbackKind, ReviewOutcome, Survey, SurveyState
 from caredesk.promises.models import Promise, State
 from caredesk.tickets.models import DONE_STATUSES, MessageKind, Ticket
 
@@ -28,10 +31,23 @@ class AgentRecord:
     first_contact: int
     protected_cases: int
     promises_kept: int | None = None
+    # Satisfaction ratings of the cases credited to the agent (ended abusive ones left out).
+    csat: dict[str, int] = field(default_factory=dict)
     promises_settled: int | None = None
     headline: str = ""
     tone: str = "good"
     outcome_labels: dict[str, str] = field(default_factory=lambda: dict(ReviewOutcome.choices))
+
+    @property
+    def csat_ratings(self) -> int:
+        return sum(self.csat.values())
+
+    @property
+    def csat_percent(self) -> int | None:
+        """The share of good ratings, as the reports count it (docs/csat.md)."""
+        if not self.csat_ratings:
+            return None
+        return round(100 * self.csat.get("good", 0) / self.csat_ratings)
 
     @property
     def upheld(self) -> int:
@@ -49,6 +65,16 @@ class AgentRecord:
             (value, label, self.complaints.get(value, 0), value == ReviewOutcome.UPHELD)
             for value, label in ReviewOutcome.choices
         ]
+
+
+def open_survey(ticket: Ticket, now: datetime) -> Survey | None:
+    """The case's survey while the customer can still rate it (for the portal)."""
+    row = Survey.objects.filter(ticket_id=ticket.pk, state=SurveyState.SENT).first()
+    if row is None or not csat.may_change(
+        row.first_rated_at, now, int(settings.CAREDESK_CSAT_CHANGE_DAYS)
+    ):
+        return None
+    return row
 
 
 def may_see_record(viewer: User, agent: User) -> bool:
@@ -103,6 +129,13 @@ def agent_record(agent: User) -> AgentRecord:
         resolved=Count("pk"), fcr=Count("pk", filter=Q(reopen_count=0, replies__lte=1))
     )
     kept, settled = _promises(agent)
+    csat = dict(
+        Survey.objects.filter(agent=agent, ticket__protection__isnull=True)
+        .exclude(rating="")
+        .values_list("rating")
+        .annotate(n=Count("pk"))
+        .values_list("rating", "n")
+    )
     text, tone = headline(kudos, by_outcome.get(ReviewOutcome.UPHELD, 0), totals["resolved"])
     return AgentRecord(
         agent=agent,
@@ -123,6 +156,7 @@ def agent_record(agent: User) -> AgentRecord:
         protected_cases=protected,
         promises_kept=kept,
         promises_settled=settled,
+        csat=csat,
         headline=text,
         tone=tone,
     )

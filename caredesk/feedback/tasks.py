@@ -9,8 +9,50 @@ from django.template.loader import render_to_string
 from django_tasks import task
 
 from caredesk.core import clock, once
+from caredesk.core.models import OutboundEmail
 from caredesk.core.notifications import notify
-from caredesk.feedback.models import Feedback
+from caredesk.core.outbox import send_mail
+from caredesk.feedback import csat_links
+from caredesk.feedback.models import Feedback, Survey, SurveyState
+
+CSAT_MAIL = "csat_survey"
+
+
+@task()
+def mail_survey(survey_id: int) -> None:
+    """The survey mail, once per survey (re-checks the row; never to machine senders)."""
+    row = (
+        Survey.objects.select_related("ticket", "customer")
+        .filter(pk=survey_id, state=SurveyState.SENT)
+        .first()
+    )
+    if row is None or row.ticket.from_machine or not row.customer.primary_email:
+        return
+    ticket, customer = row.ticket, row.customer
+    urls = {
+        f"{r}_url": csat_links.rating_url(row.pk, ticket.pk, customer.pk, r)
+        for r in csat_links.RATINGS
+    }
+    context = {
+        "ticket": ticket,
+        "customer_name": customer.name,
+        "change_days": settings.CAREDESK_CSAT_CHANGE_DAYS,
+        **urls,
+    }
+    now = clock.now()
+    with transaction.atomic():
+        if not once.claim(f"csat-mailed:{row.pk}", now):
+            return
+        send_mail(
+            CSAT_MAIL,
+            customer.primary_email,
+            context,
+            now=now,
+            kind=OutboundEmail.Kind.NOTICE,
+            auto=True,
+            case_id=ticket.pk,
+            thread=True,
+        )
 
 
 @task()

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("survey/<str:token>/", views.survey, name="survey"),
     path("survey/<str:token>/thanks/", views.survey_thanks, name="survey-thanks"),
     path("rate/<str:rating>/<str:token>/", views_csat.rate_link, name="rate-link"),
+    path("portal/cases/<int:ticket_id>/rating/", views_csat.portal_rate, name="rate-portal"),
 ]

@@ -7,13 +7,17 @@ a clear page and changes nothing; a survey past its change window says so.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from caredesk.accounts.guards import current_user
 from caredesk.core import clock
 from caredesk.core.errors import DomainError
-from caredesk.customers.guards import portal_context
+from caredesk.core.http import check_pk
+from caredesk.customers.guards import customer_required, portal_context
+from caredesk.customers.models import Customer
 from caredesk.feedback import actions, csat_links
 from caredesk.feedback.forms import RatingForm
 from caredesk.feedback.models import Rating, Survey
@@ -81,3 +85,37 @@ def rate_link(request: HttpRequest, rating: str, token: str) -> HttpResponse:
         context = portal_context(None, state="ask", form=form, **base)
         return render(request, TEMPLATE, context, status=400)
     return render(request, TEMPLATE, portal_context(None, state="ask", form=form, **base))
+
+
+@require_POST
+@customer_required
+def portal_rate(request: HttpRequest, customer: Customer, ticket_id: int) -> HttpResponse:
+    """The signed-in customer rates their closed case on its portal page."""
+    row = (
+        Survey.objects.filter(ticket_id=check_pk(ticket_id), customer_id=customer.pk)
+        .select_related("ticket")
+        .first()
+    )
+    if row is None:  # not their case, or no survey: as for any case they cannot see
+        raise Http404("No such case.")
+    form = RatingForm(request.POST)
+    rating = request.POST.get("rating", "")
+    if rating not in Rating.values:
+        messages.error(request, "Please choose good, neutral or bad.")
+    elif not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            actions.do_rate(
+                row.pk,
+                customer=customer,
+                rating=rating,
+                comment=form.cleaned_data["comment"],
+                now=clock.now(),
+                actor=current_user(request),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thank you for rating this case.")
+    return redirect("portal:case", ticket_id=row.ticket_id)

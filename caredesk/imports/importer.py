@@ -28,6 +28,8 @@ from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.customers import actions as customer_actions
 from caredesk.customers.models import ContactIdentity, Customer, Organization
+from caredesk.feedback import actions as feedback_actions
+from caredesk.feedback import csat
 from caredesk.imports.models import ImportedObject
 from caredesk.imports.source import (
     Problem,
@@ -342,6 +344,8 @@ class Importer:
         ticket.refresh_from_db()
         if item.status in Status.values and ticket.status != item.status:
             case_actions.do_change_status(ticket, actor=self.actor, status=item.status, now=last)
+        # Closing it planned a satisfaction survey; nobody is asked about history.
+        feedback_actions.do_skip_survey(ticket, reason=csat.IMPORTED, now=self.now)
         return ticket
 
     def _write_comment(

@@ -12,8 +12,10 @@ Locked while
 3. the current mood of the latest case is negative (``caredesk.enrichment``: the
    recency-weighted mean of its last customer messages);
 4. the customer complained about the latest case (a complaint from the portal or the
-   survey link, ``caredesk.feedback``: caredesk has no numeric CSAT rating; a complaint
-   is the customer's negative rating of the case), whatever the review decides.
+   survey link, ``caredesk.feedback``), whatever the review decides;
+5. the customer's latest satisfaction rating is bad (CSAT, ``caredesk.feedback``: the
+   rating of the customer's latest rated case, changed or not), so a non-negative rating
+   is needed once the customer has rated at all.
 
 Unlocked otherwise: after resolution, with a neutral or positive mood (a customer with
 no cases at all has nothing unsolved either).
@@ -27,13 +29,14 @@ from caredesk.core.clock import require_aware
 from caredesk.customers.models import Customer
 from caredesk.enrichment.models import CaseMood
 from caredesk.enrichment.sentiment import NEGATIVE
-from caredesk.feedback.models import Feedback, FeedbackKind, FeedbackSource
+from caredesk.feedback.models import Feedback, FeedbackKind, FeedbackSource, Rating, Survey
 from caredesk.tickets.models import OPEN_STATUSES, Message, MessageKind, Ticket
 
 OPEN_CASE = "open_case"
 MOOD_UNKNOWN = "mood_unknown"
 NEGATIVE_MOOD = "negative_mood"
 COMPLAINED = "complained"
+BAD_RATING = "bad_rating"
 
 
 def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
@@ -79,6 +82,19 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
             False,
             COMPLAINED,
             f"The customer complained about {latest.reference}: no offers to an unhappy customer.",
+        )
+    rated = (
+        Survey.objects.filter(customer_id=customer.pk)
+        .exclude(rating="")
+        .select_related("ticket")
+        .order_by("-ticket__created_at", "-ticket_id")
+        .first()
+    )
+    if rated is not None and rated.rating == Rating.BAD:
+        return (
+            False,
+            BAD_RATING,
+            f"The customer rated {rated.ticket.reference} bad: no offers to an unhappy customer.",
         )
     return (
         True,

@@ -79,6 +79,7 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "promises:callback": "request_callback",
     "escalations:supervisor": "escalate",
     "feedback:portal": "leave_feedback",
+    "feedback:rate-portal": "rate_case",
     "portal:case_answer": "answer_resolution",
     "offers:portal-accept": "answer_offer",
     "offers:portal-decline": "answer_offer",

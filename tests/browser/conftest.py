@@ -63,7 +63,18 @@ def page(browser, live_server):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    in_flight: set[object] = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
     yield page
+    # Let requests the page still has open (lazy panels, an htmx poll) finish before the
+    # browser goes and the database is flushed: a request the live server is still
+    # serving writes into the flush (SQLite's shared in-memory database, PostgreSQL's
+    # locks) and breaks the next test.
+    deadline = time.monotonic() + 5
+    while in_flight and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     context.close()
     _wait_for_server_requests_to_finish()
     # A Content-Security-Policy violation or a script error is a bug the user would meet.

@@ -81,6 +81,20 @@ def test_resolutions_await_confirmation_one_confirmed_one_reopened(loaded):
     assert Resolution.objects.filter(ticket=reopened, outcome=Outcome.REJECTED).exists()
 
 
+def test_a_few_customers_rated_their_closed_cases_and_no_survey_was_mailed(loaded):
+    from caredesk.core.models import OutboundEmail
+    from caredesk.feedback.models import Feedback, Survey
+    from caredesk.reports.dashboard import build
+
+    rated = Survey.objects.exclude(rating="")
+    assert rated.count() >= 3
+    assert set(rated.values_list("rating", flat=True)) == {"good", "neutral", "bad"}
+    assert not Feedback.objects.filter(source="survey").exists()  # bad, but no comment
+    assert not OutboundEmail.objects.filter(subject__startswith="How did we do?").exists()
+    today = NOW.date()
+    assert build(today - timedelta(days=29), today).overall.csat_ratings == rated.count()
+
+
 def story_of_resolution():
     from django.db.models import Q
 

@@ -123,20 +123,6 @@ def test_reopened_before_the_delay_is_not_surveyed(desk, now):
     assert not survey_mails(ticket).exists()
 
 
-def test_a_survey_long_past_its_time_is_skipped_not_mailed(desk, now):
-    """History (an import, the demo) or a worker down for days: no survey about a case
-    the customer closed long ago."""
-    ticket = closed_case(desk, now)
-    due = Survey.objects.get(ticket=ticket).send_at
-    deadlines.sweep(due + 49 * HOUR)
-    row = Survey.objects.get(ticket=ticket)
-    assert row.state == SurveyState.SKIPPED and row.skip_reason == "stale"
-    assert not survey_mails(ticket).exists()
-    late_but_fresh = closed_case(desk, now, customer=desk.bob)
-    deadlines.sweep(Survey.objects.get(ticket=late_but_fresh).send_at + 47 * HOUR)
-    assert survey_mails(late_but_fresh).count() == 1
-
-
 def test_at_most_one_survey_per_customer_per_window(desk, now, settings):
     settings.CAREDESK_CSAT_THROTTLE_DAYS = 30
     first = sent_case(desk, now)
@@ -284,6 +270,20 @@ def test_bad_rating_with_comment_goes_to_review_and_counts_only_if_upheld(desk, 
     assert Feedback.objects.filter(ticket=ticket).count() == 1
 
 
+def test_agent_record_shows_the_ratings(desk, now):
+    ticket = sent_case(desk, now)
+    assert _post(links_of(ticket)["good"]).status_code == 200
+    other = sent_case(desk, now + 40 * DAY)
+    assert _post(links_of(other)["bad"]).status_code == 200
+    client = Client()
+    client.force_login(desk.lead)
+    page = client.get(f"/feedback/agents/{desk.agent.pk}/")
+    assert page.status_code == 200
+    assert "50% good" in page.text and "1 good, 0 neutral, 1 bad" in page.text
+    client.force_login(desk.other_agent)  # another agent's record stays private
+    assert client.get(f"/feedback/agents/{desk.agent.pk}/").status_code == 404
+
+
 def test_signed_links_refuse_bad_shapes():
     token = signed_links.make("s", {"a": 1}, "go")
     assert signed_links.read(token, salt="s", purpose="go", purposes=["go"], keys=["a"], max_age=60)
@@ -294,3 +294,48 @@ def test_signed_links_refuse_bad_shapes():
         signed_links.read("", salt="s", purpose="go", purposes=["go"], keys=["a"], max_age=60)
     with pytest.raises(ValueError):
         signed_links.make("s", {"p": 1}, "go")
+
+
+def test_portal_rating_on_the_case_page_only_for_the_owner(desk, now):
+    ticket = sent_case(desk, now)
+    alice = Client()
+    alice.force_login(desk.alice.user)
+    page = alice.get(f"/portal/cases/{ticket.pk}/")
+    assert page.status_code == 200 and "How did we do?" in page.text
+    url = f"/feedback/portal/cases/{ticket.pk}/rating/"
+    done = alice.post(url, {"rating": "bad", "comment": "Too slow."}, follow=True)
+    assert "Thank you for rating this case." in done.text
+    row = Survey.objects.get(ticket=ticket)
+    assert (row.rating, row.comment) == ("bad", "Too slow.") and row.complaint is not None
+    refused = alice.post(url, {"rating": "awful"}, follow=True)
+    assert "Please choose good, neutral or bad." in refused.text
+    assert Survey.objects.get(ticket=ticket).rating == "bad"
+    bob = Client()
+    bob.force_login(desk.bob.user)
+    assert bob.post(url, {"rating": "good"}).status_code == 404
+    assert alice.get(url).status_code == 405
+    assert Survey.objects.get(ticket=ticket).rating == "bad"
+
+
+def test_api_rating_parity(desk, now, monkeypatch):
+    from tests.api.conftest import ApiClient, token_for
+
+    ticket = sent_case(desk, now)
+    later = now + 3 * DAY
+    monkeypatch.setattr("caredesk.core.clock.now", lambda: later)
+    alice = ApiClient(token_for(desk.alice.user, later))
+    got = alice.get(f"/api/v1/cases/{ticket.pk}/survey")
+    assert got.status_code == 200 and got.json()["state"] == "sent"
+    url = f"/api/v1/cases/{ticket.pk}/survey/rating"
+    assert alice.post(url, {"rating": "meh"}).status_code == 422
+    assert alice.post(url, {"rating": "good", "comment": "x" * 2001}).status_code == 422
+    ok = alice.post(url, {"rating": "good", "comment": "Thanks!"})
+    assert ok.status_code == 200 and ok.json()["rating"] == "good"
+    staff = ApiClient(token_for(desk.agent, later))
+    assert staff.post(url, {"rating": "bad"}).status_code == 403
+    assert staff.get(f"/api/v1/cases/{ticket.pk}/survey").json()["rating"] == "good"
+    bob = ApiClient(token_for(desk.bob.user, later))
+    assert bob.post(url, {"rating": "bad"}).status_code == 404
+    monkeypatch.setattr("caredesk.core.clock.now", lambda: later + 9 * DAY)
+    assert alice.post(url, {"rating": "bad"}).status_code == 409
+    assert Survey.objects.get(ticket=ticket).rating == "good"

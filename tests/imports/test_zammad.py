@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from caredesk.feedback.models import Survey
 from caredesk.imports.http import Client
 from caredesk.imports.importer import Importer
 from caredesk.imports.zammad import PER_PAGE, ZammadReader
@@ -237,6 +238,9 @@ def test_a_zammad_desk_arrives_with_its_history(zammad, desk, now):
     problems = {p.what: p.message for p in summary.problems}
     assert "'merged'" in problems["ticket 12"]
     assert zammad.auth == {"Token token=zz"}
+    # The closed case's survey is skipped: nobody is asked about imported history.
+    survey = Survey.objects.get(ticket=case)
+    assert (survey.state, survey.skip_reason) == ("skipped", "imported")
 
 
 def test_a_second_zammad_run_imports_nothing_new(zammad, desk, now):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from caredesk.feedback.models import Feedback, FeedbackKind, FeedbackSource
+from caredesk.feedback.models import Feedback, FeedbackKind, FeedbackSource, Survey, SurveyState
 from caredesk.offers import eligibility, lock
 from caredesk.offers.lock import offers_unlocked
 from caredesk.offers.models import Offer, OfferKind, Segment
@@ -75,6 +75,37 @@ def test_a_customer_complaint_about_the_latest_case_locks(desk, now):
         author_customer=desk.alice,
     )
     assert lock.lock_state(desk.alice, now + LATER)[1] == lock.COMPLAINED
+
+
+def _rated(ticket, rating, at):
+    return Survey.objects.create(
+        ticket=ticket,
+        customer_id=ticket.customer_id,
+        agent_id=ticket.assignee_id,
+        created_at=at,
+        state=SurveyState.SENT,
+        sent_at=at,
+        rating=rating,
+        first_rated_at=at,
+        rated_at=at,
+    )
+
+
+def test_a_bad_latest_rating_keeps_offers_locked(desk, now):
+    first = happy_resolved_case(desk, now)
+    assert offers_unlocked(desk.alice, now + LATER)[0] is True
+    survey = _rated(first, "bad", now + LATER)
+    unlocked, code, reason = lock.lock_state(desk.alice, now + LATER)
+    assert (unlocked, code) == (False, lock.BAD_RATING) and first.reference in reason
+    survey.rating = "neutral"  # changed: a non-negative rating unlocks
+    survey.save()
+    assert offers_unlocked(desk.alice, now + LATER)[0] is True
+    # The latest rated case decides: a later case rated bad locks again, even when the
+    # newest case is unrated, and an older good rating does not help.
+    second = happy_resolved_case(desk, now + LATER)
+    _rated(second, "bad", now + 2 * LATER)
+    happy_resolved_case(desk, now + 2 * LATER)
+    assert lock.lock_state(desk.alice, now + 3 * LATER)[1] == lock.BAD_RATING
 
 
 def test_another_customers_state_does_not_matter(desk, now):

@@ -20,6 +20,7 @@ from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exce
 from caredesk.channels.api.routers import (
     calendars,
     cases,
+    csat,
     customers,
     desk,
     feedback,
@@ -158,6 +159,7 @@ api.add_router("/cases", messages.router)
 api.add_router("/cases", promises.case_router)
 api.add_router("/cases", resolutions.router)
 api.add_router("/cases", links.router)
+api.add_router("/cases", csat.router)
 api.add_router("/promises", promises.router)
 api.add_router("/cases", macros.case_router)
 api.add_router("/macros", macros.router)

@@ -28,6 +28,7 @@ from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import MAX_PK
 from caredesk.customers.guards import customer_of, customer_required, portal_context, signed_in_user
 from caredesk.customers.models import Customer
+from caredesk.feedback.selectors import open_survey
 from caredesk.resolutions.selectors import open_question
 from caredesk.selfservice.selectors import case_prefill
 from caredesk.tickets.access import access_ticket
@@ -171,6 +172,7 @@ def _case_page(
         "is_mine": ticket.customer_id == customer.pk,
         "solved_question": open_question(ticket),
         "merged_into": merged_into_visible(_user(request), ticket),
+        "csat_survey": open_survey(ticket, clock.now()) if ticket.status == Status.CLOSED else None,
     }
     return render(request, "portal/case.html", portal_context(customer, **context), status=status)
 

@@ -112,7 +112,10 @@ class Survey(models.Model):
     Only ``caredesk.feedback.csat`` writes them.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys")
+    # one_survey_per_case (unique on ticket) is the index; no second one for the key.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="surveys", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
     # Who is credited with the rating: the case's assignee and team when it closed.
     agent = models.ForeignKey(

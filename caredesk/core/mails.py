@@ -108,6 +108,13 @@ for _mail in (
         "To the customer after a self-service request (cancel, return…): what happens next",
     ),
     BuiltInMail(
+        "selfservice_needs_person",
+        "selfservice/mail/needs_person.txt",
+        "[{{ ticket.reference }}] Your request needs a person: {{ request.label }}",
+        "To the customer when a self-service request failed or got no outcome in time:"
+        " what happened and the case a person now has",
+    ),
+    BuiltInMail(
         "csat_survey",
         "feedback/mail/csat_survey.txt",
         "How did we do? {{ ticket.subject }}",

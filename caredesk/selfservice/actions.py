@@ -50,6 +50,7 @@ from caredesk.tickets.models import Channel, Ticket
 
 OUTCOME = "selfservice.outcome"  # the deadline kind of ``SelfServiceRequest.outcome_due_at``
 MAIL = "selfservice_confirmation"
+NEEDS_PERSON_MAIL = "selfservice_needs_person"
 SURFACES = ("portal", "api")
 
 
@@ -259,7 +260,9 @@ def do_request_self_service(
 
 
 def _open_case(req: SelfServiceRequest, why: str, now: datetime) -> Ticket:
-    """A case for staff about the request, the record linked, the request on its log."""
+    """A case for staff about the request, the record linked, the request on its log.
+    The customer is told what happened and which case a person now has (instead of the
+    generic acknowledgement, which would quote this text as their own words)."""
     channel = Channel.API if req.surface == "api" else Channel.PORTAL
     details = "".join(f"\n{k}: {v}" for k, v in sorted(req.details.items()))
     ticket = ticket_actions.do_open_ticket(
@@ -272,6 +275,7 @@ def _open_case(req: SelfServiceRequest, why: str, now: datetime) -> Ticket:
         ),
         channel=channel,
         now=now,
+        acknowledge=False,
     )
     if req.record_id is not None:
         record_actions.do_link_record(
@@ -287,6 +291,17 @@ def _open_case(req: SelfServiceRequest, why: str, now: datetime) -> Ticket:
         note=req.label,
     )
     req.ticket = ticket
+    customer = req.customer
+    send_mail(
+        NEEDS_PERSON_MAIL,
+        customer.primary_email,
+        {"customer_name": customer.name, "request": req, "why": why, "ticket": ticket},
+        now=now,
+        kind=OutboundEmail.Kind.NOTICE,
+        auto=True,
+        case_id=ticket.pk,
+        thread=True,
+    )
     return ticket
 
 

@@ -184,6 +184,9 @@ class NewCase:
     follow_up_of: Ticket | None = None
     # Opened by machine mail: caredesk never mails it automatically.
     from_machine: bool = False
+    # False when the app opening it tells the customer itself (the generic "we received
+    # your request" would quote words the customer never wrote).
+    acknowledge: bool = True
 
 
 def _checked_case(case: NewCase) -> NewCase:
@@ -211,9 +214,21 @@ def do_open_ticket(
     priority: str = Priority.NORMAL,
     team: Team | None = None,
     files: list[IncomingFile] | None = None,
+    acknowledge: bool = True,
 ) -> Ticket:
     """Intake: every channel opens a case here. The first message is the original request."""
-    case = NewCase(customer, subject, body, channel, body_html, priority, team, actor, files or ())
+    case = NewCase(
+        customer,
+        subject,
+        body,
+        channel,
+        body_html,
+        priority,
+        team,
+        actor,
+        files or (),
+        acknowledge=acknowledge,
+    )
     return do_open_tickets([case], now=now)[0].ticket
 
 
@@ -288,8 +303,8 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             for ticket, case in zip(tickets, cases, strict=True)
         ]
         audit.insert([*created, *_follow_up_links(tickets, now)], messages=messages)
-    for ticket in tickets:
-        if ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
+    for ticket, case in zip(tickets, cases, strict=True):
+        if case.acknowledge and ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
             enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
     return [Opened(t, m) for t, m in zip(tickets, messages, strict=True)]
 

@@ -56,6 +56,12 @@ def contexts(desk, now):
             ),
             "next": HOSTILE,
         },
+        "selfservice_needs_person": {
+            "ticket": ticket,
+            "customer_name": HOSTILE,
+            "request": SimpleNamespace(label=HOSTILE),
+            "why": HOSTILE,
+        },
         "csat_survey": {
             "ticket": ticket,
             "customer_name": HOSTILE,

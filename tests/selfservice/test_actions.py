@@ -200,6 +200,24 @@ def test_a_failure_opens_one_case_with_the_request_and_record_linked(desk, ss, n
     assert Ticket.objects.count() == 1
 
 
+def test_a_failure_tells_the_customer_why_and_which_case_a_person_has(desk, ss, now):
+    req = _cancel(desk, ss, now).request
+    later = now + timedelta(hours=1)
+    failed, _ = do_report_outcome(
+        req.pk, outcome="failed", reason="Contract has a minimum term", actor=desk.agent, now=later
+    )
+    ticket = failed.ticket
+    mails = list(OutboundEmail.objects.filter(to="alice@acme.test").order_by("pk"))
+    # The confirmation, then one honest notice: not the generic acknowledgement, which
+    # would quote caredesk's note to staff as the customer's own words.
+    assert len(mails) == 2
+    notice = mails[1]
+    assert notice.ticket_id == ticket.pk and ticket.reference in notice.subject
+    assert "Contract has a minimum term" in notice.text
+    assert "did not go through" in notice.text
+    assert "Your words, as we received them" not in notice.text
+
+
 @pytest.mark.parametrize(
     ("outcome", "reason", "field"),
     [("failed", "", "reason"), ("failed", "r" * 501, "reason"), ("maybe", "", "outcome")],

@@ -369,10 +369,11 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],
-    # A merge: the source's promises and email participants follow it, its clocks stop
-    # (docs/merge-and-links.md).
+    # A merge: the source's promises, open escalation and email participants follow it,
+    # its clocks stop (docs/merge-and-links.md).
     "case.merged": [
         "caredesk.promises.reactions.follow_merges",
+        "caredesk.escalations.reactions.follow_merges",
         "caredesk.channels.email.reactions.follow_merges",
         _SLA,
     ],

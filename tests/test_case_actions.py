@@ -8,7 +8,7 @@ from django.core import mail
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.tickets import actions
 from caredesk.tickets.attachments import IncomingFile
-from caredesk.tickets.models import AuditEvent, Channel, MessageKind, Status
+from caredesk.tickets.models import AuditEvent, Channel, MessageKind, Status, Ticket
 
 
 def open_case(desk, now, **kw):
@@ -143,6 +143,20 @@ def test_tags_are_normalised_and_audited(desk, now):
     )
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["late-delivery", "refund"]
     assert ticket.events.get(verb="tags_changed").new_value == ["late-delivery", "refund"]
+
+
+def test_adding_and_removing_tags_keeps_what_others_set(desk, now):
+    ticket = open_case(desk, now)
+    stale = Ticket.objects.get(pk=ticket.pk)  # a bulk run's copy, read before the agent's edit
+    actions.do_set_tags(ticket, actor=desk.agent, names=["refund"], now=now)
+    _, changed = actions.do_change_tags(stale, actor=desk.agent, add=["Late delivery"], now=now)
+    assert changed
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["late-delivery", "refund"]
+    _, changed = actions.do_change_tags(ticket, actor=desk.agent, remove=["refund"], now=now)
+    assert changed and list(ticket.tags.values_list("name", flat=True)) == ["late-delivery"]
+    _, changed = actions.do_change_tags(ticket, actor=desk.agent, remove=["absent"], now=now)
+    assert not changed
+    assert ticket.events.filter(verb="tags_changed").count() == 3
 
 
 def test_audit_log_is_append_only(desk, now):

@@ -17,7 +17,11 @@ from typing import Any
 
 from caredesk.accounts.models import Role
 from caredesk.core.events import Emitted
-from caredesk.escalations.actions import do_close_solved_escalations, do_escalate
+from caredesk.escalations.actions import (
+    do_close_solved_escalations,
+    do_escalate,
+    do_follow_merge,
+)
 from caredesk.escalations.models import EscalationSource
 from caredesk.tickets.models import MessageKind, Status, Ticket
 
@@ -73,3 +77,15 @@ def close_solved(group: list[Emitted]) -> None:
                 do_close_solved_escalations(ticket, what="reply", now=e.event.created_at)
         elif new == Status.RESOLVED:
             do_close_solved_escalations(ticket, what="resolve", now=e.event.created_at)
+
+
+def follow_merges(group: list[Emitted]) -> None:
+    """``case.merged``: the source's open escalation follows it (actions/merge.py)."""
+    for e in group:
+        source, new = e.subject, e.event.data.get("new")
+        if not isinstance(source, Ticket) or not isinstance(new, dict):
+            continue
+        target_id = (new.get("target") or {}).get("id")
+        target = Ticket.objects.filter(pk=target_id).first() if target_id else None
+        if target is not None:
+            do_follow_merge(source, target, actor=e.actor, now=e.event.created_at)

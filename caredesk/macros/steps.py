@@ -93,9 +93,7 @@ def _tags_step(macro: Macro, ticket: Ticket) -> Step | None:
     label = "; ".join(parts).capitalize()
 
     def run(ticket: Ticket, actor: User, now: datetime, outcome: Outcome) -> None:
-        current = list(ticket.tags.values_list("name", flat=True))
-        wanted = [t for t in current if t not in remove] + [t for t in add if t not in current]
-        ticket_actions.do_set_tags(ticket, actor=actor, names=wanted, now=now)
+        ticket_actions.do_change_tags(ticket, actor=actor, add=add, remove=remove, now=now)
 
     return Step("tags", label, run)
 

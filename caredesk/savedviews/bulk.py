@@ -170,15 +170,11 @@ def _apply_one(actor: User, ticket: Ticket, c: _Checked, now: datetime) -> bool:
             ticket, actor=actor, priority=c.priority, now=now
         )
     elif c.op in ("add_tags", "remove_tags"):
-        old = list(ticket.tags.values_list("name", flat=True))
-        if c.op == "add_tags":
-            wanted = old + [t for t in c.tags if t not in old]
-        else:
-            wanted = [t for t in old if t not in c.tags]
-        if sorted(wanted) == sorted(old):
-            return False
-        ticket_actions.do_set_tags(ticket, actor=actor, names=wanted, now=now)
-        return True
+        add, remove = (c.tags, ()) if c.op == "add_tags" else ((), c.tags)
+        _, changed = ticket_actions.do_change_tags(
+            ticket, actor=actor, add=add, remove=remove, now=now
+        )
+        return changed
     elif c.op == "macro":
         assert c.macro is not None
         applied = macro_actions.do_apply_macro(actor, ticket, c.macro, now)

@@ -739,18 +739,46 @@ def normalize_tags(names: Iterable[str]) -> list[str]:
 
 
 def do_set_tags(ticket: Ticket, *, actor: User, names: Iterable[str], now: datetime) -> Ticket:
+    """Replace the case's tags with ``names`` (the tag editor: the whole list)."""
     _require_staff(actor)
     wanted = normalize_tags(names)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        old = sorted(ticket.tags.values_list("name", flat=True))
-        if old == sorted(wanted):
-            return ticket
-        tags = [Tag.objects.get_or_create(name=name)[0] for name in wanted]
-        ticket.tags.set(tags)
-        ticket.updated_at = now
-        ticket.save(update_fields=["updated_at"])
-        audit.record(
-            ticket, actor, "tags_changed", now=now, field="tags", old=old, new=sorted(wanted)
-        )
+        return _save_tags(ticket, actor, wanted, now)
+
+
+def do_change_tags(
+    ticket: Ticket,
+    *,
+    actor: User,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    now: datetime,
+) -> tuple[Ticket, bool]:
+    """Add and remove tags, reading the case's tags under its row lock, so two changes at
+    once (a bulk action and an agent, two macros) never drop each other's tags. Returns
+    the case and whether its tags changed."""
+    _require_staff(actor)
+    adding = normalize_tags(add)
+    removing = set(normalize_tags(remove))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        current = list(ticket.tags.values_list("name", flat=True))
+        wanted = [t for t in current if t not in removing]
+        wanted += [t for t in adding if t not in wanted and t not in removing]
+        if sorted(wanted) == sorted(current):
+            return ticket, False
+        return _save_tags(ticket, actor, normalize_tags(wanted), now), True
+
+
+def _save_tags(ticket: Ticket, actor: User | None, wanted: list[str], now: datetime) -> Ticket:
+    """The tag change itself, on a case locked by the caller; audited when it changed."""
+    old = sorted(ticket.tags.values_list("name", flat=True))
+    if old == sorted(wanted):
+        return ticket
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in wanted]
+    ticket.tags.set(tags)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    audit.record(ticket, actor, "tags_changed", now=now, field="tags", old=old, new=sorted(wanted))
     return ticket

@@ -23,8 +23,10 @@ from caredesk.customers.models import Customer
 from caredesk.tickets import audit, tasks
 from caredesk.tickets.actions import (
     MAX_SUBJECT,
+    MAX_TAGS,
     CustomerWrite,
     _require_staff,
+    _save_tags,
     do_add_customer_messages,
 )
 from caredesk.tickets.attachments import IncomingFile
@@ -140,6 +142,7 @@ def do_merge_cases(
                 code="confirm_other_customer",
             )
         moved = _move_messages(source, target, across, now)
+        _carry_tags(source, target, actor, now)
         old_status = source.status
         source.status = Status.MERGED
         source.merged_into = target
@@ -193,6 +196,17 @@ def do_merge_cases(
     if not source.from_machine:
         enqueue_after_commit(tasks.tell_customer_of_merge, source.pk)
     return Merged(source, target, moved, across)
+
+
+def _carry_tags(source: Ticket, target: Ticket, actor: User, now: datetime) -> None:
+    """The target gets the source's tags it lacks (up to the per-case limit, the target's
+    own first); the source keeps its tags, as history."""
+    extra = list(source.tags.values_list("name", flat=True))
+    if not extra:
+        return
+    current = list(target.tags.values_list("name", flat=True))
+    wanted = current + [t for t in extra if t not in current]
+    _save_tags(target, actor, wanted[:MAX_TAGS], now)
 
 
 def _move_messages(source: Ticket, target: Ticket, across: bool, now: datetime) -> int:

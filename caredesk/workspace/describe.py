@@ -28,7 +28,17 @@ def _value(field: str, value: Any) -> str:
 
 # Merge, split and links: the event's note names the cases (caredesk/tickets/merge.py).
 _SAID_IN_THE_NOTE = frozenset(
-    {"merged", "merged_in", "split", "split_from", "linked", "unlinked", "children_resolved"}
+    {
+        "merged",
+        "merged_in",
+        "split",
+        "split_from",
+        "linked",
+        "unlinked",
+        "children_resolved",
+        "escalation_moved",
+        "escalation_merged",
+    }
 )
 
 
@@ -67,6 +77,8 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         "escalation_stepped_up": "moved the escalation up a level",
         "escalation_answered": "answered the escalation",
         "escalation_closed": "closed the escalation: the problem it was about is solved",
+        "escalation_moved": "brought the open escalation of a merged case here",
+        "escalation_merged": "closed the escalation: the case was merged into another",
         "approval_requested": "asked for approval",
         "approval_decided": "decided an approval request",
         "approval_stepped_up": "moved an approval request up a level",

@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.models import Event, OutboundEmail
+from caredesk.escalations.actions import do_escalate
+from caredesk.escalations.models import Escalation, EscalationStatus
 from caredesk.promises.actions import PromiseDraft, do_make_promise
 from caredesk.promises.models import Promise
 from caredesk.tickets import actions
@@ -199,3 +201,46 @@ def test_merge_costs_the_same_queries_however_many_messages_move(desk, now):
         return len(ctx.captured_queries)
 
     assert queries(1) == queries(20)
+
+
+def test_merge_carries_the_sources_tags_to_the_target(desk, now, pair):
+    source, target = pair
+    actions.do_set_tags(source, actor=desk.agent, names=["courier", "vip-watch"], now=now)
+    actions.do_set_tags(target, actor=desk.agent, names=["courier", "refund"], now=now)
+    do_merge_cases(source, target, actor=desk.agent, now=now)
+    assert sorted(target.tags.values_list("name", flat=True)) == ["courier", "refund", "vip-watch"]
+    change = target.events.filter(verb="tags_changed").latest("id")
+    assert change.new_value == ["courier", "refund", "vip-watch"]
+    assert sorted(source.tags.values_list("name", flat=True)) == ["courier", "vip-watch"]
+
+
+def test_an_open_escalation_follows_its_case_into_the_target(desk, now, pair):
+    source, target = pair
+    raised = do_escalate(
+        source, actor=desk.agent, source="agent", reason="Customer threatens to leave", now=now
+    ).escalation
+    do_merge_cases(source, target, actor=desk.agent, now=now)
+    raised.refresh_from_db()
+    assert raised.ticket_id == target.pk and raised.status == EscalationStatus.OPEN
+    assert raised.due_at is not None  # the decision is still owed, on the same deadline
+    assert target.events.filter(verb="escalation_moved").exists()
+    assert not Escalation.objects.filter(ticket=source, status=EscalationStatus.OPEN).exists()
+
+
+def test_when_both_have_one_the_targets_escalation_carries_on(desk, now, pair):
+    source, target = pair
+    ours = do_escalate(
+        source, actor=desk.agent, source="agent", reason="Wants a supervisor", now=now
+    ).escalation
+    theirs = do_escalate(
+        target, actor=desk.agent, source="agent", reason="Refund over limit", now=now
+    ).escalation
+    do_merge_cases(source, target, actor=desk.agent, now=now)
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert theirs.status == EscalationStatus.OPEN and theirs.ticket_id == target.pk
+    assert ours.status == EscalationStatus.RESOLVED and ours.due_at is None
+    assert target.reference in ours.resolution
+    joined = target.events.get(verb="escalation_joined")
+    assert "Wants a supervisor" in joined.note
+    assert source.events.filter(verb="escalation_merged").exists()

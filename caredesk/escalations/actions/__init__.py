@@ -21,6 +21,7 @@ from caredesk.escalations.actions.escalate import (
     step_up_escalation,
     step_up_escalation_early,
 )
+from caredesk.escalations.actions.merge import do_follow_merge
 from caredesk.escalations.actions.protect import do_end_abusive_conversation
 from caredesk.escalations.actions.solved import do_close_solved_escalations
 
@@ -35,6 +36,7 @@ __all__ = [
     "do_delegate",
     "do_end_abusive_conversation",
     "do_escalate",
+    "do_follow_merge",
     "do_request_goodwill",
     "do_request_supervisor",
     "do_resolve_escalation",

@@ -100,6 +100,7 @@ def erase_customer(customer: Customer, *, now: datetime) -> Counter[str]:
         changed[part.NAME] += part.erase(customer, case_ids)
     changed["mails"] += _erase_mails(Q(to__in=addresses)) if addresses else 0
     AutoReplyLog.objects.filter(address__in=addresses).delete()
+    changed["events"] = _scrub_events(_customer_events(customer, addresses), labels)
     changed["addresses"] = ContactIdentity.objects.filter(customer=customer).delete()[0]
     records = Record.objects.filter(customer=customer)
     RecordLine.objects.filter(record__in=records).update(product=ERASED, attributes={})
@@ -155,7 +156,16 @@ def _scrub_audit(case_ids: Sequence[int], customer_labels: Sequence[str]) -> int
     rows.filter(actor_kind=AuditEvent.ActorKind.CUSTOMER).update(actor_label=ERASED_CUSTOMER)
     if customer_labels:
         rows.filter(actor_label__in=customer_labels).update(actor_label=ERASED_CUSTOMER)
-    for event in Event.objects.filter(ticket_id__in=case_ids).only("pk", "data", "actor_label"):
+    _scrub_events(Event.objects.filter(ticket_id__in=case_ids), customer_labels)
+    return count
+
+
+def _scrub_events(events: Any, customer_labels: Sequence[str]) -> int:
+    """Drop the personal content of event-log rows, keeping their kind, time, actor id
+    and the ids in their values (the log's shape: who did what)."""
+    count = 0
+    for event in events.only("pk", "data", "actor_label"):
+        count += 1
         data = dict(event.data or {})
         if data.get("field") not in SAFE_AUDIT_FIELDS:
             data["old"] = None
@@ -166,6 +176,16 @@ def _scrub_audit(case_ids: Sequence[int], customer_labels: Sequence[str]) -> int
             label = ERASED_CUSTOMER
         Event.objects.filter(pk=event.pk).update(data=data, actor_label=label)
     return count
+
+
+def _customer_events(customer: Customer, addresses: Sequence[str]) -> Any:
+    """Event-log rows about the customer that no case ties to them: what they did
+    themselves (self-service, offers, their profile), and changes whose values name one
+    of their addresses (a profile or identity change, a request's payload)."""
+    about = Q(actor_id=customer.user_id) if customer.user_id is not None else Q(pk__in=[])
+    for address in addresses:
+        about |= Q(data__icontains=address)
+    return Event.objects.filter(about, ticket_id__isnull=True)
 
 
 def _ids_only(value: Any) -> Any:

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
+from caredesk.core import audit as core_audit
 from caredesk.core.errors import Conflict, InvalidInput, PermissionDenied
 from caredesk.core.models import Event, OutboundEmail, OutboundState
 from caredesk.customers.models import ContactIdentity, Customer
@@ -254,3 +255,35 @@ def test_words_merged_into_another_customers_case_are_erased_too(desk, now, held
     bodies = set(Message.objects.filter(ticket=bobs).values_list("body", flat=True))
     assert "Bob's own words." in bodies
     assert not any("Elm Road" in b or "new door" in b for b in bodies)
+
+
+def test_event_log_rows_about_the_customer_without_a_case_lose_their_content(desk, now):
+    """Self-service requests, offers and profile changes are logged with no case: they
+    name the customer's address and were done by their account."""
+    from_alice = core_audit.record(
+        "selfservice.requested",
+        actor=desk.alice.user,
+        now=now,
+        field="selfservice",
+        new={"id": 7, "customer": {"email": "alice@acme.test", "name": "Alice Acme"}},
+        note="Cancel my gym membership at 12 Elm Road",
+    )
+    about_alice = core_audit.record(
+        "customer.updated",
+        actor=desk.admin,
+        now=now,
+        field="email",
+        old="alice@acme.test",
+        new="alice@acme.test",
+    )
+    about_bob = core_audit.record(
+        "customer.updated", actor=desk.admin, now=now, field="email", new="bob@small.test"
+    )
+    actions.do_erase_customer(desk.alice, actor=desk.admin, confirm=str(desk.alice.pk), now=now)
+    for event in (from_alice, about_alice):
+        row = Event.objects.get(pk=event.pk)
+        text = json.dumps(row.data) + row.actor_label
+        assert "alice" not in text.lower() and "Elm Road" not in text
+        assert row.kind == event.kind and row.actor_id == event.actor_id  # the shape stays
+    assert Event.objects.get(pk=from_alice.pk).data["new"] == {"id": 7}
+    assert Event.objects.get(pk=about_bob.pk).data["new"] == "bob@small.test"

@@ -27,7 +27,9 @@ def render(result: dict[str, Any]) -> str:
         f"absent share {c['absent_share']:.0%}, tick {c['tick_minutes']} min",
         f"{result['cases']:,} cases from {result['arrivals']:,} arrivals, "
         f"{result['requests']:,} requests in {result['wall_seconds']:,.1f} s "
-        f"({result['cases_per_second']:,.1f} simulated cases/s), load average "
+        f"({result['cases_per_second']:,.1f} simulated cases/s; "
+        f"{result['cpu_seconds']:,.1f} CPU s, {result['cases_per_cpu_second']:,.1f} cases per "
+        "CPU s in this process, the database's own work not counted), load average "
         f"{result['load_average']}; refused requests: {result['refused_count']}",
         "",
         "First response (business minutes; p50 / p90) and cases beyond their tier bound",

@@ -65,6 +65,8 @@ def simulate(config: SimConfig) -> dict[str, Any]:
         "refused": outcome.refused[:20],
         "refused_count": len(outcome.refused),
         "wall_seconds": round(outcome.wall_seconds, 1),
+        "cpu_seconds": round(outcome.cpu_seconds, 1),
+        "cases_per_cpu_second": round(len(outcome.case_of) / max(outcome.cpu_seconds, 1e-9), 1),
         "cases_per_second": round(len(outcome.case_of) / max(outcome.wall_seconds, 1e-9), 1),
         "load_average": load_average(),
         "queue": {

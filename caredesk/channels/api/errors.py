@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -30,6 +31,20 @@ class ApiError(DomainError):
     def __init__(self, status: int, message: str, *, code: str, details: Any = None) -> None:
         super().__init__(message, code=code, details=details)
         self.status = status
+
+
+T = TypeVar("T")
+
+
+def unprocessable(call: Callable[[], T]) -> T:
+    """Run an action; refused input (the domain's 400, which forms re-render) is the API's
+    422 with the same code and details."""
+    try:
+        return call()
+    except DomainError as error:
+        if error.status == 400:
+            raise ApiError(422, error.message, code=error.code, details=error.details) from None
+        raise
 
 
 class MalformedJson(Exception):

@@ -10,34 +10,23 @@ unless ``confirm_partial`` is true, when the rest is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from caredesk.channels.api.auth import require_staff
-from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError, unprocessable
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.pagination import after_id, id_cursor
 from caredesk.channels.api.schemas import ErrorOut, InSchema
 from caredesk.core import clock
-from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.errors import NotFound
 from caredesk.incidents import actions, audience, selectors
 from caredesk.incidents.models import MAX_TEXT, MAX_TITLE, Affected, Incident, IncidentUpdate
 
 router = Router(tags=["incidents"])
-T = TypeVar("T")
-
-
-def unprocessable(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except DomainError as error:
-        if error.status == 400:
-            raise ApiError(422, error.message, code=error.code, details=error.details) from None
-        raise
 
 
 class AudienceIn(InSchema):

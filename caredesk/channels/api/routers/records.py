@@ -8,21 +8,20 @@ and is all or nothing: one invalid row refuses the request (422, every row's err
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from caredesk.channels.api.auth import api_user, is_customer, require_staff, token_customer
-from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.errors import ERROR_CODES, ApiError, unprocessable
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.pagination import after_id, id_cursor
 from caredesk.channels.api.schemas import ErrorOut, InSchema
 from caredesk.core import clock
-from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.errors import NotFound
 from caredesk.customers.models import Customer
 from caredesk.policies import eligibility
 from caredesk.records import actions
@@ -32,17 +31,6 @@ from caredesk.tickets.access import access_ticket
 
 router = Router(tags=["records"])
 case_router = Router(tags=["records"])
-T = TypeVar("T")
-
-
-def unprocessable(call: Callable[[], T]) -> T:
-    """Refused input is a 422 (the domain's 400s are form re-renders)."""
-    try:
-        return call()
-    except DomainError as error:
-        if error.status == 400:
-            raise ApiError(422, error.message, code=error.code, details=error.details) from None
-        raise
 
 
 class LineIn(InSchema):

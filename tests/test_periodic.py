@@ -16,6 +16,17 @@ def test_heartbeat_chain_starts_once(db, now, settings):
     assert DBTaskResult.objects.filter(task_path=periodic.heartbeat.module_path).count() == 1
 
 
+def test_two_heartbeats_finishing_together_leave_one_chain(db, now, settings):
+    """Two workers each running a heartbeat see the other running, not waiting; both
+    ask for the next minute's, and only the first is queued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    periodic._enqueue(now + periodic.EVERY)
+    periodic._enqueue(now + periodic.EVERY)
+    assert DBTaskResult.objects.filter(task_path=periodic.heartbeat.module_path).count() == 1
+
+
 def test_heartbeat_re_enqueues_itself_a_minute_later(db, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.CAREDESK_PERIODIC_JOBS = []

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from caredesk.core import clock, redis_queue
+from caredesk.core import clock, once, redis_queue
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,14 @@ def _pending_heartbeat_exists() -> bool:
 def _enqueue(at: datetime) -> None:
     if not _supports_defer():
         return
-    if not redis_queue.is_in_use():
-        heartbeat.using(run_after=at).enqueue()
-        return
     # Two heartbeats running at once on two workers would each see the other running,
     # not waiting, and both enqueue: one heartbeat per minute, whoever claims it first.
+    if not redis_queue.is_in_use():
+        # The database queue: the claim and the queued row commit together.
+        with transaction.atomic():
+            if once.claim(f"heartbeat:{at.astimezone(UTC):%Y%m%d%H%M}", clock.now()):
+                heartbeat.using(run_after=at).enqueue()
+        return
     if not redis_queue.claim_heartbeat_minute(at):
         return
     try:

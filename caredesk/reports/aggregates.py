@@ -5,7 +5,8 @@ opened → resolved) in ``WaitingDay``; each day the care figures (FCR, repeat c
 reopens, volume, backlog…) in ``CareDay``/``CareTagDay`` (``caredesk.reports.care``).
 The reports' own periodic job (``refresh_job``, in ``settings.CAREDESK_PERIODIC_JOBS``)
 refreshes them every ten minutes — waiting times for today and yesterday, care figures
-for today and the last ``SETTLE_DAYS`` days, whose FCR windows are still open;
+for today — and once an hour the care figures of the last ``SETTLE_DAYS`` days, whose
+FCR windows are still open (they change only when a customer writes again);
 ``caredesk reports backfill --days N`` rebuilds older days (docs/adr/0016).
 """
 
@@ -35,6 +36,9 @@ __all__ = ["BUCKET_BOUNDS", "backfill", "percentile", "refresh_day", "refresh_if
 
 REFRESH_EVERY = timedelta(minutes=10)
 RUN_NAME = "waiting"
+# The days before today: their cases are in, only follow-ups still move their figures.
+SETTLING_EVERY = timedelta(hours=1)
+SETTLING_RUN = "care-settling"
 
 
 def refresh_day(day: date, now: datetime) -> int:
@@ -74,16 +78,24 @@ def refresh_day(day: date, now: datetime) -> int:
     return len(hist)
 
 
+def _due(name: str, every: timedelta, now: datetime) -> bool:
+    run = AggregateRun.objects.filter(name=name).first()
+    return run is None or now - run.last_run_at >= every
+
+
 def refresh_if_stale(now: datetime) -> bool:
-    """Refresh today and yesterday at most every ten minutes. True if it ran."""
-    run = AggregateRun.objects.filter(name=RUN_NAME).first()
-    if run is not None and now - run.last_run_at < REFRESH_EVERY:
+    """Refresh today (and yesterday's waiting times) at most every ten minutes, and the
+    settling days before today at most every hour. True if it ran."""
+    if not _due(RUN_NAME, REFRESH_EVERY, now):
         return False
     today = now.astimezone(report_zone()).date()
     for day in (today - timedelta(days=1), today):
         refresh_day(day, now)
-    for offset in range(SETTLE_DAYS, -1, -1):
-        refresh_care_day(today - timedelta(days=offset), now)
+    if _due(SETTLING_RUN, SETTLING_EVERY, now):
+        for offset in range(SETTLE_DAYS, 0, -1):
+            refresh_care_day(today - timedelta(days=offset), now)
+        AggregateRun.objects.update_or_create(name=SETTLING_RUN, defaults={"last_run_at": now})
+    refresh_care_day(today, now)
     AggregateRun.objects.update_or_create(name=RUN_NAME, defaults={"last_run_at": now})
     return True
 
@@ -107,7 +119,8 @@ def backfill(
         refresh_care_day(day, now)
         if progress is not None:
             progress(day, done, total)
-    AggregateRun.objects.update_or_create(name=RUN_NAME, defaults={"last_run_at": now})
+    for name in (RUN_NAME, SETTLING_RUN):
+        AggregateRun.objects.update_or_create(name=name, defaults={"last_run_at": now})
     return total
 
 

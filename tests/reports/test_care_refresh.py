@@ -142,6 +142,19 @@ def test_the_periodic_refresh_covers_the_fcr_window(desk, now):
     assert refresh_if_stale(now + timedelta(minutes=5)) is False
 
 
+def test_today_refreshes_every_ten_minutes_and_the_settling_days_every_hour(desk, now):
+    assert refresh_if_stale(now) is True
+    yesterday = now - D
+    solved_once(desk, yesterday)  # e.g. imported late, or a follow-up moving the figure
+    today = now + timedelta(minutes=11)
+    solved_once(desk, today, customer=desk.alice, subject="Parcel late", body="Where?")
+    assert refresh_if_stale(today) is True
+    assert totals(today.date())["opened"] == 1
+    assert totals(yesterday.date())["opened"] == 0  # not yet: within the hour
+    assert refresh_if_stale(now + timedelta(minutes=61)) is True
+    assert totals(yesterday.date())["opened"] == 1
+
+
 def test_refresh_is_idempotent(desk, now):
     start = now - 3 * D
     solved_once(desk, start)

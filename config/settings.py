@@ -342,8 +342,8 @@ if TESTING:
 # (docs/adr/0007-cross-app-reactions.md).
 _SLA = "caredesk.sla.reactions.update_deadlines"
 _PROMISES = "caredesk.promises.reactions.keep_promises"
-_ABUSE = "caredesk.enrichment.reactions.score_customer_messages"
-_SENTIMENT = "caredesk.enrichment.reactions.sentiment_customer_messages"
+# Abuse scoring (P10) and sentiment (P4) of customer messages, one task after commit.
+_ENRICH = "caredesk.enrichment.reactions.enrich_customer_messages"
 _ESCALATE = "caredesk.escalations.reactions.escalate_misses"
 _RESOLUTIONS = "caredesk.resolutions.reactions.follow_status"
 _CLOSE_SOLVED = "caredesk.escalations.reactions.close_solved"  # a breach's reply closes it
@@ -355,7 +355,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ABUSE, _CLOSE_SOLVED, _TOLD, _SENTIMENT, _COVERAGE],
+    "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE],
     "case.assigned": [_SLA],
     "status.changed": [
         _PROMISES,

@@ -10,6 +10,7 @@ import json
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from caredesk.accounts.actions import do_create_api_token
 from caredesk.demo.service_levels import ensure_service_levels
@@ -22,7 +23,9 @@ from tests.escalations.conftest import open_case
 # of the customer's message (issue 12, P4) added 13 to filing a case, closing solved breach
 # escalations and the policies told in a reply 3 to a reply. Issue 16 wants ≤ 8 for a create.
 # Incidents (issue 13, P14) added 1 to filing a case: is the customer in an open incident?
-INTAKE_QUERIES = 57
+# The subject's search entry in the messages' INSERT and the response read in two took 2
+# off (3 December 2026).
+INTAKE_QUERIES = 55
 REPLY_QUERIES = 41
 
 
@@ -65,3 +68,50 @@ def test_an_agents_reply(desk, now, settings):
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.first_response_at == now and row.status == Status.WAITING_CUSTOMER
     assert row.assignee_id == desk.agent.pk
+
+
+# Issue 16 asks for ≤ 8 statements per create. On the database queue (the default) a
+# create through the API ran 34 on 3 December 2026 (with this test's savepoint pair);
+# one INSERT per queued task without a savepoint each, abuse and sentiment in one task,
+# the subject's search entry in the messages' INSERT and the response read in two made
+# it 23. What is left: token, customer, team; case, message, search entries, audit row,
+# event; the SLA plan (organization tier, policies, tier rules, the case's clocks and
+# deadlines, team routing: 6); the open-incident check; three task rows; the webhook
+# endpoints after commit; the response (case, tags).
+CREATE_QUERIES_DATABASE_QUEUE = 23
+
+
+def test_filing_a_case_on_the_database_queue(desk, now, settings):
+    """The case and its background work are written together: the queued rows are the
+    SLA alarm, the enrichment of the message and the acknowledgement, one row each."""
+    _locmem(settings)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ensure_service_levels()
+    token = do_create_api_token(user=desk.agent, name="intake", now=now).plaintext
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def file(i):
+        body = {
+            "subject": f"Parcel {i}",
+            "body": "It has not arrived.",
+            "customer_id": desk.alice.pk,
+        }
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.post("/api/v1/cases", json.dumps(body), content_type="application/json")
+        assert response.status_code == 201, response.content
+        return response.json(), len(ctx.captured_queries)
+
+    file(0)  # warm up: the token's last-used stamp
+    queued_before = set(DBTaskResult.objects.values_list("id", flat=True))
+    body, counted = file(1)
+    assert counted <= CREATE_QUERIES_DATABASE_QUEUE
+    # The response shows the deadlines the SLA plan wrote in the same request.
+    assert body["sla"]["first_response_due_at"] is not None
+    paths = sorted(
+        DBTaskResult.objects.exclude(id__in=queued_before).values_list("task_path", flat=True)
+    )
+    assert paths == [
+        "caredesk.core.deadlines.fire_deadlines",
+        "caredesk.enrichment.tasks.enrich_customer_messages",
+        "caredesk.tickets.tasks.acknowledge_new_ticket",
+    ]

@@ -54,16 +54,14 @@ def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     With the database queue (django-tasks-db) the task row is written inside the open
     transaction instead: no worker sees it before the commit, a rollback removes it, and
     a process killed between the commit and an enqueue that would follow it cannot lose
-    the task. Other backends (the immediate one in tests) enqueue after the commit."""
+    the task. The row is then part of the change, one INSERT without a savepoint of its
+    own: if it cannot be written, the change is not written either (a case whose
+    acknowledgement task failed to queue would lose it silently). Other backends (the
+    immediate one in tests, RQ) enqueue after the commit, where a failure is logged."""
     if _suppressed.get():
         return
     if _in_queue_transaction(task):
-        try:
-            with transaction.atomic():
-                task.enqueue(*args, **kwargs)
-        except Exception:
-            # As after commit: a task that cannot be queued never undoes the change.
-            log.exception("side effect %s failed", getattr(task, "name", task))
+        task.enqueue(*args, **kwargs)
         return
     group = _grouped.get()
     if group is not None and not _suppressed.get():

@@ -24,18 +24,12 @@ def _customer_message_ids(group: list[Emitted]) -> list[int]:
     return ids
 
 
-def score_customer_messages(group: list[Emitted]) -> None:
+def enrich_customer_messages(group: list[Emitted]) -> None:
+    """Abuse scoring (P10) and sentiment (P4) of the new customer messages, in one task
+    after commit (one queued row per intake instead of two); each keeps its own rows."""
     ids = _customer_message_ids(group)
     if ids:
-        enqueue_after_commit(tasks.score_customer_messages, ids)
-
-
-def sentiment_customer_messages(group: list[Emitted]) -> None:
-    """The sentiment of every new customer message (P4), kept apart from abuse scoring:
-    its own task and rows, after commit."""
-    ids = _customer_message_ids(group)
-    if ids:
-        enqueue_after_commit(tasks.sentiment_customer_messages, ids)
+        enqueue_after_commit(tasks.enrich_customer_messages, ids)
 
 
 def record_reply_coverage(group: list[Emitted]) -> None:

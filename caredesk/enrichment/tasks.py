@@ -15,13 +15,28 @@ from caredesk.tickets.models import Message, MessageKind
 
 
 @task()
+def enrich_customer_messages(message_ids: list[int]) -> None:
+    """Abuse scoring, then sentiment, of the customer messages written together (one
+    intake or batch). Both run even if the other fails; a re-run skips what is stored."""
+    failures = []
+    for step in (score_customer_messages.call, sentiment_customer_messages.call):
+        try:
+            step(message_ids)
+        except Exception as exc:  # each step logged its failed ids (run_each)
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+
+
+@task()
 def score_customer_message(message_id: int) -> None:
     _score(message_id)
 
 
 @task()
 def score_customer_messages(message_ids: list[int]) -> None:
-    """The customer messages written together (one intake batch), in one task."""
+    """The abuse scores of customer messages written together (rows queued before
+    ``enrich_customer_messages`` took over still run here)."""
     run_each(_score, message_ids)
 
 
@@ -41,8 +56,9 @@ def _score(message_id: int) -> None:
 
 @task()
 def sentiment_customer_messages(message_ids: list[int]) -> None:
-    """The sentiment of customer messages written together, in one task; run twice, the
-    second run finds every message scored and writes nothing."""
+    """The sentiment of customer messages written together; run twice, the second run
+    finds every message scored and writes nothing (also part of
+    ``enrich_customer_messages``)."""
     run_each(score_sentiment, message_ids)
 
 

@@ -76,9 +76,12 @@ class _Draft:
     origin: Ticket | None = None
 
 
-def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
+def _create_messages(
+    drafts: Sequence[_Draft], now: datetime, *, entries: Sequence[SearchEntry] = ()
+) -> list[Message]:
     """Insert the messages, their attachments and search entries (a few statements for
-    any number). Counters on the cases are the caller's job."""
+    any number), with ``entries`` (a new case's subject) in the same INSERT. Counters
+    on the cases are the caller's job."""
     messages = [
         Message(
             ticket=d.ticket,
@@ -96,15 +99,20 @@ def _create_messages(drafts: Sequence[_Draft], now: datetime) -> list[Message]:
     Message.objects.bulk_create(messages)
     store_files_many([(m, list(d.files)) for m, d in zip(messages, drafts, strict=True) if d.files])
     SearchEntry.objects.bulk_create(
-        SearchEntry(
-            ticket=m.ticket,
-            message=m,
-            public=m.is_public
-            and (d.origin is None or d.origin.customer_id == d.ticket.customer_id),
-            content=m.body,
-        )
-        for m, d in zip(messages, drafts, strict=True)
-        if m.kind != MessageKind.SYSTEM
+        [
+            *entries,
+            *(
+                SearchEntry(
+                    ticket=m.ticket,
+                    message=m,
+                    public=m.is_public
+                    and (d.origin is None or d.origin.customer_id == d.ticket.customer_id),
+                    content=m.body,
+                )
+                for m, d in zip(messages, drafts, strict=True)
+                if m.kind != MessageKind.SYSTEM
+            ),
+        ]
     )
     return messages
 
@@ -265,9 +273,6 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             for case in cases
         ]
         Ticket.objects.bulk_create(tickets)
-        SearchEntry.objects.bulk_create(
-            SearchEntry(ticket=t, message=None, public=True, content=t.subject) for t in tickets
-        )
         messages = _create_messages(
             [
                 _Draft(
@@ -285,6 +290,9 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
                 for ticket, case in zip(tickets, cases, strict=True)
             ],
             now,
+            entries=[
+                SearchEntry(ticket=t, message=None, public=True, content=t.subject) for t in tickets
+            ],
         )
         created = [
             audit.event(
@@ -303,9 +311,11 @@ def do_open_tickets(cases: Sequence[NewCase], *, now: datetime) -> list[Opened]:
             for ticket, case in zip(tickets, cases, strict=True)
         ]
         audit.insert([*created, *_follow_up_links(tickets, now)], messages=messages)
-    for ticket, case in zip(tickets, cases, strict=True):
-        if case.acknowledge and ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
-            enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
+        for ticket, case in zip(tickets, cases, strict=True):
+            if case.acknowledge and ticket.channel in tasks.ACKNOWLEDGED_CHANNELS:
+                # Inside the transaction: on the database queue the task is written with
+                # the case, so a process killed right after the commit cannot lose it.
+                enqueue_after_commit(tasks.acknowledge_new_ticket, ticket.pk)
     return [Opened(t, m) for t, m in zip(tickets, messages, strict=True)]
 
 

@@ -125,7 +125,12 @@ def test_a_task_killed_with_its_worker_runs_again_on_the_next_worker(worker_env,
         wait_for(lambda: status(result.id) == TaskResultStatus.SUCCESSFUL, "the second run", 60)
         assert second.stop() == 0
     assert lines(out) == ["start", "start", "done"]
-    assert "back in the queue" in second.log() and "is gone" in second.log()
+    # Recovered by caredesk, not by RQ's timeout: the dead process is seen at once, or,
+    # when the second worker starts late on a loaded machine, the first one's lease has
+    # run out by then; either reason is logged with the requeue.
+    log = second.log()
+    assert "back in the queue" in log
+    assert "is gone" in log or "lease expired" in log
 
 
 def test_two_workers_keep_one_heartbeat_chain(worker_env, tmp_path):

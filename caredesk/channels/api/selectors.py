@@ -29,6 +29,13 @@ def _with_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     ).prefetch_related("tags")
 
 
+def case_as_written(pk: int) -> Ticket:
+    """A case just written by this request, with what its API body shows, in two reads
+    (the row with its relations and mood, then its tags): the deadlines the SLA reaction
+    wrote with its own UPDATE are read back, not the stale ones of the object in hand."""
+    return _with_relations(Ticket.objects.filter(pk=pk)).get()
+
+
 def _filtered(user: User, filters: CaseFilters) -> QuerySet[Ticket]:
     used = {name for name, value in filters.model_dump().items() if value is not None}
     if user.is_customer and used - CUSTOMER_FILTERS:

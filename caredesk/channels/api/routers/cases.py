@@ -118,7 +118,7 @@ def create_case(request: HttpRequest, payload: CaseCreateIn, response: HttpRespo
             team=team,
             files=files,
         )
-        return 201, _detail(user, ticket)
+        return 201, _detail(user, selectors.case_as_written(ticket.pk))
 
     return idempotent(request, response, create)
 

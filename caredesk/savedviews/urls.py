@@ -10,4 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new", views.create, name="create"),
     path("bulk", views.bulk_apply, name="bulk"),
     path("<str:key>/", views.cases, name="cases"),
+    path("<str:key>/edit", views.edit, name="edit"),
+    path("<str:key>/delete", views.delete, name="delete"),
 ]

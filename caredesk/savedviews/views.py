@@ -1,5 +1,6 @@
-"""The saved-view pages: the list with counts and a form for a new view, one view's
-cases with checkboxes and the bulk form, and the bulk summary. Thin: changes go
+"""The saved-view pages: the list with counts and a form for a new view, editing and
+deleting a view, one view's cases (in the view's columns) with checkboxes and the bulk
+form, and the bulk summary. Thin: changes go
 through ``caredesk.savedviews.actions`` and ``caredesk.savedviews.bulk``."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Membership, Team, User
@@ -17,8 +18,9 @@ from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import error_status
 from caredesk.macros.rules import usable_macros
-from caredesk.savedviews import actions, bulk, selectors
-from caredesk.savedviews.filters import SORTS, ViewFilters, parse_filters_json
+from caredesk.savedviews import actions, bulk, forms, rules, selectors
+from caredesk.savedviews.filters import COLUMNS, DEFAULT_COLUMNS, ViewFilters
+from caredesk.savedviews.models import SavedView
 from caredesk.tickets.models import Priority, Status
 
 PAGE = 100
@@ -45,16 +47,30 @@ def _my_teams(user: User) -> list[Team]:
     return list(Team.objects.filter(pk__in=ids).order_by("name"))
 
 
+def _form_context(
+    user: User, form: forms.FormValues, *, view: SavedView | None = None, error: str = ""
+) -> dict[str, Any]:
+    return {
+        "nav": "inbox",
+        "entries": selectors.sidebar(user) if view is None else [],
+        "teams": _my_teams(user),
+        "all_teams": Team.objects.order_by("name"),
+        "staff": assignable_staff(),
+        "choices": forms.CHOICES,
+        "form": form,
+        "view": view,
+        "error": error,
+        "action": f"/views/v{view.pk}/edit" if view is not None else "/views/new",
+        "submit": "Save changes" if view is not None else "Save view",
+        "cancel": f"/views/v{view.pk}/" if view is not None else "",
+    }
+
+
 @require_GET
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    context = {
-        "nav": "inbox",
-        "entries": selectors.sidebar(user),
-        "teams": _my_teams(user),
-        "sorts": SORTS,
-    }
+    context = _form_context(user, forms.values_for(None))
     return render(request, "savedviews/index.html", context)
 
 
@@ -73,34 +89,51 @@ def sidebar(request: HttpRequest) -> HttpResponse:
 @staff_required
 def create(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    team = None
-    team_id = request.POST.get("team", "")
-    if team_id.isdigit() and len(team_id) < 10:
-        team = Team.objects.filter(pk=int(team_id)).first()
     try:
-        filters = parse_filters_json(request.POST.get("filters", "{}")[:10_000])
         view = actions.do_create_view(
-            actor=user,
-            data=actions.ViewData(
-                name=request.POST.get("name", "")[:500],
-                visibility="team" if team is not None else "personal",
-                team=team,
-                filters=filters.as_json(),
-                sort=request.POST.get("sort", "updated")[:40],
-            ),
-            now=now(),
+            actor=user, data=forms.data_from_post(request.POST), now=now()
         )
     except DomainError as error:
-        context = {
-            "nav": "inbox",
-            "entries": selectors.sidebar(user),
-            "teams": _my_teams(user),
-            "sorts": SORTS,
-            "error": error.message,
-            "posted": request.POST,
-        }
+        context = _form_context(user, forms.values_posted(request.POST, None), error=error.message)
         return render(request, "savedviews/index.html", context, status=error_status(error))
     return HttpResponseRedirect(f"/views/v{view.pk}/")
+
+
+def _editable(request: HttpRequest, key: str) -> SavedView:
+    """A saved view the user may change; others' views are not found (ADR 0002)."""
+    _, _, _, view = _view(request, key)
+    if view is None or not rules.may_edit(current_user(request), view):
+        raise Http404("No such view.")
+    return view
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def edit(request: HttpRequest, key: str) -> HttpResponse:
+    user = current_user(request)
+    view = _editable(request, key)
+    if request.method == "GET":
+        context = _form_context(user, forms.values_for(view), view=view)
+        return render(request, "savedviews/edit.html", context)
+    data = forms.data_from_post(request.POST, kept=forms.kept_filters(view))
+    try:
+        actions.do_update_view(actor=user, view=view, data=data, now=now())
+    except DomainError as error:
+        form = forms.values_posted(request.POST, view)
+        context = _form_context(user, form, view=view, error=error.message)
+        return render(request, "savedviews/edit.html", context, status=error_status(error))
+    return HttpResponseRedirect(f"/views/v{view.pk}/")
+
+
+@require_POST
+@staff_required
+def delete(request: HttpRequest, key: str) -> HttpResponse:
+    view = _editable(request, key)
+    try:
+        actions.do_delete_view(actor=current_user(request), view=view, now=now())
+    except DomainError as error:
+        return HttpResponse(error.message, status=error_status(error))
+    return HttpResponseRedirect("/views/")
 
 
 @require_GET
@@ -109,12 +142,17 @@ def cases(request: HttpRequest, key: str) -> HttpResponse:
     user = current_user(request)
     name, filters, sort, view = _view(request, key)
     qs = selectors.cases(user, filters, sort).select_related("customer", "team", "assignee")
+    columns = list(view.columns) if view is not None and view.columns else list(DEFAULT_COLUMNS)
+    if "tags" in columns:
+        qs = qs.prefetch_related("tags")
     rows = list(qs[: PAGE + 1])
     context = {
         "nav": "inbox",
         "key": key,
         "name": name,
         "view": view,
+        "may_edit": view is not None and rules.may_edit(user, view),
+        "columns": [(c, COLUMNS[c]) for c in columns if c in COLUMNS],
         "rows": rows[:PAGE],
         "more": len(rows) > PAGE,
         "count": selectors.capped_count(user, filters),

@@ -49,6 +49,8 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "macros:delete": "delete_macro",
     # Saved views and bulk actions.
     "savedviews:create": "create_view",
+    "savedviews:edit": "update_view",
+    "savedviews:delete": "delete_view",
     "savedviews:bulk": "bulk_change",
     "records:new": "upsert_record",
     "records:edit": "upsert_record",

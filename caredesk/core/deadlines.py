@@ -33,9 +33,9 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.utils.module_loading import import_string
-from django_tasks import task
 
 from caredesk.core import clock
+from caredesk.core.background import task
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 

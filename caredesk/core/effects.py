@@ -11,6 +11,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import pre_save
 
+from caredesk.core.background import with_request_id
+
 log = logging.getLogger(__name__)
 
 _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -60,6 +62,7 @@ def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     immediate one in tests, RQ) enqueue after the commit, where a failure is logged."""
     if _suppressed.get():
         return
+    kwargs = with_request_id(task, kwargs)
     if _in_queue_transaction(task):
         task.enqueue(*args, **kwargs)
         return

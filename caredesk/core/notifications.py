@@ -19,9 +19,9 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django_tasks import task
 
 from caredesk.core import clock, notification_prefs
+from caredesk.core.background import task
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import Notification, NotificationPreference, OutboundEmail

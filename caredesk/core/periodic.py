@@ -20,9 +20,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
-from django_tasks import task
 
 from caredesk.core import clock, once, redis_queue
+from caredesk.core.background import task
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,8 @@ one import cycle allowed, inside one app."""
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from caredesk.core import outbox
+from caredesk.core.background import task
 from caredesk.core.clock import now as clock_now
 
 

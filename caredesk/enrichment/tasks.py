@@ -4,9 +4,8 @@ a message already scored is skipped (house rule 7)."""
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from caredesk.core import clock
+from caredesk.core.background import task
 from caredesk.core.effects import run_each
 from caredesk.enrichment import actions, sentiment
 from caredesk.enrichment.abuse import get_classifier

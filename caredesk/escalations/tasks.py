@@ -14,10 +14,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django_tasks import TaskContext, task
+from django_tasks import TaskContext
 
 from caredesk.accounts.models import Role, User
 from caredesk.core import clock, once
+from caredesk.core.background import task
 from caredesk.core.effects import run_each
 from caredesk.escalations import actions, detect, notices
 from caredesk.escalations.models import EscalationSource

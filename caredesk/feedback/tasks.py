@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django_tasks import task
 
 from caredesk.core import clock, once
+from caredesk.core.background import task
 from caredesk.core.models import OutboundEmail
 from caredesk.core.notifications import notify
 from caredesk.core.outbox import send_mail

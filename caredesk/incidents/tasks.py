@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from caredesk.core import clock
+from caredesk.core.background import task
 from caredesk.incidents import fanout
 
 

@@ -13,7 +13,6 @@ and anything that looks like a credential in a URL or an Authorization header.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import uuid
@@ -23,7 +22,11 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from caredesk.core import background
+
+# One context variable for the request id, in core: a task queued by a request runs with
+# that request's id (caredesk/core/background.py).
+request_id = background.request_id
 
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 

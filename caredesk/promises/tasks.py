@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django_tasks import task
 
 from caredesk.core import clock, once
+from caredesk.core.background import task
 from caredesk.core.clock import require_aware
 from caredesk.core.models import OutboundEmail
 from caredesk.core.outbox import send_mail

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django_tasks import task
 
 from caredesk.core import clock, once
+from caredesk.core.background import task
 from caredesk.core.models import OutboundEmail
 from caredesk.core.outbox import send_mail
 from caredesk.resolutions import links

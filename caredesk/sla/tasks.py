@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django_tasks import task
-
 from caredesk.core import clock
+from caredesk.core.background import task
 from caredesk.sla import actions
 from caredesk.sla.calendar import from_snapshot
 

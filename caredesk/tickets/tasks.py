@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django_tasks import TaskContext, task
+from django_tasks import TaskContext
 
 from caredesk.accounts.models import User
 from caredesk.core import once
+from caredesk.core.background import task
 from caredesk.core.clock import now as clock_now
 from caredesk.core.outbox import send_mail
 from caredesk.tickets.models import Message, MessageKind, Ticket

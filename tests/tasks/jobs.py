@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django_tasks import task
+
+from caredesk.core import background
+from caredesk.core.background import task as caredesk_task
 
 
 @task()
@@ -50,3 +54,12 @@ def slow_record(path: str, seconds: float) -> str:
     time.sleep(seconds)
     _append(path, "done")
     return "done"
+
+
+@caredesk_task()
+def record_request_id(path: str) -> str:
+    """Writes the request id the task runs with (caredesk.core.background)."""
+    rid = background.request_id.get()
+    logging.getLogger(__name__).warning("recording the request id")
+    _append(path, rid)
+    return rid

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django_tasks import task
 
 from caredesk.channels.email import actions, conf
 from caredesk.channels.email.models import RawMessage
 from caredesk.core import once
+from caredesk.core.background import task
 from caredesk.core.clock import now as clock_now
 from caredesk.core.models import EmailLink, OutboundEmail
 from caredesk.core.outbox import deliver, send_mail

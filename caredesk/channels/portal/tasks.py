@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from caredesk.channels.portal import actions
+from caredesk.core.background import task
 from caredesk.core.clock import now as clock_now
 
 

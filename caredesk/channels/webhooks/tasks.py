@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django_tasks import task
-
 from caredesk.channels.webhooks import delivery
 from caredesk.core import clock
+from caredesk.core.background import task
 
 
 @task()

@@ -11,7 +11,9 @@ from typing import Any, TextIO
 
 from caredesk.accounts.models import Role, User
 from caredesk.core import clock
+from caredesk.imports import database
 from caredesk.imports.csvsource import CsvError, CsvReader
+from caredesk.imports.djangohelpdesk import DjangoHelpdeskReader
 from caredesk.imports.http import SourceError
 from caredesk.imports.importer import Importer, Progress
 from caredesk.imports.source import Reader
@@ -44,6 +46,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.source == "csv":
             reader = CsvReader(Path(args.file))
+        elif args.source == "django-helpdesk":
+            url = args.database or os.environ.get("CAREDESK_IMPORT_DATABASE", "")
+            if not url:
+                print("caredesk: give --database or set CAREDESK_IMPORT_DATABASE.", file=sys.stderr)
+                return 2
+            media = Path(args.media) if args.media else None
+            if media is not None and not media.is_dir():
+                print(f"caredesk: --media {args.media} is not a folder.", file=sys.stderr)
+                return 2
+            reader = DjangoHelpdeskReader(
+                database.connect(url), media=media, users_table=args.users_table
+            )
         else:
             token = args.token or os.environ.get("CAREDESK_IMPORT_TOKEN", "")
             if not token:
@@ -60,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             progress=None if args.quiet else _progress(sys.stderr),
         )
-        summary = importer.run()
+        try:
+            summary = importer.run()
+        finally:
+            if isinstance(reader, DjangoHelpdeskReader):
+                reader.db.close()
     except (CsvError, SourceError) as error:
         print(f"\ncaredesk: {error}", file=sys.stderr)
         print(

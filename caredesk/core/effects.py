@@ -155,8 +155,9 @@ def _bulk_insert_db_tasks(pending: list[tuple[Any, tuple[Any, ...], dict[str, An
     for backend, (task, args, kwargs) in zip(backends, pending, strict=True):
         backend.validate_task(task)
         rows.append(
+            # The id is the model's default (a UUID), as the backend's own enqueue makes it
+            # when no OPTIONS["id_function"] is set, and caredesk sets none.
             DBTaskResult(
-                id=backend._get_id(),
                 args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
                 priority=task.priority,
                 task_path=task.module_path,

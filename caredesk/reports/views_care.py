@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -18,6 +17,7 @@ from caredesk.core import clock
 from caredesk.kb.selectors import deflection_figures
 from caredesk.reports import charts, dashboard, tables
 from caredesk.reports.aggregates import last_refreshed
+from caredesk.reports.buckets import report_zone
 from caredesk.reports.filters import BadFilter, default_filters, may_see_reports, parse_filters
 from caredesk.sla.display import minutes_text
 
@@ -98,7 +98,7 @@ def _deflection(start: date, end: date) -> dict[str, Any]:
     """Help-article suggestions on the new-case form (docs/knowledge-base.md): of the
     customers who saw some, how many did not open a case. Counted over the small,
     indexed deflection rows of the period's days."""
-    zone = timezone.get_current_timezone()
+    zone = report_zone()
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
     figures = deflection_figures(since, until)

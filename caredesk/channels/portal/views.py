@@ -119,7 +119,7 @@ def _selfservice_prefill(request: HttpRequest) -> dict[str, str]:
 @customer_required
 def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     status = 200
-    token = str(request.POST.get("deflection", ""))[:64]
+    token = str(request.POST.get("deflection", ""))
     if not kb_actions.valid_token(token):
         token = kb_actions.new_token()
     hits: list[Hit] = []

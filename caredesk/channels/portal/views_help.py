@@ -110,7 +110,7 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
         article = selectors.article_by_slug(user, slug)
     except NotFound:
         raise Http404("No such article.") from None
-    token = str(request.GET.get("d", ""))[:64]
+    token = str(request.GET.get("d", ""))
     if token and kb_actions.valid_token(token):
         kb_actions.do_record_article_opened(
             token=token, customer=customer, article=article, now=clock.now()
@@ -145,7 +145,7 @@ def suggest(request: HttpRequest, customer: Customer) -> HttpResponse:
     if _limited(request, "help-suggest", RATE_SUGGEST):
         return HttpResponse("", status=429)
     subject = search.clean_query(str(request.GET.get("subject", "")))
-    token = str(request.GET.get("deflection", ""))[:64]
+    token = str(request.GET.get("deflection", ""))
     hits = suggestions_for(customer, subject, token) if len(subject) >= 3 else []
     return render(
         request,

@@ -37,6 +37,72 @@ _FTS = (
     "SELECT rowid FROM kb_article_fts WHERE kb_article_fts MATCH %s "
     "ORDER BY bm25(kb_article_fts, 10.0, 1.0) LIMIT %s"
 )
+# Suggestions read a customer's sentence ("where is my parcel"): any word may match, the
+# rarest weigh most; these common words alone never make a suggestion.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+_PG_ANY = (
+    "SELECT a.id FROM kb_article a, "
+    "replace(plainto_tsquery('english'::regconfig, %s)::text, ' & ', ' | ')::tsquery q "
+    "WHERE a.search_vector @@ q AND a.status = %s AND a.visibility = ANY(%s) "
+    "ORDER BY ts_rank(a.search_vector, q) DESC, a.id DESC LIMIT %s"
+)
 _PG = (
     "SELECT a.id FROM kb_article a, websearch_to_tsquery('english'::regconfig, %s) q "
     "WHERE a.search_vector @@ q AND a.status = %s AND a.visibility = ANY(%s) "
@@ -60,9 +126,10 @@ def clean_query(text: str) -> str:
     return _CONTROL.sub(" ", text or "").strip()[:MAX_QUERY]
 
 
-def fts5_query(text: str, *, prefix: bool) -> str:
-    """User text → a safe FTS5 query: every term must appear, quoted text is a phrase,
-    the last bare word may be a prefix. Words reach FTS5 only inside double quotes."""
+def fts5_query(text: str, *, prefix: bool, any_word: bool = False) -> str:
+    """User text → a safe FTS5 query: every term must appear (``any_word``: one is
+    enough, common words left out), quoted text is a phrase, the last bare word may be a
+    prefix. Words reach FTS5 only inside double quotes."""
     parts: list[tuple[str, bool]] = []
     for phrase, bare in _TERM.findall(text):
         if phrase:
@@ -71,21 +138,26 @@ def fts5_query(text: str, *, prefix: bool) -> str:
                 parts.append(('"' + " ".join(words) + '"', True))
         else:
             parts.extend(('"' + w + '"', False) for w in _WORD.findall(bare))
+    if any_word:
+        parts = [
+            (p, phrase) for p, phrase in parts if phrase or p.strip('"').lower() not in STOPWORDS
+        ]
     parts = parts[:MAX_TERMS]
     if not parts:
         return ""
     if prefix and not parts[-1][1]:
         parts[-1] = (parts[-1][0] + "*", False)
-    return " AND ".join(p for p, _ in parts)
+    return (" OR " if any_word else " AND ").join(p for p, _ in parts)
 
 
-def _ids(text: str, shown: list[str], limit: int, prefix: bool) -> list[int]:
+def _ids(text: str, shown: list[str], limit: int, prefix: bool, any_word: bool) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG, [text, ArticleStatus.PUBLISHED, shown, limit])
+            sql = _PG_ANY if any_word else _PG
+            cursor.execute(sql, [text, ArticleStatus.PUBLISHED, shown, limit])
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor == "sqlite":
-            match = fts5_query(text, prefix=prefix)
+            match = fts5_query(text, prefix=prefix, any_word=any_word)
             if not match:
                 return []
             # Candidates are ranked over every article; visibility is checked below, so a
@@ -100,15 +172,21 @@ def _ids(text: str, shown: list[str], limit: int, prefix: bool) -> list[int]:
 
 
 def search_articles(
-    viewer: User | None, text: str, *, limit: int = 20, prefix: bool = False
+    viewer: User | None,
+    text: str,
+    *,
+    limit: int = 20,
+    prefix: bool = False,
+    any_word: bool = False,
 ) -> list[Hit]:
-    """The published articles ``viewer`` may read that match ``text``, best first."""
+    """The published articles ``viewer`` may read that match ``text``, best first.
+    ``any_word``: articles matching any of the words (suggestions for a sentence)."""
     text = clean_query(text)
     limit = max(1, min(limit, MAX_RESULTS))
     if not _WORD.search(text):
         return []
     shown = visibilities(viewer)
-    ranked = _ids(text, shown, limit, prefix)
+    ranked = _ids(text, shown, limit, prefix, any_word)
     if not ranked:
         return []
     found = Article.objects.select_related("category").in_bulk(

@@ -73,3 +73,12 @@ def test_user_words_reach_fts5_only_quoted():
         == '"parcel" AND "OR" AND "lost box" AND "NEAR"*'
     )
     assert fts5_query("", prefix=False) == ""
+
+
+def test_suggestions_read_a_sentence_any_word_may_match(desk, now, articles):
+    assert search_articles(None, "where is my parcel") == []  # every word: none has them all
+    hits = search_articles(None, "where is my parc", any_word=True, prefix=True)
+    assert titles(hits) == ["How to return a parcel"]
+    # Common words alone suggest nothing.
+    assert search_articles(None, "how to do it", any_word=True) == []
+    assert fts5_query("where is my parcel", prefix=False, any_word=True) == '"parcel"'

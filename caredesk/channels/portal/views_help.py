@@ -127,7 +127,7 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
 
 def suggestions_for(customer: Customer, subject: str, token: str) -> list[search.Hit]:
     """Public articles matching the subject being typed; shown ones are recorded."""
-    hits = search.search_articles(None, subject, limit=SUGGESTIONS, prefix=True)
+    hits = search.search_articles(None, subject, limit=SUGGESTIONS, prefix=True, any_word=True)
     if hits:
         kb_actions.do_record_suggestions(
             token=token,

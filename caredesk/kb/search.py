@@ -97,14 +97,8 @@ STOPWORDS = frozenset(
         "your",
     ]
 )
-_PG_ANY = (
-    "SELECT a.id FROM kb_article a, "
-    "replace(plainto_tsquery('english'::regconfig, %s)::text, ' & ', ' | ')::tsquery q "
-    "WHERE a.search_vector @@ q AND a.status = %s AND a.visibility = ANY(%s) "
-    "ORDER BY ts_rank(a.search_vector, q) DESC, a.id DESC LIMIT %s"
-)
 _PG = (
-    "SELECT a.id FROM kb_article a, websearch_to_tsquery('english'::regconfig, %s) q "
+    "SELECT a.id FROM kb_article a, {query} q "
     "WHERE a.search_vector @@ q AND a.status = %s AND a.visibility = ANY(%s) "
     "ORDER BY ts_rank(a.search_vector, q) DESC, a.id DESC LIMIT %s"
 )
@@ -150,11 +144,31 @@ def fts5_query(text: str, *, prefix: bool, any_word: bool = False) -> str:
     return (" OR " if any_word else " AND ").join(p for p, _ in parts)
 
 
+def pg_query(text: str, *, prefix: bool, any_word: bool) -> tuple[str, str]:
+    """User text → (SQL of a ``tsquery``, its one parameter). Quoted phrases and plain
+    searches go through ``websearch_to_tsquery``; a prefix search or ``any_word`` is built
+    from bare words only (``\\w+``, so no tsquery operator can come from the user),
+    joined by ``&`` or ``|``, the last one a prefix (``:*``)."""
+    if not any_word and (not prefix or '"' in text):
+        return "websearch_to_tsquery('english'::regconfig, %s)", text
+    words = _WORD.findall(text)[:MAX_TERMS]
+    if any_word:
+        words = [w for w in words if w.lower() not in STOPWORDS]
+    if not words:
+        return "to_tsquery('english'::regconfig, %s)", ""
+    if prefix:
+        words[-1] += ":*"
+    return "to_tsquery('english'::regconfig, %s)", (" | " if any_word else " & ").join(words)
+
+
 def _ids(text: str, shown: list[str], limit: int, prefix: bool, any_word: bool) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = _PG_ANY if any_word else _PG
-            cursor.execute(sql, [text, ArticleStatus.PUBLISHED, shown, limit])
+            query, param = pg_query(text, prefix=prefix, any_word=any_word)
+            if not param:
+                return []
+            sql = _PG.format(query=query)
+            cursor.execute(sql, [param, ArticleStatus.PUBLISHED, shown, limit])
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor == "sqlite":
             match = fts5_query(text, prefix=prefix, any_word=any_word)

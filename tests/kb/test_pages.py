@@ -291,3 +291,30 @@ def test_the_picker_is_not_for_a_case_the_agent_cannot_see(desk, articles, case)
     other = Client()
     other.force_login(desk.other_agent)
     assert other.get(f"/kb/cases/{case.pk}/picker", {"q": "parcel"}).status_code == 404
+
+
+def test_the_help_centre_and_suggestions_cost_the_same_for_few_or_many_articles(
+    desk, now, customer_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from caredesk.kb.actions import do_save_category
+
+    cat = do_save_category(actor=desk.lead, name="Parcels", now=now)
+
+    def cost(token: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as home:
+            assert customer_client.get("/help/").status_code == 200
+        with CaptureQueriesContext(connection) as suggest:
+            customer_client.get(
+                "/portal/cases/new/suggest/", {"subject": "parcel", "deflection": token}
+            )
+        return len(home), len(suggest)
+
+    for i in range(3):
+        published(desk, now, f"Parcel answer {i}", "About a parcel.", category=cat)
+    few = cost("a" * 32)
+    for i in range(3, 15):
+        published(desk, now, f"Parcel answer {i}", "About a parcel.", category=cat)
+    assert cost("b" * 32) == few

@@ -79,3 +79,26 @@ def test_an_agent_inserts_an_article_link_from_the_keyboard(page, desk):
             rf"^Hi Alice, see Returns in 30 days: http://[^/]+/help/articles/{article.slug}/$"
         )
     )
+
+
+def test_a_visitor_searches_the_help_centre_on_a_phone(page, desk):
+    from caredesk.kb.actions import do_save_category
+
+    cat = do_save_category(actor=desk.lead, name="Orders and delivery", now=timezone.now())
+    article = _article(
+        desk,
+        "Change your delivery slot",
+        "| Slot | Hours |\n|---|---|\n| Morning | 8-12 |\n\nOpen **My orders** and pick a new slot "
+        + "averyveryverylongwordwithoutspaces" * 5,
+        category=cat,
+    )
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/help/")
+    page.get_by_role("link", name=re.compile("Orders and delivery")).wait_for()
+    page.get_by_label("Search the help centre").fill("delivery slots")
+    page.get_by_label("Search the help centre").press("Enter")
+    page.get_by_role("link", name="Change your delivery slot").click()
+    page.wait_for_url(re.compile(rf"/help/articles/{article.slug}/$"))
+    expect(page.locator("article.kb-article strong")).to_have_text("My orders")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +23,7 @@ from caredesk.policies.models import Policy
 from caredesk.tickets.access import access_ticket
 
 STATUS_FILTERS = ("all", *ArticleStatus.values)
+PER_PAGE = 50
 
 
 def _article(request: HttpRequest, pk: int) -> Article:
@@ -47,9 +49,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     q = search.clean_query(str(request.GET.get("q", "")))
     hits = search.search_articles(user, q, limit=50) if q else None
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page")) if hits is None else None
     context = {
         "nav": "kb",
-        "articles": list(qs[:200]) if hits is None else [h.article for h in hits],
+        "articles": list(page.object_list) if page is not None else [h.article for h in hits or []],
+        "page": page,
         "status": status,
         "statuses": STATUS_FILTERS,
         "q": q,

@@ -318,3 +318,13 @@ def test_the_help_centre_and_suggestions_cost_the_same_for_few_or_many_articles(
     for i in range(3, 15):
         published(desk, now, f"Parcel answer {i}", "About a parcel.", category=cat)
     assert cost("b" * 32) == few
+
+
+def test_the_staff_list_is_paged(desk, now, agent_client):
+    for i in range(51):
+        write(desk.agent, now, title=f"Answer {i:02d}", body="Text.")
+    first = agent_client.get("/kb/").content.decode()
+    assert "Page 1 of 2" in first and first.count('<tr id="article-') == 50
+    second = agent_client.get("/kb/", {"page": "2"}).content.decode()
+    assert second.count('<tr id="article-') == 1
+    assert agent_client.get("/kb/", {"page": "<script>", "status": "bogus"}).status_code == 200

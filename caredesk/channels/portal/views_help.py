@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -27,6 +28,7 @@ RATE_SEARCH = "60/m"
 RATE_SUGGEST = "120/m"
 RATE_MESSAGE = "Too many searches in a short time. Please wait a minute, then try again."
 SUGGESTIONS = 5
+PER_PAGE = 50
 RECENT = 10
 
 
@@ -85,10 +87,17 @@ def help_category(request: HttpRequest, slug: str) -> HttpResponse:
     category = next((c for c in selectors.categories(user) if c.slug == slug[:60]), None)
     if category is None:
         raise Http404("No such category.")
-    articles = list(
-        selectors.published(user).filter(category=category).order_by("title", "id")[:200]
+    page = Paginator(
+        selectors.published(user).filter(category=category).order_by("title", "id"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "portal/help_category.html",
+        category=category,
+        articles=list(page.object_list),
+        page=page,
+        q="",
     )
-    return _page(request, "portal/help_category.html", category=category, articles=articles, q="")
 
 
 @require_GET

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -294,6 +295,7 @@ def picker(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such case.") from None
     q = search.clean_query(str(request.GET.get("q", "")))
     hits = search.search_articles(user, q, limit=10, prefix=True) if q else []
-    base = request.build_absolute_uri("/help/articles/")
+    # The site's own address (not the request's Host): the link goes to a customer.
+    base = f"{settings.SITE_URL}/help/articles/"
     rows = [{"hit": h, "url": f"{base}{h.article.slug}/"} for h in hits]
     return render(request, "kb/_picker_results.html", {"rows": rows, "q": q, "ticket": ticket})

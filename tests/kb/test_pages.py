@@ -277,11 +277,14 @@ def test_the_case_page_has_the_article_picker(desk, agent_client, case):
     assert 'id="kb-picker"' in text and f"/kb/cases/{case.pk}/picker" in text
 
 
-def test_the_picker_finds_published_articles_with_their_link(desk, articles, agent_client, case):
+def test_the_picker_finds_published_articles_with_their_link(
+    desk, articles, agent_client, case, settings
+):
+    settings.SITE_URL = "https://help.example.test"
     frag = agent_client.get(f"/kb/cases/{case.pk}/picker", {"q": "retur"}).content.decode()
-    assert (
-        f"How to return a parcel: http://testserver/help/articles/{articles.public.slug}/" in frag
-    )
+    # The site's address, not the request's host: the link is for a customer.
+    url = f"https://help.example.test/help/articles/{articles.public.slug}/"
+    assert f"How to return a parcel: {url}" in frag
     assert "Parcel draft tips" not in frag and "Old parcel rules" not in frag
     internal = agent_client.get(f"/kb/cases/{case.pk}/picker", {"q": "override"}).content.decode()
     assert "customers cannot open it" in internal

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "caredesk.sla",
     "caredesk.escalations",
     "caredesk.feedback",
+    "caredesk.kb",
     "caredesk.enrichment",
     "caredesk.records",
     "caredesk.policies",
@@ -544,6 +545,7 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "email.CaseParticipant",
     "email.Bounce",
     "workspace.CasePresence",
+    "kb.Deflection",
 ]
 # Modules for what needs more than blanking text (raw mail): see caredesk/privacy/parts.py.
 CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy"]

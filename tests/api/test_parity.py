@@ -47,6 +47,16 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "macros:create": "create_macro",
     "macros:edit": "update_macro",
     "macros:delete": "delete_macro",
+    # Help articles (agents write drafts; leads, managers and admins publish and manage).
+    "kb:create": "create_article",
+    "kb:edit": "update_article",
+    "kb:publish": "publish_article",
+    "kb:archive": "archive_article",
+    "kb:unpublish": "unpublish_article",
+    "kb:publish-policy": "publish_policy_article",
+    "kb:categories": "create_category",
+    "kb:category-edit": "update_category",
+    "kb:category-delete": "delete_category",
     # Saved views and bulk actions.
     "savedviews:create": "create_view",
     "savedviews:edit": "update_view",

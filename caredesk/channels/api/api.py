@@ -25,6 +25,7 @@ from caredesk.channels.api.routers import (
     desk,
     feedback,
     incidents,
+    kb,
     leads,
     links,
     macros,
@@ -163,6 +164,8 @@ api.add_router("/cases", csat.router)
 api.add_router("/promises", promises.router)
 api.add_router("/cases", macros.case_router)
 api.add_router("/macros", macros.router)
+api.add_router("/kb", kb.router)
+api.add_router("/help", kb.public_router)
 api.add_router("/customers", customers.router)
 api.add_router("/records", records.router)
 api.add_router("/cases", records.case_router)

@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from caredesk.channels.portal import (
     views,
+    views_help,
     views_incidents,
     views_records,
     views_resolution,
@@ -27,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="selfservice_status",
     ),
     path("cases/new/", views.new_case, name="new_case"),
+    path("cases/new/suggest/", views_help.suggest, name="new_case_suggest"),
     path("cases/<int:ticket_id>/", views.case_detail, name="case"),
     path("cases/<int:ticket_id>/reply/", views.case_reply, name="case_reply"),
     path("cases/<int:ticket_id>/status/", views.case_status, name="case_status"),

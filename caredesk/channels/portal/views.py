@@ -22,6 +22,7 @@ from caredesk.channels.portal.selectors import (
     shares_org_cases,
     status_label,
 )
+from caredesk.channels.portal.views_help import suggestions_for
 from caredesk.channels.portal.views_signin import signin
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
@@ -29,6 +30,9 @@ from caredesk.core.http import MAX_PK
 from caredesk.customers.guards import customer_of, customer_required, portal_context, signed_in_user
 from caredesk.customers.models import Customer
 from caredesk.feedback.selectors import open_survey
+from caredesk.kb import actions as kb_actions
+from caredesk.kb import search
+from caredesk.kb.search import Hit
 from caredesk.resolutions.selectors import open_question
 from caredesk.selfservice.selectors import case_prefill
 from caredesk.tickets.access import access_ticket
@@ -115,7 +119,16 @@ def _selfservice_prefill(request: HttpRequest) -> dict[str, str]:
 @customer_required
 def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     status = 200
-    if request.method == "POST":
+    token = str(request.POST.get("deflection", ""))
+    if not kb_actions.valid_token(token):
+        token = kb_actions.new_token()
+    hits: list[Hit] = []
+    if request.method == "POST" and "suggest" in request.POST:
+        # Without scripts: "Find answers" shows the suggestions, the form keeps its text.
+        form = CaseForm(initial={k: request.POST.get(k, "") for k in ("subject", "body")})
+        subject = search.clean_query(str(request.POST.get("subject", "")))
+        hits = suggestions_for(customer, subject, token) if len(subject) >= 3 else []
+    elif request.method == "POST":
         form = CaseForm(request.POST)
         uploads = request.FILES.getlist("attachments")
         if form.is_valid():
@@ -132,6 +145,9 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                kb_actions.do_record_case_opened(
+                    token=token, customer=customer, ticket=ticket, now=clock.now()
+                )
                 messages.success(
                     request,
                     f"Your case {ticket.reference} is open. We will email you when we reply.",
@@ -149,7 +165,15 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(
         request,
         "portal/new_case.html",
-        portal_context(customer, nav="new", form=form, **limits),
+        portal_context(
+            customer,
+            nav="new",
+            form=form,
+            deflection=token,
+            hits=hits,
+            suggested=bool(hits) or "suggest" in request.POST,
+            **limits,
+        ),
         status=status,
     )
 

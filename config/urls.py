@@ -19,6 +19,7 @@ urlpatterns = [
     path("escalations/", include("caredesk.escalations.urls")),
     path("feedback/", include("caredesk.feedback.urls")),
     path("macros/", include("caredesk.macros.urls")),
+    path("automations/", include("caredesk.automations.urls")),
     path("views/", include("caredesk.savedviews.urls")),
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),

@@ -47,6 +47,12 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "macros:create": "create_macro",
     "macros:edit": "update_macro",
     "macros:delete": "delete_macro",
+    # Automations (leads, managers and admins).
+    "automations:create": "create_automation",
+    "automations:edit": "update_automation",
+    "automations:toggle": "update_automation",
+    "automations:move": "move_automation",
+    "automations:delete": "delete_automation",
     # Saved views and bulk actions.
     "savedviews:create": "create_view",
     "savedviews:edit": "update_view",

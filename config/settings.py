@@ -352,27 +352,26 @@ _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 # A reply sent after a coverage warning records the warning and the decision (P3).
 _COVERAGE = "caredesk.enrichment.reactions.record_reply_coverage"
 _CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its survey planned
-# Automations (docs/automations.md): event automations run last, after the reactions
-# above (they see the finished change); the state events start and stop time automations.
-_AUTOMATE = "caredesk.automations.reactions.run_event_automations"
-_AUTO_CLOCKS = "caredesk.automations.reactions.follow_case_states"
+# Automations (docs/automations.md), last, after the reactions above (they see the
+# finished change): state events start and stop time automations' clocks, then the
+# event automations run.
+_AUTOMATE = "caredesk.automations.reactions.follow_events"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
-    "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTO_CLOCKS, _AUTOMATE],
+    "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTOMATE],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
     "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE, _AUTOMATE],
-    "case.assigned": [_SLA, _AUTO_CLOCKS, _AUTOMATE],
+    "case.assigned": [_SLA, _AUTOMATE],
     "status.changed": [
         _PROMISES,
         _SLA,
         _RESOLUTIONS,
         _CLOSE_SOLVED,
         _CSAT,
-        _AUTO_CLOCKS,
         _AUTOMATE,
     ],  # resolving keeps fix promises
     # Also resolved -> closed (the verb of any change from a done status).
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT, _AUTO_CLOCKS, _AUTOMATE],
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT, _AUTOMATE],
     "priority.changed": [_SLA, _AUTOMATE],
     "tags.changed": [_AUTOMATE],
     "sla.warning": [_AUTOMATE],
@@ -385,7 +384,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         "caredesk.escalations.reactions.follow_merges",
         "caredesk.channels.email.reactions.follow_merges",
         _SLA,
-        _AUTO_CLOCKS,
+        _AUTOMATE,
     ],
     # A deactivated person's open cases go back to their team's queue.
     "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],

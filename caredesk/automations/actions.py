@@ -178,12 +178,16 @@ def do_delete_automation(*, actor: User, automation: Automation, now: datetime) 
 # --- time automations ------------------------------------------------------------------
 
 
-def do_follow_case_states(ticket_ids: list[int], now: datetime) -> list[Timer]:
+def do_follow_case_states(
+    ticket_ids: list[int], now: datetime, automations: list[Automation] | None = None
+) -> list[Timer]:
     """Start the clock of every active time automation whose state each case is in now
     (once: a running clock keeps its start), and drop the clocks of the states it left.
-    Called by the reaction to the events that can change a case's state."""
+    Called by the reaction to the events that can change a case's state, with the
+    active time automations it read (else they are read here)."""
     require_aware(now, "now")
-    automations = selectors.active(Trigger.TIME)
+    if automations is None:
+        automations = selectors.active(Trigger.TIME)
     started: list[Timer] = []
     if not automations:
         return started

@@ -1,13 +1,14 @@
 """Automations follow the case events (wired in ``settings.CAREDESK_EVENT_REACTIONS``,
-docs/adr/0007-cross-app-reactions.md): event automations run in the emitting
-transaction, after the other reactions; the state events start and stop the clocks of
-time automations."""
+docs/adr/0007-cross-app-reactions.md), in one reaction that reads the active
+automations once per change: the state events start and stop the clocks of time
+automations, then the event automations run, in the emitting transaction, after the
+other reactions."""
 
 from __future__ import annotations
 
 from caredesk.automations import actions, runner, selectors
 from caredesk.automations.kinds import STATE_KINDS
-from caredesk.automations.models import Trigger
+from caredesk.automations.models import Automation, Trigger
 from caredesk.core.events import Emitted
 from caredesk.tickets.models import MessageKind
 
@@ -21,10 +22,14 @@ def _customer_message(e: Emitted) -> tuple[bool, bool, str]:
     return True, bool(new.get("machine")), getattr(message, "body", "") or ""
 
 
-def run_event_automations(group: list[Emitted]) -> None:
+def follow_events(group: list[Emitted]) -> None:
     if not any(e.event.ticket_id for e in group):
         return
-    automations = selectors.active(Trigger.EVENT)
+    every = selectors.active()  # one query per change; nothing more when there are none
+    timed = [a for a in every if a.trigger == Trigger.TIME]
+    if timed:
+        _follow_case_states(group, timed)
+    automations = [a for a in every if a.trigger == Trigger.EVENT]
     if not automations:
         return
     # A new case's first message is its opening ("a case is opened"), not a new message.
@@ -52,7 +57,7 @@ def run_event_automations(group: list[Emitted]) -> None:
                 )
 
 
-def follow_case_states(group: list[Emitted]) -> None:
+def _follow_case_states(group: list[Emitted], timed: list[Automation]) -> None:
     ids = sorted({e.event.ticket_id for e in group if e.event.ticket_id and e.kind in STATE_KINDS})
     if ids:
-        actions.do_follow_case_states(ids, group[-1].event.created_at)
+        actions.do_follow_case_states(ids, group[-1].event.created_at, timed)

@@ -43,8 +43,12 @@ def facts(ticket: Ticket, message_text: str = "", *, with_calendar: bool = True)
     )
 
 
-def active(trigger: str) -> list[Automation]:
-    return list(Automation.objects.filter(active=True, trigger=trigger).order_by("position", "id"))
+def active(trigger: str = "") -> list[Automation]:
+    """The active automations in running order (of one trigger, or all)."""
+    qs = Automation.objects.filter(active=True)
+    if trigger:
+        qs = qs.filter(trigger=trigger)
+    return list(qs.order_by("position", "id"))
 
 
 def listed() -> QuerySet[Automation]:

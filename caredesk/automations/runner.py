@@ -44,7 +44,8 @@ def run(
         return None
     ticket = _fresh(ticket_id)
     cond = Conditions.from_dict(automation.conditions)
-    if refusal(cond, selectors.facts(ticket, message_text), now) is not None:
+    facts = selectors.facts(ticket, message_text, with_calendar=cond.needs_clock)
+    if refusal(cond, facts, now) is not None:
         return None
     done: list[str] = []
     refused: list[dict[str, str]] = []

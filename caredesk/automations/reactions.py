@@ -6,7 +6,7 @@ other reactions."""
 
 from __future__ import annotations
 
-from caredesk.automations import actions, runner, selectors
+from caredesk.automations import actions, selectors
 from caredesk.automations.kinds import STATE_KINDS
 from caredesk.automations.models import Automation, Trigger
 from caredesk.core.events import Emitted
@@ -47,7 +47,7 @@ def follow_events(group: list[Emitted]) -> None:
             machine = bool(getattr(e.subject, "from_machine", False))
         for automation in automations:
             if e.kind in automation.events:
-                runner.run(
+                actions.do_run_automation(
                     automation,
                     ticket_id,
                     cause=e.kind,

@@ -9,6 +9,7 @@ action. Time automations keep one :class:`Timer` row per case in the watched sta
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
 DEADLINE = "automation.timer"
+FAILED = "It failed unexpectedly; the error is in the server log."
+log = logging.getLogger(__name__)
 
 
 def _snapshot(a: Automation) -> dict[str, Any]:
@@ -219,6 +222,9 @@ def do_run_automation(
                     )
             except DomainError as error:
                 refused.append({"action": steps.describe(step), "reason": error.message})
+            except Exception:  # a broken step never undoes the change that caused the run
+                log.exception("automation %s: step %s failed", automation.pk, step.get("kind"))
+                refused.append({"action": steps.describe(step), "reason": FAILED})
             else:
                 done.extend(out if isinstance(out, list) else [out])
         outcome = Outcome.DONE if not refused else Outcome.PARTLY if done else Outcome.REFUSED

@@ -6,11 +6,17 @@ other reactions."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
+
 from caredesk.automations import actions, selectors
 from caredesk.automations.kinds import STATE_KINDS
 from caredesk.automations.models import Automation, Trigger
 from caredesk.core.events import Emitted
 from caredesk.tickets.models import MessageKind
+
+log = logging.getLogger(__name__)
 
 
 def _customer_message(e: Emitted) -> tuple[bool, bool, str]:
@@ -46,15 +52,20 @@ def follow_events(group: list[Emitted]) -> None:
         elif e.kind == "case.created":
             machine = bool(getattr(e.subject, "from_machine", False))
         for automation in automations:
-            if e.kind in automation.events:
-                actions.do_run_automation(
-                    automation,
-                    ticket_id,
-                    cause=e.kind,
-                    now=e.event.created_at,
-                    machine=machine,
-                    message_text=text,
-                )
+            if e.kind not in automation.events:
+                continue
+            try:
+                with transaction.atomic():  # a broken automation never undoes the change
+                    actions.do_run_automation(
+                        automation,
+                        ticket_id,
+                        cause=e.kind,
+                        now=e.event.created_at,
+                        machine=machine,
+                        message_text=text,
+                    )
+            except Exception:
+                log.exception("automation %s failed on case %s", automation.pk, ticket_id)
 
 
 def _follow_case_states(group: list[Emitted], timed: list[Automation]) -> None:

@@ -322,3 +322,24 @@ def test_waiting_reminder_then_close_and_the_clock_clears_when_the_case_moves(de
     assert Ticket.objects.get(pk=answers.pk).status == Status.WAITING_US
     assert not Timer.objects.filter(ticket=quiet).exists()  # closed: left the state
     assert Run.objects.filter(ticket=answers).count() == 0
+
+
+def test_a_broken_step_never_undoes_the_change_that_caused_it(desk, now, monkeypatch):
+    from caredesk.automations import steps
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(steps, "_notify", broken)
+    automate(
+        desk,
+        now,
+        actions=[
+            {"kind": "notify", "to": "team_lead", "text": "x"},
+            {"kind": "add_tags", "tags": ["delivery"]},
+        ],
+    )
+    case = open_case(desk, now)  # opened even so
+    assert tags(case) == ["delivery"]
+    [log] = ran(case)
+    assert "failed unexpectedly" in log.new_value["refused"][0]["reason"]

@@ -26,7 +26,9 @@ def _page_width(page) -> int:
 def test_a_lead_writes_an_automation_on_a_phone_and_it_runs(page, desk):
     page.set_viewport_size(PHONE)
     sign_in_staff(page, "lena@desk.test")
-    page.goto("/automations/")
+    page.goto("/macros/")
+    page.locator("#automations-link").click()
+    page.wait_for_url(re.compile(r"/automations/$"))
     assert _page_width(page) <= PHONE["width"]
     page.get_by_role("link", name="New automation").first.click()
     page.wait_for_url(re.compile(r"/automations/new$"))

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "caredesk.incidents",
     "caredesk.macros",
     "caredesk.savedviews",
+    "caredesk.automations",
     "caredesk.offers",
     "caredesk.privacy",
     "caredesk.selfservice",
@@ -352,24 +353,31 @@ _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 # A reply sent after a coverage warning records the warning and the decision (P3).
 _COVERAGE = "caredesk.enrichment.reactions.record_reply_coverage"
 _CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its survey planned
+# Automations (docs/automations.md), last, after the reactions above (they see the
+# finished change): state events start and stop time automations' clocks, then the
+# event automations run.
+_AUTOMATE = "caredesk.automations.reactions.follow_events"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
-    "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
+    "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTOMATE],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE],
-    "case.assigned": [_SLA],
+    "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE, _AUTOMATE],
+    "case.assigned": [_SLA, _AUTOMATE],
     "status.changed": [
         _PROMISES,
         _SLA,
         _RESOLUTIONS,
         _CLOSE_SOLVED,
         _CSAT,
+        _AUTOMATE,
     ],  # resolving keeps fix promises
     # Also resolved -> closed (the verb of any change from a done status).
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT],
-    "priority.changed": [_SLA],
-    "sla.breached": [_ESCALATE],
-    "promise.missed": [_ESCALATE],
+    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT, _AUTOMATE],
+    "priority.changed": [_SLA, _AUTOMATE],
+    "tags.changed": [_AUTOMATE],
+    "sla.warning": [_AUTOMATE],
+    "sla.breached": [_ESCALATE, _AUTOMATE],
+    "promise.missed": [_ESCALATE, _AUTOMATE],
     # A merge: the source's promises, open escalation and email participants follow it,
     # its clocks stop (docs/merge-and-links.md).
     "case.merged": [
@@ -377,6 +385,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         "caredesk.escalations.reactions.follow_merges",
         "caredesk.channels.email.reactions.follow_merges",
         _SLA,
+        _AUTOMATE,
     ],
     # A deactivated person's open cases go back to their team's queue.
     "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],
@@ -453,6 +462,11 @@ CAREDESK_DEADLINES: dict[str, dict[str, object]] = {
         "filter": {"state": "waiting"},
         "fire": "caredesk.feedback.actions.do_send_survey",
     },
+    "automation.timer": {  # a case stayed in a time automation's state long enough
+        "model": "automations.Timer",
+        "field": "due_at",
+        "fire": "caredesk.automations.actions.do_fire_timer",
+    },
     "webhook.retry": {  # a waiting delivery: a retry, or a first try whose task never ran
         "model": "webhooks.Delivery",
         "field": "next_attempt_at",
@@ -516,6 +530,8 @@ CAREDESK_PRIVACY_CUSTOMER_TEXT = {
 }
 # Tied to cases or customers but holding no personal text (ids, scores, timings).
 CAREDESK_PRIVACY_NO_TEXT = [
+    "automations.Timer",
+    "automations.Run",
     "incidents.Affected",
     "incidents.Notice",
     "incidents.OptOut",

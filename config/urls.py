@@ -21,6 +21,7 @@ urlpatterns = [
     path("feedback/", include("caredesk.feedback.urls")),
     path("macros/", include("caredesk.macros.urls")),
     path("kb/", include("caredesk.kb.urls")),
+    path("automations/", include("caredesk.automations.urls")),
     path("views/", include("caredesk.savedviews.urls")),
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),

@@ -115,6 +115,7 @@ def test_the_desk_registers_every_timer_it_has():
             "resolution.confirm",
             "selfservice.outcome",
             "csat.send",
+            "automation.timer",
             "webhook.retry",
         ]
     )

@@ -522,7 +522,8 @@ def do_add_customer_messages(writes: Sequence[CustomerWrite], *, now: datetime) 
                 if event is not None:
                     events.append(event)
         update_rows(tickets, _CUSTOMER_MESSAGE_FIELDS)
-        audit.insert(events, messages=messages)
+        machine = {m.pk for m, w in zip(messages, writes, strict=True) if w.machine}
+        audit.insert(events, messages=messages, machine=machine)
     for ticket, message in zip(tickets, messages, strict=True):
         if ticket.assignee_id is not None:
             enqueue_after_commit(tasks.notify_assignee_of_customer_message, message.pk)
@@ -720,7 +721,10 @@ def do_change_status(ticket: Ticket, *, actor: User | None, status: str, now: da
     return ticket
 
 
-def do_change_priority(ticket: Ticket, *, actor: User, priority: str, now: datetime) -> Ticket:
+def do_change_priority(
+    ticket: Ticket, *, actor: User | None, priority: str, now: datetime
+) -> Ticket:
+    """``actor`` None is caredesk itself (an automation, audited under its name)."""
     _require_staff(actor)
     if priority not in Priority.values:
         raise DomainError(f"Unknown priority {priority!r}.", code="invalid_priority")
@@ -748,7 +752,9 @@ def normalize_tags(names: Iterable[str]) -> list[str]:
     return result
 
 
-def do_set_tags(ticket: Ticket, *, actor: User, names: Iterable[str], now: datetime) -> Ticket:
+def do_set_tags(
+    ticket: Ticket, *, actor: User | None, names: Iterable[str], now: datetime
+) -> Ticket:
     """Replace the case's tags with ``names`` (the tag editor: the whole list)."""
     _require_staff(actor)
     wanted = normalize_tags(names)
@@ -760,14 +766,15 @@ def do_set_tags(ticket: Ticket, *, actor: User, names: Iterable[str], now: datet
 def do_change_tags(
     ticket: Ticket,
     *,
-    actor: User,
+    actor: User | None,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
     now: datetime,
 ) -> tuple[Ticket, bool]:
     """Add and remove tags, reading the case's tags under its row lock, so two changes at
     once (a bulk action and an agent, two macros) never drop each other's tags. Returns
-    the case and whether its tags changed."""
+    the case and whether its tags changed. ``actor`` None is caredesk itself (an
+    automation)."""
     _require_staff(actor)
     adding = normalize_tags(add)
     removing = set(normalize_tags(remove))

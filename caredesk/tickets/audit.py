@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from caredesk.accounts.models import User
-from caredesk.core import events
+from caredesk.core import acting, events
 from caredesk.tickets.models import AuditEvent, Message, Ticket
 
 # Audit verbs whose event name is not simply the verb with its first "_" made a ".":
@@ -43,7 +43,8 @@ def event_kind(verb: str) -> str:
 
 def actor_fields(actor: User | None) -> dict[str, Any]:
     if actor is None:
-        return {"actor": None, "actor_kind": AuditEvent.ActorKind.SYSTEM, "actor_label": "caredesk"}
+        label = acting.system_label()  # "Automation: <name>" while an automation acts
+        return {"actor": None, "actor_kind": AuditEvent.ActorKind.SYSTEM, "actor_label": label}
     kind = AuditEvent.ActorKind.CUSTOMER if actor.is_customer else AuditEvent.ActorKind.STAFF
     return {"actor": actor, "actor_kind": kind, "actor_label": actor.display_name}
 
@@ -94,14 +95,26 @@ def record(
     return saved
 
 
-def insert(rows: Iterable[AuditEvent], *, messages: Sequence[Message] = ()) -> list[AuditEvent]:
+def insert(
+    rows: Iterable[AuditEvent],
+    *,
+    messages: Sequence[Message] = (),
+    machine: Collection[int] = (),
+) -> list[AuditEvent]:
     """Insert unsaved audit events (from :func:`event`) in one statement, and append
     their domain events — with a ``message.added`` event for each of ``messages`` (new
     customer messages, which the case history shows as messages, not audit lines) — in
     one :func:`caredesk.core.events.emit_many`, so each reaction runs once for them all.
-    An action calls this once, at its end, when the case is as the action leaves it."""
+    An action calls this once, at its end, when the case is as the action leaves it.
+    ``machine``: the ids of those messages that machine mail wrote (auto-replies,
+    bounces, lists); their events say so (``"machine": true``), so nothing answers them."""
     rows = AuditEvent.objects.bulk_create(list(rows))
-    events.emit_many([*(_emitted(row) for row in rows), *(_message_added(m) for m in messages)])
+    events.emit_many(
+        [
+            *(_emitted(row) for row in rows),
+            *(_message_added(m, machine=m.pk in machine) for m in messages),
+        ]
+    )
     return rows
 
 
@@ -131,7 +144,7 @@ def _emitted(row: AuditEvent) -> events.Emitted:
     )
 
 
-def _message_added(message: Message) -> events.Emitted:
+def _message_added(message: Message, *, machine: bool = False) -> events.Emitted:
     """The event of a customer's message (the same shape as a reply's ``replied``)."""
     customer = message.author_customer
     return events.Emitted(
@@ -144,7 +157,12 @@ def _message_added(message: Message) -> events.Emitted:
             data={
                 "field": "",
                 "old": None,
-                "new": {"message": message.pk, "kind": message.kind, "channel": message.channel},
+                "new": {
+                    "message": message.pk,
+                    "kind": message.kind,
+                    "channel": message.channel,
+                    "machine": machine,
+                },
                 "note": "",
                 "public": message.is_public,
             },

@@ -56,6 +56,8 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         return ("revised the reply after a warning until it answered", "")
     if verb == "macro_applied" and isinstance(event.new_value, dict):
         return (f"applied the macro “{event.new_value.get('macro', '')}”", "")
+    if verb == "automation_ran" and isinstance(event.new_value, dict):
+        return _automation_ran(event.new_value)
     what = {
         "status_changed": "changed the status",
         "reopened": "reopened the case",
@@ -114,3 +116,15 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         change = f"{_value(event.field, event.old_value)} → {_value(event.field, event.new_value)}"
         return (what, change)
     return (what, "")
+
+
+def _automation_ran(new: dict[str, Any]) -> tuple[str, str]:
+    """An automation's run: what it did, and what the actions refused and why."""
+    done = [str(d) for d in new.get("done") or []]
+    refused = [
+        f"refused: {r.get('action', '')} ({r.get('reason', '')})"
+        for r in new.get("refused") or []
+        if isinstance(r, dict)
+    ]
+    cause = "after some time" if new.get("cause") == "time" else f"on {new.get('cause', '')}"
+    return (f"ran {cause}", "; ".join([*done, *refused]) or "nothing to do")

@@ -57,6 +57,12 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "kb:categories": "create_category",
     "kb:category-edit": "update_category",
     "kb:category-delete": "delete_category",
+    # Automations (leads, managers and admins).
+    "automations:create": "create_automation",
+    "automations:edit": "update_automation",
+    "automations:toggle": "update_automation",
+    "automations:move": "move_automation",
+    "automations:delete": "delete_automation",
     # Saved views and bulk actions.
     "savedviews:create": "create_view",
     "savedviews:edit": "update_view",

@@ -18,6 +18,7 @@ from ninja.parser import Parser
 from caredesk.channels.api.auth import bearer
 from caredesk.channels.api.errors import MalformedJson, RateLimited, handle_exception
 from caredesk.channels.api.routers import (
+    automations,
     calendars,
     cases,
     csat,
@@ -166,6 +167,7 @@ api.add_router("/cases", macros.case_router)
 api.add_router("/macros", macros.router)
 api.add_router("/kb", kb.router)
 api.add_router("/help", kb.public_router)
+api.add_router("/automations", automations.router)
 api.add_router("/customers", customers.router)
 api.add_router("/records", records.router)
 api.add_router("/cases", records.case_router)

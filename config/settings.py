@@ -355,7 +355,16 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE],
+    # An agent's Cc'd addresses become the case's email participants (docs/replies.md).
+    "message.added": [
+        _PROMISES,
+        _SLA,
+        _ENRICH,
+        _CLOSE_SOLVED,
+        _TOLD,
+        _COVERAGE,
+        "caredesk.channels.email.reactions.cc_become_participants",
+    ],
     "case.assigned": [_SLA],
     "status.changed": [
         _PROMISES,

@@ -71,6 +71,10 @@ class OutboundEmail(models.Model):
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     to = models.CharField(max_length=254)
+    # More recipients (an agent's reply, a forwarded case): Cc in the header, Bcc on the
+    # envelope only (never a header).
+    cc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
+    bcc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
     from_email = models.CharField(max_length=320)
     subject = models.CharField(max_length=255)
     text = models.TextField()

@@ -238,6 +238,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
             body=form.cleaned_data["body"],
             files=incoming_files(request.FILES.getlist("files")),
             now=now(),
+            minutes=form.cleaned_data.get("minutes"),
         )
         return "Note added."
 

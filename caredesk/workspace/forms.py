@@ -86,8 +86,45 @@ def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
     )
 
 
+def _recipients_field(label: str, field_id: str) -> forms.CharField:
+    # Parsed and checked by the action (caredesk.tickets.recipients): at most 20 addresses.
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "id": field_id,
+                "type": "text",
+                "inputmode": "email",
+                "autocomplete": "off",
+                "placeholder": "name@example.com, other@example.com",
+            }
+        ),
+    )
+
+
+def _minutes_field(field_id: str) -> forms.CharField:
+    # Text, so the action words the refusal of "abc" or 10000 like every channel does.
+    return forms.CharField(
+        label="Time spent (minutes)",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "id": field_id,
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "size": 6,
+                "placeholder": "0-1440",
+            }
+        ),
+    )
+
+
 class ReplyForm(forms.Form):
     body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
+    cc = _recipients_field("Cc (the customer sees them)", "reply-cc")
+    bcc = _recipients_field("Bcc (hidden from the customer and Cc)", "reply-bcc")
+    minutes = _minutes_field("reply-minutes")
     status_after = forms.ChoiceField(
         label="Status after sending",
         choices=SETTABLE_STATUS_CHOICES,
@@ -129,6 +166,7 @@ class ReplyForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = _body_field("Internal note (staff only)", "note-body", "Only staff will see this…")
+    minutes = _minutes_field("note-minutes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "note")

@@ -117,6 +117,8 @@ def message(msg: Message, *, staff: bool = True) -> s.MessageOut:
         created_at=msg.created_at,
         abuse=abuse(msg) if staff else None,
         sentiment=sentiment(msg) if staff else None,
+        cc=list(msg.cc or []),
+        bcc=list(msg.bcc or []) if staff else None,
         attachments=[
             s.AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
             for a in msg.attachments.all()

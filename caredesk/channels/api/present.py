@@ -38,6 +38,7 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
     }
     if staff:
         fields.update(
+            time_spent_minutes=ticket.time_spent_minutes,
             merged_into=ticket.merged_into_id,
             organization=org_ref(ticket.organization),
             team=s.Ref(id=ticket.team.pk, name=ticket.team.name) if ticket.team else None,

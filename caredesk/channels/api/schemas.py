@@ -137,6 +137,9 @@ class CaseOut(Schema):
     assignee: Ref | None = None
     tags: list[str] = []
     sla: CaseSlaOut | None = Field(None, description="Staff only; null for customer tokens.")
+    time_spent_minutes: int | None = Field(
+        None, description="Staff only: the minutes recorded with replies and notes on the case."
+    )
     message_count: int
     reopen_count: int
     created_at: datetime

@@ -534,6 +534,8 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "tickets.AuditEvent",
     "tickets.SearchEntry",
     "tickets.CaseLink",
+    # Minutes an agent recorded (staff's data, ids and numbers; docs/replies.md).
+    "tickets.TimeEntry",
     "customers.ContactIdentity",
     "records.Record",
     "records.CaseRecordLink",

@@ -68,6 +68,7 @@ class OutboundEmail(models.Model):
         NOTICE = "notice", "Notice to a sender"
         NOTIFICATION = "notify", "Staff notification"
         SIGN_IN = "signin", "Sign-in link"
+        FORWARD = "forward", "A case forwarded by an agent"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     to = models.CharField(max_length=254)

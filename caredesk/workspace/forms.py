@@ -173,6 +173,34 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ForwardForm(forms.Form):
+    """Forward the case by mail (caredesk.tickets.forward); the action checks the rest."""
+
+    to = _recipients_field("Forward to", "forward-to")
+    note = forms.CharField(
+        label="Note on top (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"id": "forward-note", "rows": 3}),
+    )
+    include = forms.ChoiceField(
+        label="What to forward",
+        choices=[("all", "The whole conversation"), ("last", "Only the last message")],
+        initial="all",
+        widget=forms.RadioSelect(attrs={"class": "inline-choices"}),
+    )
+    internal_notes = forms.BooleanField(
+        label="Include internal notes",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"id": "forward-internal-notes"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "forward")
+        kwargs.setdefault("auto_id", "forward-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].widget.attrs["id"] = "forward-to"
+
+
 class AssignForm(forms.Form):
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)

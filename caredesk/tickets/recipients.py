@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 
 from caredesk.core import mailconf
 from caredesk.core.errors import InvalidInput
+from caredesk.tickets.timespent import check_minutes
 
 MAX_RECIPIENTS = 20
 MAX_TEXT = 20 * 320  # a list longer than this cannot hold 20 valid addresses
@@ -90,3 +91,12 @@ def _address(text: str, label: str, field: str) -> str:
 def as_text(addresses: Iterable[str]) -> str:
     """The list as a form shows it back."""
     return ", ".join(addresses)
+
+
+def check_reply_extras(cc: object, bcc: object, minutes: object) -> None:
+    """Refuse a reply's bad Cc, Bcc or time spent before anything else looks at the draft
+    (the coverage check): the same checks ``do_reply`` runs, so the agent hears about a
+    typo in an address first."""
+    parse_recipients(cc, field="cc")  # type: ignore[arg-type]
+    parse_recipients(bcc, field="bcc")  # type: ignore[arg-type]
+    check_minutes(minutes)

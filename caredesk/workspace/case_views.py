@@ -24,6 +24,7 @@ from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status, Ticket
+from caredesk.tickets.recipients import check_reply_extras
 from caredesk.workspace import presence, selectors
 from caredesk.workspace.forms import (
     AssignForm,
@@ -213,6 +214,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         # policies inserted into it are recorded as told when it is sent.
         versions = replies.clean_version_ids(request.POST.getlist("policy_version"))
         data = form.cleaned_data
+        check_reply_extras(data.get("cc"), data.get("bcc"), data.get("minutes"))
         # Bad input (policy versions) is refused before the coverage check warns.
         with (
             replies.acknowledging(user, versions),

@@ -234,3 +234,19 @@ def test_api_reply_takes_cc_and_bcc_and_refuses_them_elsewhere(desk, now):
     refused = alice.post(url, {"body": "Me", "cc": ["a@x.test"]})
     assert refused.status_code == 403 and "cc" in refused.json()["error"]["details"]["fields"]
     assert Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY).count() == 1
+
+
+def test_a_bad_cc_is_named_before_the_coverage_check(desk, now, client):
+    ticket = open_case(desk, now)
+    client.force_login(desk.agent)
+    # A reply the coverage check would hold back; the address typo is what the agent hears.
+    response = client.post(
+        f"/cases/{ticket.pk}/reply",
+        {"reply-body": "Thanks!", "reply-status_after": "waiting_customer", "reply-cc": "bea@"},
+    )
+    page = response.content.decode()
+    assert response.status_code in (400, 422) and "is not a" in page and "email address" in page
+    assert 'id="reply-coverage"' not in page
+    agent = ApiClient(token_for(desk.agent, now))
+    api = agent.post(f"/api/v1/cases/{ticket.pk}/messages", {"body": "Thanks!", "cc": ["bea@"]})
+    assert api.status_code == 422 and api.json()["error"]["code"] == "invalid_address"

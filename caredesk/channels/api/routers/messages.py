@@ -28,6 +28,7 @@ from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Channel, Message
 from caredesk.tickets.models import Status as CaseStatus
+from caredesk.tickets.recipients import check_reply_extras
 
 router = Router(tags=["messages"])
 
@@ -100,6 +101,7 @@ def create_message(
             )
         else:
             versions = replies.clean_version_ids(payload.policy_versions)
+            check_reply_extras(payload.cc, payload.bcc, payload.minutes)
             with (
                 replies.acknowledging(user, versions),
                 coverage_replies.checking(

@@ -122,8 +122,8 @@ def _minutes_field(field_id: str) -> forms.CharField:
 
 class ReplyForm(forms.Form):
     body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
-    cc = _recipients_field("Cc (the customer sees them)", "reply-cc")
-    bcc = _recipients_field("Bcc (hidden from the customer and Cc)", "reply-bcc")
+    cc = _recipients_field("Cc", "reply-cc")
+    bcc = _recipients_field("Bcc", "reply-bcc")
     minutes = _minutes_field("reply-minutes")
     status_after = forms.ChoiceField(
         label="Status after sending",

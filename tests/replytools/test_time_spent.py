@@ -162,3 +162,17 @@ def test_csv_cells_cannot_run_as_formulas(desk, now, client):
     export = client.get("/reports/time/export/customer.csv", {"from": _day(now), "to": _day(now)})
     rows = list(csv.reader(io.StringIO(export.content.decode())))
     assert rows[1][0] == '\'=HYPERLINK("http://evil.test")'
+
+
+def test_time_follows_a_merge(desk, now):
+    from caredesk.tickets.merge import do_merge_cases
+
+    duplicate = open_case(desk, now, team=desk.billing)
+    target = open_case(desk, now, team=desk.billing)
+    do_add_note(duplicate, agent=desk.agent, body="Checked", now=now, minutes=40)
+    do_add_note(target, agent=desk.agent, body="Checked too", now=now, minutes=5)
+    do_merge_cases(duplicate, target, actor=desk.agent, now=now)
+    duplicate.refresh_from_db()
+    target.refresh_from_db()
+    assert (duplicate.time_spent_minutes, target.time_spent_minutes) == (0, 45)
+    assert case_total(target.pk) == 45 and case_total(duplicate.pk) == 0

@@ -176,3 +176,26 @@ def test_time_follows_a_merge(desk, now):
     target.refresh_from_db()
     assert (duplicate.time_spent_minutes, target.time_spent_minutes) == (0, 45)
     assert case_total(target.pk) == 45 and case_total(duplicate.pk) == 0
+
+
+def test_the_report_costs_the_same_queries_for_few_or_many_entries(desk, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from caredesk.reports import time as time_report
+    from caredesk.reports.filters import parse_filters
+
+    filters = parse_filters(_day(now), _day(now), None, now)
+    ticket = open_case(desk, now, team=desk.billing)
+    do_add_note(ticket, agent=desk.agent, body="One", now=now, minutes=1)
+    with CaptureQueriesContext(connection) as few:
+        time_report.build(filters)
+    for i in range(30):
+        case = open_case(desk, now, customer=desk.bob if i % 2 else desk.alice)
+        do_add_note(
+            case, agent=desk.other_agent if i % 3 else desk.agent, body="x", now=now, minutes=2
+        )
+    with CaptureQueriesContext(connection) as many:
+        report = time_report.build(filters)
+    assert len(many) == len(few) == 4  # the totals, then one grouped query per table
+    assert report.total_minutes == 61

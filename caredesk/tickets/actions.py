@@ -572,15 +572,12 @@ def do_reply(
     spent = timespent.check_minutes(minutes)
     files = check_files(files or [])
     with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .get(pk=ticket.pk)
-        )
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _refuse_merged(ticket)
-        customer_address = (ticket.customer.primary_email or "").lower()
-        cc_list = [a for a in cc_list if a != customer_address]
-        bcc_list = [a for a in bcc_list if a != customer_address]
+        if cc_list or bcc_list:  # the customer is the mail's To already
+            customer_address = (ticket.customer.primary_email or "").lower()
+            cc_list = [a for a in cc_list if a != customer_address]
+            bcc_list = [a for a in bcc_list if a != customer_address]
         message = _add_message(
             ticket,
             kind=MessageKind.REPLY,

@@ -250,3 +250,33 @@ def test_a_bad_cc_is_named_before_the_coverage_check(desk, now, client):
     agent = ApiClient(token_for(desk.agent, now))
     api = agent.post(f"/api/v1/cases/{ticket.pk}/messages", {"body": "Thanks!", "cc": ["bea@"]})
     assert api.status_code == 422 and api.json()["error"]["code"] == "invalid_address"
+
+
+def test_a_reply_with_a_promise_carries_cc_bcc_and_time(desk, now):
+    from datetime import timedelta
+
+    from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
+    from caredesk.promises.models import Promise
+
+    ticket = open_case(desk, now)
+    draft = PromiseDraft(kind="callback", text="Call back", due_at=now + timedelta(hours=6))
+    message, _promise = do_reply_with_promise(
+        ticket,
+        agent=desk.agent,
+        body="I'll call you.",
+        draft=draft,
+        now=now,
+        cc="bea@partner.test",
+        bcc="boss@acme.test",
+        minutes=12,
+    )
+    assert message.cc == ["bea@partner.test"] and message.bcc == ["boss@acme.test"]
+    assert message.time_entry.minutes == 12
+    sent = OutboundEmail.objects.get(message_id=message.pk)
+    assert sent.cc == ["bea@partner.test"] and sent.bcc == ["boss@acme.test"]
+    # A refused Cc makes neither the reply nor the promise.
+    with pytest.raises(InvalidInput):
+        do_reply_with_promise(
+            ticket, agent=desk.agent, body="Again", draft=draft, now=now, cc="x@y\r\nBcc: z@z"
+        )
+    assert Promise.objects.filter(ticket=ticket).count() == 1

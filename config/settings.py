@@ -361,7 +361,17 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTOMATE],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
-    "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE, _AUTOMATE],
+    # An agent's Cc'd addresses become the case's email participants (docs/replies.md).
+    "message.added": [
+        _PROMISES,
+        _SLA,
+        _ENRICH,
+        _CLOSE_SOLVED,
+        _TOLD,
+        _COVERAGE,
+        "caredesk.channels.email.reactions.cc_become_participants",
+        _AUTOMATE,
+    ],
     "case.assigned": [_SLA, _AUTOMATE],
     "status.changed": [
         _PROMISES,
@@ -542,6 +552,8 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "tickets.AuditEvent",
     "tickets.SearchEntry",
     "tickets.CaseLink",
+    # Minutes an agent recorded (staff's data, ids and numbers; docs/replies.md).
+    "tickets.TimeEntry",
     "customers.ContactIdentity",
     "records.Record",
     "records.CaseRecordLink",

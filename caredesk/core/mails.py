@@ -133,6 +133,13 @@ for _mail in (
         "To the customer when their case was merged into another (a duplicate)",
     ),
     BuiltInMail(
+        "case_forward",
+        "mail/case_forward.txt",
+        "Fwd: [{{ ticket.reference }}] {{ ticket.subject }}",
+        "A case an agent forwarded by mail: the note and a transcript (docs/replies.md)",
+        audience="staff",
+    ),
+    BuiltInMail(
         "incident_update",
         "incidents/mail/update.txt",
         "{% if resolved %}Resolved: {% else %}Update: {% endif %}{{ incident.title }}",

@@ -68,9 +68,14 @@ class OutboundEmail(models.Model):
         NOTICE = "notice", "Notice to a sender"
         NOTIFICATION = "notify", "Staff notification"
         SIGN_IN = "signin", "Sign-in link"
+        FORWARD = "forward", "A case forwarded by an agent"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     to = models.CharField(max_length=254)
+    # More recipients (an agent's reply, a forwarded case): Cc in the header, Bcc on the
+    # envelope only (never a header).
+    cc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
+    bcc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
     from_email = models.CharField(max_length=320)
     subject = models.CharField(max_length=255)
     text = models.TextField()

@@ -163,6 +163,8 @@ def send_mail(
     message_id: int | None = None,
     thread: bool = False,
     capped: bool = False,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> OutboundEmail | None:
     """Render the built-in mail ``name`` for ``to`` and put it in the outbox; it is
     delivered after the current transaction commits. Returns the row (None without an
@@ -174,7 +176,8 @@ def send_mail(
     is recorded in that chain so the customer's answer threads back. ``auto`` marks the
     mail ``Auto-Submitted: auto-generated``. Mail to one of our own addresses is never
     sent (state *suppressed*, with the reason), and a ``capped`` automatic mail goes at
-    most once per recipient per window."""
+    most once per recipient per window. ``cc`` go in the Cc header, ``bcc`` on the
+    envelope only; our own addresses and ``to`` itself are left out of both."""
     require_aware(now, "now")
     to = (to or "").strip()
     if not to:
@@ -193,7 +196,19 @@ def send_mail(
             message_id=message_id,
             thread=thread,
             capped=capped,
+            cc=cc,
+            bcc=bcc,
         )
+
+
+def _extra(to: str, addresses: Sequence[str], seen: set[str]) -> list[str]:
+    kept = []
+    for address in addresses:
+        bare = address.strip().lower()
+        if bare and bare != to.lower() and bare not in seen and not mailconf.is_own_address(bare):
+            seen.add(bare)
+            kept.append(bare)
+    return kept
 
 
 def _queue(
@@ -208,8 +223,13 @@ def _queue(
     message_id: int | None,
     thread: bool,
     capped: bool,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> OutboundEmail:
     subject, text, html = render(name, context)
+    seen: set[str] = set()
+    cc_kept = _extra(to, cc, seen)
+    bcc_kept = _extra(to, bcc, seen)
     reference = _case_reference(context)
     if reference and reference not in subject:
         subject = f"[{reference}] {subject}"[:MAX_SUBJECT]
@@ -232,6 +252,8 @@ def _queue(
         row = OutboundEmail.objects.create(
             kind=kind,
             to=to,
+            cc=cc_kept,
+            bcc=bcc_kept,
             from_email=settings.DEFAULT_FROM_EMAIL,
             subject=subject[:255],
             text=text,
@@ -269,6 +291,8 @@ def build_email(row: OutboundEmail) -> EmailMultiAlternatives:
         body=row.text,
         from_email=row.from_email,
         to=[row.to],
+        cc=list(row.cc or []) or None,
+        bcc=list(row.bcc or []) or None,  # the envelope only: Django writes no Bcc header
         headers=headers,
         reply_to=[reply_to] if reply_to else None,
     )

@@ -62,7 +62,7 @@ def erase_cases(
     messages = Message.objects.filter(Q(ticket_id__in=ids) | Q(origin_ticket_id__in=ids))
     message_ids = list(messages.values_list("pk", flat=True))
     changed["messages"] = Message.objects.filter(pk__in=message_ids).update(
-        body=ERASED, body_html=""
+        body=ERASED, body_html="", cc=[], bcc=[]
     )
     changed["attachments"] = _delete_attachments(message_ids)
     SearchEntry.objects.filter(Q(ticket_id__in=ids) | Q(message_id__in=message_ids)).update(
@@ -146,7 +146,9 @@ def _erase_mails(where: Q) -> int:
     mails.filter(
         state__in=[OutboundState.QUEUED, OutboundState.RETRYING, OutboundState.SENDING]
     ).update(state=OutboundState.SUPPRESSED, last_error="Not sent: the customer's data was erased.")
-    return mails.update(to="erased@invalid", subject=ERASED, text=ERASED, html="", headers={})
+    return mails.update(
+        to="erased@invalid", cc=[], bcc=[], subject=ERASED, text=ERASED, html="", headers={}
+    )
 
 
 def _scrub_audit(case_ids: Sequence[int], customer_labels: Sequence[str]) -> int:

@@ -121,6 +121,7 @@ def _case(case: Ticket) -> dict[str, Any]:
                 ),
                 "channel": m.channel,
                 "body": m.body,
+                "cc": list(m.cc or []),
                 "created_at": m.created_at,
                 "attachments": [
                     {"filename": a.filename, "size": a.size, "sha256": a.sha256}

@@ -36,6 +36,9 @@ def send_reply(
             status_after=data["status_after"],
             files=files,
             now=now,
+            cc=data.get("cc") or None,
+            bcc=data.get("bcc") or None,
+            minutes=data.get("minutes"),
         )
         return "Reply sent."
     zone = desk_zone(ticket.team)
@@ -54,6 +57,9 @@ def send_reply(
         status_after=data["status_after"],
         files=files,
         now=now,
+        cc=data.get("cc") or None,
+        bcc=data.get("bcc") or None,
+        minutes=data.get("minutes"),
     )
     warning = realism_warning(ticket.team, promise.kind, promise.due_at, now)
     if warning:

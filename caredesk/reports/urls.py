@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from caredesk.reports import views, views_care
+from caredesk.reports import views, views_care, views_time
 
 app_name = "reports"
 
@@ -8,4 +8,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_care.care, name="care"),
     path("export/<slug:name>.csv", views_care.export, name="export"),
     path("waiting/", views.waiting, name="waiting"),
+    path("time/", views_time.time_report, name="time"),
+    path("time/export/<slug:by>.csv", views_time.time_export, name="time-export"),
 ]

@@ -28,7 +28,7 @@ from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
-from caredesk.tickets import audit, mentions, tasks
+from caredesk.tickets import audit, mentions, tasks, timespent
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files_many
 from caredesk.tickets.models import (
     OPEN_STATUSES,
@@ -43,6 +43,7 @@ from caredesk.tickets.models import (
     Ticket,
     format_reference,
 )
+from caredesk.tickets.recipients import parse_recipients
 
 MAX_SUBJECT = 255
 MAX_TAGS = 20
@@ -74,6 +75,8 @@ class _Draft:
     files: Sequence[IncomingFile] = ()
     # Mail to a merged case's thread, filed on its target (tickets.merge; ADR 0025).
     origin: Ticket | None = None
+    cc: Sequence[str] = ()
+    bcc: Sequence[str] = ()
 
 
 def _create_messages(
@@ -93,6 +96,8 @@ def _create_messages(
             author_customer=d.author_customer,
             created_at=now,
             origin_ticket=d.origin,
+            cc=list(d.cc),
+            bcc=list(d.bcc),
         )
         for d in drafts
     ]
@@ -128,9 +133,20 @@ def _add_message(
     author_customer: Customer | None = None,
     body_html: str = "",
     files: list[IncomingFile] | None = None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> Message:
     draft = _Draft(
-        ticket, kind, body, channel, author_user, author_customer, body_html, files or ()
+        ticket,
+        kind,
+        body,
+        channel,
+        author_user,
+        author_customer,
+        body_html,
+        files or (),
+        cc=cc,
+        bcc=bcc,
     )
     message = _create_messages([draft], now)[0]
     Ticket.objects.filter(pk=ticket.pk).update(message_count=F("message_count") + 1, updated_at=now)
@@ -538,16 +554,31 @@ def do_reply(
     now: datetime,
     status_after: str = Status.WAITING_CUSTOMER,
     files: list[IncomingFile] | None = None,
+    cc: str | Sequence[str] | None = None,
+    bcc: str | Sequence[str] | None = None,
+    minutes: object = None,
 ) -> Message:
-    """A public reply to the customer. Sets the status the agent chose (default: waiting)."""
+    """A public reply to the customer. Sets the status the agent chose (default: waiting).
+
+    ``cc`` and ``bcc`` (at most 20 addresses each, ``tickets.recipients``) get the mail
+    too: Cc in its header, Bcc on the envelope only. Cc'd addresses become email
+    participants of the case (the email channel's reaction), Bcc'd ones do not.
+    ``minutes``: time spent, recorded as the agent's time entry on the case."""
     _require_staff(agent)
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="reply")
     if status_after not in Status.values or status_after == Status.MERGED:
         raise DomainError(f"Unknown status {status_after!r}.", code="invalid_status")
+    cc_list = parse_recipients(cc, field="cc")
+    bcc_list = [a for a in parse_recipients(bcc, field="bcc") if a not in cc_list]
+    spent = timespent.check_minutes(minutes)
     files = check_files(files or [])
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _refuse_merged(ticket)
+        if cc_list or bcc_list:  # the customer is the mail's To already
+            customer_address = (ticket.customer.primary_email or "").lower()
+            cc_list = [a for a in cc_list if a != customer_address]
+            bcc_list = [a for a in bcc_list if a != customer_address]
         message = _add_message(
             ticket,
             kind=MessageKind.REPLY,
@@ -556,7 +587,11 @@ def do_reply(
             now=now,
             author_user=agent,
             files=files,
+            cc=cc_list,
+            bcc=bcc_list,
         )
+        if spent is not None:
+            timespent.entry(ticket, message, agent, spent, now)
         changes = (
             _assign(ticket, agent, agent, ticket.team, "", now) if not ticket.assignee_id else []
         )
@@ -569,7 +604,17 @@ def do_reply(
             ticket.save(update_fields=fields)
         if status_event is not None:
             changes.append(status_event)
-        replied = {"message": message.pk, "kind": MessageKind.REPLY, "channel": Channel.AGENT}
+        replied: dict[str, object] = {
+            "message": message.pk,
+            "kind": MessageKind.REPLY,
+            "channel": Channel.AGENT,
+        }
+        if cc_list:
+            replied["cc"] = cc_list  # the email channel makes them participants
+        if bcc_list:
+            replied["bcc_count"] = len(bcc_list)  # the addresses stay on the message (staff)
+        if spent is not None:
+            replied["minutes"] = spent
         changes.append(audit.event(ticket, agent, "replied", now=now, new=replied, public=True))
         audit.insert(changes)
     enqueue_after_commit(tasks.send_reply_to_customer, message.pk)
@@ -593,11 +638,13 @@ def do_add_note(
     body: str,
     now: datetime,
     files: list[IncomingFile] | None = None,
+    minutes: object = None,
 ) -> Message:
     """An internal note: staff only, never shown to the customer. Staff it @mentions
-    are notified (``tickets.mentions``)."""
+    are notified (``tickets.mentions``). ``minutes``: time spent (a time entry)."""
     _require_staff(agent)
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="note")
+    spent = timespent.check_minutes(minutes)
     files = check_files(files or [])
     with transaction.atomic():
         message = _add_message(
@@ -609,7 +656,12 @@ def do_add_note(
             author_user=agent,
             files=files,
         )
-        audit.record(ticket, agent, "noted", now=now, new={"message": message.pk})
+        if spent is not None:
+            timespent.entry(ticket, message, agent, spent, now)
+        noted: dict[str, object] = {"message": message.pk}
+        if spent is not None:
+            noted["minutes"] = spent
+        audit.record(ticket, agent, "noted", now=now, new=noted)
         mentions.notify_mentions(ticket, message, agent, now)
     return message
 

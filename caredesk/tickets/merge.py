@@ -38,6 +38,7 @@ from caredesk.tickets.models import (
     SearchEntry,
     Status,
     Ticket,
+    TimeEntry,
 )
 
 MAX_MERGE_HOPS = 20  # a pointer chain longer than this is refused, never followed forever
@@ -154,6 +155,8 @@ def do_merge_cases(
         Ticket.objects.filter(pk=target.pk).update(
             message_count=F("message_count") + moved, updated_at=now
         )
+        if source.time_spent_minutes:
+            _move_time(source, target)
         detail = {
             "source": {"case": source.reference, "id": source.pk},
             "target": {"case": target.reference, "id": target.pk},
@@ -207,6 +210,17 @@ def _carry_tags(source: Ticket, target: Ticket, actor: User, now: datetime) -> N
     current = list(target.tags.values_list("name", flat=True))
     wanted = current + [t for t in extra if t not in current]
     _save_tags(target, actor, wanted[:MAX_TAGS], now)
+
+
+def _move_time(source: Ticket, target: Ticket) -> None:
+    """Time entries follow their messages (each keeps the team and customer it was
+    recorded for); the total moves with them (docs/replies.md, "Time spent")."""
+    minutes = source.time_spent_minutes
+    TimeEntry.objects.filter(ticket_id=source.pk).update(ticket=target)
+    Ticket.objects.filter(pk=source.pk).update(time_spent_minutes=0)
+    Ticket.objects.filter(pk=target.pk).update(time_spent_minutes=F("time_spent_minutes") + minutes)
+    source.time_spent_minutes = 0
+    target.time_spent_minutes += minutes
 
 
 def _move_messages(source: Ticket, target: Ticket, across: bool, now: datetime) -> int:

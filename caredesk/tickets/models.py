@@ -123,6 +123,8 @@ class Ticket(models.Model):
         max_length=20, choices=ResolutionOutcome.choices, blank=True
     )
     message_count = models.PositiveIntegerField(default=0)
+    # The sum of the case's time entries (TimeEntry), kept by the reply and note actions.
+    time_spent_minutes = models.PositiveIntegerField(default=0)
     # SLA deadlines, stored and indexed on the case row (house rule 6). Maintained only by
     # caredesk.sla.actions.do_update_deadlines, from the SLA app's reaction to the case
     # actions' events, inside their transactions.
@@ -275,6 +277,11 @@ class Message(models.Model):
     origin_ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An agent reply's extra recipients (caredesk.tickets.recipients; docs/replies.md).
+    # Cc is shown with the message to staff and the customer; Bcc only ever to staff,
+    # and is never in a mail header.
+    cc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
+    bcc: models.JSONField[list[str]] = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("created_at", "id")
@@ -301,6 +308,39 @@ class Message(models.Model):
         if self.author_customer is not None:
             return self.author_customer.name
         return "caredesk"
+
+
+class TimeEntry(models.Model):
+    """Minutes an agent spent on a case, given with a reply or a note (docs/replies.md).
+    Team and customer are copied from the case when it is written, so the time report
+    (caredesk.reports.time) groups without a join; only the tickets actions write it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="time_entry"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minutes = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("at", "id")
+        indexes = [
+            models.Index(fields=["at"], name="time_entry_at"),
+            models.Index(fields=["ticket", "at"], name="time_entry_ticket"),
+            models.Index(fields=["agent", "at"], name="time_entry_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.ticket_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

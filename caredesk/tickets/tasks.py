@@ -28,6 +28,8 @@ def _send(
     kind: str = "notify",
     ticket: Ticket | None = None,
     message: Message | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
 ) -> None:
     """Put the mail in the outbox (core; the worker delivers it with retries), unless a
     run before this one already did: ``once_key`` names the mail."""
@@ -47,6 +49,8 @@ def _send(
             case_id=ticket.pk if ticket is not None else None,
             message_id=message.pk if message is not None else None,
             thread=ticket is not None,
+            cc=cc or (),
+            bcc=bcc or (),
         )
 
 
@@ -96,6 +100,8 @@ def send_reply_to_customer(message_id: int) -> None:
         kind="reply",
         ticket=ticket,
         message=message,
+        cc=list(message.cc or []),
+        bcc=list(message.bcc or []),
     )
 
 

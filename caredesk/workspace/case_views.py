@@ -24,9 +24,11 @@ from caredesk.promises.reply import send_reply
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status, Ticket
+from caredesk.tickets.recipients import check_reply_extras
 from caredesk.workspace import presence, selectors
 from caredesk.workspace.forms import (
     AssignForm,
+    ForwardForm,
     NoteForm,
     PriorityForm,
     ReplyForm,
@@ -75,6 +77,7 @@ def render_case(
         "tag_names": tag_names,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
+        "forward_form": forms.get("forward_form") or ForwardForm(),
         "assign_form": forms.get("assign_form"),
         "tags_form": forms.get("tags_form") or TagsForm(initial={"tags": ", ".join(tag_names)}),
         "status_choices": SETTABLE_STATUS_CHOICES,
@@ -102,7 +105,7 @@ def _form_error(form: Form) -> str:
     return "Please check the form."
 
 
-def _change(
+def apply_change(
     request: HttpRequest,
     pk: int,
     form: Form,
@@ -129,7 +132,12 @@ def _change(
             reply_form=form,
         )
     except DomainError as error:
-        key = {"reply": "reply_form", "note": "note_form", "assign": "assign_form"}.get(target)
+        key = {
+            "reply": "reply_form",
+            "note": "note_form",
+            "assign": "assign_form",
+            "forward": "forward_form",
+        }.get(target)
         extra = {key: form} if key else {}
         if target == "tags":
             extra = {"tags_form": form}
@@ -206,6 +214,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         # policies inserted into it are recorded as told when it is sent.
         versions = replies.clean_version_ids(request.POST.getlist("policy_version"))
         data = form.cleaned_data
+        check_reply_extras(data.get("cc"), data.get("bcc"), data.get("minutes"))
         # Bad input (policy versions) is refused before the coverage check warns.
         with (
             replies.acknowledging(user, versions),
@@ -225,7 +234,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 incoming_files(request.FILES.getlist("files")),
             )
 
-    return _change(request, pk, ReplyForm(request.POST), "reply", apply)
+    return apply_change(request, pk, ReplyForm(request.POST), "reply", apply)
 
 
 @require_POST
@@ -238,10 +247,11 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
             body=form.cleaned_data["body"],
             files=incoming_files(request.FILES.getlist("files")),
             now=now(),
+            minutes=form.cleaned_data.get("minutes"),
         )
         return "Note added."
 
-    return _change(request, pk, NoteForm(request.POST), "note", apply)
+    return apply_change(request, pk, NoteForm(request.POST), "note", apply)
 
 
 @require_POST
@@ -267,7 +277,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         return f"Assigned to {who}" + (f" in {team.name}." if team else ".")
 
     form = AssignForm(request.POST, teams=teams, staff=staff)
-    return _change(request, pk, form, "assign", apply)
+    return apply_change(request, pk, form, "assign", apply)
 
 
 @require_POST
@@ -278,7 +288,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_change_status(ticket, actor=user, status=value, now=now())
         return f"Status is now {Status(value).label}."
 
-    return _change(request, pk, StatusForm(request.POST), "status", apply)
+    return apply_change(request, pk, StatusForm(request.POST), "status", apply)
 
 
 @require_POST
@@ -289,7 +299,7 @@ def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_change_priority(ticket, actor=user, priority=value, now=now())
         return f"Priority is now {Priority(value).label}."
 
-    return _change(request, pk, PriorityForm(request.POST), "priority", apply)
+    return apply_change(request, pk, PriorityForm(request.POST), "priority", apply)
 
 
 @require_POST
@@ -300,7 +310,7 @@ def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_set_tags(ticket, actor=user, names=form.names(), now=now())
         return "Tags saved."
 
-    return _change(request, pk, TagsForm(request.POST), "tags", apply)
+    return apply_change(request, pk, TagsForm(request.POST), "tags", apply)
 
 
 @require_POST

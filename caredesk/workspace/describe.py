@@ -54,6 +54,12 @@ def describe_event(event: AuditEvent) -> tuple[str, str]:
         if event.new_value.get("decision") == "sent_anyway":
             return ("sent the reply anyway after a warning that it may not answer", "")
         return ("revised the reply after a warning until it answered", "")
+    if verb == "forwarded" and isinstance(event.new_value, dict):
+        new = event.new_value
+        what = "the last message" if new.get("include") == "last" else "the case"
+        notes = ", internal notes included" if new.get("internal_notes") else ""
+        to = ", ".join(str(a) for a in new.get("to") or [])
+        return (f"forwarded {what} by mail{notes}", f"to {to}")
     if verb == "macro_applied" and isinstance(event.new_value, dict):
         return (f"applied the macro “{event.new_value.get('macro', '')}”", "")
     if verb == "automation_ran" and isinstance(event.new_value, dict):

@@ -86,8 +86,45 @@ def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
     )
 
 
+def _recipients_field(label: str, field_id: str) -> forms.CharField:
+    # Parsed and checked by the action (caredesk.tickets.recipients): at most 20 addresses.
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "id": field_id,
+                "type": "text",
+                "inputmode": "email",
+                "autocomplete": "off",
+                "placeholder": "name@example.com, other@example.com",
+            }
+        ),
+    )
+
+
+def _minutes_field(field_id: str) -> forms.CharField:
+    # Text, so the action words the refusal of "abc" or 10000 like every channel does.
+    return forms.CharField(
+        label="Time spent (minutes)",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "id": field_id,
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "size": 6,
+                "placeholder": "0-1440",
+            }
+        ),
+    )
+
+
 class ReplyForm(forms.Form):
     body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
+    cc = _recipients_field("Cc", "reply-cc")
+    bcc = _recipients_field("Bcc", "reply-bcc")
+    minutes = _minutes_field("reply-minutes")
     status_after = forms.ChoiceField(
         label="Status after sending",
         choices=SETTABLE_STATUS_CHOICES,
@@ -129,10 +166,39 @@ class ReplyForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = _body_field("Internal note (staff only)", "note-body", "Only staff will see this…")
+    minutes = _minutes_field("note-minutes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "note")
         super().__init__(*args, **kwargs)
+
+
+class ForwardForm(forms.Form):
+    """Forward the case by mail (caredesk.tickets.forward); the action checks the rest."""
+
+    to = _recipients_field("Forward to", "forward-to")
+    note = forms.CharField(
+        label="Note on top (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"id": "forward-note", "rows": 3}),
+    )
+    include = forms.ChoiceField(
+        label="What to forward",
+        choices=[("all", "The whole conversation"), ("last", "Only the last message")],
+        initial="all",
+        widget=forms.RadioSelect(attrs={"class": "inline-choices"}),
+    )
+    internal_notes = forms.BooleanField(
+        label="Include internal notes",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"id": "forward-internal-notes"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "forward")
+        kwargs.setdefault("auto_id", "forward-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].widget.attrs["id"] = "forward-to"
 
 
 class AssignForm(forms.Form):

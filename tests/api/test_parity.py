@@ -21,6 +21,7 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     # The case page.
     "workspace:case-reply": "create_message",
     "workspace:case-note": "create_message",
+    "workspace:case-forward": "forward_case",
     "workspace:case-assign": "update_case",
     "workspace:case-status": "update_case",
     "workspace:case-priority": "update_case",

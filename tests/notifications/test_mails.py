@@ -77,6 +77,14 @@ def contexts(desk, now):
             "lead_name": "Lena Lead",
             "target": "frt",
         },
+        "case_forward": {
+            "ticket": ticket,
+            "messages": [message],
+            "left_out": 0,
+            "note": HOSTILE,
+            "sender": desk.agent,
+            "internal_notes": False,
+        },
         "incident_update": {
             "incident": {"title": HOSTILE},
             "update": {"body": f"Update: {HOSTILE}"},

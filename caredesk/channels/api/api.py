@@ -25,6 +25,7 @@ from caredesk.channels.api.routers import (
     customers,
     desk,
     feedback,
+    forward,
     incidents,
     kb,
     leads,
@@ -158,6 +159,7 @@ for exc_class in (
 api.add_router("", view_routes.router)  # before /cases/{id}: POST /cases/bulk
 api.add_router("/cases", cases.router)
 api.add_router("/cases", messages.router)
+api.add_router("/cases", forward.router)
 api.add_router("/cases", promises.case_router)
 api.add_router("/cases", resolutions.router)
 api.add_router("/cases", links.router)

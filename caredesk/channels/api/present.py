@@ -38,6 +38,7 @@ def case(ticket: Ticket, *, staff: bool, detail: bool = False) -> s.CaseOut:
     }
     if staff:
         fields.update(
+            time_spent_minutes=ticket.time_spent_minutes,
             merged_into=ticket.merged_into_id,
             organization=org_ref(ticket.organization),
             team=s.Ref(id=ticket.team.pk, name=ticket.team.name) if ticket.team else None,
@@ -117,6 +118,8 @@ def message(msg: Message, *, staff: bool = True) -> s.MessageOut:
         created_at=msg.created_at,
         abuse=abuse(msg) if staff else None,
         sentiment=sentiment(msg) if staff else None,
+        cc=list(msg.cc or []),
+        bcc=list(msg.bcc or []) if staff else None,
         attachments=[
             s.AttachmentOut(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size)
             for a in msg.attachments.all()

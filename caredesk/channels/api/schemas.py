@@ -137,6 +137,9 @@ class CaseOut(Schema):
     assignee: Ref | None = None
     tags: list[str] = []
     sla: CaseSlaOut | None = Field(None, description="Staff only; null for customer tokens.")
+    time_spent_minutes: int | None = Field(
+        None, description="Staff only: the minutes recorded with replies and notes on the case."
+    )
     message_count: int
     reopen_count: int
     created_at: datetime
@@ -276,6 +279,10 @@ class MessageOut(Schema):
     sentiment: SentimentOut | None = Field(
         None, description="Staff only: the sentiment of a customer message, once scored."
     )
+    cc: list[str] = Field(default_factory=list, description="Who the reply was copied to.")
+    bcc: list[str] | None = Field(
+        None, description="Staff only: the reply's blind copies (never shown to customers)."
+    )
 
 
 class MessagePage(Schema):
@@ -307,6 +314,24 @@ class MessageCreateIn(InSchema):
         max_length=10,
         description="Staff replies only: ids of the policy versions whose text the reply "
         "carries; each is recorded as told (how=reply, evidence=the message).",
+    )
+    cc: list[Email] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Staff replies only: at most 20 addresses that get the reply in its Cc "
+        "header, shown on the message to the customer, and that become email participants "
+        "of the case (their answers land on it).",
+    )
+    bcc: list[Email] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Staff replies only: at most 20 addresses that get the reply on the "
+        "envelope only; never in a header, never shown to the customer.",
+    )
+    minutes: int | None = Field(
+        None,
+        description="Staff replies and notes only: time spent, 0-1440 minutes, recorded as "
+        "the agent's time entry on the case.",
     )
 
 

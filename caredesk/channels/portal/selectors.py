@@ -117,6 +117,7 @@ def portal_timeline(ticket: Ticket) -> list[TimelineEntry]:
     messages = (
         customer_messages(ticket)
         .select_related("author_user", "author_customer")
+        .defer("bcc")  # a reply's blind copies never reach the portal
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )

@@ -8,6 +8,7 @@ effects after commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -172,6 +173,9 @@ def do_reply_with_promise(
     now: datetime,
     status_after: str = Status.WAITING_CUSTOMER,
     files: list[IncomingFile] | None = None,
+    cc: str | Sequence[str] | None = None,
+    bcc: str | Sequence[str] | None = None,
+    minutes: object = None,
 ) -> tuple[Message, Promise]:
     """A public reply that makes a promise: both or neither (one transaction).
 
@@ -184,7 +188,15 @@ def do_reply_with_promise(
         body = f"{body.rstrip()}\n\n{sentence}"
     with transaction.atomic():
         message = ticket_actions.do_reply(
-            ticket, agent=agent, body=body, now=now, status_after=status_after, files=files
+            ticket,
+            agent=agent,
+            body=body,
+            now=now,
+            status_after=status_after,
+            files=files,
+            cc=cc,
+            bcc=bcc,
+            minutes=minutes,
         )
         locked = (
             Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)

@@ -28,6 +28,7 @@ from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Channel, Message
 from caredesk.tickets.models import Status as CaseStatus
+from caredesk.tickets.recipients import check_reply_extras
 
 router = Router(tags=["messages"])
 
@@ -57,9 +58,10 @@ def create_message(
     user = api_user(request)
     ticket = access_ticket(user, case_id)
     if user.is_customer:
-        names = ("kind", "status_after", "send_anyway")
+        names = ("kind", "status_after", "send_anyway", "minutes")
         refused = [n for n in names if getattr(payload, n) is not None]
         refused += ["policy_versions"] if payload.policy_versions else []
+        refused += [n for n in ("cc", "bcc") if getattr(payload, n)]
         if refused:
             raise PermissionDenied(
                 f"Customer tokens send body and attachments only, not {', '.join(refused)}.",
@@ -70,10 +72,13 @@ def create_message(
         payload.status_after is not None
         or payload.policy_versions
         or payload.send_anyway is not None
+        or payload.cc
+        or payload.bcc
     ):
         raise ApiError(
             422,
-            "status_after, policy_versions and send_anyway apply to replies, not internal notes.",
+            "status_after, policy_versions, send_anyway, cc and bcc apply to replies, "
+            "not internal notes.",
             code="invalid_combination",
         )
 
@@ -92,10 +97,11 @@ def create_message(
             )
         elif payload.kind == "note":
             message = actions.do_add_note(
-                ticket, agent=user, body=payload.body, now=now, files=files
+                ticket, agent=user, body=payload.body, now=now, files=files, minutes=payload.minutes
             )
         else:
             versions = replies.clean_version_ids(payload.policy_versions)
+            check_reply_extras(payload.cc, payload.bcc, payload.minutes)
             with (
                 replies.acknowledging(user, versions),
                 coverage_replies.checking(
@@ -109,6 +115,9 @@ def create_message(
                     now=now,
                     status_after=payload.status_after or CaseStatus.WAITING_CUSTOMER,
                     files=files,
+                    cc=payload.cc,
+                    bcc=payload.bcc,
+                    minutes=payload.minutes,
                 )
         fresh = (
             Message.objects.select_related("author_user", "author_customer")

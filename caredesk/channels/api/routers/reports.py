@@ -14,7 +14,7 @@ from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.schemas import ErrorOut
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, PermissionDenied
-from caredesk.reports import dashboard
+from caredesk.reports import dashboard, time
 from caredesk.reports.dashboard import Figures, Group
 from caredesk.reports.filters import BadFilter, may_see_reports, parse_filters
 
@@ -154,4 +154,60 @@ def care_report(
             )
             for t in dash.response_by_tier
         ],
+    )
+
+
+class TimeRowOut(Schema):
+    id: int | None = Field(description="The agent, team or customer id; null: none recorded.")
+    label: str
+    minutes: int
+    entries: int
+    cases: int = Field(description="Distinct cases the minutes were recorded on.")
+
+
+class TimeReportOut(Schema):
+    start: date
+    end: date
+    team_id: int | None
+    total_minutes: int
+    total_entries: int
+    by_agent: list[TimeRowOut] = Field(description=f"At most {time.MAX_ROWS}, most time first.")
+    by_team: list[TimeRowOut]
+    by_customer: list[TimeRowOut]
+
+
+def _time_rows(rows: list[time.TimeRow]) -> list[TimeRowOut]:
+    return [
+        TimeRowOut(id=r.key, label=r.label, minutes=r.minutes, entries=r.entries, cases=r.cases)
+        for r in rows
+    ]
+
+
+@router.get("/time", response={200: TimeReportOut, ERROR_CODES: ErrorOut})
+def time_report(
+    request: HttpRequest,
+    start: str | None = Query(None, alias="from", max_length=10, description="2026-11-01"),
+    end: str | None = Query(None, alias="to", max_length=10, description="2026-11-30"),
+    team: str | None = Query(None, max_length=12, description="A team id; empty: all."),
+) -> TimeReportOut:
+    """Minutes recorded with replies and notes per agent, team and customer, for a date
+    range (inclusive days, default the last 30) and optionally one team: the numbers of
+    ``/reports/time/``. 400 for a bad date or range or an unknown team; 403 for agents."""
+    user = require_staff(request)
+    if not may_see_reports(user):
+        raise PermissionDenied("Reports are for leads, managers and admins.", code="leads_only")
+    try:
+        filters = parse_filters(start, end, team, clock.now())
+    except BadFilter as exc:
+        raise DomainError(str(exc), code="invalid_filter") from None
+    report = time.build(filters)
+    return TimeReportOut(
+        start=filters.start,
+        end=filters.end,
+        team_id=filters.team_id,
+        total_minutes=report.total_minutes,
+        total_entries=report.total_entries,
+        by_agent=_time_rows(report.rows.get("agent", [])),
+        by_team=_time_rows(report.rows.get("team", [])),
+        by_customer=_time_rows(report.rows.get("customer", [])),
     )

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "caredesk.feedback",
     "caredesk.enrichment",
     "caredesk.records",
+    "caredesk.customfields",
     "caredesk.policies",
     "caredesk.promises",
     "caredesk.resolutions",
@@ -351,6 +352,8 @@ _TOLD = "caredesk.policies.reactions.record_reply_acknowledgements"
 # A reply sent after a coverage warning records the warning and the decision (P3).
 _COVERAGE = "caredesk.enrichment.reactions.record_reply_coverage"
 _CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its survey planned
+# A staff member cannot resolve or close a case while a field required then is empty.
+_REQUIRED_FIELDS = "caredesk.customfields.checks.required_fields"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases"],
@@ -358,6 +361,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "message.added": [_PROMISES, _SLA, _ENRICH, _CLOSE_SOLVED, _TOLD, _COVERAGE],
     "case.assigned": [_SLA],
     "status.changed": [
+        _REQUIRED_FIELDS,  # first: a refused change does no other work
         _PROMISES,
         _SLA,
         _RESOLUTIONS,
@@ -365,7 +369,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         _CSAT,
     ],  # resolving keeps fix promises
     # Also resolved -> closed (the verb of any change from a done status).
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT],
+    "case.reopened": [_REQUIRED_FIELDS, _PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT],
     "priority.changed": [_SLA],
     "sla.breached": [_ESCALATE],
     "promise.missed": [_ESCALATE],

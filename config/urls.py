@@ -20,6 +20,7 @@ urlpatterns = [
     path("feedback/", include("caredesk.feedback.urls")),
     path("macros/", include("caredesk.macros.urls")),
     path("views/", include("caredesk.savedviews.urls")),
+    path("fields/", include("caredesk.customfields.urls")),
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),
     path("offers/", include("caredesk.offers.urls")),

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
+
 from caredesk.accounts.models import User
+from caredesk.core.errors import InvalidInput
 from caredesk.customfields import rules
 from caredesk.customfields.models import FieldDefinition, FieldValue, Kind
-from caredesk.customfields.validation import Value, as_json
+from caredesk.customfields.validation import Value, as_json, check_value
 
 
 def definitions(target: str, *, active: bool = True) -> list[FieldDefinition]:
@@ -68,3 +73,36 @@ def json_values(defs: Iterable[FieldDefinition], object_id: int) -> dict[str, An
     defs = list(defs)
     values = values_of(defs, [object_id]).get(object_id, {})
     return {d.key: as_json(values.get(d.key)) for d in defs}
+
+
+def object_ids_with(definition: FieldDefinition, raw: Any) -> QuerySet[FieldValue, Any]:
+    """The ids of the objects whose ``definition`` field holds ``raw`` (a multi select:
+    that option among others), as a subquery for ``pk__in``: a range scan on the value
+    index of (field, value column, object). Raises ``InvalidInput`` for a value the field
+    cannot hold. ``raw`` empty or an unticked checkbox: refused (filter on a value)."""
+    value = check_value(definition, raw)
+    rows = FieldValue.objects.filter(field=definition)
+    if value is None:
+        raise InvalidInput(
+            f"Filter {definition.label} on a value.", field=definition.key, code="empty"
+        )
+    if isinstance(value, Decimal):
+        rows = rows.filter(value_number=value)
+    elif isinstance(value, date):
+        rows = rows.filter(value_date=value)
+    elif definition.kind == Kind.CHECKBOX:
+        rows = rows.filter(value_number=1)
+    elif definition.kind == Kind.MULTISELECT:
+        assert isinstance(value, list)
+        rows = rows.filter(value_text__in=value)
+    else:
+        rows = rows.filter(value_text=value)
+    return rows.values("object_id")
+
+
+def definition_by_key(target: str, key: str) -> FieldDefinition | None:
+    return (
+        FieldDefinition.objects.filter(target=target, key=key, is_active=True)
+        .prefetch_related("teams")
+        .first()
+    )

@@ -24,6 +24,7 @@ from caredesk.channels.api.routers import (
     customers,
     desk,
     feedback,
+    fields,
     incidents,
     leads,
     links,
@@ -185,3 +186,4 @@ api.add_router("", offers.router)
 api.add_router("", privacy.router)
 api.add_router("/selfservice", selfservice.router)
 api.add_router("/incidents", incidents.router)
+api.add_router("/fields", fields.router)

@@ -41,6 +41,14 @@ Note = Annotated[str, StringConstraints(max_length=5000), _Clean]
 # request body as a whole is limited to that plus overhead (limits.max_body_bytes).
 Base64 = Annotated[str, StringConstraints(max_length=limits.max_base64_chars())]
 Id = Annotated[int, Field(ge=1, le=2**62)]
+# A custom field's value (docs/custom-fields.md): text, a select's option, a date
+# (YYYY-MM-DD) as a string; a number; a multi select's options; a ticked checkbox (true);
+# null when empty.
+FieldValue = bool | int | float | str | list[str] | None
+FIELDS_DESCRIPTION = (
+    "Custom fields by key that the token's staff member sees (docs/custom-fields.md); "
+    "null for customer tokens. Set them with PATCH /api/v1/fields/values/{target}/{id}."
+)
 
 
 class InSchema(Schema):
@@ -188,6 +196,7 @@ class ResolutionAnswerIn(Schema):
 
 class CaseDetailOut(CaseOut):
     original_request: str
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class CasePage(Schema):
@@ -319,6 +328,7 @@ class CustomerOut(Schema):
     organization: OrganizationRef | None = None
     emails: list[str]
     created_at: datetime
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class CustomerPage(Schema):
@@ -350,6 +360,7 @@ class OrganizationOut(Schema):
     shared_cases: bool
     vip_note: str
     created_at: datetime
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class OrganizationPage(Schema):

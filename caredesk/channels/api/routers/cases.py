@@ -12,6 +12,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import api_user, require_staff, token_customer
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.fields_out import add_fields
 from caredesk.channels.api.files import decode_files
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
@@ -58,6 +59,7 @@ def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
 def _detail(user: User, ticket: Ticket) -> CaseDetailOut:
     out = present.case(ticket, staff=user.is_agent_staff, detail=True)
     assert isinstance(out, CaseDetailOut)
+    add_fields(user, "case", [out])
     return out
 
 

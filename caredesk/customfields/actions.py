@@ -30,6 +30,7 @@ from caredesk.customfields.validation import (
     check_definition,
     check_value,
 )
+from caredesk.tickets import actions as case_actions
 from caredesk.tickets import audit
 from caredesk.tickets.models import Ticket
 
@@ -291,3 +292,18 @@ def _target_of(obj: object) -> str:
     if isinstance(obj, Organization):
         return Target.ORGANIZATION
     raise TypeError(f"custom fields are on cases, customers and organizations, not {obj!r}")
+
+
+def do_open_ticket_with_fields(
+    *, fields: Mapping[str, Any] | None, actor: User | None, now: Any, **case: Any
+) -> Ticket:
+    """Open a case with its first field values, in one transaction (the portal's new-case
+    form, POST /cases): the values are checked first, so a refused value opens nothing.
+    A customer sets the public case fields; staff the fields they see."""
+    if not fields:
+        return case_actions.do_open_ticket(actor=actor, now=now, **case)
+    check_values(settable_definitions(actor, Target.CASE), fields)
+    with transaction.atomic():
+        ticket = case_actions.do_open_ticket(actor=actor, now=now, **case)
+        do_set_field_values(ticket, actor=actor, values=fields, now=now)
+    return ticket

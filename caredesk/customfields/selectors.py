@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet

@@ -6,6 +6,7 @@ from caredesk.customfields.actions import do_define_field
 from caredesk.customfields.validation import DefinitionData
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel
+from tests.api.conftest import _fresh_rate_limits, api  # noqa: F401  (fixtures for test_api.py)
 
 
 def define(desk, now, **kw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from caredesk.customfields.models import FieldDefinition
 from caredesk.tickets.models import Status
-from tests.api.conftest import _fresh_rate_limits, api, assert_error  # noqa: F401
+from tests.api.conftest import assert_error
 
 from .conftest import define, open_case
 

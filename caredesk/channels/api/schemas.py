@@ -228,6 +228,12 @@ class CaseCreateIn(InSchema):
         max_length=100,
         description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
     )
+    fields: dict[Annotated[str, StringConstraints(max_length=40)], FieldValue] | None = Field(
+        None,
+        max_length=100,
+        description="Custom fields by key: customer tokens the public case fields, staff "
+        "tokens the fields they see (docs/custom-fields.md). A refused value opens nothing.",
+    )
 
 
 class CasePatchIn(PatchSchema):

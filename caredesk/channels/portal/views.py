@@ -28,6 +28,9 @@ from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import MAX_PK
 from caredesk.customers.guards import customer_of, customer_required, portal_context, signed_in_user
 from caredesk.customers.models import Customer
+from caredesk.customfields.actions import do_open_ticket_with_fields
+from caredesk.customfields.forms import posted, rows
+from caredesk.customfields.selectors import public_definitions
 from caredesk.feedback.selectors import open_survey
 from caredesk.resolutions.selectors import open_question
 from caredesk.selfservice.selectors import case_prefill
@@ -35,7 +38,6 @@ from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import (
     do_add_customer_message,
     do_change_status,
-    do_open_ticket,
     do_write_after_close,
 )
 from caredesk.tickets.merge import do_write_on_merged
@@ -115,12 +117,17 @@ def _selfservice_prefill(request: HttpRequest) -> dict[str, str]:
 @customer_required
 def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     status = 200
+    # The public case fields (docs/custom-fields.md), checked with the case.
+    field_defs = public_definitions()
+    typed: dict[str, Any] | None = None
     if request.method == "POST":
         form = CaseForm(request.POST)
         uploads = request.FILES.getlist("attachments")
+        typed = posted(field_defs, request.POST)
         if form.is_valid():
             try:
-                ticket = do_open_ticket(
+                ticket = do_open_ticket_with_fields(
+                    fields={k: v for k, v in typed.items() if v not in (None, "", [])},
                     customer=customer,
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
@@ -149,7 +156,9 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(
         request,
         "portal/new_case.html",
-        portal_context(customer, nav="new", form=form, **limits),
+        portal_context(
+            customer, nav="new", form=form, field_rows=rows(field_defs, {}, typed), **limits
+        ),
         status=status,
     )
 

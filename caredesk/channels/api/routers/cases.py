@@ -26,6 +26,7 @@ from caredesk.channels.api.schemas import (
 from caredesk.core import clock
 from caredesk.core.errors import PermissionDenied
 from caredesk.customers.models import Customer
+from caredesk.customfields.actions import do_open_ticket_with_fields
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Channel, Priority, Ticket
@@ -109,7 +110,8 @@ def create_case(request: HttpRequest, payload: CaseCreateIn, response: HttpRespo
                     code="unknown_customer",
                 )
             customer, team = found, _team(payload.team_id)
-        ticket = actions.do_open_ticket(
+        ticket = do_open_ticket_with_fields(
+            fields=payload.fields,
             customer=customer,
             subject=payload.subject,
             body=payload.body,

@@ -550,7 +550,7 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "workspace.CasePresence",
 ]
 # Modules for what needs more than blanking text (raw mail): see caredesk/privacy/parts.py.
-CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy"]
+CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy", "caredesk.customfields.privacy"]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

@@ -215,6 +215,11 @@ class CaseFilters(Schema):
     tag: TagName | None = None
     tier: Tier | None = None
     q: SearchText | None = Field(None, description="Full-text search; results ranked.")
+    field: Annotated[str, StringConstraints(max_length=600), _Clean] | None = Field(
+        None,
+        description="Staff only: a custom case field's value, as key=value "
+        "(a multi select: one of its options), served by the field's value index.",
+    )
 
 
 class CaseCreateIn(InSchema):

@@ -28,8 +28,11 @@ def visible_definitions(user: User, target: str) -> list[FieldDefinition]:
     """The active fields of ``target`` this staff member sees (none for customers)."""
     if not user.is_agent_staff:
         return []
-    teams = rules.team_ids(user)
-    return [d for d in definitions(target) if rules.sees(user, d, teams)]
+    defs = definitions(target)
+    # The user's teams are read only when a field is limited to some.
+    limited = any(d.teams.all() for d in defs) and not user.sees_all_cases
+    teams = rules.team_ids(user) if limited else set()
+    return [d for d in defs if rules.sees(user, d, teams)]
 
 
 def public_definitions() -> list[FieldDefinition]:

@@ -44,7 +44,7 @@ def test_agent_fills_the_fields_on_a_phone_and_then_resolves(page, desk, tmp_pat
     sign_in_staff(page, desk.agent.email)
     page.goto(f"/cases/{ticket.pk}/")
     panel = page.locator("#fields")
-    expect(panel.get_by_text("Order number")).to_be_visible()
+    expect(panel.get_by_role("term").filter(has_text="Order number")).to_be_visible()
     panel.get_by_text("Edit fields").click()
     page.fill("#id_cf_order_no", "A-1")
     page.select_option("#id_cf_cause", "courier")
@@ -53,5 +53,6 @@ def test_agent_fills_the_fields_on_a_phone_and_then_resolves(page, desk, tmp_pat
     assert width <= 390, f"the page scrolls sideways at 390 px ({width} px)"
     page.locator("#id_cf_order_no").press("Enter")  # submits the form from the keyboard
     page.wait_for_url(f"**/cases/{ticket.pk}/**")
-    expect(page.locator("#fields").get_by_text("A-1")).to_be_visible()
-    expect(page.locator("#fields").get_by_text("courier")).to_be_visible()
+    values = page.locator("#fields dl.cf-values")
+    expect(values.get_by_text("A-1")).to_be_visible()
+    expect(values.get_by_text("courier")).to_be_visible()

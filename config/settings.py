@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "caredesk.kb",
     "caredesk.enrichment",
     "caredesk.records",
+    "caredesk.customfields",
     "caredesk.policies",
     "caredesk.promises",
     "caredesk.resolutions",
@@ -357,6 +358,8 @@ _CSAT = "caredesk.feedback.reactions.plan_surveys"  # a closed case gets its sur
 # finished change): state events start and stop time automations' clocks, then the
 # event automations run.
 _AUTOMATE = "caredesk.automations.reactions.follow_events"
+# A staff member cannot resolve or close a case while a field required then is empty.
+_REQUIRED_FIELDS = "caredesk.customfields.checks.required_fields"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTOMATE],
@@ -374,6 +377,7 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     ],
     "case.assigned": [_SLA, _AUTOMATE],
     "status.changed": [
+        _REQUIRED_FIELDS,  # first: a refused change does no other work
         _PROMISES,
         _SLA,
         _RESOLUTIONS,
@@ -382,7 +386,15 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
         _AUTOMATE,
     ],  # resolving keeps fix promises
     # Also resolved -> closed (the verb of any change from a done status).
-    "case.reopened": [_PROMISES, _SLA, _RESOLUTIONS, _CLOSE_SOLVED, _CSAT, _AUTOMATE],
+    "case.reopened": [
+        _REQUIRED_FIELDS,
+        _PROMISES,
+        _SLA,
+        _RESOLUTIONS,
+        _CLOSE_SOLVED,
+        _CSAT,
+        _AUTOMATE,
+    ],
     "priority.changed": [_SLA, _AUTOMATE],
     "tags.changed": [_AUTOMATE],
     "sla.warning": [_AUTOMATE],
@@ -576,7 +588,7 @@ CAREDESK_PRIVACY_NO_TEXT = [
     "kb.Deflection",
 ]
 # Modules for what needs more than blanking text (raw mail): see caredesk/privacy/parts.py.
-CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy"]
+CAREDESK_PRIVACY_PARTS = ["caredesk.channels.email.privacy", "caredesk.customfields.privacy"]
 # Finished background-task results are deleted after this many days (failed ones later,
 # so admins can look into them). See caredesk/core/retention.py.
 CAREDESK_TASK_RESULT_DAYS = env_int("CAREDESK_TASK_RESULT_DAYS", 7)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("kb/", include("caredesk.kb.urls")),
     path("automations/", include("caredesk.automations.urls")),
     path("views/", include("caredesk.savedviews.urls")),
+    path("fields/", include("caredesk.customfields.urls")),
     path("records/", include("caredesk.records.urls")),
     path("policies/", include("caredesk.policies.urls")),
     path("offers/", include("caredesk.offers.urls")),

@@ -25,7 +25,10 @@ from tests.escalations.conftest import open_case
 # Incidents (issue 13, P14) added 1 to filing a case: is the customer in an open incident?
 # The subject's search entry in the messages' INSERT and the response read in two took 2
 # off (3 December 2026). Automations (issue 14) added 1 to each: the active automations,
-# read once per change by their one reaction (nothing more when there are none).
+# read once per change by their one reaction (nothing more when there are none). Custom
+# fields (issue 14) added 1 more to each: the staff response of a new case carries its
+# fields (the field definitions), and a reply that changes the status asks which fields
+# that status requires (docs/adr/0028).
 INTAKE_QUERIES = 56
 REPLY_QUERIES = 42
 

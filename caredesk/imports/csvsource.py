@@ -5,8 +5,10 @@ organization, team, assignee_email, tags, author_email, visibility, body``
 
 Rows of one case share ``case_id``; the first row (by ``created_at``) is the customer's
 request. ``author_email`` empty means the customer; ``visibility`` is ``public`` or
-``internal``; ``tags`` are separated by ``;``. Staff named as assignee or author who are
-not in caredesk are created as agents (without a password)."""
+``internal``; ``tags`` are separated by ``;``. A column ``field:<key>`` sets the custom
+case field ``<key>`` from the case's first row (a multi select's options separated by
+``;``). Staff named as assignee or author who are not in caredesk are created as agents
+(without a password)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ COLUMNS = (
     "body",
 )
 REQUIRED = ("case_id", "created_at", "customer_email", "body")
+FIELD_COLUMN = "field:"
 STATUSES = {"new", "open", "waiting_customer", "waiting_us", "resolved", "closed"}
 PRIORITIES = {"low", "normal", "high", "urgent"}
 MAX_FIELD = 1_000_000
@@ -162,4 +165,9 @@ class CsvReader:
             team_id=team,
             tags=tuple(t.strip() for t in head.get("tags", "").split(";") if t.strip()),
             comments=tuple(comments),
+            fields=tuple(
+                (name.removeprefix(FIELD_COLUMN), value)
+                for name, value in head.items()
+                if name.startswith(FIELD_COLUMN) and value
+            ),
         )

@@ -28,6 +28,10 @@ from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
 from caredesk.customers import actions as customer_actions
 from caredesk.customers.models import ContactIdentity, Customer, Organization
+from caredesk.customfields import actions as field_actions
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Kind as FieldKind
+from caredesk.customfields.models import Target
 from caredesk.feedback import actions as feedback_actions
 from caredesk.feedback import csat
 from caredesk.imports.models import ImportedObject
@@ -341,12 +345,32 @@ class Importer:
                     case_actions.do_set_tags(ticket, actor=self.actor, names=item.tags, now=last)
             except DomainError as error:
                 notes.append(f"tags not kept: {error.message}")
+        if item.fields:
+            self._set_fields(ticket, item, last, notes)
         ticket.refresh_from_db()
         if item.status in Status.values and ticket.status != item.status:
             case_actions.do_change_status(ticket, actor=self.actor, status=item.status, now=last)
         # Closing it planned a satisfaction survey; nobody is asked about history.
         feedback_actions.do_skip_survey(ticket, reason=csat.IMPORTED, now=self.now)
         return ticket
+
+    def _set_fields(self, ticket: Ticket, item: SourceCase, at: datetime, notes: list[str]) -> None:
+        """The case's custom fields (before its final status, which may require them).
+        A refused value is reported and the case imported without it."""
+        defs = {d.key: d for d in field_selectors.definitions(Target.CASE)}
+        values: dict[str, object] = {}
+        for key, raw in item.fields:
+            d = defs.get(key)
+            multi = d is not None and d.kind == FieldKind.MULTISELECT
+            values[key] = [v.strip() for v in raw.split(";") if v.strip()] if multi else raw
+        for key, raw_value in values.items():
+            try:
+                with transaction.atomic():
+                    field_actions.do_set_field_values(
+                        ticket, actor=self.actor, values={key: raw_value}, now=at
+                    )
+            except DomainError as error:
+                notes.append(f"field {key} not kept: {error.message}")
 
     def _write_comment(
         self,

@@ -71,6 +71,8 @@ class SourceCase:
     team_id: str | None = None
     tags: tuple[str, ...] = ()
     comments: tuple[SourceComment, ...] = field(default_factory=tuple)
+    # Custom case fields by key: (key, raw value) (docs/custom-fields.md).
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 class Reader(Protocol):

@@ -47,6 +47,7 @@ def _snapshot(macro: Macro) -> dict[str, Any]:
         "promise_text": macro.promise_text,
         "promise_due_minutes": macro.promise_due_minutes,
         "active": macro.active,
+        "set_fields": dict(macro.set_fields or {}),
     }
 
 

@@ -25,6 +25,21 @@ def _tags(text: str) -> list[str]:
     return [t for t in (p.strip() for p in (text or "").split(",")) if t]
 
 
+def _field_lines(text: str) -> dict[str, Any]:
+    """key=value lines; a multi select's options separated by commas."""
+    found: dict[str, Any] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if not key.strip():
+            continue
+        if not sep:
+            found[key.strip()] = None  # refused by the check, naming the key
+            continue
+        value = value.strip()
+        found[key.strip()] = [v.strip() for v in value.split(",")] if "," in value else value
+    return found
+
+
 class MacroForm(forms.Form):
     title = forms.CharField(max_length=MAX_TITLE)
     scope = forms.ChoiceField(label="Who can use it", choices=Scope.choices)
@@ -56,6 +71,12 @@ class MacroForm(forms.Form):
     promise_text = forms.CharField(label="What is promised", required=False, max_length=500)
     promise_due_minutes = forms.IntegerField(
         label="Due after (minutes)", required=False, min_value=1, max_value=527_040
+    )
+    set_fields = forms.CharField(
+        label="Set custom fields (one key=value a line)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     active = forms.BooleanField(label="Active (shown in the reply box)", required=False)
 
@@ -93,6 +114,10 @@ class MacroForm(forms.Form):
             "promise_text": macro.promise_text,
             "promise_due_minutes": macro.promise_due_minutes,
             "active": macro.active,
+            "set_fields": "\n".join(
+                f"{k}={', '.join(v) if isinstance(v, list) else v}"
+                for k, v in (macro.set_fields or {}).items()
+            ),
         }
 
     def data_for_action(self) -> MacroData:
@@ -114,4 +139,5 @@ class MacroForm(forms.Form):
             promise_text=d.get("promise_text") or "",
             promise_due_minutes=d.get("promise_due_minutes"),
             active=bool(d.get("active")),
+            set_fields=_field_lines(d.get("set_fields") or ""),
         )

@@ -56,6 +56,8 @@ class Macro(models.Model):
     promise_kind = models.CharField(max_length=10, blank=True)
     promise_text = models.CharField(max_length=500, blank=True)
     promise_due_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Custom case fields to set: key -> checked value as JSON (docs/custom-fields.md).
+    set_fields = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     use_count = models.PositiveIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from caredesk.accounts.models import Membership, Team, User
 from caredesk.core.errors import DomainError
+from caredesk.customfields import actions as field_actions
 from caredesk.macros.models import Macro
 from caredesk.promises import actions as promise_actions
 from caredesk.promises.models import Kind, Promise
@@ -114,6 +115,23 @@ def _promise_step(macro: Macro, ticket: Ticket, now: datetime) -> Step | None:
     return Step("promise", label, run)
 
 
+def _fields_step(macro: Macro) -> Step | None:
+    """Set custom case fields (before the status: a macro that resolves fills the fields
+    the resolution requires first)."""
+    wanted = dict(macro.set_fields or {})
+    if not wanted:
+        return None
+    label = "Set " + "; ".join(
+        f"{key} to {', '.join(v) if isinstance(v, list) else ('empty' if v is None else v)}"
+        for key, v in wanted.items()
+    )
+
+    def run(ticket: Ticket, actor: User, now: datetime, outcome: Outcome) -> None:
+        field_actions.do_set_field_values(ticket, actor=actor, values=wanted, now=now)
+
+    return Step("fields", label, run)
+
+
 def plan(macro: Macro, ticket: Ticket, actor: User, now: datetime) -> list[Step]:
     """The steps of ``macro`` on ``ticket``, in the order they run: owner, priority, tags,
     promise, and the status last (a macro that resolves does so after its other changes)."""
@@ -128,6 +146,7 @@ def plan(macro: Macro, ticket: Ticket, actor: User, now: datetime) -> list[Step]
         steps.append(Step("priority", label, set_priority))
     steps.append(_tags_step(macro, ticket))
     steps.append(_promise_step(macro, ticket, now))
+    steps.append(_fields_step(macro))
     if macro.set_status:
         status = macro.set_status
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from caredesk.accounts.models import Team, User
 from caredesk.core.errors import DomainError
 from caredesk.core.text import clean_line
+from caredesk.customfields import actions as field_actions
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Target
+from caredesk.customfields.validation import as_json
 from caredesk.macros.models import Scope
 from caredesk.macros.placeholders import check_body
 from caredesk.promises.validation import MAX_AHEAD, check_kind, check_text
@@ -15,6 +20,7 @@ from caredesk.tickets.actions import normalize_tags
 from caredesk.tickets.models import SETTABLE_STATUSES, Priority
 
 MAX_TITLE = 120
+MAX_FIELDS = 20
 MAX_DUE_MINUTES = int(MAX_AHEAD / timedelta(minutes=1)) - 1
 
 
@@ -37,6 +43,8 @@ class MacroData:
     promise_text: str = ""
     promise_due_minutes: int | None = None
     active: bool = True
+    # Custom case fields: key -> raw value (checked against the field by check_data).
+    set_fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _choice(value: str, choices: list[str], what: str) -> str:
@@ -67,6 +75,21 @@ def _promise(data: MacroData) -> tuple[str, str, int | None]:
             code="invalid_due",
         )
     return check_kind(data.promise_kind), check_text(data.promise_text), minutes
+
+
+def _fields(raw: Any) -> dict[str, Any]:
+    """The custom case fields a macro sets, each value checked against its field (the
+    applier's visibility is checked when it runs, by ``do_set_field_values``)."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise DomainError(
+            "set_fields is an object of field keys and values.", code="invalid_fields"
+        )
+    if len(raw) > MAX_FIELDS:
+        raise DomainError(f"A macro sets at most {MAX_FIELDS} fields.", code="invalid_fields")
+    checked = field_actions.check_values(field_selectors.definitions(Target.CASE), raw)
+    return {key: as_json(value) for key, (_, value) in sorted(checked.items())}
 
 
 def check_data(data: MacroData) -> MacroData:
@@ -105,6 +128,7 @@ def check_data(data: MacroData) -> MacroData:
         promise_text=text,
         promise_due_minutes=minutes,
         active=bool(data.active),
+        set_fields=_fields(data.set_fields),
     )
     changes = (
         checked.set_status,
@@ -115,6 +139,7 @@ def check_data(data: MacroData) -> MacroData:
         add,
         remove,
         kind,
+        checked.set_fields,
     )
     if not checked.body and not any(changes):
         raise DomainError(

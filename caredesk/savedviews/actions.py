@@ -14,8 +14,10 @@ from django.db import transaction
 from caredesk.accounts.models import Team, User
 from caredesk.core import audit as core_audit
 from caredesk.core.errors import InvalidInput, NotFound, PermissionDenied
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Target
 from caredesk.savedviews import rules
-from caredesk.savedviews.filters import check_columns, check_filters, check_sort
+from caredesk.savedviews.filters import check_columns, check_filters, check_sort, field_key
 from caredesk.savedviews.models import SavedView, Visibility
 
 MAX_NAME = 80
@@ -67,6 +69,23 @@ def _snapshot(view: SavedView) -> dict[str, Any]:
     }
 
 
+def _check_fields(actor: User, values: dict[str, Any]) -> None:
+    """Field filters and columns name case fields the actor sees, and a filter's value is
+    one the field can hold (the same check as setting it)."""
+    visible = {d.key: d for d in field_selectors.visible_definitions(actor, Target.CASE)}
+    for name, value in values["filters"].items():
+        key = field_key(name)
+        if key is None:
+            continue
+        if key not in visible:
+            raise InvalidInput(f"There is no case field {key!r}.", field=name)
+        field_selectors.object_ids_with(visible[key], value)
+    for column in values["columns"]:
+        key = field_key(column)
+        if key is not None and key not in visible:
+            raise InvalidInput(f"There is no case field {key!r}.", field="columns")
+
+
 def _may_share(actor: User, values: dict[str, Any]) -> None:
     team = values["team"]
     if team is not None and not rules.may_share_with(actor, team):
@@ -77,6 +96,7 @@ def do_create_view(*, actor: User, data: ViewData, now: datetime) -> SavedView:
     if not actor.is_agent_staff:
         raise PermissionDenied("Only staff have views.")
     values = _checked(data)
+    _check_fields(actor, values)
     _may_share(actor, values)
     with transaction.atomic():
         if SavedView.objects.filter(owner=actor).count() >= MAX_VIEWS_PER_USER:
@@ -97,6 +117,7 @@ def _locked(view_id: int) -> SavedView:
 
 def do_update_view(*, actor: User, view: SavedView, data: ViewData, now: datetime) -> SavedView:
     values = _checked(data)
+    _check_fields(actor, values)
     _may_share(actor, values)
     with transaction.atomic():
         view = _locked(view.pk)

@@ -13,6 +13,7 @@ from typing import Any
 
 from caredesk.core.errors import InvalidInput
 from caredesk.customers.models import Tier
+from caredesk.customfields.validation import KEY_RE, MAX_TEXT
 from caredesk.tickets.models import Channel, Priority, Status
 
 MAX_JSON_BYTES = 4_000
@@ -41,6 +42,10 @@ SLA_STATES = {"breached": "Breached", "warned": "Warned", "ok": "On time"}
 # "open": the open statuses; "done": resolved and closed; "any": every status.
 STATES = ("open", "done", "any")
 ASSIGNEE_WORDS = ("me", "none")
+# Custom fields (docs/custom-fields.md): a filter "field:<key>": "<value>", and a column
+# "field:<key>" showing the field's value.
+FIELD_PREFIX = "field:"
+MAX_FIELD_FILTERS = 5
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,51 @@ class ViewFilters:
     assignee: str = ""
     tags: list[str] = field(default_factory=list)
     sla: str = ""
+    # Custom case fields: key -> value (stored as "field:<key>").
+    fields: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in ("", [], False)}
+        checked = {k: v for k, v in asdict(self).items() if v not in ("", [], False, {})}
+        for key, value in checked.pop("fields", {}).items():
+            checked[FIELD_PREFIX + key] = value
+        return checked
 
 
-_FIELDS = set(ViewFilters.__dataclass_fields__)
+_FIELDS = set(ViewFilters.__dataclass_fields__) - {"fields"}
+
+
+def field_key(name: Any) -> str | None:
+    """The custom field key of a filter or column name "field:<key>" (else None)."""
+    if isinstance(name, str) and name.startswith(FIELD_PREFIX):
+        key = name[len(FIELD_PREFIX) :]
+        if KEY_RE.match(key):
+            return key
+    return None
+
+
+def _field_filters(raw: dict[Any, Any]) -> dict[str, str]:
+    """The "field:<key>" filters: the syntax only. Whether the field exists and takes the
+    value is checked when a view is saved (``savedviews.actions``); a stored view whose
+    field was retired since shows no cases (``selectors``), it never fails to open."""
+    found: dict[str, str] = {}
+    for name, value in raw.items():
+        if not (isinstance(name, str) and name.startswith(FIELD_PREFIX)):
+            continue
+        key = field_key(name)
+        if key is None:
+            raise InvalidInput(f"{str(name)[:40]!r} is not a field filter.", field="filters")
+        if isinstance(value, bool):
+            value = "true" if value else ""
+        if isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+            raise InvalidInput(
+                f"{name}: give one value of at most {MAX_TEXT} characters.", field=name
+            )
+        found[key] = value.strip()
+    if len(found) > MAX_FIELD_FILTERS:
+        raise InvalidInput(f"At most {MAX_FIELD_FILTERS} field filters.", field="filters")
+    return dict(sorted(found.items()))
 
 
 def _choices(raw: Any, name: str, allowed: list[str] | tuple[str, ...]) -> list[str]:
@@ -143,7 +187,11 @@ def check_filters(raw: Any) -> ViewFilters:
         raw = {}
     if not isinstance(raw, dict):
         raise InvalidInput("filters must be an object.", field="filters")
-    unknown = sorted(str(k)[:40] for k in raw if k not in _FIELDS)
+    unknown = sorted(
+        str(k)[:40]
+        for k in raw
+        if k not in _FIELDS and not (isinstance(k, str) and k.startswith(FIELD_PREFIX))
+    )
     if unknown:
         raise InvalidInput(f"Unknown filter: {', '.join(unknown[:5])}.", field="filters")
     if len(json.dumps(raw, default=str)) > MAX_JSON_BYTES:
@@ -163,6 +211,7 @@ def check_filters(raw: Any) -> ViewFilters:
         assignee=_assignee(raw.get("assignee")),
         tags=_tags(raw.get("tags")),
         sla=_word(raw.get("sla"), "sla", tuple(SLA_STATES)),
+        fields=_field_filters(raw),
     )
 
 
@@ -188,6 +237,6 @@ def check_columns(raw: Any) -> list[str]:
         return list(DEFAULT_COLUMNS)
     values = _list(raw, "columns")
     for value in values:
-        if not isinstance(value, str) or value not in COLUMNS:
+        if not isinstance(value, str) or (value not in COLUMNS and field_key(value) is None):
             raise InvalidInput(f"columns: {str(value)[:40]!r} is not a column.", field="columns")
     return list(dict.fromkeys(values))

@@ -21,12 +21,15 @@ from caredesk.savedviews.actions import ViewData
 from caredesk.savedviews.filters import (
     COLUMNS,
     DEFAULT_COLUMNS,
+    FIELD_PREFIX,
+    MAX_FIELD_FILTERS,
     MAX_LIST,
     SLA_STATES,
     SORTS,
     STATES,
     ViewFilters,
     check_filters,
+    field_key,
 )
 from caredesk.savedviews.models import SavedView, Visibility
 from caredesk.tickets.models import Channel, Priority, Status
@@ -78,7 +81,9 @@ def _many(post: QueryDict, name: str) -> list[str]:
 def filters_from_post(post: QueryDict, *, kept: dict[str, Any] | None = None) -> dict[str, Any]:
     """The raw filter mapping from the form's fields (checked by the action), with
     ``kept``: the stored filters the form does not show."""
-    raw: dict[str, Any] = {k: v for k, v in (kept or {}).items() if k not in FORM_FILTERS}
+    raw: dict[str, Any] = {
+        k: v for k, v in (kept or {}).items() if k not in FORM_FILTERS and not _is_field(k)
+    }
     raw["state"] = post.get("state", "open")[:20]
     for name in ("status", "priority", "channel", "tier", "team"):
         values = _many(post, name)
@@ -94,7 +99,27 @@ def filters_from_post(post: QueryDict, *, kept: dict[str, Any] | None = None) ->
     tags = [t for t in post.get("tags", "")[:MAX_TEXT].replace(",", " ").split() if t]
     if tags:
         raw["tags"] = tags[: MAX_LIST + 1]
+    raw.update(_field_lines(post.get("field_filters", "")[:MAX_TEXT]))
     return raw
+
+
+def _is_field(name: str) -> bool:
+    return name.startswith(FIELD_PREFIX)
+
+
+def _field_lines(text: str) -> dict[str, str]:
+    """The form's custom field filters: one "key=value" a line (a line without "=" is
+    passed on as it is, so the check names it)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines()[: MAX_FIELD_FILTERS + 1]:
+        key, _, value = line.partition("=")
+        if key.strip():
+            found[FIELD_PREFIX + key.strip()] = value.strip()
+    return found
+
+
+def field_lines(filters: ViewFilters) -> str:
+    return "\n".join(f"{k}={v}" for k, v in filters.fields.items())
 
 
 def data_from_post(post: QueryDict, *, kept: dict[str, Any] | None = None) -> ViewData:
@@ -125,6 +150,7 @@ class FormValues:
     tags: str
     columns: list[str]
     extra: dict[str, Any]
+    field_filters: str = ""
 
 
 def values_for(view: SavedView | None) -> FormValues:
@@ -140,6 +166,7 @@ def values_for(view: SavedView | None) -> FormValues:
         tags=" ".join(filters.tags),
         columns=list(view.columns or DEFAULT_COLUMNS),
         extra=kept_filters(view),
+        field_filters=field_lines(filters),
     )
 
 
@@ -154,8 +181,10 @@ def values_posted(post: QueryDict, view: SavedView | None) -> FormValues:
         sort=post.get("sort", "updated")[:40],
         filters=check_filters(safe),
         tags=post.get("tags", "")[:MAX_TEXT],
-        columns=[c for c in _many(post, "columns") if c in COLUMNS] or list(DEFAULT_COLUMNS),
+        columns=[c for c in _many(post, "columns") if c in COLUMNS or field_key(c)]
+        or list(DEFAULT_COLUMNS),
         extra=kept_filters(view) if view is not None else {},
+        field_filters=post.get("field_filters", "")[:MAX_TEXT],
     )
 
 
@@ -168,4 +197,6 @@ def _passes(key: str, value: Any) -> bool:
 
 
 def kept_filters(view: SavedView) -> dict[str, Any]:
-    return {k: v for k, v in (view.filters or {}).items() if k not in FORM_FILTERS}
+    return {
+        k: v for k, v in (view.filters or {}).items() if k not in FORM_FILTERS and not _is_field(k)
+    }

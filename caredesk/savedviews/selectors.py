@@ -13,8 +13,10 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from caredesk.accounts.models import Membership, User
-from caredesk.core.errors import NotFound
+from caredesk.core.errors import InvalidInput, NotFound
 from caredesk.customers.models import Tier
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Target
 from caredesk.savedviews.filters import ViewFilters, check_filters
 from caredesk.savedviews.models import SavedView, Visibility
 from caredesk.tickets.access import visible_tickets
@@ -116,6 +118,23 @@ def _filtered(user: User, f: ViewFilters) -> QuerySet[Ticket]:
         qs = qs.filter(sla_warned=True, sla_breached=False)
     elif f.sla == "ok":
         qs = qs.filter(sla_warned=False, sla_breached=False)
+    if f.fields:
+        qs = _by_fields(user, qs, f.fields)
+    return qs
+
+
+def _by_fields(user: User, qs: QuerySet[Ticket], wanted: dict[str, str]) -> QuerySet[Ticket]:
+    """Cases whose custom fields hold these values: one indexed subquery each. A field
+    the user does not see (or one retired since the view was saved) matches nothing."""
+    visible = {d.key: d for d in field_selectors.visible_definitions(user, Target.CASE)}
+    for key, value in wanted.items():
+        definition = visible.get(key)
+        if definition is None:
+            return qs.none()
+        try:
+            qs = qs.filter(pk__in=field_selectors.object_ids_with(definition, value))
+        except InvalidInput:
+            return qs.none()
     return qs
 
 

@@ -17,9 +17,12 @@ from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import error_status
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Target
+from caredesk.customfields.validation import as_text
 from caredesk.macros.rules import usable_macros
 from caredesk.savedviews import actions, bulk, forms, rules, selectors
-from caredesk.savedviews.filters import COLUMNS, DEFAULT_COLUMNS, ViewFilters
+from caredesk.savedviews.filters import COLUMNS, DEFAULT_COLUMNS, FIELD_PREFIX, ViewFilters
 from caredesk.savedviews.models import SavedView
 from caredesk.tickets.models import Priority, Status
 
@@ -47,6 +50,14 @@ def _my_teams(user: User) -> list[Team]:
     return list(Team.objects.filter(pk__in=ids).order_by("name"))
 
 
+def _field_columns(user: User) -> list[tuple[str, str]]:
+    """The custom case fields this user sees, as column choices "field:<key>"."""
+    return [
+        (FIELD_PREFIX + d.key, d.label)
+        for d in field_selectors.visible_definitions(user, Target.CASE)
+    ]
+
+
 def _form_context(
     user: User, form: forms.FormValues, *, view: SavedView | None = None, error: str = ""
 ) -> dict[str, Any]:
@@ -57,6 +68,7 @@ def _form_context(
         "all_teams": Team.objects.order_by("name"),
         "staff": assignable_staff(),
         "choices": forms.CHOICES,
+        "field_columns": _field_columns(user),
         "form": form,
         "view": view,
         "error": error,
@@ -146,13 +158,25 @@ def cases(request: HttpRequest, key: str) -> HttpResponse:
     if "tags" in columns:
         qs = qs.prefetch_related("tags")
     rows = list(qs[: PAGE + 1])
+    fields = {FIELD_PREFIX + d.key: d for d in field_selectors.visible_definitions(user, "case")}
+    shown = [fields[c] for c in columns if c in fields]
+    values = field_selectors.values_of(shown, [t.pk for t in rows[:PAGE]])
+    for t in rows[:PAGE]:
+        mine = values.get(t.pk, {})
+        t.field_texts = {  # type: ignore[attr-defined]
+            FIELD_PREFIX + d.key: as_text(mine.get(d.key)) for d in shown
+        }
     context = {
         "nav": "inbox",
         "key": key,
         "name": name,
         "view": view,
         "may_edit": view is not None and rules.may_edit(user, view),
-        "columns": [(c, COLUMNS[c]) for c in columns if c in COLUMNS],
+        "columns": [
+            (c, COLUMNS[c] if c in COLUMNS else fields[c].label)
+            for c in columns
+            if c in COLUMNS or c in fields
+        ],
         "rows": rows[:PAGE],
         "more": len(rows) > PAGE,
         "count": selectors.capped_count(user, filters),

@@ -18,6 +18,8 @@ from django.http import HttpRequest
 
 from caredesk.accounts.guards import current_user
 from caredesk.accounts.selectors import assignable_staff
+from caredesk.customfields.models import Target
+from caredesk.customfields.views import values_context
 from caredesk.tickets.models import Ticket
 from caredesk.workspace import selectors
 from caredesk.workspace.forms import AssignForm
@@ -52,6 +54,11 @@ def _links(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     return dict(panel_context(ticket, {}))
 
 
+def _fields(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """The case's custom fields this agent's teams see, and their edit form."""
+    return values_context(request, Target.CASE, ticket.pk)
+
+
 @dataclass(frozen=True)
 class Panel:
     title: str  # what the placeholder says while the panel loads
@@ -72,4 +79,5 @@ PANELS: dict[str, Panel] = {
     ),
     "policies": Panel("Policies and records", "workspace/panels/policies.html"),
     "links": Panel("Linked cases", "workspace/_links_panel.html", _links),
+    "fields": Panel("Fields", "workspace/panels/fields.html", _fields),
 }

@@ -38,6 +38,11 @@ ADMIN_OPERATIONS: dict[str, dict[str, str]] = {
         "delete": "delete_tier_rule",
     },
     "offers.Offer": {"add": "create_offer"},
+    # Retired, never deleted (the admin offers no delete).
+    "customfields.FieldDefinition": {
+        "add": "create_field_definition",
+        "change": "update_field_definition",
+    },
     # The admin's privacy page erases (export is a download, not an edit).
     "privacy.CustomerPrivacy": {"change": "erase_customer"},
     "privacy.LegalHold": {"add": "place_legal_hold", "change": "lift_legal_hold"},

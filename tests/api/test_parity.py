@@ -69,6 +69,12 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "savedviews:edit": "update_view",
     "savedviews:delete": "delete_view",
     "savedviews:bulk": "bulk_change",
+    # Custom fields: their values (case panel, customer and organization pages) and the
+    # admins' definitions.
+    "customfields:object": "set_field_values",
+    "customfields:create": "create_field_definition",
+    "customfields:edit": "update_field_definition",
+    "customfields:retire": "retire_field_definition",
     "records:new": "upsert_record",
     "records:edit": "upsert_record",
     "records:link": "link_record",

@@ -25,6 +25,7 @@ from caredesk.channels.api.routers import (
     customers,
     desk,
     feedback,
+    fields,
     forward,
     incidents,
     kb,
@@ -192,3 +193,4 @@ api.add_router("", offers.router)
 api.add_router("", privacy.router)
 api.add_router("/selfservice", selfservice.router)
 api.add_router("/incidents", incidents.router)
+api.add_router("/fields", fields.router)

@@ -134,6 +134,7 @@ def customer(c: Customer) -> s.CustomerOut:
         organization=org_ref(c.organization),
         emails=[i.value for i in c.identities.all() if i.kind == ContactIdentity.Kind.EMAIL],
         created_at=c.created_at,
+        fields=None,  # filled by the router for staff (fields_out.add_fields)
     )
 
 
@@ -145,6 +146,7 @@ def organization(org: Organization) -> s.OrganizationOut:
         shared_cases=org.shared_cases,
         vip_note=org.vip_note,
         created_at=org.created_at,
+        fields=None,  # filled by the router for staff (fields_out.add_fields)
     )
 
 

@@ -41,6 +41,14 @@ Note = Annotated[str, StringConstraints(max_length=5000), _Clean]
 # request body as a whole is limited to that plus overhead (limits.max_body_bytes).
 Base64 = Annotated[str, StringConstraints(max_length=limits.max_base64_chars())]
 Id = Annotated[int, Field(ge=1, le=2**62)]
+# A custom field's value (docs/custom-fields.md): text, a select's option, a date
+# (YYYY-MM-DD) as a string; a number; a multi select's options; a ticked checkbox (true);
+# null when empty.
+FieldValue = bool | int | float | str | list[str] | None
+FIELDS_DESCRIPTION = (
+    "Custom fields by key that the token's staff member sees (docs/custom-fields.md); "
+    "null for customer tokens. Set them with PATCH /api/v1/fields/values/{target}/{id}."
+)
 
 
 class InSchema(Schema):
@@ -191,6 +199,7 @@ class ResolutionAnswerIn(Schema):
 
 class CaseDetailOut(CaseOut):
     original_request: str
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class CasePage(Schema):
@@ -209,6 +218,11 @@ class CaseFilters(Schema):
     tag: TagName | None = None
     tier: Tier | None = None
     q: SearchText | None = Field(None, description="Full-text search; results ranked.")
+    field: Annotated[str, StringConstraints(max_length=600), _Clean] | None = Field(
+        None,
+        description="Staff only: a custom case field's value, as key=value "
+        "(a multi select: one of its options), served by the field's value index.",
+    )
 
 
 class CaseCreateIn(InSchema):
@@ -221,6 +235,12 @@ class CaseCreateIn(InSchema):
         default_factory=list,
         max_length=100,
         description="At most CAREDESK_MAX_ATTACHMENTS files (10 by default); more are refused.",
+    )
+    fields: dict[Annotated[str, StringConstraints(max_length=40)], FieldValue] | None = Field(
+        None,
+        max_length=100,
+        description="Custom fields by key: customer tokens the public case fields, staff "
+        "tokens the fields they see (docs/custom-fields.md). A refused value opens nothing.",
     )
 
 
@@ -344,6 +364,7 @@ class CustomerOut(Schema):
     organization: OrganizationRef | None = None
     emails: list[str]
     created_at: datetime
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class CustomerPage(Schema):
@@ -375,6 +396,7 @@ class OrganizationOut(Schema):
     shared_cases: bool
     vip_note: str
     created_at: datetime
+    fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
 
 class OrganizationPage(Schema):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Prefetch, QuerySet
 
 from caredesk.accounts.models import Membership, Team, User
 from caredesk.channels.api import pagination
 from caredesk.channels.api.schemas import CaseFilters, CustomerFilters
-from caredesk.core.errors import PermissionDenied
+from caredesk.core.errors import InvalidInput, PermissionDenied
 from caredesk.customers.models import Customer, Organization
+from caredesk.customfields import selectors as field_selectors
+from caredesk.customfields.models import Target
 from caredesk.tickets.access import customer_messages, visible_tickets
 from caredesk.tickets.models import Message, Ticket
 from caredesk.tickets.search import search_tickets
@@ -59,7 +61,22 @@ def _filtered(user: User, filters: CaseFilters) -> QuerySet[Ticket]:
         qs = qs.filter(tags__name=filters.tag.strip().lower())
     if filters.tier:
         qs = qs.filter(organization__tier=filters.tier)
+    if filters.field:
+        qs = qs.filter(pk__in=_field_match(user, filters.field))
     return qs
+
+
+def _field_match(user: User, text: str) -> Any:
+    """The ids of the cases whose custom field holds the value (``key=value``)."""
+    key, sep, value = text.partition("=")
+    visible = {d.key: d for d in field_selectors.visible_definitions(user, Target.CASE)}
+    definition = visible.get(key.strip())
+    if not sep or definition is None:
+        raise InvalidInput(
+            f"field is key=value with the key of a case field you see, not {text[:40]!r}.",
+            field="field",
+        )
+    return field_selectors.object_ids_with(definition, value)
 
 
 def case_page(user: User, filters: CaseFilters, cursor: str | None, limit: int) -> Page:

@@ -29,6 +29,9 @@ from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import MAX_PK
 from caredesk.customers.guards import customer_of, customer_required, portal_context, signed_in_user
 from caredesk.customers.models import Customer
+from caredesk.customfields.actions import do_open_ticket_with_fields
+from caredesk.customfields.forms import posted, rows
+from caredesk.customfields.selectors import public_definitions
 from caredesk.feedback.selectors import open_survey
 from caredesk.kb import actions as kb_actions
 from caredesk.kb import search
@@ -39,7 +42,6 @@ from caredesk.tickets.access import access_ticket
 from caredesk.tickets.actions import (
     do_add_customer_message,
     do_change_status,
-    do_open_ticket,
     do_write_after_close,
 )
 from caredesk.tickets.merge import do_write_on_merged
@@ -123,17 +125,23 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
     if not kb_actions.valid_token(token):
         token = kb_actions.new_token()
     hits: list[Hit] = []
+    # The public case fields (docs/custom-fields.md), checked with the case.
+    field_defs = public_definitions()
+    typed: dict[str, Any] | None = None
     if request.method == "POST" and "suggest" in request.POST:
         # Without scripts: "Find answers" shows the suggestions, the form keeps its text.
         form = CaseForm(initial={k: request.POST.get(k, "") for k in ("subject", "body")})
+        typed = posted(field_defs, request.POST)
         subject = search.clean_query(str(request.POST.get("subject", "")))
         hits = suggestions_for(customer, subject, token) if len(subject) >= 3 else []
     elif request.method == "POST":
         form = CaseForm(request.POST)
         uploads = request.FILES.getlist("attachments")
+        typed = posted(field_defs, request.POST)
         if form.is_valid():
             try:
-                ticket = do_open_ticket(
+                ticket = do_open_ticket_with_fields(
+                    fields={k: v for k, v in typed.items() if v not in (None, "", [])},
                     customer=customer,
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
@@ -172,6 +180,7 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
             deflection=token,
             hits=hits,
             suggested=bool(hits) or "suggest" in request.POST,
+            field_rows=rows(field_defs, {}, typed),
             **limits,
         ),
         status=status,

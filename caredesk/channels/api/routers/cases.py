@@ -12,6 +12,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import api_user, require_staff, token_customer
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.fields_out import add_fields
 from caredesk.channels.api.files import decode_files
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
@@ -25,6 +26,7 @@ from caredesk.channels.api.schemas import (
 from caredesk.core import clock
 from caredesk.core.errors import PermissionDenied
 from caredesk.customers.models import Customer
+from caredesk.customfields.actions import do_open_ticket_with_fields
 from caredesk.tickets import actions
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Channel, Priority, Ticket
@@ -58,6 +60,7 @@ def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
 def _detail(user: User, ticket: Ticket) -> CaseDetailOut:
     out = present.case(ticket, staff=user.is_agent_staff, detail=True)
     assert isinstance(out, CaseDetailOut)
+    add_fields(user, "case", [out])
     return out
 
 
@@ -107,7 +110,8 @@ def create_case(request: HttpRequest, payload: CaseCreateIn, response: HttpRespo
                     code="unknown_customer",
                 )
             customer, team = found, _team(payload.team_id)
-        ticket = actions.do_open_ticket(
+        ticket = do_open_ticket_with_fields(
+            fields=payload.fields,
             customer=customer,
             subject=payload.subject,
             body=payload.body,

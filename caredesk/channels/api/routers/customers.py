@@ -7,9 +7,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
+from caredesk.accounts.models import User
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import is_customer, require_staff, token_customer
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.fields_out import add_fields
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     CustomerCreateIn,
@@ -45,6 +47,12 @@ def _customer(customer_id: int) -> Customer:
     return found
 
 
+def _with_fields(user: User, customer: Customer) -> CustomerOut:
+    out = present.customer(customer)
+    add_fields(user, "customer", [out])
+    return out
+
+
 @router.get("/me", response={200: CustomerOut, ERROR_CODES: ErrorOut})
 def get_me(request: HttpRequest) -> CustomerOut:
     """The customer behind a customer token."""
@@ -63,15 +71,16 @@ def list_customers(
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(25, ge=1, le=100),
 ) -> CustomerPage:
-    require_staff(request)
+    user = require_staff(request)
     rows, next_cursor = selectors.customer_page(filters, cursor, limit)
-    return CustomerPage(items=[present.customer(c) for c in rows], next_cursor=next_cursor)
+    items = [present.customer(c) for c in rows]
+    add_fields(user, "customer", items)
+    return CustomerPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, ERROR_CODES: ErrorOut})
 def get_customer(request: HttpRequest, customer_id: int) -> CustomerOut:
-    require_staff(request)
-    return present.customer(_customer(customer_id))
+    return _with_fields(require_staff(request), _customer(customer_id))
 
 
 @router.post("", response={201: CustomerOut, ERROR_CODES: ErrorOut})
@@ -88,7 +97,7 @@ def create_customer(
             emails=payload.emails,
             now=clock.now(),
         )
-        return 201, present.customer(_customer(customer.pk))
+        return 201, _with_fields(user, _customer(customer.pk))
 
     return idempotent(request, response, create)
 
@@ -108,4 +117,4 @@ def update_customer(
     if "organization_id" in changes:
         kwargs["organization"] = _organization(payload.organization_id)
     actions.do_update_customer(customer, actor=user, now=clock.now(), **kwargs)
-    return present.customer(_customer(customer.pk))
+    return _with_fields(user, _customer(customer.pk))

@@ -19,6 +19,7 @@ from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     Body,
     ErrorOut,
+    FieldValue,
     Id,
     InSchema,
     PatchSchema,
@@ -40,6 +41,10 @@ Title = Annotated[str, StringConstraints(max_length=500), _Clean]
 Short = Annotated[str, StringConstraints(max_length=40), _Clean]
 PromiseText = Annotated[str, StringConstraints(max_length=2000), _Clean]
 Tags = Annotated[list[TagName], Field(max_length=50)]
+FieldsIn = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=40)], FieldValue],
+    Field(max_length=20, description="Custom case fields to set: key -> value (null clears)."),
+]
 
 
 class MacroOut(Schema):
@@ -60,6 +65,7 @@ class MacroOut(Schema):
     promise_text: str
     promise_due_minutes: int | None
     active: bool
+    set_fields: dict[str, FieldValue]
     use_count: int
     last_used_at: datetime | None
     can_edit: bool
@@ -85,6 +91,7 @@ class MacroIn(InSchema):
     promise_text: PromiseText = ""
     promise_due_minutes: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     active: bool = True
+    set_fields: FieldsIn = {}
 
 
 class MacroPatchIn(PatchSchema):
@@ -104,6 +111,7 @@ class MacroPatchIn(PatchSchema):
     promise_text: PromiseText | None = None
     promise_due_minutes: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     active: bool | None = None
+    set_fields: FieldsIn | None = None
 
 
 class PreviewOut(Schema):
@@ -153,6 +161,7 @@ def _out(macro: Macro, user: User) -> MacroOut:
         promise_text=macro.promise_text,
         promise_due_minutes=macro.promise_due_minutes,
         active=macro.active,
+        set_fields=dict(macro.set_fields or {}),
         use_count=macro.use_count,
         last_used_at=macro.last_used_at,
         can_edit=rules.may_edit(user, macro),
@@ -203,6 +212,8 @@ def _data(fields: dict[str, Any], base: MacroData | None = None) -> MacroData:
     for name in ("add_tags", "remove_tags"):
         if name in values and values[name] is None:
             values[name] = []
+    if "set_fields" in values and values["set_fields"] is None:
+        values["set_fields"] = {}
     if base is None:
         return MacroData(**values)
     return replace(base, **values)
@@ -225,6 +236,7 @@ def _as_data(macro: Macro) -> MacroData:
         promise_text=macro.promise_text,
         promise_due_minutes=macro.promise_due_minutes,
         active=macro.active,
+        set_fields=dict(macro.set_fields or {}),
     )
 
 

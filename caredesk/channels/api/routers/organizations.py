@@ -7,9 +7,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
+from caredesk.accounts.models import User
 from caredesk.channels.api import present, selectors
 from caredesk.channels.api.auth import require_manager, require_staff
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.fields_out import add_fields
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     ErrorOut,
@@ -33,21 +35,28 @@ def _organization(org_id: int) -> Organization:
     return org
 
 
+def _with_fields(user: User, org: Organization) -> OrganizationOut:
+    out = present.organization(org)
+    add_fields(user, "organization", [out])
+    return out
+
+
 @router.get("", response={200: OrganizationPage, ERROR_CODES: ErrorOut})
 def list_organizations(
     request: HttpRequest,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(25, ge=1, le=100),
 ) -> OrganizationPage:
-    require_staff(request)
+    user = require_staff(request)
     rows, next_cursor = selectors.organization_page(cursor, limit)
-    return OrganizationPage(items=[present.organization(o) for o in rows], next_cursor=next_cursor)
+    items = [present.organization(o) for o in rows]
+    add_fields(user, "organization", items)
+    return OrganizationPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{org_id}", response={200: OrganizationOut, ERROR_CODES: ErrorOut})
 def get_organization(request: HttpRequest, org_id: int) -> OrganizationOut:
-    require_staff(request)
-    return present.organization(_organization(org_id))
+    return _with_fields(require_staff(request), _organization(org_id))
 
 
 @router.post("", response={201: OrganizationOut, ERROR_CODES: ErrorOut})
@@ -65,7 +74,7 @@ def create_organization(
             vip_note=payload.vip_note,
             now=clock.now(),
         )
-        return 201, present.organization(org)
+        return 201, _with_fields(user, org)
 
     return idempotent(request, response, create)
 
@@ -82,4 +91,4 @@ def update_organization(
             raise ApiError(422, f"{name} cannot be null.", code="null_not_allowed")
     kwargs = {name: getattr(payload, name) for name in changes}
     org = actions.do_update_organization(org, actor=user, now=clock.now(), **kwargs)
-    return present.organization(org)
+    return _with_fields(user, org)

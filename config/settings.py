@@ -413,6 +413,9 @@ CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     "staff.deactivated": ["caredesk.tickets.reactions.release_cases_of_deactivated_staff"],
 }
 CAREDESK_EVENT_CONSUMERS: list[str] = ["caredesk.channels.webhooks.consumer.on_events"]
+# The webhook endpoints an automation's "call a webhook" step may name (the webhooks
+# channel sits above automations; docs/automations.md).
+CAREDESK_AUTOMATION_WEBHOOK_TARGETS = "caredesk.channels.webhooks.consumer.automation_targets"
 # Apps above core that fill part of a mail (caredesk/core/outbox.py hook_context):
 # {mail name: [dotted paths]}. The reply that resolves a case may carry an offer, only
 # when the P4 lock is open (caredesk/offers/lock.py).

@@ -80,6 +80,7 @@ class AutomationForm(forms.Form):
         teams: list[Team],
         staff: list[User],
         macros: list[Macro],
+        endpoints: dict[int, str],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +114,13 @@ class AutomationForm(forms.Form):
                 choices=[("", "—"), *[(m.pk, m.title) for m in macros]],
                 empty_value=None,
             )
+            self.fields[f"a{n}_endpoint"] = forms.TypedChoiceField(
+                label="Webhook",
+                required=False,
+                coerce=int,
+                choices=[("", "—"), *endpoints.items()],
+                empty_value=None,
+            )
             self.fields[f"a{n}_to"] = forms.ChoiceField(
                 label="Notify",
                 required=False,
@@ -132,7 +140,7 @@ class AutomationForm(forms.Form):
             )
 
     def rows(self) -> list[list[forms.BoundField]]:
-        names = ("kind", "value", "tags", "user", "team", "macro", "to", "text")
+        names = ("kind", "value", "tags", "user", "team", "macro", "endpoint", "to", "text")
         return [[self[f"a{n}_{name}"] for name in names] for n in range(ROWS)]
 
     def _step(self, n: int) -> dict[str, Any] | None:
@@ -149,6 +157,7 @@ class AutomationForm(forms.Form):
             "user_id": d.get(f"a{n}_user"),
             "team_id": d.get(f"a{n}_team"),
             "macro_id": d.get(f"a{n}_macro"),
+            "endpoint_id": d.get(f"a{n}_endpoint"),
             "to": d.get(f"a{n}_to") or "",
             "text": text,
             "body": text,
@@ -218,6 +227,7 @@ class AutomationForm(forms.Form):
             initial[f"a{n}_user"] = step.get("user_id")
             initial[f"a{n}_team"] = step.get("team_id")
             initial[f"a{n}_macro"] = step.get("macro_id")
+            initial[f"a{n}_endpoint"] = step.get("endpoint_id")
             initial[f"a{n}_to"] = step.get("to", "")
             initial[f"a{n}_text"] = step.get("body") or step.get("text") or ""
         return initial

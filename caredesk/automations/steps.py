@@ -6,7 +6,9 @@ Stored as a list of dicts on the automation (``Automation.actions``), each with 
 ``kind``: ``assign`` (user_id and/or team_id), ``status``, ``priority`` (value),
 ``add_tags`` / ``remove_tags`` (tags), ``macro`` (macro_id: its case changes), ``notify``
 (to: assignee / team_lead / user with user_id; text), ``mail`` (body: a restricted
-template with the macros' placeholders, mailed to the customer through the outbox).
+template with the macros' placeholders, mailed to the customer through the outbox),
+``webhook`` (endpoint_id: one of the desk's webhook endpoints; the webhooks channel
+delivers the call, signed and retried like any event: docs/automations.md).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from caredesk.accounts.models import Team, User
 from caredesk.automations import notices
-from caredesk.core import notifications
+from caredesk.core import events, notifications
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import DomainError
 from caredesk.core.text import clean_body
@@ -38,7 +43,10 @@ KINDS: dict[str, str] = {
     "macro": "Apply a macro's case changes",
     "notify": "Notify someone",
     "mail": "Mail the customer",
+    "webhook": "Call a webhook",
 }
+# The event a webhook step emits; the webhooks channel delivers it to that one endpoint.
+WEBHOOK_CALL = "automation.webhook"
 NOTIFY_TO = ("assignee", "team_lead", "user")
 MAIL_SIGNATURE = "The support team"
 
@@ -65,6 +73,13 @@ def _int(value: Any, what: str) -> int | None:
     if pk <= 0:
         raise _refuse(f"{what} is not an id.")
     return pk
+
+
+def webhook_targets() -> dict[int, str]:
+    """The active webhook endpoints a step may call, by id: asked of the webhooks channel
+    (above this app) through ``settings.CAREDESK_AUTOMATION_WEBHOOK_TARGETS``."""
+    path = getattr(settings, "CAREDESK_AUTOMATION_WEBHOOK_TARGETS", "")
+    return dict(import_string(path)()) if path else {}
 
 
 def _tags(value: Any) -> list[str]:
@@ -120,6 +135,11 @@ def _check_one(raw: Mapping[str, Any]) -> dict[str, Any]:
         if len(text) > MAX_NOTE:
             raise _refuse(f"The notice is too long (limit {MAX_NOTE:,} characters).")
         return {"kind": kind, "to": to, "user_id": user_id, "text": text}
+    if kind == "webhook":
+        endpoint_id = _int(raw.get("endpoint_id"), "The webhook")
+        if endpoint_id is None or endpoint_id not in webhook_targets():
+            raise _refuse("Choose an active webhook endpoint (Settings → Webhooks).")
+        return {"kind": kind, "endpoint_id": endpoint_id}
     body = placeholders.check_body(str(raw.get("body") or ""))
     if not body:
         raise _refuse("Write the mail to send.")
@@ -164,6 +184,9 @@ def describe(step: Mapping[str, Any]) -> str:
         return f"Notify {str(step.get('to', '')).replace('_', ' ')}"
     if kind == "mail":
         return "Mail the customer"
+    if kind == "webhook":
+        target = webhook_targets().get(int(step.get("endpoint_id") or 0))
+        return f"Call webhook “{target}”" if target else "Call a webhook no longer active"
     return kind
 
 
@@ -251,6 +274,33 @@ def _mail(ticket: Ticket, step: Mapping[str, Any], now: datetime, machine: bool)
     return "Mailed the customer"
 
 
+def _webhook(ticket: Ticket, step: Mapping[str, Any], now: datetime, name: str) -> str:
+    endpoint_id = int(step.get("endpoint_id") or 0)
+    target = webhook_targets().get(endpoint_id)
+    if target is None:
+        raise DomainError("The webhook endpoint is deleted or switched off.", code="gone")
+    events.emit(
+        WEBHOOK_CALL,
+        now=now,
+        ticket_id=ticket.pk,
+        actor_label=f"Automation: {name}"[:200],
+        data={
+            "endpoint_id": endpoint_id,
+            "automation": name,
+            "case": {
+                "subject": ticket.subject,
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "channel": ticket.channel,
+                "team_id": ticket.team_id,
+                "assignee_id": ticket.assignee_id,
+                "customer_id": ticket.customer_id,
+            },
+        },
+    )
+    return f"Called webhook “{target}”"
+
+
 def perform(
     ticket: Ticket, step: Mapping[str, Any], now: datetime, *, name: str, machine: bool
 ) -> str | list[str]:
@@ -272,6 +322,8 @@ def perform(
         return _notify(ticket, step, now, name)
     elif kind == "mail":
         return _mail(ticket, step, now, machine)
+    elif kind == "webhook":
+        return _webhook(ticket, step, now, name)
     else:
         raise DomainError(f"Unknown action {str(kind)[:40]!r}.", code="invalid_action")
     return describe(step)

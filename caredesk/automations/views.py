@@ -48,6 +48,7 @@ def _form(data: Any = None, initial: dict[str, Any] | None = None) -> Automation
         teams=list(Team.objects.order_by("name")),
         staff=assignable_staff(),
         macros=macros,
+        endpoints=steps.webhook_targets(),
     )
 
 

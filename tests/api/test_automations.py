@@ -91,3 +91,20 @@ def test_dry_run_and_runs(api, desk, now):
         (vip.pk, "case.created", ["Set priority to high"])
     ]
     assert api.agent.get("/api/v1/automations/999999/dry-run").status_code == 404
+
+
+def test_a_webhook_step_names_an_active_endpoint(api, desk, now, settings):
+    from caredesk.channels.webhooks.actions import do_create_endpoint
+
+    settings.CAREDESK_WEBHOOK_ALLOW_PRIVATE = True
+    crm, _ = do_create_endpoint(
+        actor=desk.admin, url="http://127.0.0.1:9/crm", events=["case.created"], now=now
+    )
+    made = create(api.lead, actions=[{"kind": "webhook", "endpoint_id": crm.pk}])
+    assert made.status_code == 201, made.content
+    step = made.json()["actions"][0]
+    assert (
+        step["endpoint_id"] == crm.pk and step["summary"] == "Call webhook “http://127.0.0.1:9/crm”"
+    )
+    refused = create(api.lead, name="Nowhere", actions=[{"kind": "webhook", "endpoint_id": 999}])
+    assert refused.status_code == 400 and "active webhook endpoint" in refused.content.decode()

@@ -22,6 +22,7 @@ _PATTERN = re.compile(r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$")
 _UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 # Webhook events describe the webhooks themselves; sending them would make loops.
 OWN_PREFIX = "webhook."
+AUTOMATION_CALL = "automation.webhook"
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -206,8 +207,8 @@ def clean_patterns(patterns: Iterable[str]) -> list[str]:
 
 def matches(patterns: Iterable[str], kind: str) -> bool:
     """True when the event kind is selected by the filter. Webhook events never are."""
-    if kind.startswith(OWN_PREFIX):
-        return False
+    if kind.startswith(OWN_PREFIX) or kind == AUTOMATION_CALL:
+        return False  # an automation's call goes to the endpoint it names (consumer.py)
     for pattern in patterns:
         if pattern == "*" or pattern == kind:
             return True

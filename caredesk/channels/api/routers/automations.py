@@ -54,13 +54,22 @@ class ConditionsIn(InSchema):
 
 class ActionIn(InSchema):
     kind: Literal[
-        "assign", "status", "priority", "add_tags", "remove_tags", "macro", "notify", "mail"
+        "assign",
+        "status",
+        "priority",
+        "add_tags",
+        "remove_tags",
+        "macro",
+        "notify",
+        "mail",
+        "webhook",
     ]
     user_id: Id | None = Field(None, description="assign; notify with to=user")
     team_id: Id | None = Field(None, description="assign")
     value: Short = Field("", description="status or priority")
     tags: Shorts = Field([], description="add_tags / remove_tags")
     macro_id: Id | None = Field(None, description="macro: a shared macro's case changes")
+    endpoint_id: Id | None = Field(None, description="webhook: an active webhook endpoint")
     to: Literal["", "assignee", "team_lead", "user"] = Field("", description="notify")
     text: Body = Field("", description="notify: the notice's text")
     body: Body = Field("", description="mail: the text, with the macros' placeholders")
@@ -74,6 +83,7 @@ class ActionOut(Schema):
     value: str = ""
     tags: list[str] = []
     macro_id: int | None = None
+    endpoint_id: int | None = None
     to: str = ""
     text: str = ""
     body: str = ""

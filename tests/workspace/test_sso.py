@@ -365,3 +365,23 @@ def test_the_group_mapping_is_parsed_and_typos_are_refused():
 def test_which_amr_counts_as_the_providers_second_factor(amr, counts):
     claims = {} if amr is None else {"amr": amr}
     assert sso.provider_did_mfa(claims) is counts
+
+
+def test_a_next_to_another_site_is_not_followed(oidc, client):
+    person = Person("u-16", "n@corp.test", groups=["support"])
+    response = sign_in(client, oidc, person, next_url="https://evil.test/")
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_an_oversized_or_hostile_callback_is_refused_cleanly(oidc, client):
+    start(client)
+    for params in (
+        {"code": "c" * 100_000, "state": "s" * 100_000},
+        {"code": "<script>alert(1)</script>", "state": "<b>x</b>"},
+        {"state": ""},
+        {},
+    ):
+        response = client.get("/login/sso/callback/", params)
+        assert response.status_code == 400, params
+        assert "<script>alert" not in response.content.decode()
+    assert signed_in_as(client) is None

@@ -40,6 +40,7 @@ class Person:
 @dataclass
 class Faults:
     audience: str | None = None
+    azp: str | None = None
     expired: bool = False
     tampered: bool = False
     foreign_key: bool = False
@@ -135,6 +136,8 @@ class Provider:
         }
         if nonce:
             claims["nonce"] = nonce
+        if self.faults.azp:
+            claims["azp"] = self.faults.azp
         if person.amr is not None:
             claims["amr"] = person.amr
         key = self.foreign if self.faults.foreign_key else self.key

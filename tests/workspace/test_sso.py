@@ -165,11 +165,13 @@ def test_a_callback_without_a_flow_started_here_is_refused(oidc, client):
 
 
 @pytest.mark.parametrize(
-    "fault", ["tampered", "expired", "foreign_key", "audience"], ids=lambda f: f
+    "fault", ["tampered", "expired", "foreign_key", "audience", "audience_with_azp"], ids=str
 )
 def test_a_faulty_id_token_is_refused(oidc, client, fault):
-    if fault == "audience":
+    if fault.startswith("audience"):
         oidc.faults.audience = "another-client"
+        # A token for another client that names caredesk as its authorized party.
+        oidc.faults.azp = CLIENT_ID if fault == "audience_with_azp" else None
     else:
         setattr(oidc.faults, fault, True)
     response = sign_in(client, oidc, Person("u-5", "t@corp.test", groups=["support"]))

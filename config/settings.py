@@ -212,6 +212,8 @@ AUTH_USER_MODEL = "accounts.User"
 # checks passwords. See caredesk/accounts/backends.py.
 AUTHENTICATION_BACKENDS = [
     "caredesk.accounts.backends.SignedInUserBackend",
+    # Single sign-on sessions whose provider did the second factor (docs/single-sign-on.md).
+    "caredesk.accounts.backends.ProviderTwoFactorBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Argon2id at OWASP's minimum (19 MiB, t=2, p=1) instead of Django's 100 MiB; it reads
@@ -708,6 +710,48 @@ _UNKNOWN_ROLES = set(CAREDESK_TWO_FACTOR_ROLES) - {"agent", "lead", "manager", "
 if _UNKNOWN_ROLES:
     raise ImproperlyConfigured(
         "CAREDESK_TWO_FACTOR_ROLES lists unknown roles: " + ", ".join(sorted(_UNKNOWN_ROLES))
+    )
+
+# Single sign-on for staff with OpenID Connect (docs/single-sign-on.md, ADR 0032). Off
+# unless the issuer and client id are set. Groups: "group=role[:team],..." (the groups
+# claim of the ID token); a person in no mapped group is refused.
+CAREDESK_OIDC_ISSUER = env_str("CAREDESK_OIDC_ISSUER")
+CAREDESK_OIDC_CLIENT_ID = env_str("CAREDESK_OIDC_CLIENT_ID")
+CAREDESK_OIDC_CLIENT_SECRET = env_str("CAREDESK_OIDC_CLIENT_SECRET")
+CAREDESK_OIDC_SCOPES = env_str("CAREDESK_OIDC_SCOPES", "openid email profile groups")
+CAREDESK_OIDC_GROUPS_CLAIM = env_str("CAREDESK_OIDC_GROUPS_CLAIM", "groups")
+CAREDESK_OIDC_GROUPS = env_str("CAREDESK_OIDC_GROUPS")
+CAREDESK_OIDC_PROVIDER_NAME = env_str("CAREDESK_OIDC_PROVIDER_NAME")
+# Each sign-in brings a known account's role and mapped teams in line with the groups.
+CAREDESK_OIDC_SYNC_ROLES = env_bool("CAREDESK_OIDC_SYNC_ROLES", True)
+# Off: staff sign in with the provider only; the emergency admins listed below may still
+# use their password and TOTP code (they must have an authenticator set up).
+CAREDESK_STAFF_PASSWORDS = env_bool("CAREDESK_STAFF_PASSWORDS", True)
+CAREDESK_BREAK_GLASS_ADMINS = [e.lower() for e in env_list("CAREDESK_BREAK_GLASS_ADMINS", [])]
+if CAREDESK_OIDC_ISSUER and not CAREDESK_OIDC_ISSUER.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("CAREDESK_OIDC_ISSUER must be the provider's https:// URL")
+for _rule in filter(None, (r.strip() for r in CAREDESK_OIDC_GROUPS.split(","))):
+    # The same rule as caredesk.accounts.sso.parse_group_rules, checked at start-up.
+    _group, _eq, _target = _rule.partition("=")
+    if (
+        not _eq
+        or not _group.strip()
+        or _target.partition(":")[0].strip().lower()
+        not in {
+            "agent",
+            "lead",
+            "manager",
+            "admin",
+        }
+    ):
+        raise ImproperlyConfigured(
+            f"CAREDESK_OIDC_GROUPS: {_rule[:80]!r} is not group=role[:team] "
+            "(role: agent, lead, manager or admin)"
+        )
+if not CAREDESK_STAFF_PASSWORDS and not (CAREDESK_OIDC_ISSUER and CAREDESK_OIDC_CLIENT_ID):
+    raise ImproperlyConfigured(
+        "CAREDESK_STAFF_PASSWORDS=off needs single sign-on (CAREDESK_OIDC_ISSUER, "
+        "CAREDESK_OIDC_CLIENT_ID): staff would have no way to sign in"
     )
 
 # Prometheus /metrics: a scraper presents this as a bearer token; with none set, only

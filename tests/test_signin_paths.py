@@ -20,13 +20,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caredesk.channels.portal.actions import do_send_magic_link
-from caredesk.workspace import auth_views
+from caredesk.workspace import auth_views, sso_views
 from tests.conftest import NOW
 from tests.workspace.test_login import PASSWORD, totp_code
 
 # caredesk's sign-in: password, then the TOTP code when the user has a device; both steps
 # rate-limited (the tests below prove it).
 CAREDESK_SIGN_IN = {auth_views.login_view, auth_views.login_verify_view}
+# caredesk's single sign-on: the provider's ID token (signature, iss, aud, exp, nonce),
+# state and PKCE checked, the callback rate-limited, and caredesk's TOTP code asked when
+# the provider did no second factor (tests/workspace/test_sso.py proves each).
+CAREDESK_SIGN_IN |= {sso_views.sso_start_view, sso_views.sso_callback_view}
 
 # Sign-in views that cannot sign staff in, each with its reason.
 NOT_FOR_STAFF = {
@@ -70,7 +74,14 @@ def sign_in_routes() -> list[Route]:
 
 def test_the_walk_finds_the_known_sign_in_views():
     names = {r.name for r in sign_in_routes()}
-    assert {"admin:login", "workspace:login", "workspace:login-verify", "portal:signin"} <= names
+    assert {
+        "admin:login",
+        "workspace:login",
+        "workspace:login-verify",
+        "workspace:login-sso",
+        "workspace:login-sso-callback",
+        "portal:signin",
+    } <= names
 
 
 def _redirects_to_caredesk_sign_in(response) -> bool:

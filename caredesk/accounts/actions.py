@@ -30,6 +30,7 @@ from caredesk.accounts.models import (
     Team,
     User,
 )
+from caredesk.accounts.sso import Grant
 from caredesk.accounts.throttle import normal_email
 from caredesk.core import audit
 from caredesk.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -166,6 +167,8 @@ def clean_name(value: str, *, field: str, max_chars: int) -> str:
 def _clean_email(value: str) -> str:
     email = value.strip().lower()
     try:
+        if len(email) > 254:  # the email column's length
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise InvalidInput(
@@ -522,3 +525,103 @@ def do_unlock_sign_in(*, actor: User, email: str, now: datetime) -> int:
             new={"email": email, "waiting": []},
         )
     return len(rows)
+
+
+# --- single sign-on (docs/single-sign-on.md) ---------------------------------------------
+
+
+def _teams_named(names: tuple[str, ...]) -> list[Team]:
+    """The teams the group mapping names (by name or slug); names without a team are
+    skipped (the audit event lists them)."""
+    found: list[Team] = []
+    for name in names:
+        team = (
+            Team.objects.filter(name__iexact=name).first()
+            or Team.objects.filter(slug=slugify(name)).first()
+        )
+        if team is not None:
+            found.append(team)
+    return found
+
+
+def _sync_memberships(user: User, grant: Grant, now: datetime) -> dict[str, list[str]]:
+    """Join the granted teams and leave the other teams the mapping manages; teams that
+    the mapping never names are left as the admins set them."""
+    wanted = {t.pk: t for t in _teams_named(grant.teams)}
+    managed = {t.pk for t in _teams_named(grant.managed_teams)}
+    current = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+    joined = [t for pk, t in wanted.items() if pk not in current]
+    left = managed & current - set(wanted)
+    Membership.objects.bulk_create(Membership(team=t, user=user, joined_at=now) for t in joined)
+    if left:
+        Membership.objects.filter(user=user, team_id__in=left).delete()
+    return {
+        "joined": sorted(t.name for t in joined),
+        "left": sorted(Team.objects.filter(pk__in=left).values_list("name", flat=True)),
+    }
+
+
+def do_sign_in_staff_from_sso(
+    *, email: str, name: str, grant: Grant, sync: bool, provider: str, now: datetime
+) -> User:
+    """The staff account for a person the identity provider vouched for.
+
+    An unknown email gets a staff account (no password) with the role and teams of their
+    groups (``staff.created_from_sso``). A known staff account gets its role and the
+    mapped teams brought in line when ``sync`` is on (``staff.synced_from_sso``; the last
+    active admin keeps the role). Refused: a customer's email, a deactivated account."""
+    address = _clean_email(email)
+    display = clean_name(name or address.split("@")[0], field="name", max_chars=MAX_NAME)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email__iexact=address).first()
+        if user is not None and user.is_customer:
+            raise PermissionDenied(
+                "This address belongs to a customer; customers sign in through the portal.",
+                code="customer",
+            )
+        if user is not None and not user.is_active:
+            raise PermissionDenied(
+                "Your caredesk account is deactivated. Ask an admin to reactivate it.",
+                code="deactivated",
+            )
+        if user is None:
+            user = User(email=address, name=display, role=grant.role, date_joined=now)
+            _admin_flags(user)
+            user.set_unusable_password()
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                raise Conflict(f"There is already an account for {address}.") from None
+            teams = _sync_memberships(user, grant, now)
+            audit.record(
+                "staff.created_from_sso",
+                actor=None,
+                now=now,
+                new={**_staff_view(user), "teams": teams["joined"]},
+                note=f"signed in with {provider[:100]}",
+            )
+            return user
+        if not sync:
+            return user
+        old = _staff_view(user)
+        fields: list[str] = []
+        if grant.role != user.role:
+            last_admin = user.role == Role.ADMIN and not _other_active_admins(user)
+            if not last_admin:
+                user.role = grant.role
+                _admin_flags(user)
+                fields += ["role", "is_staff", "is_superuser"]
+        teams = _sync_memberships(user, grant, now)
+        if fields:
+            user.save(update_fields=fields)
+        if fields or teams["joined"] or teams["left"]:
+            audit.record(
+                "staff.synced_from_sso",
+                actor=None,
+                now=now,
+                old=old,
+                new={**_staff_view(user), **teams},
+                note=f"groups at {provider[:100]}",
+            )
+    return user

@@ -46,3 +46,19 @@ class SignedInUserBackend(BaseBackend):
             return None
         # As ModelBackend.user_can_authenticate: inactive users are not signed in.
         return user if user.is_active else None
+
+
+PROVIDER_MFA_PATH = "caredesk.accounts.backends.ProviderTwoFactorBackend"
+
+
+class ProviderTwoFactorBackend(SignedInUserBackend):
+    """Sessions signed in with single sign-on whose provider did the second factor
+    (docs/single-sign-on.md): the provider's sign-in counts as the two-factor one, so the
+    session needs no caredesk code and the role's two-factor rule is met."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = super().get_user(user_id)
+        if user is not None:
+            user.has_confirmed_totp = False  # type: ignore[attr-defined]
+            user.second_factor_by_provider = True  # type: ignore[attr-defined]
+        return user

@@ -31,6 +31,10 @@ def required_for(user: Any) -> bool:
 
 
 def has_authenticator(user: Any) -> bool:
+    # A single sign-on session whose provider asked for the second factor
+    # (accounts.backends.ProviderTwoFactorBackend).
+    if getattr(user, "second_factor_by_provider", False):
+        return True
     # Read with the user, in the same query, by accounts.backends.SignedInUserBackend.
     confirmed = getattr(user, "has_confirmed_totp", None)
     if confirmed is not None:

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from caredesk.accounts import throttle, two_factor
+from caredesk.accounts import sso, throttle, two_factor
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
@@ -54,6 +54,12 @@ def _wait_message(wait: Any) -> str:
     )
 
 
+def _passwords_off() -> str:
+    config = sso.config()
+    provider = config.provider_name if config else "your identity provider"
+    return f"Staff sign in with {provider} here: password sign-in is off for staff."
+
+
 def _pending_key(group: str, request: HttpRequest) -> str:
     pending = request.session.get(PENDING_KEY) or {}
     return str(pending.get("uid", ""))
@@ -78,11 +84,14 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 def _render_login(
     request: HttpRequest, form: LoginForm, *, error: str = "", portal: bool = False, status: int
 ) -> HttpResponse:
+    config = sso.config()
     context = {
         "form": form,
         "error": error,
         "portal_hint": portal,
         "next": request.POST.get("next") or request.GET.get("next", ""),
+        "sso_provider": config.provider_name if config else "",
+        "passwords_on": sso.staff_passwords_on(),
     }
     return render(request, "workspace/login.html", context, status=status)
 
@@ -106,6 +115,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request, form, error="Enter your email address and password.", status=400
         )
     email, ip, now = form.cleaned_data["email"], _client_address(request), clock.now()
+    if not sso.staff_passwords_on() and not sso.is_break_glass(email):
+        # Refused before the password is checked: the answer tells nothing about it.
+        return _render_login(request, form, error=_passwords_off(), status=403)
     wait = throttle.waiting(email, ip, now)
     if wait is not None:
         return _render_login(request, form, error=_wait_message(wait), status=429)
@@ -125,9 +137,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not found.is_agent_staff:
         return _render_login(request, form, error="Email or password is wrong.", status=400)
     target = _safe_next(request, request.POST.get("next", ""))
+    has_totp = TOTPDevice.objects.filter(user=found, confirmed=True).exists()
+    if not sso.staff_passwords_on() and not (found.role == "admin" and has_totp):
+        # An emergency admin signs in with the password and the TOTP code, never less.
+        return _render_login(
+            request,
+            form,
+            error="Emergency sign-in needs an admin account with two-factor sign-in set up.",
+            status=403,
+        )
     if two_factor.must_enrol(found):
         target = two_factor.ENROL_URL
-    if TOTPDevice.objects.filter(user=found, confirmed=True).exists():
+    if has_totp:
         request.session[PENDING_KEY] = {"uid": found.pk, "at": time.time(), "next": target}
         return HttpResponseRedirect("/login/verify/")
     login(request, found, backend=BACKEND)

@@ -7,6 +7,7 @@ from caredesk.workspace import (
     forward_views,
     merge_views,
     notification_views,
+    sso_views,
     views,
 )
 
@@ -16,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.inbox, name="inbox"),
     path("login/", auth_views.login_view, name="login"),
     path("login/verify/", auth_views.login_verify_view, name="login-verify"),
+    path("login/sso/", sso_views.sso_start_view, name="login-sso"),
+    path("login/sso/callback/", sso_views.sso_callback_view, name="login-sso-callback"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("account/", account_views.account, name="account"),
     path("account/totp/start", account_views.totp_start, name="totp-start"),

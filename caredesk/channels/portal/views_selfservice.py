@@ -173,10 +173,12 @@ def request_page(request: HttpRequest, customer: Customer, type_id: int) -> Http
         return _page(request, customer, rt, status=status, error=error.message, talk_url=talk)
     if done.created:
         messages.success(
-            request, f"We have your request: {rt.name}. We sent you a confirmation by mail."
+            request,
+            _("We have your request: %(name)s. We sent you a confirmation by mail.")
+            % {"name": rt.name},
         )
     else:
-        messages.info(request, "You asked for this already; here it is.")
+        messages.info(request, _("You asked for this already; here it is."))
     return redirect("portal:selfservice_status", request_id=done.request.pk)
 
 

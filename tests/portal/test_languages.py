@@ -409,3 +409,11 @@ def test_every_customer_mail_subject_renders_in_each_language(desk, now, code):
             with translation.override("en"):
                 english = Template(built_in.subject).render(Context(context))
             assert subject != english, (code, built_in.name)
+
+
+def test_signing_out_keeps_the_language(client, desk, now):
+    do_set_customer_language(desk.alice, actor=None, language="de", now=now)
+    client.force_login(desk.alice.user)
+    done = client.post("/portal/signout/", headers={"accept-language": "en"})
+    page = client.get(done["Location"], headers={"accept-language": "en"})
+    assert "Sie sind abgemeldet." in page.text and "Im Support-Portal anmelden" in page.text

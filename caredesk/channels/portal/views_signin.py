@@ -184,6 +184,11 @@ def _link_page(request: HttpRequest, code: str, message: str, status: int = 0) -
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
+    # The portal keeps speaking the customer's language after they sign out.
+    customer = customer_of(signed_in_user(request))
+    keep = (customer.language if customer else "") or request.session.get(SESSION_KEY, "")
     logout(request)
+    if keep:
+        request.session[SESSION_KEY] = keep
     messages.info(request, gettext("You are signed out."))
     return redirect("portal:signin")

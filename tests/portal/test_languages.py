@@ -417,3 +417,17 @@ def test_signing_out_keeps_the_language(client, desk, now):
     done = client.post("/portal/signout/", headers={"accept-language": "en"})
     page = client.get(done["Location"], headers={"accept-language": "en"})
     assert "Sie sind abgemeldet." in page.text and "Im Support-Portal anmelden" in page.text
+
+
+def test_the_honest_sla_update_writes_the_promised_time_in_the_customers_language(desk, now):
+    from zoneinfo import ZoneInfo
+
+    from caredesk.sla.honest import _due_text
+
+    berlin = now.astimezone(ZoneInfo("Europe/Berlin"))
+    english = open_case(desk.bob, now)
+    assert _due_text(berlin, english) == "23 Nov 2026, 10:30"
+    do_set_customer_language(desk.alice, actor=None, language="de", now=now)
+    german = open_case(desk.alice, now)
+    german.customer.refresh_from_db()
+    assert _due_text(berlin, german) == "23. November 2026 10:30"

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caredesk.accounts.models import User
@@ -174,11 +175,11 @@ def request_page(request: HttpRequest, customer: Customer, type_id: int) -> Http
     if done.created:
         messages.success(
             request,
-            _("We have your request: %(name)s. We sent you a confirmation by mail.")
+            gettext("We have your request: %(name)s. We sent you a confirmation by mail.")
             % {"name": rt.name},
         )
     else:
-        messages.info(request, _("You asked for this already; here it is."))
+        messages.info(request, gettext("You asked for this already; here it is."))
     return redirect("portal:selfservice_status", request_id=done.request.pk)
 
 

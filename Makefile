@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/caredesk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run install test lint types test-sqlite test-postgres system-deps bench clean
+.PHONY: run install messages test lint types test-sqlite test-postgres system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# The customer side's translations (caredesk/locale/*/django.po) compiled to .mo with
+# GNU gettext's msgfmt (system-deps); the .mo files are never committed (docs/languages.md).
+messages: $(VENV)/.installed
+	@cd caredesk && ../$(BIN)/caredesk manage compilemessages -v 0
+
+install: $(VENV)/.installed messages
 
 run: install
 	@$(BIN)/caredesk migrate
@@ -23,7 +28,8 @@ run: install
 	@$(BIN)/caredesk serve
 
 # System packages the tests need: Debian's Chromium (browser tests; Playwright's own
-# download cannot work here) and Dovecot (the email tests start a real IMAP server).
+# download cannot work here), Dovecot (the email tests start a real IMAP server) and
+# GNU gettext (msgfmt compiles the translations).
 system-deps:
 	@sh scripts/install-system-deps.sh
 

@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The portal and help centre in the customer's language; every other page English.
+    "caredesk.channels.portal.language.PortalLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -237,6 +239,11 @@ LOGIN_REDIRECT_URL = "/"
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+# The customer's side (portal, help centre, customer mails) speaks these; the staff UI
+# stays English (docs/languages.md, docs/adr/0033). Catalogues: caredesk/locale/<lang>/
+# django.po, compiled to .mo by ``make install`` and the test session (never committed).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "caredesk" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

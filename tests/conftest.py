@@ -16,6 +16,23 @@ from tests import oncommit
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+LOCALE = Path(__file__).resolve().parent.parent / "caredesk" / "locale"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """The .mo files are built, never committed (docs/languages.md): compile a missing or
+    stale one with GNU gettext's msgfmt, as ``make install`` does. Written aside and
+    moved into place, so parallel workers never read half a file."""
+    for po in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if shutil.which("msgfmt") is None:
+            pytest.fail("GNU gettext's msgfmt is missing: run make system-deps")
+        partial = mo.with_suffix(f".{os.getpid()}.tmp")
+        subprocess.run(["msgfmt", "--check", "-o", str(partial), str(po)], check=True)
+        os.replace(partial, mo)
 
 
 @pytest.fixture

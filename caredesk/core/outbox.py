@@ -27,11 +27,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import linebreaks
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from caredesk.core import deadlines, mailconf, mails, tasks
+from caredesk.core import deadlines, languages, mailconf, mails, tasks
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import AutoReplyLog, EmailLink, MailTemplate, OutboundEmail, OutboundState
@@ -68,12 +69,26 @@ def hook_context(
     return merged
 
 
+def language_of(name: str, context: Mapping[str, object]) -> str:
+    """The language mail ``name`` is written in: the customer's for a customer mail
+    (``languages.for_context``), English for staff mail (the staff UI is English)."""
+    if mails.get(name).audience != "customer":
+        return str(settings.LANGUAGE_CODE)
+    return languages.for_context(context)
+
+
 def render(name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
-    """(subject, text, html) of the built-in mail ``name``, or of the admin's version.
+    """(subject, text, html) of the built-in mail ``name``, or of the admin's version,
+    in the recipient's language (:func:`language_of`).
 
     Text and subject are plain text (never HTML-escaped); the HTML part is the admin's
     HTML template (escaping as usual) or the text in paragraphs, each character escaped
     once."""
+    with translation.override(language_of(name, context)):
+        return _render(name, context)
+
+
+def _render(name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
     mail = mails.get(name)
     ctx: dict[str, Any] = {**context, "site_url": settings.SITE_URL}
     custom = MailTemplate.objects.filter(name=name).first()
@@ -241,6 +256,8 @@ def _queue(
             headers["Reply-To"] = reply_to
     if auto:
         headers.update(AUTO_HEADERS)
+    if mails.get(name).audience == "customer":
+        headers["Content-Language"] = language_of(name, context)
     state = OutboundState.QUEUED
     reason = ""
     if mailconf.is_own_address(to):
@@ -380,12 +397,14 @@ def queue_many(
         if not to:
             continue
         ctx: dict[str, Any] = {**context, "site_url": settings.SITE_URL}
-        text = text_template.render(Context(ctx, autoescape=False))
-        html = html_template.render(Context(ctx)) if html_template is not None else ""
-        if not html:
-            body = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308
-            html = render_to_string("core/mail/body.html", {"body": body})
-        subject = " ".join(subject_template.render(Context(ctx, autoescape=False)).split())
+        language = language_of(name, context)
+        with translation.override(language):
+            text = text_template.render(Context(ctx, autoescape=False))
+            html = html_template.render(Context(ctx)) if html_template is not None else ""
+            if not html:
+                body = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308
+                html = render_to_string("core/mail/body.html", {"body": body})
+            subject = " ".join(subject_template.render(Context(ctx, autoescape=False)).split())
         state, reason = OutboundState.QUEUED, ""
         if mailconf.is_own_address(to, own):
             state, reason = OutboundState.SUPPRESSED, "The recipient is one of our own addresses."
@@ -398,7 +417,9 @@ def queue_many(
                 text=text,
                 html=html,
                 rfc_message_id=new_message_id(),
-                headers=dict(AUTO_HEADERS),
+                headers={**AUTO_HEADERS, "Content-Language": language}
+                if mail.audience == "customer"
+                else dict(AUTO_HEADERS),
                 state=state,
                 last_error=reason,
                 created_at=now,

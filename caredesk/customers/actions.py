@@ -13,7 +13,7 @@ from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import audit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.core.text import clean_body, clean_line
-from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
+from caredesk.customers.models import ContactIdentity, Customer, Language, Organization, Tier
 
 MAX_NAME = 200
 MAX_EMAILS = 20
@@ -147,6 +147,45 @@ def do_update_customer(
             )
             customer.organization = organization
             customer.save(update_fields=["organization"])
+    return customer
+
+
+LANGUAGES: Final = frozenset(code for code, _ in Language.choices if code)
+
+
+def do_set_customer_language(
+    customer: Customer, *, actor: User | None, language: str, now: datetime, how: str = ""
+) -> Customer:
+    """Set the language of the customer's portal and mails. The customer sets their own
+    (the portal switcher), staff set anyone's (API, admin); ``actor=None`` is the
+    system detecting it (the browser's language at the first sign-in). ``how`` says
+    where it came from, for the audit note ("switcher", "browser", "admin"...)."""
+    code = (language or "").strip().lower()[:16]
+    if code not in LANGUAGES:
+        raise DomainError(
+            f"“{code[:16]}” is not a language we offer; choose one of"
+            f" {', '.join(sorted(LANGUAGES))}.",
+            code="unknown_language",
+        )
+    if actor is not None and not actor.is_agent_staff:
+        own = getattr(actor, "customer", None)
+        if own is None or own.pk != customer.pk:
+            raise PermissionDenied("Customers choose only their own language.")
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.language == code:
+            return customer
+        audit.record(
+            "customer.changed",
+            actor=actor,
+            now=now,
+            field="language",
+            old={"customer": customer.pk, "language": customer.language},
+            new={"customer": customer.pk, "language": code},
+            note=how[:60],
+        )
+        customer.language = code
+        customer.save(update_fields=["language"])
     return customer
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from caredesk.accounts.models import User
+from caredesk.core import clock
+from caredesk.customers import actions
 from caredesk.customers.models import ContactIdentity, Customer, Organization
 
 
@@ -23,9 +29,22 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin[Customer]):
-    list_display = ("name", "organization", "user", "created_at")
-    list_filter = ("organization__tier",)
+    list_display = ("name", "organization", "language", "user", "created_at")
+    list_filter = ("organization__tier", "language")
     search_fields = ("name", "identities__value", "organization__name")
     list_select_related = ("organization", "user")
     autocomplete_fields = ("organization", "user")
     inlines = (ContactIdentityInline,)
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        """A changed language goes through the action (validated, audited)."""
+        language = obj.language
+        if change and "language" in form.changed_data:
+            obj.language = Customer.objects.only("language").get(pk=obj.pk).language
+        super().save_model(request, obj, form, change)
+        if change and "language" in form.changed_data and language:
+            user = request.user
+            assert isinstance(user, User)
+            actions.do_set_customer_language(
+                obj, actor=user, language=language, now=clock.now(), how="admin"
+            )

@@ -14,6 +14,16 @@ class Tier(models.TextChoices):
     VIP = "vip", "VIP"
 
 
+class Language(models.TextChoices):
+    """The languages the customer's side speaks (the same as settings.LANGUAGES)."""
+
+    UNKNOWN = "", "Not known yet"
+    ENGLISH = "en", "English"
+    GERMAN = "de", "Deutsch"
+    FRENCH = "fr", "Français"
+    SPANISH = "es", "Español"
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
@@ -36,6 +46,10 @@ class Organization(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(max_length=200)
+    # The language of the portal and of the mails the customer gets: one of
+    # settings.LANGUAGES, "" until known (then the browser's, else English). Detected at
+    # the first portal sign-in from Accept-Language; the customer or staff change it.
+    language = models.CharField(max_length=8, blank=True, default="", choices=Language.choices)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )

@@ -69,7 +69,9 @@ def _batch(update: IncidentUpdate, ids: list[int], offset: int, now: datetime) -
         if not todo:
             return done
         emails = _emails(todo)
-        names = dict(Customer.objects.filter(pk__in=todo).values_list("pk", "name"))
+        people = Customer.objects.filter(pk__in=todo).values_list("pk", "name", "language")
+        names = {pk: name for pk, name, _ in people}
+        spoken = {pk: language for pk, _, language in people}
         opted = (
             set()
             if update.essential
@@ -95,6 +97,7 @@ def _batch(update: IncidentUpdate, ids: list[int], offset: int, now: datetime) -
                     "incident": incident,
                     "update": update,
                     "customer_name": names.get(pk, ""),
+                    "language": spoken.get(pk, ""),
                     "essential": update.essential,
                     "resolved": update.is_resolution,
                     "portal_url": portal_url,

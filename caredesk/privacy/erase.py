@@ -121,7 +121,7 @@ def erase_customer(customer: Customer, *, now: datetime) -> Counter[str]:
         user.set_unusable_password()
         user.save(update_fields=["email", "name", "is_active", "password"])
         changed["portal accounts"] = 1
-    Customer.objects.filter(pk=customer.pk).update(name=ERASED_CUSTOMER, notes="")
+    Customer.objects.filter(pk=customer.pk).update(name=ERASED_CUSTOMER, notes="", language="")
     return changed
 
 

@@ -79,6 +79,7 @@ def _customer(customer: Customer) -> dict[str, Any]:
         "name": customer.name,
         "organization": customer.organization.name if customer.organization else None,
         "notes": customer.notes,
+        "language": customer.language,
         "created_at": customer.created_at,
         "addresses": [
             {"kind": i.kind, "value": i.value, "verified": i.verified, "since": i.created_at}

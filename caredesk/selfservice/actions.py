@@ -251,7 +251,12 @@ def do_request_self_service(
         send_mail(
             MAIL,
             customer.primary_email,
-            {"customer_name": customer.name, "request": req, "next": rt.confirmation_text},
+            {
+                "customer_name": customer.name,
+                "request": req,
+                "next": rt.confirmation_text,
+                "language": customer.language,
+            },
             now=now,
             kind=OutboundEmail.Kind.NOTICE,
             auto=True,

@@ -17,13 +17,26 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
+from django.utils import formats, translation
+
 from caredesk.accounts.models import User
-from caredesk.core import once
+from caredesk.core import languages, once
 from caredesk.core.models import OutboundEmail
 from caredesk.core.outbox import send_mail
 from caredesk.sla.models import SlaPolicy
 from caredesk.tickets import audit
 from caredesk.tickets.models import AuditEvent, Ticket
+
+
+def _due_text(local_due: datetime, ticket: Ticket) -> str:
+    """The promised time in the customer's language (in the policy's zone, as given):
+    "03 Dec 2026, 14:00" in English, Django's own format in the others."""
+    language = languages.for_context({"ticket": ticket})
+    if language == "en":
+        return f"{local_due:%d %b %Y, %H:%M}"
+    with translation.override(language):
+        return str(formats.date_format(local_due, "DATETIME_FORMAT"))
+
 
 MAIL = "sla_breach_update"
 KEY = "sla-breach-update:{ticket}:{day}"
@@ -75,7 +88,7 @@ def send_breach_update(
     context = {
         "ticket": ticket,
         "customer_name": ticket.customer.name,
-        "due_words": f"{local_due:%d %b %Y, %H:%M} ({zone.key})",
+        "due_words": f"{_due_text(local_due, ticket)} ({zone.key})",
         "lead_name": lead.display_name if lead else "",
         "target": kind,
     }

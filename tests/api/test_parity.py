@@ -101,6 +101,7 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "portal:new_case": "create_case",
     "portal:case_reply": "create_message",
     "portal:case_status": "update_case",
+    "portal:language": "update_me",
     "promises:callback": "request_callback",
     "escalations:supervisor": "escalate",
     "feedback:portal": "leave_feedback",

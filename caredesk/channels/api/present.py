@@ -133,6 +133,7 @@ def customer(c: Customer) -> s.CustomerOut:
         name=c.name,
         organization=org_ref(c.organization),
         emails=[i.value for i in c.identities.all() if i.kind == ContactIdentity.Kind.EMAIL],
+        language=c.language,
         created_at=c.created_at,
         fields=None,  # filled by the router for staff (fields_out.add_fields)
     )

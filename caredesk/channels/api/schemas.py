@@ -363,6 +363,11 @@ class CustomerOut(Schema):
     name: str
     organization: OrganizationRef | None = None
     emails: list[str]
+    language: str = Field(
+        "",
+        description='The language of the customer\'s portal and mails: "en", "de", "fr",'
+        ' "es", or "" until known (then English).',
+    )
     created_at: datetime
     fields: dict[str, FieldValue] | None = Field(None, description=FIELDS_DESCRIPTION)
 
@@ -387,6 +392,15 @@ class CustomerPatchIn(PatchSchema):
     NOT_NULL = ("name",)
     name: Name | None = None
     organization_id: Id | None = Field(None, description="null removes the organization.")
+    language: Literal["en", "de", "fr", "es"] | None = Field(
+        None, description="The language of the customer's portal and mails."
+    )
+
+
+class CustomerMePatchIn(Schema):
+    language: Literal["en", "de", "fr", "es"] = Field(
+        description="The language of your portal and of the mails we send you."
+    )
 
 
 class OrganizationOut(Schema):

@@ -97,17 +97,19 @@ def _issue(customer: Customer, *, now: datetime, ip: str | None, verb: str) -> I
     return IssuedLink(link=link, url=link_url(token))
 
 
-def do_request_magic_link(email: str, now: datetime, ip: str | None) -> None:
+def do_request_magic_link(email: str, now: datetime, ip: str | None, *, language: str = "") -> None:
     """Someone asks for a sign-in link: the same work for every well-formed address (one
     task enqueued after commit, which calls :func:`do_send_magic_link`); the caller shows
     the same page either way. Raises DomainError only for a malformed address."""
     require_aware(now, "now")
     address = normalize_email(email)
     with transaction.atomic():
-        enqueue_after_commit(tasks.send_sign_in_link, address, ip)
+        enqueue_after_commit(tasks.send_sign_in_link, address, ip, language[:16])
 
 
-def do_send_magic_link(email: str, now: datetime, ip: str | None) -> IssuedLink | None:
+def do_send_magic_link(
+    email: str, now: datetime, ip: str | None, *, language: str = ""
+) -> IssuedLink | None:
     """Known address: store a link and put its mail in the outbox (delivered after
     commit). Unknown address: nothing happens. Returns the link, or None."""
     require_aware(now, "now")
@@ -123,6 +125,7 @@ def do_send_magic_link(email: str, now: datetime, ip: str | None) -> IssuedLink 
             stored_address,
             {
                 "name": customer.name,
+                "language": customer.language or language,
                 "url": issued.url,
                 "minutes": settings.CAREDESK_MAGIC_LINK_MINUTES,
             },

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.core.errors import DomainError
 from caredesk.core.text import normalize_filename
@@ -16,36 +18,36 @@ MAX_SUBJECT = Ticket._meta.get_field("subject").max_length or 255
 
 class SignInForm(forms.Form):
     email = forms.CharField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
         error_messages={
-            "required": "Enter your email address.",
-            "max_length": "That email address is too long.",
+            "required": _("Enter your email address."),
+            "max_length": _("That email address is too long."),
         },
     )
 
 
 class CaseForm(forms.Form):
     subject = forms.CharField(
-        label="Subject",
+        label=_("Subject"),
         max_length=MAX_SUBJECT,
-        error_messages={"required": "Give your case a short subject."},
+        error_messages={"required": _("Give your case a short subject.")},
     )
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 8}),
         strip=False,
-        error_messages={"required": "Tell us what happened."},
+        error_messages={"required": _("Tell us what happened.")},
     )
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Your reply",
+        label=_("Your reply"),
         widget=forms.Textarea(attrs={"rows": 5, "id": "portal-reply"}),
         strip=False,
-        error_messages={"required": "Write a reply before sending."},
+        error_messages={"required": _("Write a reply before sending.")},
     )
 
 
@@ -55,7 +57,8 @@ def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
     limit = settings.CAREDESK_MAX_ATTACHMENTS
     if len(uploads) > limit:
         raise DomainError(
-            f"Too many attachments ({len(uploads)}); at most {limit} per message.",
+            gettext("Too many attachments (%(count)d); at most %(limit)d per message.")
+            % {"count": len(uploads), "limit": limit},
             code="too_many_attachments",
         )
     max_bytes = settings.CAREDESK_MAX_ATTACHMENT_BYTES
@@ -65,8 +68,8 @@ def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
         size = upload.size or 0
         if size > max_bytes:
             raise DomainError(
-                f"“{name}” is {size / 1048576:.1f} MB; "
-                f"the limit is {max_bytes / 1048576:.0f} MB per file.",
+                gettext("“%(name)s” is %(size).1f MB; the limit is %(limit).0f MB per file.")
+                % {"name": name, "size": size / 1048576, "limit": max_bytes / 1048576},
                 code="attachment_too_large",
             )
         files.append(
@@ -81,12 +84,12 @@ class AnswerForm(forms.Form):
     """ "No, it is not": the customer's optional words (they become a customer message)."""
 
     words = forms.CharField(
-        label="What is still wrong? (optional)",
+        label=_("What is still wrong? (optional)"),
         required=False,
         max_length=5000,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 5, "id": "solved-words", "maxlength": 5000}),
         error_messages={
-            "max_length": "Please keep it under 5,000 characters (you wrote %(show_value)s)."
+            "max_length": _("Please keep it under 5,000 characters (you wrote %(show_value)s).")
         },
     )

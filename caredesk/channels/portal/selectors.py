@@ -8,12 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import User
+from caredesk.channels.portal import words
 from caredesk.customers.models import ContactIdentity, Customer
 from caredesk.tickets.access import customer_messages, visible_tickets
 from caredesk.tickets.merge import final_target
-from caredesk.tickets.models import AuditEvent, Channel, Message, Status, Ticket
+from caredesk.tickets.models import AuditEvent, Message, Status, Ticket
 
 SCOPE_MINE = "mine"
 SCOPE_ORG = "org"
@@ -49,23 +53,20 @@ def portal_cases(user: User, customer: Customer, scope: str) -> QuerySet[Ticket]
     return qs.select_related("customer").order_by("-updated_at", "-id")
 
 
-STATUS_LABELS = dict(Status.choices)
-CHANNEL_LABELS = dict(Channel.choices)
-
-EVENT_LABELS = {
-    "created": "Case opened",
-    "replied": "Reply sent",
-    "status_changed": "Status changed",
-    "reopened": "Case reopened",
-    "resolution_confirmed": "You confirmed it is solved",
-    "resolution_rejected": "You told us it is not solved",
-    "resolution_unconfirmed": "Closed without an answer",
-    "follow_up_opened": "Follow-up case",
-    "followed_up": "Follow-up case opened",
-    "merged": "Merged into another case",
-    "merged_in": "A duplicate case was merged into this one",
-    "split": "A message moved to a new case",
-    "split_from": "Opened from a message on another case",
+EVENT_LABELS: dict[str, Promise] = {
+    "created": _("Case opened"),
+    "replied": _("Reply sent"),
+    "status_changed": _("Status changed"),
+    "reopened": _("Case reopened"),
+    "resolution_confirmed": _("You confirmed it is solved"),
+    "resolution_rejected": _("You told us it is not solved"),
+    "resolution_unconfirmed": _("Closed without an answer"),
+    "follow_up_opened": _("Follow-up case"),
+    "followed_up": _("Follow-up case opened"),
+    "merged": _("Merged into another case"),
+    "merged_in": _("A duplicate case was merged into this one"),
+    "split": _("A message moved to a new case"),
+    "split_from": _("Opened from a message on another case"),
 }
 
 
@@ -78,7 +79,8 @@ def merged_into_visible(user: User, ticket: Ticket) -> Ticket | None:
 
 
 def status_label(value: Any) -> str:
-    return STATUS_LABELS.get(str(value), str(value).replace("_", " ").capitalize())
+    """A case state as the customer reads it, in their language."""
+    return words.case_status(value)
 
 
 @dataclass
@@ -96,13 +98,14 @@ class TimelineEntry:
 
 def _describe_event(event: AuditEvent) -> tuple[str, str]:
     """A plain-language line for an audit event the customer may see."""
-    label = EVENT_LABELS.get(event.verb, event.verb.replace("_", " ").capitalize())
+    known = EVENT_LABELS.get(event.verb)
+    label = str(known) if known is not None else event.verb.replace("_", " ").capitalize()
     detail = ""
     if event.verb in ("status_changed", "reopened") and event.field == "status":
         detail = f"{status_label(event.old_value)} → {status_label(event.new_value)}"
     elif event.verb == "created" and isinstance(event.new_value, dict):
         channel = str(event.new_value.get("channel") or "")
-        detail = f"via {CHANNEL_LABELS.get(channel, channel).lower()}" if channel else ""
+        detail = gettext("via %(channel)s") % {"channel": words.channel(channel)} if channel else ""
     elif event.note:
         detail = event.note
     return label, detail

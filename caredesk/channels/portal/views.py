@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.models import User
@@ -48,7 +50,7 @@ from caredesk.tickets.merge import do_write_on_merged
 from caredesk.tickets.models import Channel, Status, Ticket, parse_reference
 
 PER_PAGE = 20
-REFILE_NOTE = "Your text is kept below; please choose your files again."
+REFILE_NOTE = gettext_lazy("Your text is kept below; please choose your files again.")
 
 
 def _user(request: HttpRequest) -> User:
@@ -99,8 +101,12 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
         ticket = access_ticket(_user(request), pk)
     except NotFound:
         return {}
-    subject = f"Follow-up to {ticket.reference}: {ticket.subject}"[:MAX_SUBJECT]
-    return {"subject": subject, "body": f"This follows up on case {ticket.reference}.\n\n"}
+    words = {"reference": ticket.reference, "subject": ticket.subject}
+    subject = (_("Follow-up to %(reference)s: %(subject)s") % words)[:MAX_SUBJECT]
+    return {
+        "subject": subject,
+        "body": _("This follows up on case %(reference)s.") % words + "\n\n",
+    }
 
 
 def _small_id(raw: object) -> int | None:
@@ -158,11 +164,12 @@ def new_case(request: HttpRequest, customer: Customer) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"Your case {ticket.reference} is open. We will email you when we reply.",
+                    _("Your case %(reference)s is open. We will email you when we reply.")
+                    % {"reference": ticket.reference},
                 )
                 return redirect("portal:case", ticket_id=ticket.pk)
         if uploads:
-            form.add_error(None, REFILE_NOTE)
+            form.add_error(None, str(REFILE_NOTE))
         status = 400
     else:
         form = CaseForm(initial=_prefill(request))
@@ -239,10 +246,10 @@ def case_reply(request: HttpRequest, customer: Customer, ticket_id: int) -> Http
         except DomainError as exc:
             form.add_error(None, exc.message)
             if uploads:
-                form.add_error(None, REFILE_NOTE)
+                form.add_error(None, str(REFILE_NOTE))
             ticket.refresh_from_db()
             return _case_page(request, customer, ticket, form, status=exc.status)
-        messages.success(request, "Your reply was sent.")
+        messages.success(request, _("Your reply was sent."))
         return redirect("portal:case", ticket_id=ticket.pk)
     return _case_page(request, customer, ticket, form, status=400)
 
@@ -268,19 +275,25 @@ def _follow_up(
     except DomainError as exc:
         form.add_error(None, exc.message)
         if uploads:
-            form.add_error(None, REFILE_NOTE)
+            form.add_error(None, str(REFILE_NOTE))
         return _case_page(request, customer, ticket, form, status=exc.status)
     messages.success(
         request,
-        f"{ticket.reference} is closed, so your message went to its follow-up case "
-        f"{new.reference}. We will email you when we reply.",
+        _(
+            "%(closed)s is closed, so your message went to its follow-up case %(new)s."
+            " We will email you when we reply."
+        )
+        % {"closed": ticket.reference, "new": new.reference},
     )
     return redirect("portal:case", ticket_id=new.pk)
 
 
 STATUS_ACTIONS = {
-    "resolve": (Status.RESOLVED, "Marked as resolved. Thank you for letting us know."),
-    "reopen": (Status.WAITING_US, "Case reopened. We will get back to you."),
+    "resolve": (
+        Status.RESOLVED,
+        gettext_lazy("Marked as resolved. Thank you for letting us know."),
+    ),
+    "reopen": (Status.WAITING_US, gettext_lazy("Case reopened. We will get back to you.")),
 }
 
 
@@ -290,7 +303,7 @@ def case_status(request: HttpRequest, customer: Customer, ticket_id: int) -> Htt
     ticket = _ticket(request, ticket_id)
     choice = STATUS_ACTIONS.get(str(request.POST.get("action", "")))
     if choice is None:
-        messages.error(request, "Unknown action.")
+        messages.error(request, _("Unknown action."))
         return redirect("portal:case", ticket_id=ticket.pk)
     new_status, done = choice
     try:
@@ -298,5 +311,5 @@ def case_status(request: HttpRequest, customer: Customer, ticket_id: int) -> Htt
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, done)
+        messages.success(request, str(done))
     return redirect("portal:case", ticket_id=ticket.pk)

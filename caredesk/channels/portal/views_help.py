@@ -10,6 +10,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
@@ -26,7 +27,7 @@ from caredesk.kb import search, selectors
 RATE_PAGES = "300/m"
 RATE_SEARCH = "60/m"
 RATE_SUGGEST = "120/m"
-RATE_MESSAGE = "Too many searches in a short time. Please wait a minute, then try again."
+RATE_MESSAGE = _("Too many searches in a short time. Please wait a minute, then try again.")
 SUGGESTIONS = 5
 PER_PAGE = 50
 RECENT = 10
@@ -57,7 +58,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
         request,
         "portal/help_home.html",
         status=429,
-        error=RATE_MESSAGE,
+        error=str(RATE_MESSAGE),
         categories=[],
         recent=[],
         q="",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from caredesk.customers.guards import customer_required, portal_context
@@ -12,9 +13,9 @@ from caredesk.records.selectors import MAX_SHOWN, records_of_customer
 from caredesk.records.validation import record_kinds
 
 HEADINGS = {
-    "order": "Your orders",
-    "subscription": "Your subscriptions",
-    "booking": "Your bookings",
+    "order": _("Your orders"),
+    "subscription": _("Your subscriptions"),
+    "booking": _("Your bookings"),
 }
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caredesk.channels.portal.forms import AnswerForm
@@ -24,20 +26,24 @@ from caredesk.resolutions.models import Resolution
 
 BAD_LINK = {
     "invalid": (
-        "This link is not valid",
-        "The link may be incomplete or altered. Please use the link in our mail exactly as "
-        "it is, or sign in to the portal to answer.",
+        _("This link is not valid"),
+        _(
+            "The link may be incomplete or altered. Please use the link in our mail exactly as "
+            "it is, or sign in to the portal to answer."
+        ),
         400,
     ),
     "expired": (
-        "This link has expired",
-        "Links in our mails work for a limited time. Sign in to the portal to see your case, "
-        "or write to us and we will pick it up.",
+        _("This link has expired"),
+        _(
+            "Links in our mails work for a limited time. Sign in to the portal to see your case, "
+            "or write to us and we will pick it up."
+        ),
         410,
     ),
     "wrong_purpose": (
-        "This link is not valid for this answer",
-        "Please use the link for the answer you mean, exactly as it is in our mail.",
+        _("This link is not valid for this answer"),
+        _("Please use the link for the answer you mean, exactly as it is in our mail."),
         400,
     ),
 }
@@ -111,10 +117,10 @@ def case_answer(request: HttpRequest, customer: Customer, ticket_id: int) -> Htt
     resolution = selectors.open_question(ticket)
     solved = request.POST.get("answer") == "yes"
     if resolution is None or ticket.customer_id != customer.pk:
-        messages.error(request, "There is no open question on this case.")
+        messages.error(request, gettext("There is no open question on this case."))
         return redirect("portal:case", ticket_id=ticket.pk)
     if request.POST.get("answer") not in ("yes", "no"):
-        messages.error(request, "Please choose Yes or No.")
+        messages.error(request, gettext("Please choose Yes or No."))
         return redirect("portal:case", ticket_id=ticket.pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -134,8 +140,10 @@ def case_answer(request: HttpRequest, customer: Customer, ticket_id: int) -> Htt
     else:
         messages.success(
             request,
-            "Thank you: the case is closed."
+            gettext("Thank you: the case is closed.")
             if solved
-            else "Thank you for telling us. The case is open again and we will get back to you.",
+            else gettext(
+                "Thank you for telling us. The case is open again and we will get back to you."
+            ),
         )
     return redirect("portal:case", ticket_id=ticket.pk)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caredesk.accounts.models import User
@@ -173,10 +174,12 @@ def request_page(request: HttpRequest, customer: Customer, type_id: int) -> Http
         return _page(request, customer, rt, status=status, error=error.message, talk_url=talk)
     if done.created:
         messages.success(
-            request, f"We have your request: {rt.name}. We sent you a confirmation by mail."
+            request,
+            gettext("We have your request: %(name)s. We sent you a confirmation by mail.")
+            % {"name": rt.name},
         )
     else:
-        messages.info(request, "You asked for this already; here it is.")
+        messages.info(request, gettext("You asked for this already; here it is."))
     return redirect("portal:selfservice_status", request_id=done.request.pk)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,10 +11,12 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from caredesk.accounts.models import User
 from caredesk.channels.portal.actions import (
     LinkError,
     do_consume_magic_link,
@@ -22,8 +25,10 @@ from caredesk.channels.portal.actions import (
     normalize_email,
 )
 from caredesk.channels.portal.forms import SignInForm
-from caredesk.core import clock
+from caredesk.channels.portal.language import SESSION_KEY
+from caredesk.core import clock, languages
 from caredesk.core.errors import DomainError
+from caredesk.customers.actions import do_set_customer_language
 from caredesk.customers.guards import (
     customer_of,
     not_linked,
@@ -49,7 +54,7 @@ def safe_next(request: HttpRequest, value: str | None) -> str:
 RATE_PER_EMAIL = "5/15m"
 RATE_PER_IP = "20/h"
 RATE_CONSUME_PER_IP = "60/h"
-RATE_MESSAGE = (
+RATE_MESSAGE = gettext_lazy(
     "Too many sign-in links were requested. Please wait 15 minutes, then try again "
     "(and check your spam folder for a link we already sent)."
 )
@@ -96,10 +101,12 @@ def signin(request: HttpRequest) -> HttpResponse:
             if _limited(request, "portal-link-ip", RATE_PER_IP) or _limited(
                 request, "portal-link-email", RATE_PER_EMAIL, address
             ):
-                form.add_error(None, RATE_MESSAGE)
+                form.add_error(None, str(RATE_MESSAGE))
                 status = 429
             else:
-                do_request_magic_link(address, clock.now(), client_ip(request))
+                do_request_magic_link(
+                    address, clock.now(), client_ip(request), language=get_language()
+                )
                 if next_url:
                     request.session[NEXT_KEY] = next_url
                 return redirect("portal:signin_sent")
@@ -133,7 +140,7 @@ def auth(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
     if request.method == "POST":
         if _limited(request, "portal-consume-ip", RATE_CONSUME_PER_IP):
-            return _link_page(request, "rate_limited", RATE_MESSAGE, status=429)
+            return _link_page(request, "rate_limited", str(RATE_MESSAGE), status=429)
         try:
             user = do_consume_magic_link(token, now)
         except LinkError as exc:
@@ -141,10 +148,29 @@ def auth(request: HttpRequest, token: str) -> HttpResponse:
         next_url = safe_next(request, request.session.get(NEXT_KEY))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session.pop(NEXT_KEY, None)
+        _remember_language(request, user, now)
         return redirect(next_url or "portal:cases")
     state = link_state(token, now)
     codes = {"ok": "ok", "used": "link_used", "expired": "link_expired", "invalid": "invalid_link"}
     return _link_page(request, codes[state], "")
+
+
+def _remember_language(request: HttpRequest, user: User, now: datetime) -> None:
+    """At the first sign-in the customer's language becomes the one they chose in the
+    switcher, else their browser's (Accept-Language); a saved language is kept."""
+    customer = customer_of(user)
+    if customer is None or customer.language:
+        return
+    chosen = languages.supported(request.session.get(SESSION_KEY, ""))
+    browser = languages.from_accept_language(request.headers.get("Accept-Language", ""))
+    if chosen or browser:
+        do_set_customer_language(
+            customer,
+            actor=None,
+            language=chosen or browser,
+            now=now,
+            how="switcher" if chosen else "browser",
+        )
 
 
 def _link_page(request: HttpRequest, code: str, message: str, status: int = 0) -> HttpResponse:
@@ -158,6 +184,11 @@ def _link_page(request: HttpRequest, code: str, message: str, status: int = 0) -
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
+    # The portal keeps speaking the customer's language after they sign out.
+    customer = customer_of(signed_in_user(request))
+    keep = (customer.language if customer else "") or request.session.get(SESSION_KEY, "")
     logout(request)
-    messages.info(request, "You are signed out.")
+    if keep:
+        request.session[SESSION_KEY] = keep
+    messages.info(request, gettext("You are signed out."))
     return redirect("portal:signin")

@@ -9,13 +9,14 @@ from ninja import Query, Router, Status
 
 from caredesk.accounts.models import User
 from caredesk.channels.api import present, selectors
-from caredesk.channels.api.auth import is_customer, require_staff, token_customer
+from caredesk.channels.api.auth import api_user, is_customer, require_staff, token_customer
 from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.fields_out import add_fields
 from caredesk.channels.api.idempotency import idempotent
 from caredesk.channels.api.schemas import (
     CustomerCreateIn,
     CustomerFilters,
+    CustomerMePatchIn,
     CustomerOut,
     CustomerPage,
     CustomerPatchIn,
@@ -62,6 +63,22 @@ def get_me(request: HttpRequest) -> CustomerOut:
             code="customer_only",
         )
     return present.customer(_customer(token_customer(request).pk))
+
+
+@router.patch("/me", response={200: CustomerOut, ERROR_CODES: ErrorOut})
+def update_me(request: HttpRequest, payload: CustomerMePatchIn) -> CustomerOut:
+    """The customer behind a customer token changes their own settings: the language of
+    their portal and mails (as the portal's language switcher does)."""
+    if not is_customer(request):
+        raise PermissionDenied(
+            "/customers/me is for customer tokens; staff tokens use /customers/{id}.",
+            code="customer_only",
+        )
+    customer = token_customer(request)
+    actions.do_set_customer_language(
+        customer, actor=api_user(request), language=payload.language, now=clock.now(), how="api"
+    )
+    return present.customer(_customer(customer.pk))
 
 
 @router.get("", response={200: CustomerPage, ERROR_CODES: ErrorOut})
@@ -117,4 +134,8 @@ def update_customer(
     if "organization_id" in changes:
         kwargs["organization"] = _organization(payload.organization_id)
     actions.do_update_customer(customer, actor=user, now=clock.now(), **kwargs)
+    if payload.language is not None:
+        actions.do_set_customer_language(
+            customer, actor=user, language=payload.language, now=clock.now(), how="api"
+        )
     return _with_fields(user, _customer(customer.pk))

@@ -17,8 +17,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 # The customer side's translations (caredesk/locale/*/django.po) compiled to .mo with
 # GNU gettext's msgfmt (system-deps); the .mo files are never committed (docs/languages.md).
+# Without msgfmt (a machine without gettext) the customer pages stay in English until
+# `make system-deps` installs it; the tests compile what they need themselves.
 messages: $(VENV)/.installed
-	@cd caredesk && ../$(BIN)/caredesk manage compilemessages -v 0
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  cd caredesk && ../$(BIN)/caredesk manage compilemessages -v 0; \
+	else \
+	  echo "note: GNU gettext (msgfmt) is missing, so translations are not compiled;" \
+	       "run 'make system-deps' (or apt-get install gettext) for German, French and Spanish"; \
+	fi
 
 install: $(VENV)/.installed messages
 

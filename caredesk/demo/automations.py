@@ -37,9 +37,10 @@ AUTOMATIONS = (
         actions=[
             {
                 "kind": "mail",
-                "body": "Hi {{ customer.first_name }},\n\nWe are still here to help with "
-                "{{ case.reference }}. Could you reply with the details we asked for? If it "
-                "is sorted, there is nothing more to do - we close the case in a few days.\n\n"
+                "body": "Hi {{ customer.first_name }},\n\nWe are still here to help with your "
+                "case. "
+                "Could you reply with the details we asked for? If it is sorted, there is "
+                "nothing more to do - we close the case in a few days.\n\n"
                 "Brightside Home & Health",
             }
         ],

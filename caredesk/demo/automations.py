@@ -1,20 +1,24 @@
 """The demo desk's automations (docs/automations.md), switched on by Lena (lead) before the
-four weeks of history, so they ran as the cases happened: every VIP case opened at low or
-normal priority went to high (a run on its timeline), a case waiting on the customer for
-a week got one reminder, and a case nobody took for two business hours notified the team's
-lead (the catch-up sweep at the end of the load runs the clocks that ran out).
+four weeks of history: every VIP case opened at low or normal priority went to high (a
+run on its timeline, made as the case is played), a case waiting on the customer for a
+week got one reminder (made after the play, at the time its clock ran out), and a case
+nobody takes for two business hours notifies the team's lead (clocks run from the load on).
 Created through the automation actions; get-or-create by name."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from caredesk.automations.actions import do_create_automation
-from caredesk.automations.models import Automation, TimeState, Trigger
+from caredesk.automations.actions import (
+    do_create_automation,
+    do_follow_case_states,
+    do_run_automation,
+)
+from caredesk.automations.models import Automation, Run, TimeState, Trigger
 from caredesk.automations.validation import AutomationData
 from caredesk.customers.models import Tier
 from caredesk.demo.people import DemoDesk
-from caredesk.tickets.models import Priority, Status
+from caredesk.tickets.models import OPEN_STATUSES, Priority, Status, Ticket
 
 VIP_HIGH = "VIP cases start at high priority"
 REMINDER = "Waiting on the customer for 7 days: one reminder"
@@ -62,9 +66,15 @@ AUTOMATIONS = (
 )
 
 
-def ensure_automations(desk: DemoDesk, now: datetime) -> dict[str, Automation]:
+def ensure_automations(
+    desk: DemoDesk, now: datetime, trigger: str = Trigger.EVENT
+) -> dict[str, Automation]:
+    """The automations with ``trigger``: the event ones before the cases are played (they
+    run as the cases happen), the time ones after (see :func:`run_clocks`)."""
     found: dict[str, Automation] = {}
     for data in AUTOMATIONS:
+        if data.trigger != trigger:
+            continue
         existing = Automation.objects.filter(name=data.name).first()
         if existing is None:
             existing = do_create_automation(
@@ -72,3 +82,22 @@ def ensure_automations(desk: DemoDesk, now: datetime) -> dict[str, Automation]:
             )
         found[data.name] = existing
     return found
+
+
+def run_clocks(desk: DemoDesk, now: datetime) -> None:
+    """The time automations, created after the history is played: following every state
+    change of the hundreds of demo cases with clocks would double the load's time. The
+    runs their clocks would have made are made here, through the same action at the time
+    the clock would have run out: a reminder to each case waiting on the customer for over
+    a week. Then the clocks start for the live desk (the worker runs them from now on)."""
+    time_automations = ensure_automations(desk, now, Trigger.TIME)
+    reminder = time_automations[REMINDER]
+    week = timedelta(minutes=reminder.time_minutes or 0)
+    waiting = Ticket.objects.filter(
+        status=Status.WAITING_CUSTOMER, updated_at__lte=now - week
+    ).order_by("updated_at", "pk")
+    for ticket in waiting:
+        if not Run.objects.filter(automation=reminder, ticket=ticket).exists():
+            do_run_automation(reminder, ticket.pk, cause="time", now=ticket.updated_at + week)
+    open_ids = list(Ticket.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
+    do_follow_case_states(open_ids, now, list(time_automations.values()))

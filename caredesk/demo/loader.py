@@ -20,7 +20,7 @@ from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
-from caredesk.demo.automations import ensure_automations
+from caredesk.demo.automations import ensure_automations, run_clocks
 from caredesk.demo.csat import rate_some
 from caredesk.demo.fields import ensure_fields, require_product_on_resolve
 from caredesk.demo.generator import generate_specs
@@ -158,6 +158,7 @@ def load_demo(
             ensure_selfservice(desk.staff["admin"], now)
             ensure_incident(desk, now)
             require_product_on_resolve(desk, now)
+            run_clocks(desk, now)
             ensure_kb(desk, now)
             catch_up(now)
             score_messages()

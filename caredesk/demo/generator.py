@@ -221,7 +221,7 @@ class CaseWork:
         if triaged is None:
             return
         self.spec.steps.append(s.assign(triaged, triage_by, agent, self.team))
-        values = field_values(topic, f)
+        values = field_values(topic, f"{self.spec.subject} {self.spec.body}", f)
         if values:  # filled in at triage (demo/fields.py); no draw, so the seed's cases stay
             self.spec.steps.append(s.fields(triaged, agent, **values))
         if rng.random() < 0.35:
@@ -292,14 +292,14 @@ def office_cc(customer: Customer) -> tuple[str, ...]:
     return (f"office@{email.split('@', 1)[1]}",) if "@" in email else ()
 
 
-def field_values(topic: texts.Topic, f: dict[str, str]) -> dict[str, str]:
-    """The custom fields (demo/fields.py) a case about ``topic`` gets at triage: its order
-    number and product when the customer's words name them."""
-    words = " ".join(topic.subjects + topic.openings)
+def field_values(topic: texts.Topic, words: str, f: dict[str, str]) -> dict[str, str]:
+    """The custom fields (demo/fields.py) a case gets at triage: the order number when the
+    customer's words (subject and message) give it, the product when the topic is about
+    one (the agent reads it from the order even when the customer does not name it)."""
     values: dict[str, str] = {}
-    if "{order}" in words:
+    if f["order"] in words:
         values[ORDER_FIELD] = f["order"]
-    if "{product}" in words:
+    if "{product}" in " ".join(topic.subjects + topic.openings):
         values[PRODUCT_FIELD] = product_option(f["product"])
     return values
 

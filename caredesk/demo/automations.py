@@ -1,20 +1,16 @@
 """The demo desk's automations (docs/automations.md), switched on by Lena (lead) before the
 four weeks of history: every VIP case opened at low or normal priority went to high (a
-run on its timeline, made as the case is played), a case waiting on the customer for a
-week got one reminder (made after the play, at the time its clock ran out), and a case
-nobody takes for two business hours notifies the team's lead (clocks run from the load on).
+run on its timeline, made as the case is played). The two time automations - one
+reminder to a case waiting on the customer for a week, a notice to the lead when nobody
+takes a case for two business hours - start their clocks at the load, for the live desk.
 Created through the automation actions; get-or-create by name."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from caredesk.automations.actions import (
-    do_create_automation,
-    do_follow_case_states,
-    do_run_automation,
-)
-from caredesk.automations.models import Automation, Run, TimeState, Trigger
+from caredesk.automations.actions import do_create_automation, do_follow_case_states
+from caredesk.automations.models import Automation, TimeState, Trigger
 from caredesk.automations.validation import AutomationData
 from caredesk.customers.models import Tier
 from caredesk.demo.people import DemoDesk
@@ -86,18 +82,10 @@ def ensure_automations(
 
 def run_clocks(desk: DemoDesk, now: datetime) -> None:
     """The time automations, created after the history is played: following every state
-    change of the hundreds of demo cases with clocks would double the load's time. The
-    runs their clocks would have made are made here, through the same action at the time
-    the clock would have run out: a reminder to each case waiting on the customer for over
-    a week. Then the clocks start for the live desk (the worker runs them from now on)."""
+    change of the hundreds of demo cases with clocks would slow the load badly, and a
+    reminder run during the load is a queued mail the worker would send to the demo's
+    customers in its first minute. So the clocks of the open cases start now, for the
+    live desk (the worker runs them from here on)."""
     time_automations = ensure_automations(desk, now, Trigger.TIME)
-    reminder = time_automations[REMINDER]
-    week = timedelta(minutes=reminder.time_minutes or 0)
-    waiting = Ticket.objects.filter(
-        status=Status.WAITING_CUSTOMER, updated_at__lte=now - week
-    ).order_by("updated_at", "pk")
-    for ticket in waiting:
-        if not Run.objects.filter(automation=reminder, ticket=ticket).exists():
-            do_run_automation(reminder, ticket.pk, cause="time", now=ticket.updated_at + week)
     open_ids = list(Ticket.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
     do_follow_case_states(open_ids, now, list(time_automations.values()))

@@ -4,8 +4,6 @@ case timelines, Cc'd replies, a forwarded case and time spent for /reports/time/
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from caredesk.accounts.models import User

@@ -283,13 +283,6 @@ def vip_request(desk: DemoDesk, now: datetime) -> CaseSpec:
                 "Called Max on his direct line; he will decide by 12:00 tomorrow.",
                 minutes=15,
             ),
-            s.forward(
-                t + timedelta(minutes=55),
-                lena,
-                ("dispatch@brightside-logistics.example",),
-                "Can you hold a van for Friday before 10am, 40 bedside tables to Harbour "
-                "Street? Max decides tomorrow at 12:00 - a price by then would help.",
-            ),
             s.reply(
                 t + timedelta(hours=1),
                 lena,

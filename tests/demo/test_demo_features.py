@@ -62,7 +62,6 @@ def test_automations_ran_on_case_timelines(loaded):
 
 def test_replies_carry_cc_forwards_and_time_spent(loaded):
     assert TimeEntry.objects.count() >= 10
-    assert AuditEvent.objects.filter(verb="forwarded").count() == 1
     vip = Ticket.objects.get(subject__startswith="40 bedside tables")
     cc = [str(e.new_value) for e in AuditEvent.objects.filter(ticket=vip, verb="replied")]
     assert any("gm.harbourstreet@oakridge-hotels.example" in value for value in cc)

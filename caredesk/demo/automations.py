@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from caredesk.automations.actions import do_create_automation, do_follow_case_states
+from caredesk.automations.actions import (
+    do_create_automation,
+    do_follow_case_states,
+    do_set_automation_active,
+)
 from caredesk.automations.models import Automation, TimeState, Trigger
 from caredesk.automations.validation import AutomationData
 from caredesk.customers.models import Tier
@@ -87,5 +91,19 @@ def run_clocks(desk: DemoDesk, now: datetime) -> None:
     customers in its first minute. So the clocks of the open cases start now, for the
     live desk (the worker runs them from here on)."""
     time_automations = ensure_automations(desk, now, Trigger.TIME)
+    for automation in time_automations.values():
+        if not automation.active:  # paused by pause_clocks on a second load
+            do_set_automation_active(
+                actor=desk.staff["lena"], automation=automation, active=True, now=now
+            )
     open_ids = list(Ticket.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
     do_follow_case_states(open_ids, now, list(time_automations.values()))
+
+
+def pause_clocks(desk: DemoDesk, now: datetime) -> None:
+    """On a second load the time automations exist already: pause them while the cases are
+    played (run_clocks switches them back on), so the same seed gives the same desk."""
+    for automation in Automation.objects.filter(trigger=Trigger.TIME, active=True):
+        do_set_automation_active(
+            actor=desk.staff["lena"], automation=automation, active=False, now=now
+        )

@@ -20,7 +20,7 @@ from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
-from caredesk.demo.automations import ensure_automations, run_clocks
+from caredesk.demo.automations import ensure_automations, pause_clocks, run_clocks
 from caredesk.demo.csat import rate_some
 from caredesk.demo.fields import ensure_fields, require_product_on_resolve
 from caredesk.demo.generator import generate_specs
@@ -142,6 +142,7 @@ def load_demo(
             ensure_offers(desk.staff["admin"], now)
             ensure_fields(desk, now)
             ensure_automations(desk, now)
+            pause_clocks(desk, now)
             stories = (
                 story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)
             )

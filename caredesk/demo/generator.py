@@ -15,6 +15,7 @@ from caredesk.accounts.models import Role, Team, User
 from caredesk.customers.models import Customer, Organization, Tier
 from caredesk.demo import script as s
 from caredesk.demo import texts
+from caredesk.demo.fields import ORDER_FIELD, PRODUCT_FIELD, product_option
 from caredesk.demo.macros import RESOLVED
 from caredesk.demo.people import DemoDesk, ensure_customer
 from caredesk.demo.script import CaseSpec, Step
@@ -135,8 +136,8 @@ class CaseWriter:
     def _priority(self, customer: Customer) -> str:
         priority = weighted(self.rng, PRIORITY_WEIGHTS)
         tier = customer.organization.tier if customer.organization else Tier.STANDARD
-        if tier == Tier.VIP and priority in (Priority.LOW, Priority.NORMAL):
-            return Priority.HIGH
+        # VIP cases opened at low or normal go to high through the desk's automation
+        # (demo/automations.py), a run on their timeline.
         if tier == Tier.PRIORITY and priority == Priority.LOW:
             return Priority.NORMAL
         return priority
@@ -216,11 +217,16 @@ class CaseWork:
     def run(self, outcome: str, topic: texts.Topic) -> None:
         rng, agent, lead, f = self.rng, self.agent, self.lead, self.f
         triage_by = agent if self.spec.channel == Channel.PHONE else lead
-        if not self.staff(2, 30, lambda at: s.assign(at, triage_by, agent, self.team)):
+        triaged = self.clock.next(2, 30, staff=True)
+        if triaged is None:
             return
+        self.spec.steps.append(s.assign(triaged, triage_by, agent, self.team))
+        values = field_values(topic, f"{self.spec.subject} {self.spec.body}", f)
+        if values:  # filled in at triage (demo/fields.py); no draw, so the seed's cases stay
+            self.spec.steps.append(s.fields(triaged, agent, **values))
         if rng.random() < 0.35:
             text = rng.choice(texts.NOTES).format(**f)
-            self.staff(5, 120, lambda at: s.note(at, agent, text))
+            self.staff(5, 120, lambda at: s.note(at, agent, text, minutes=spent(at)))
         if rng.random() < 0.75:
             names = list(rng.sample(topic.tags, k=rng.randint(1, len(topic.tags))))
             if rng.random() < 0.2:
@@ -236,7 +242,9 @@ class CaseWork:
         after = Status.RESOLVED if first_time else Status.WAITING_CUSTOMER
         answer = topic.reply.format(**f)
         # Answered well within the first-response target (VIP: an hour).
-        if not self.staff(5, 40, lambda at: s.reply(at, agent, answer, after)):
+        cc = office_cc(self.spec.customer)
+        first = lambda at: s.reply(at, agent, answer, after, cc=cc, minutes=spent(at))  # noqa: E731
+        if not self.staff(5, 40, first):
             return
         if outcome == "waiting_customer":
             return
@@ -247,7 +255,7 @@ class CaseWork:
                 return
             if rng.random() < 0.4:
                 # Check with the customer; resolve once they confirm.
-                self.staff(15, 90, lambda at: s.reply(at, agent, check_reply(f)))
+                self.staff(15, 90, lambda at: s.reply(at, agent, check_reply(f), minutes=spent(at)))
                 self.customer(60, 1440, rng.choice(texts.THANKS))
                 self.staff(10, 240, lambda at: s.status(at, agent, Status.RESOLVED))
             else:
@@ -259,7 +267,41 @@ class CaseWork:
             reopened = self.customer(1440, 5 * 1440, rng.choice(texts.REOPENS))
             if reopened:
                 closing = resolve_reply({**f, "agent": lead.name.split()[0]})
-                self.staff(15, 120, lambda at: s.reply(at, lead, closing, Status.RESOLVED))
+                self.staff(
+                    15,
+                    120,
+                    lambda at: s.reply(at, lead, closing, Status.RESOLVED, minutes=spent(at)),
+                )
+
+
+def spent(at: datetime) -> int | None:
+    """Minutes an agent logged on a reply or note (/reports/time/): about two in three log
+    3-20 minutes. Read from the step's own time, so it draws nothing from the seed."""
+    if at.second % 3 == 0:
+        return None
+    return 3 + (at.minute + at.second) % 18
+
+
+def office_cc(customer: Customer) -> tuple[str, ...]:
+    """Organizations that share their cases (a hotel group, a care home) have the office
+    copied on the first reply (docs/replies.md: a Cc'd address joins the case)."""
+    org = customer.organization
+    if org is None or not org.shared_cases:
+        return ()
+    email = customer.primary_email
+    return (f"office@{email.split('@', 1)[1]}",) if "@" in email else ()
+
+
+def field_values(topic: texts.Topic, words: str, f: dict[str, str]) -> dict[str, str]:
+    """The custom fields (demo/fields.py) a case gets at triage: the order number when the
+    customer's words (subject and message) give it, the product when the topic is about
+    one (the agent reads it from the order even when the customer does not name it)."""
+    values: dict[str, str] = {}
+    if f["order"] in words:
+        values[ORDER_FIELD] = f["order"]
+    if "{product}" in " ".join(topic.subjects + topic.openings):
+        values[PRODUCT_FIELD] = product_option(f["product"])
+    return values
 
 
 def check_reply(f: dict[str, str]) -> str:

@@ -20,9 +20,12 @@ from caredesk.accounts.models import STAFF_ROLES, User
 from caredesk.core import clock, deadlines
 from caredesk.core.effects import suppress_effects
 from caredesk.core.errors import DomainError
+from caredesk.demo.automations import ensure_automations, pause_clocks, run_clocks
 from caredesk.demo.csat import rate_some
+from caredesk.demo.fields import ensure_fields, require_product_on_resolve
 from caredesk.demo.generator import generate_specs
 from caredesk.demo.incidents import ensure_incident
+from caredesk.demo.kb import ensure_kb
 from caredesk.demo.macros import ensure_macros
 from caredesk.demo.offers import ensure_offers, score_messages, solved_and_happy
 from caredesk.demo.open_work import open_work_specs
@@ -137,6 +140,9 @@ def load_demo(
             ensure_macros(desk, now)
             ensure_views(desk, now)
             ensure_offers(desk.staff["admin"], now)
+            ensure_fields(desk, now)
+            ensure_automations(desk, now)
+            pause_clocks(desk, now)
             stories = (
                 story_specs(desk, now) + open_work_specs(desk, now) + resolution_specs(desk, now)
             )
@@ -152,6 +158,9 @@ def load_demo(
             ensure_policies_and_records(desk, now)
             ensure_selfservice(desk.staff["admin"], now)
             ensure_incident(desk, now)
+            require_product_on_resolve(desk, now)
+            run_clocks(desk, now)
+            ensure_kb(desk, now)
             catch_up(now)
             score_messages()
             audit.record(

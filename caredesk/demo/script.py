@@ -13,6 +13,8 @@ from datetime import datetime
 
 from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Customer
+from caredesk.customfields.actions import do_set_field_values
+from caredesk.demo.fields import STORY_VALUES
 from caredesk.escalations.actions import do_request_goodwill
 from caredesk.escalations.models import ActionType
 from caredesk.feedback.actions import do_leave_feedback
@@ -23,6 +25,7 @@ from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
 from caredesk.resolutions.actions import do_answer
 from caredesk.resolutions.selectors import open_question
 from caredesk.tickets import actions
+from caredesk.tickets.forward import do_forward_case
 from caredesk.tickets.models import Channel, Priority, Status, Ticket
 
 
@@ -33,7 +36,10 @@ class Step:
     kind is one of: assign, reply, note, customer, status, tags, priority, promise (a
     reply that makes a promise), goodwill (an action that may need approval) and
     complaint (the customer's complaint about ``assignee``), answer (the customer's
-    answer to "Is this solved?": ``status`` "yes" or "no", their words in ``body``).
+    answer to "Is this solved?": ``status`` "yes" or "no", their words in ``body``),
+    fields (staff fill in custom fields, ``values``) and forward (staff forward the case
+    to the addresses in ``cc``, with ``body`` as their note). A reply may carry ``cc``;
+    replies and notes may carry ``minutes`` (time spent, for /reports/time/).
     """
 
     kind: str
@@ -52,6 +58,9 @@ class Step:
     action: str = ""  # an ActionType slug
     amount: str = ""
     macro: str = ""  # a macro's title
+    cc: tuple[str, ...] = ()
+    minutes: int | None = None
+    values: tuple[tuple[str, str], ...] = ()  # custom fields: (key, value)
 
 
 @dataclass
@@ -76,12 +85,29 @@ def assign(
     return Step("assign", at, actor=actor, assignee=assignee, team=team, body=note)
 
 
-def reply(at: datetime, agent: User, body: str, status: str = Status.WAITING_CUSTOMER) -> Step:
-    return Step("reply", at, actor=agent, body=body, status=status)
+def reply(
+    at: datetime,
+    agent: User,
+    body: str,
+    status: str = Status.WAITING_CUSTOMER,
+    *,
+    cc: tuple[str, ...] = (),
+    minutes: int | None = None,
+) -> Step:
+    return Step("reply", at, actor=agent, body=body, status=status, cc=cc, minutes=minutes)
 
 
-def note(at: datetime, agent: User, body: str) -> Step:
-    return Step("note", at, actor=agent, body=body)
+def note(at: datetime, agent: User, body: str, *, minutes: int | None = None) -> Step:
+    return Step("note", at, actor=agent, body=body, minutes=minutes)
+
+
+def fields(at: datetime, agent: User, **values: str) -> Step:
+    """The agent fills in custom fields (demo/fields.py defines them)."""
+    return Step("fields", at, actor=agent, values=tuple(values.items()))
+
+
+def forward(at: datetime, agent: User, to: tuple[str, ...], body: str) -> Step:
+    return Step("forward", at, actor=agent, cc=to, body=body)
 
 
 def customer(at: datetime, body: str, channel: str = "") -> Step:
@@ -141,8 +167,13 @@ def play_case(spec: CaseSpec) -> Ticket:
         priority=spec.priority,
         team=spec.team,
     )
+    story_values = STORY_VALUES.get(spec.subject) if spec.story else None
     for step in spec.steps:
         _play_step(ticket, spec, step)
+        if story_values and step.kind == "assign":
+            # The story's agent fills in its fields at triage, as generated cases do.
+            do_set_field_values(ticket, actor=_staff(step), values=story_values, now=step.at)
+            story_values = None
     return ticket
 
 
@@ -169,9 +200,17 @@ def _play_step(ticket: Ticket, spec: CaseSpec, step: Step) -> None:
             body=step.body,
             now=step.at,
             status_after=step.status or Status.WAITING_CUSTOMER,
+            cc=list(step.cc),
+            minutes=step.minutes,
         )
     elif step.kind == "note":
-        actions.do_add_note(ticket, agent=_staff(step), body=step.body, now=step.at)
+        actions.do_add_note(
+            ticket, agent=_staff(step), body=step.body, now=step.at, minutes=step.minutes
+        )
+    elif step.kind == "fields":
+        do_set_field_values(ticket, actor=_staff(step), values=dict(step.values), now=step.at)
+    elif step.kind == "forward":
+        do_forward_case(ticket, actor=_staff(step), to=list(step.cc), now=step.at, note=step.body)
     elif step.kind == "customer":
         channel = step.channel or spec.channel
         actions.do_add_customer_message(

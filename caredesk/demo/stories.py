@@ -281,6 +281,7 @@ def vip_request(desk: DemoDesk, now: datetime) -> CaseSpec:
                 "VIP (Oakridge Hotels): per the organization note this goes to Max. A "
                 "dedicated Friday-morning van costs about 380.00 - above my authority. "
                 "Called Max on his direct line; he will decide by 12:00 tomorrow.",
+                minutes=15,
             ),
             s.reply(
                 t + timedelta(hours=1),
@@ -291,6 +292,8 @@ def vip_request(desk: DemoDesk, now: datetime) -> CaseSpec:
                 "decides on. You will have a clear answer from us by 12:00 tomorrow.\n\n"
                 "Lena Ortiz, Deliveries team lead",
                 Status.WAITING_US,
+                cc=("gm.harbourstreet@oakridge-hotels.example",),
+                minutes=10,
             ),
         ],
     )

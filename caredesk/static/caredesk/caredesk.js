@@ -122,3 +122,29 @@ window.caredesk.modules.push(function (doc) {
   }
   doc.body.addEventListener("htmx:afterSettle", arrived);
 });
+
+// The top bar's "More" menu (a <details>): aria-expanded follows it, Esc closes it and
+// returns focus to its button, and a click elsewhere closes it. Works without JS too.
+window.caredesk.modules.push(function (doc) {
+  "use strict";
+  var menus = Array.prototype.slice.call(doc.querySelectorAll("details[data-nav-more]"));
+  if (!menus.length) { return; }
+  menus.forEach(function (menu) {
+    var summary = menu.querySelector("summary");
+    menu.addEventListener("toggle", function () {
+      summary.setAttribute("aria-expanded", menu.open ? "true" : "false");
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        summary.focus();
+        event.stopPropagation();
+      }
+    });
+  });
+  doc.addEventListener("click", function (event) {
+    menus.forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+});

@@ -124,7 +124,10 @@ def test_after_a_merge_across_customers_the_target_customer_sees_nothing_of_the_
     messages = alice_api.get(f"/api/v1/cases/{alices.pk}/messages").json()["items"]
     assert [m["body"] for m in messages] == ["Alice here"]
     assert alice_api.get("/api/v1/cases", {"q": "zebra"}).json()["items"] == []
-    assert b"zebra" not in alice_web.get("/portal/cases/", {"q": "zebra"}).content
+    listing = alice_web.get("/portal/cases/", {"q": "zebra"}).content
+    # The language switcher's "next" repeats the page's own address, query included.
+    echo = b'name="next" value="/portal/cases/?q=zebra"'
+    assert listing.count(echo) == 1 and b"zebra" not in listing.replace(echo, b"")
 
 
 def test_after_a_merge_across_customers_the_source_customer_keeps_only_their_own(

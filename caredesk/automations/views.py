@@ -20,6 +20,7 @@ from caredesk.automations.kinds import EVENT_KINDS
 from caredesk.automations.models import Automation, Trigger
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError
+from caredesk.core.forms import first_error
 from caredesk.core.http import check_pk, error_status
 from caredesk.macros.models import Macro, Scope
 from caredesk.macros.placeholders import known_names
@@ -50,13 +51,6 @@ def _form(data: Any = None, initial: dict[str, Any] | None = None) -> Automation
         macros=macros,
         endpoints=steps.webhook_targets(),
     )
-
-
-def _error(form: AutomationForm) -> str:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        return f"{label or field.replace('_', ' ').capitalize()}: {errors[0]}"
-    return "Please check the form."
 
 
 def _form_page(
@@ -101,7 +95,7 @@ def _save(request: HttpRequest, automation: Automation | None) -> HttpResponse:
     form = _form(request.POST)
     try:
         if not form.is_valid():
-            raise DomainError(_error(form))
+            raise DomainError(first_error(form))
         data = form.data_for_action()
         if automation is None:
             saved = actions.do_create_automation(actor=user, data=data, now=now())

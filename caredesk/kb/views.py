@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.forms import first_error
 from caredesk.core.http import check_pk, error_status
 from caredesk.kb import actions, rules, search, selectors
 from caredesk.kb.forms import ArticleForm, CategoryForm
@@ -80,13 +81,6 @@ def _data(form: ArticleForm) -> actions.ArticleData:
     )
 
 
-def _form_error(form: ArticleForm) -> str:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        return f"{label or field.capitalize()}: {errors[0]}"
-    return "Please check the form."
-
-
 def _editor(
     request: HttpRequest,
     form: ArticleForm,
@@ -102,7 +96,7 @@ def _save(request: HttpRequest, article: Article | None) -> HttpResponse:
     user = current_user(request)
     form = ArticleForm(request.POST, categories=_categories())
     if not form.is_valid():
-        return _editor(request, form, article, _form_error(form), 400)
+        return _editor(request, form, article, first_error(form), 400)
     try:
         saved = actions.do_write_article(
             actor=user, data=_data(form), now=clock.now(), article=article

@@ -15,6 +15,7 @@ from caredesk.accounts.models import Team, User
 from caredesk.accounts.selectors import assignable_staff
 from caredesk.core.clock import now
 from caredesk.core.errors import DomainError, NotFound
+from caredesk.core.forms import first_error
 from caredesk.core.http import check_pk, error_status
 from caredesk.macros import actions, rules, selectors
 from caredesk.macros.forms import MacroForm
@@ -42,13 +43,6 @@ def _editable(request: HttpRequest, pk: int) -> Macro:
 def _form(user: User, data: Any = None, initial: dict[str, Any] | None = None) -> MacroForm:
     teams = list(Team.objects.order_by("name"))
     return MacroForm(data, initial=initial, teams=teams, staff=assignable_staff())
-
-
-def _error(form: MacroForm) -> str:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        return f"{label or field.replace('_', ' ').capitalize()}: {errors[0]}"
-    return "Please check the form."
 
 
 def _form_page(
@@ -92,7 +86,7 @@ def _save(request: HttpRequest, macro: Macro | None) -> HttpResponse:
     form = _form(user, request.POST)
     try:
         if not form.is_valid():
-            raise DomainError(_error(form))
+            raise DomainError(first_error(form))
         data = form.data_for_action()
         if macro is None:
             saved = actions.do_create_macro(actor=user, data=data, now=now())

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from caredesk.accounts.models import User
 from caredesk.channels.api.auth import require_staff
 from caredesk.channels.api.errors import ERROR_CODES
 from caredesk.channels.api.schemas import ErrorOut
@@ -16,9 +17,23 @@ from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
 from caredesk.reports import by_field, dashboard, time
 from caredesk.reports.dashboard import Figures, Group
-from caredesk.reports.filters import BadFilter, may_see_reports, parse_filters
+from caredesk.reports.filters import BadFilter, Filters, may_see_reports, parse_filters
 
 router = Router(tags=["reports"])
+
+
+def _reader_and_filters(
+    request: HttpRequest, start: str | None, end: str | None, team: str | None
+) -> tuple[User, Filters]:
+    """The staff member asking (leads, managers and admins only) and the report filters;
+    403 for agents, 400 for a bad date, range or team."""
+    user = require_staff(request)
+    if not may_see_reports(user):
+        raise PermissionDenied("Reports are for leads, managers and admins.", code="leads_only")
+    try:
+        return user, parse_filters(start, end, team, clock.now())
+    except BadFilter as exc:
+        raise DomainError(str(exc), code="invalid_filter") from None
 
 
 class FiguresOut(Schema):
@@ -125,13 +140,7 @@ def care_report(
     backlog and handle time for a date range (inclusive days, default the last 30) and
     optionally one team — per day, team, agent, channel, tier and tag. 400 for a bad
     date or range (at most 366 days) or an unknown team; 403 for agents."""
-    user = require_staff(request)
-    if not may_see_reports(user):
-        raise PermissionDenied("Reports are for leads, managers and admins.", code="leads_only")
-    try:
-        filters = parse_filters(start, end, team, clock.now())
-    except BadFilter as exc:
-        raise DomainError(str(exc), code="invalid_filter") from None
+    _, filters = _reader_and_filters(request, start, end, team)
     dash = dashboard.build(filters.start, filters.end, filters.team_id)
     return CareReportOut(
         start=dash.start,
@@ -193,13 +202,7 @@ def time_report(
     """Minutes recorded with replies and notes per agent, team and customer, for a date
     range (inclusive days, default the last 30) and optionally one team: the numbers of
     ``/reports/time/``. 400 for a bad date or range or an unknown team; 403 for agents."""
-    user = require_staff(request)
-    if not may_see_reports(user):
-        raise PermissionDenied("Reports are for leads, managers and admins.", code="leads_only")
-    try:
-        filters = parse_filters(start, end, team, clock.now())
-    except BadFilter as exc:
-        raise DomainError(str(exc), code="invalid_filter") from None
+    _, filters = _reader_and_filters(request, start, end, team)
     report = time.build(filters)
     return TimeReportOut(
         start=filters.start,
@@ -242,13 +245,7 @@ def fields_report(
     """The cases opened in a date range grouped by a case field with fixed choices (select,
     multi select, checkbox): the numbers of ``/reports/fields/``. 404 for a field that does
     not exist or that you may not see; 400 for a bad date or team; 403 for agents."""
-    user = require_staff(request)
-    if not may_see_reports(user):
-        raise PermissionDenied("Reports are for leads, managers and admins.", code="leads_only")
-    try:
-        filters = parse_filters(start, end, team, clock.now())
-    except BadFilter as exc:
-        raise DomainError(str(exc), code="invalid_filter") from None
+    user, filters = _reader_and_filters(request, start, end, team)
     _, chosen = by_field.choose(user, field)
     if chosen is None:
         raise NotFound("No case field with fixed choices by that key.")

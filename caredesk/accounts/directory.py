@@ -15,6 +15,7 @@ single sign-on does.
 from __future__ import annotations
 
 import logging
+import math
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,8 +28,14 @@ from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
-from caredesk.accounts.sso import MAX_GROUP_CHARS, MAX_GROUPS, Grant, GroupRule, grant_for
-from caredesk.accounts.sso import parse_group_rules as _parse_rules
+from caredesk.accounts.sso import (
+    MAX_GROUP_CHARS,
+    MAX_GROUPS,
+    Grant,
+    GroupRule,
+    grant_for,
+    parse_group_rules,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +101,10 @@ def group_names(dns: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _normal_rules(rules: tuple[GroupRule, ...]) -> tuple[GroupRule, ...]:
+def parse_rules(raw: str) -> tuple[GroupRule, ...]:
+    """``CAREDESK_LDAP_GROUPS``: the rules of single sign-on, each group a DN or a CN,
+    matched without regard to case or the spaces after a DN's commas."""
+    rules = parse_group_rules(raw, "CAREDESK_LDAP_GROUPS")
     return tuple(
         GroupRule(
             group=normal_dn(r.group) if "=" in r.group else r.group.strip().lower(),
@@ -123,7 +133,7 @@ def config() -> DirectoryConfig | None:
         name_attribute=str(getattr(settings, "CAREDESK_LDAP_NAME_ATTRIBUTE", "") or "displayName"),
         group_base=str(getattr(settings, "CAREDESK_LDAP_GROUP_BASE", "") or ""),
         group_filter=str(getattr(settings, "CAREDESK_LDAP_GROUP_FILTER", "") or "(member=%(dn)s)"),
-        rules=_normal_rules(_parse_rules(raw_rules, "CAREDESK_LDAP_GROUPS")),
+        rules=parse_rules(raw_rules),
         provider_name=str(getattr(settings, "CAREDESK_LDAP_PROVIDER_NAME", "") or "")
         or "the directory",
         sync_roles=bool(getattr(settings, "CAREDESK_LDAP_SYNC_ROLES", True)),
@@ -157,7 +167,7 @@ def _connect(cfg: DirectoryConfig, server: Server, user: str | None, password: s
         server,
         user=user,
         password=password,
-        receive_timeout=cfg.timeout,
+        receive_timeout=max(1, math.ceil(cfg.timeout)),  # whole seconds (a socket option)
         read_only=True,
         raise_exceptions=False,
         auto_referrals=False,

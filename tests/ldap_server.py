@@ -31,9 +31,9 @@ from ldap3 import Connection, Server
 SLAPD = "/usr/sbin/slapd"
 SUFFIX = "dc=example,dc=org"
 ROOT_DN = f"cn=admin,{SUFFIX}"
-ROOT_PASSWORD = "root-secret"  # noqa: S105 - a throwaway test directory
+ROOT_PASSWORD = "root-secret"
 SERVICE_DN = f"cn=caredesk,ou=services,{SUFFIX}"
-SERVICE_PASSWORD = "service-secret"  # noqa: S105
+SERVICE_PASSWORD = "service-secret"
 PEOPLE = f"ou=people,{SUFFIX}"
 GROUPS = f"ou=groups,{SUFFIX}"
 

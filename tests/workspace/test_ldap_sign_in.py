@@ -24,6 +24,7 @@ from tests.ldap_server import (
     free_port,
     slapd_or_skip,
 )
+from tests.test_settings import load_settings
 from tests.workspace.test_login import PASSWORD, totp_code
 
 ALICE, BOB, CAROL, DAVE, ERIN = PEOPLE_IN_DIRECTORY
@@ -348,3 +349,45 @@ def test_group_rules_with_dns_and_cns():
     assert [r.group for r in rules] == ["cn=support-leads,ou=groups,dc=example,dc=org", "support"]
     names = directory.group_names(["cn=Support,ou=groups,dc=example,dc=org"])
     assert names == ("cn=support,ou=groups,dc=example,dc=org", "support")
+
+
+LDAP_BASE = {"CAREDESK_LDAP_URL": "ldap://dir.example.org", "CAREDESK_LDAP_USER_BASE": PEOPLE}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CAREDESK_LDAP_URL": "http://dir.example.org"}, "ldap:// or ldaps:// URL"),
+        ({"CAREDESK_LDAP_URL": "ldap://dir.example.org"}, "needs CAREDESK_LDAP_USER_BASE"),
+        ({**LDAP_BASE, "CAREDESK_LDAP_USER_FILTER": "(uid=*)"}, "must contain %(user)s"),
+        (
+            {**LDAP_BASE, "CAREDESK_LDAP_URL": "ldaps://d", "CAREDESK_LDAP_START_TLS": "true"},
+            "START_TLS is for ldap://",
+        ),
+        (
+            {
+                **LDAP_BASE,
+                "CAREDESK_LDAP_GROUP_BASE": GROUPS,
+                "CAREDESK_LDAP_GROUP_FILTER": "(x=1)",
+            },
+            "must contain %(dn)s",
+        ),
+        ({**LDAP_BASE, "CAREDESK_LDAP_GROUPS": f"cn=a,{GROUPS}=boss"}, "CAREDESK_LDAP_GROUPS"),
+        ({**LDAP_BASE, "CAREDESK_LDAP_TIMEOUT": "600"}, "between 0 and 60"),
+        ({"CAREDESK_STAFF_PASSWORDS": "false"}, "CAREDESK_LDAP_URL"),
+    ],
+)
+def test_directory_settings_fail_loudly(env, message, tmp_path):
+    result = load_settings({"CAREDESK_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_directory_alone_may_turn_staff_passwords_off(tmp_path):
+    env = {
+        **LDAP_BASE,
+        "CAREDESK_STAFF_PASSWORDS": "false",
+        "CAREDESK_LDAP_GROUPS": f"cn=support,{GROUPS}=agent:Support; desk-admins=admin",
+    }
+    result = load_settings({"CAREDESK_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode == 0, result.stderr

@@ -785,10 +785,18 @@ if CAREDESK_LDAP_URL:
         raise ImproperlyConfigured("CAREDESK_LDAP_START_TLS is for ldap:// URLs (ldaps:// is TLS)")
     if not CAREDESK_LDAP_USER_BASE:
         raise ImproperlyConfigured("CAREDESK_LDAP_URL needs CAREDESK_LDAP_USER_BASE")
-    if "%(user)s" not in CAREDESK_LDAP_USER_FILTER:
-        raise ImproperlyConfigured("CAREDESK_LDAP_USER_FILTER must contain %(user)s")
-    if CAREDESK_LDAP_GROUP_BASE and "%(dn)s" not in CAREDESK_LDAP_GROUP_FILTER:
-        raise ImproperlyConfigured("CAREDESK_LDAP_GROUP_FILTER must contain %(dn)s")
+    for _name, _template, _key in (
+        ("CAREDESK_LDAP_USER_FILTER", CAREDESK_LDAP_USER_FILTER, "user"),
+        ("CAREDESK_LDAP_GROUP_FILTER", CAREDESK_LDAP_GROUP_FILTER, "dn"),
+    ):
+        try:
+            _template % {_key: "x"}  # a template that formats, or a clear error now
+        except (KeyError, ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{_name}: write a literal % as %% and use only %({_key})s"
+            ) from None
+        if f"%({_key})s" not in _template:
+            raise ImproperlyConfigured(f"{_name} must contain %({_key})s")
     if not 0 < CAREDESK_LDAP_TIMEOUT <= 60:
         raise ImproperlyConfigured("CAREDESK_LDAP_TIMEOUT must be between 0 and 60 seconds")
 _check_group_rules("CAREDESK_LDAP_GROUPS", CAREDESK_LDAP_GROUPS)

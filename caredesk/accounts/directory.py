@@ -202,7 +202,7 @@ def authenticate(cfg: DirectoryConfig, login: str, password: str) -> DirectoryPe
         return None
     try:
         return _authenticate(cfg, login, password)
-    except LDAPException as exc:
+    except (LDAPException, OSError) as exc:
         log.warning("directory sign-in: %s could not be reached: %s", cfg.url, type(exc).__name__)
         raise DirectoryUnavailable(type(exc).__name__) from None
 

@@ -360,6 +360,7 @@ LDAP_BASE = {"CAREDESK_LDAP_URL": "ldap://dir.example.org", "CAREDESK_LDAP_USER_
         ({"CAREDESK_LDAP_URL": "http://dir.example.org"}, "ldap:// or ldaps:// URL"),
         ({"CAREDESK_LDAP_URL": "ldap://dir.example.org"}, "needs CAREDESK_LDAP_USER_BASE"),
         ({**LDAP_BASE, "CAREDESK_LDAP_USER_FILTER": "(uid=*)"}, "must contain %(user)s"),
+        ({**LDAP_BASE, "CAREDESK_LDAP_USER_FILTER": "(uid=%(user)s%)"}, "literal % as %%"),
         (
             {**LDAP_BASE, "CAREDESK_LDAP_URL": "ldaps://d", "CAREDESK_LDAP_START_TLS": "true"},
             "START_TLS is for ldap://",

@@ -5,6 +5,8 @@ group search, StartTLS and ldaps with certificate checks."""
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -392,3 +394,38 @@ def test_the_directory_alone_may_turn_staff_passwords_off(tmp_path):
     }
     result = load_settings({"CAREDESK_DATA_DIR": str(tmp_path), **env})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"ldap://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(timeout=5)
+    for conn in accepted:
+        conn.close()
+    listener.close()
+
+
+def test_a_directory_that_never_answers_times_out(ldap, client, settings, silent_server):
+    settings.CAREDESK_LDAP_URL = silent_server
+    settings.CAREDESK_LDAP_TIMEOUT = 1.0
+    response = post_login(client, "alice", ALICE.password)
+    assert response.status_code == 503
+    assert b"The directory could not be reached" in response.content

@@ -251,19 +251,19 @@ class Directory:
         if person.sam:
             classes.append("adLikeUser")
             attrs["sAMAccountName"] = person.sam
-        if conn is None:
-            with self.admin() as own:
-                self._add(own, person.dn, classes, **attrs)
-        else:
-            self._add(conn, person.dn, classes, **attrs)
+        with self.admin() as own:
+            own.delete(person.dn)  # a test run again finds its own entry gone, not twice
+            self._add(conn or own, person.dn, classes, **attrs)
 
     def set_groups(self, person: Person, groups: tuple[str, ...]) -> None:
         """Move the person to exactly these groups (memberOf follows)."""
         with self.admin() as conn:
-            for group in GROUP_NAMES:
+            for group in GROUP_NAMES:  # out of every group first (a no-op where not in)
+                conn.modify(f"cn={group},{GROUPS}", {"member": [("MODIFY_DELETE", [person.dn])]})
+            for group in groups:
                 dn = f"cn={group},{GROUPS}"
-                op = "MODIFY_ADD" if group in groups else "MODIFY_DELETE"
-                conn.modify(dn, {"member": [(op, [person.dn])]})
+                if not conn.modify(dn, {"member": [("MODIFY_ADD", [person.dn])]}):
+                    raise RuntimeError(f"could not add {person.dn} to {dn}: {conn.result}")
 
     @staticmethod
     def _add(conn: Connection, dn: str, classes: list[str], **attrs: object) -> None:

@@ -11,6 +11,9 @@ import threading
 import pytest
 from django.core.cache import cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import given
+from hypothesis import settings as settings_profile
+from hypothesis import strategies as st
 
 from caredesk.accounts import directory
 from caredesk.accounts.models import Role, User
@@ -429,3 +432,41 @@ def test_a_directory_that_never_answers_times_out(ldap, client, settings, silent
     response = post_login(client, "alice", ALICE.password)
     assert response.status_code == 503
     assert b"The directory could not be reached" in response.content
+
+
+def _plain_config(slapd: Directory) -> directory.DirectoryConfig:
+    return directory.DirectoryConfig(
+        url=slapd.url,
+        start_tls=False,
+        ca_file="",
+        bind_dn=SERVICE_DN,
+        bind_password=SERVICE_PASSWORD,
+        user_base=PEOPLE,
+        user_filter="(|(uid=%(user)s)(mail=%(user)s))",
+        email_attribute="mail",
+        name_attribute="displayName",
+        group_base="",
+        group_filter="(member=%(dn)s)",
+        rules=directory.parse_rules("support=agent"),
+        provider_name="Acme Directory",
+        sync_roles=True,
+        timeout=3.0,
+    )
+
+
+@settings_profile(max_examples=150, deadline=None)
+@given(
+    login=st.text(
+        alphabet=st.sampled_from(
+            "*()\\\x00&|!=<>~:,;'\" \tABCDEFGHIaceilmnopqrstuvwxyz0123456789@."
+        ),
+        max_size=40,
+    )
+)
+def test_any_typed_name_finds_at_most_the_person_it_names(slapd, login):
+    """Whatever is typed, with Alice's password: the directory answers about Alice only
+    when the text is her uid or mail (modulo case and outer spaces), and never errors."""
+    person = directory.authenticate(_plain_config(slapd), login, ALICE.password)
+    if person is not None:
+        assert person.dn == ALICE.dn
+        assert login.strip().lower() in ("alice", ALICE.mail)

@@ -737,28 +737,76 @@ CAREDESK_STAFF_PASSWORDS = env_bool("CAREDESK_STAFF_PASSWORDS", True)
 CAREDESK_BREAK_GLASS_ADMINS = [e.lower() for e in env_list("CAREDESK_BREAK_GLASS_ADMINS", [])]
 if CAREDESK_OIDC_ISSUER and not CAREDESK_OIDC_ISSUER.startswith(("https://", "http://")):
     raise ImproperlyConfigured("CAREDESK_OIDC_ISSUER must be the provider's https:// URL")
-for _rule in filter(None, (r.strip() for r in CAREDESK_OIDC_GROUPS.split(","))):
-    # The same rule as caredesk.accounts.sso.parse_group_rules, checked at start-up.
-    _group, _eq, _target = _rule.partition("=")
-    if (
-        not _eq
-        or not _group.strip()
-        or _target.partition(":")[0].strip().lower()
-        not in {
-            "agent",
-            "lead",
-            "manager",
-            "admin",
-        }
+
+
+def _check_group_rules(setting: str, raw: str) -> None:
+    """The same rule as caredesk.accounts.sso.parse_group_rules, checked at start-up:
+    entries split by commas (by semicolons or lines when there is one, for DNs), each
+    ``group=role[:team]`` where the group may contain "=" (a DN)."""
+    roles = {"agent", "lead", "manager", "admin"}
+    separated = ";" in raw or "\n" in raw
+    entries = raw.replace("\n", ";").split(";") if separated else raw.split(",")
+    for rule in filter(None, (r.strip() for r in entries)):
+        if not any(
+            sep and group.strip() and target.partition(":")[0].strip().lower() in roles
+            for group, sep, target in (rule.partition("="), rule.rpartition("="))
+        ):
+            raise ImproperlyConfigured(
+                f"{setting}: {rule[:80]!r} is not group=role[:team] "
+                "(role: agent, lead, manager or admin)"
+            )
+
+
+_check_group_rules("CAREDESK_OIDC_GROUPS", CAREDESK_OIDC_GROUPS)
+
+# Staff sign-in with an LDAP / Active Directory password on /login/ (docs/single-sign-on.md
+# #ldap-and-active-directory, ADR 0034). Off unless the URL is set. The service account
+# (bind DN and password) finds the person; empty: an anonymous search.
+CAREDESK_LDAP_URL = env_str("CAREDESK_LDAP_URL")
+CAREDESK_LDAP_START_TLS = env_bool("CAREDESK_LDAP_START_TLS", False)
+CAREDESK_LDAP_CA_FILE = env_str("CAREDESK_LDAP_CA_FILE")
+CAREDESK_LDAP_BIND_DN = env_str("CAREDESK_LDAP_BIND_DN")
+CAREDESK_LDAP_BIND_PASSWORD = os.environ.get("CAREDESK_LDAP_BIND_PASSWORD", "")
+CAREDESK_LDAP_USER_BASE = env_str("CAREDESK_LDAP_USER_BASE")
+CAREDESK_LDAP_USER_FILTER = env_str("CAREDESK_LDAP_USER_FILTER", "(uid=%(user)s)")
+CAREDESK_LDAP_EMAIL_ATTRIBUTE = env_str("CAREDESK_LDAP_EMAIL_ATTRIBUTE", "mail")
+CAREDESK_LDAP_NAME_ATTRIBUTE = env_str("CAREDESK_LDAP_NAME_ATTRIBUTE", "displayName")
+# Empty: the groups are the person's memberOf values; set: a search under this base.
+CAREDESK_LDAP_GROUP_BASE = env_str("CAREDESK_LDAP_GROUP_BASE")
+CAREDESK_LDAP_GROUP_FILTER = env_str("CAREDESK_LDAP_GROUP_FILTER", "(member=%(dn)s)")
+CAREDESK_LDAP_GROUPS = env_str("CAREDESK_LDAP_GROUPS")
+CAREDESK_LDAP_PROVIDER_NAME = env_str("CAREDESK_LDAP_PROVIDER_NAME")
+CAREDESK_LDAP_SYNC_ROLES = env_bool("CAREDESK_LDAP_SYNC_ROLES", True)
+CAREDESK_LDAP_TIMEOUT = env_float("CAREDESK_LDAP_TIMEOUT", 5.0)
+if CAREDESK_LDAP_URL:
+    if not CAREDESK_LDAP_URL.startswith(("ldap://", "ldaps://")):
+        raise ImproperlyConfigured("CAREDESK_LDAP_URL must be an ldap:// or ldaps:// URL")
+    if CAREDESK_LDAP_START_TLS and CAREDESK_LDAP_URL.startswith("ldaps://"):
+        raise ImproperlyConfigured("CAREDESK_LDAP_START_TLS is for ldap:// URLs (ldaps:// is TLS)")
+    if not CAREDESK_LDAP_USER_BASE:
+        raise ImproperlyConfigured("CAREDESK_LDAP_URL needs CAREDESK_LDAP_USER_BASE")
+    for _name, _template, _key in (
+        ("CAREDESK_LDAP_USER_FILTER", CAREDESK_LDAP_USER_FILTER, "user"),
+        ("CAREDESK_LDAP_GROUP_FILTER", CAREDESK_LDAP_GROUP_FILTER, "dn"),
     ):
-        raise ImproperlyConfigured(
-            f"CAREDESK_OIDC_GROUPS: {_rule[:80]!r} is not group=role[:team] "
-            "(role: agent, lead, manager or admin)"
-        )
-if not CAREDESK_STAFF_PASSWORDS and not (CAREDESK_OIDC_ISSUER and CAREDESK_OIDC_CLIENT_ID):
+        try:
+            _template % {_key: "x"}  # a template that formats, or a clear error now
+        except (KeyError, ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{_name}: write a literal % as %% and use only %({_key})s"
+            ) from None
+        if f"%({_key})s" not in _template:
+            raise ImproperlyConfigured(f"{_name} must contain %({_key})s")
+    if not 0 < CAREDESK_LDAP_TIMEOUT <= 60:
+        raise ImproperlyConfigured("CAREDESK_LDAP_TIMEOUT must be between 0 and 60 seconds")
+_check_group_rules("CAREDESK_LDAP_GROUPS", CAREDESK_LDAP_GROUPS)
+if not CAREDESK_STAFF_PASSWORDS and not (
+    (CAREDESK_OIDC_ISSUER and CAREDESK_OIDC_CLIENT_ID) or CAREDESK_LDAP_URL
+):
     raise ImproperlyConfigured(
         "CAREDESK_STAFF_PASSWORDS=off needs single sign-on (CAREDESK_OIDC_ISSUER, "
-        "CAREDESK_OIDC_CLIENT_ID): staff would have no way to sign in"
+        "CAREDESK_OIDC_CLIENT_ID) or the directory (CAREDESK_LDAP_URL): staff would have "
+        "no way to sign in"
     )
 
 # Prometheus /metrics: a scraper presents this as a bearer token; with none set, only

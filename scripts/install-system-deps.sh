@@ -1,12 +1,16 @@
 #!/bin/sh
 # System packages the tests need: Debian's Chromium (browser tests), Dovecot's IMAP
-# server (the email channel's IMAP tests start one on loopback) and GNU gettext (msgfmt
-# compiles caredesk/locale/*/django.po; docs/languages.md). Idempotent and quiet.
+# server (the email channel's IMAP tests start one on loopback), GNU gettext (msgfmt
+# compiles caredesk/locale/*/django.po; docs/languages.md) and OpenLDAP's slapd with
+# ldap-utils (the directory sign-in tests start a throwaway slapd on loopback). Idempotent
+# and quiet.
 set -eu
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || missing="$missing dovecot-imapd"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
+[ -x /usr/sbin/slapd ] || missing="$missing slapd"
+command -v ldapsearch >/dev/null 2>&1 || missing="$missing ldap-utils"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing system packages:$missing — run: sudo apt-get install$missing" >&2
@@ -17,7 +21,11 @@ echo "Installing Debian packages:$missing"
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
-# The packaged service is not needed (tests run their own Dovecot); do not leave it running.
+# The packaged services are not needed (tests run their own Dovecot and slapd); do not
+# leave them running.
 if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/dovecot ]; then
   service dovecot stop >/dev/null 2>&1 || true
+fi
+if command -v service >/dev/null 2>&1 && [ -x /etc/init.d/slapd ]; then
+  service slapd stop >/dev/null 2>&1 || true
 fi

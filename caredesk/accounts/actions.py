@@ -561,16 +561,31 @@ def _sync_memberships(user: User, grant: Grant, now: datetime) -> dict[str, list
     }
 
 
+SIGN_IN_METHODS: Final = ("oidc", "ldap")
+
+
 def do_sign_in_staff_from_sso(
-    *, email: str, name: str, grant: Grant, sync: bool, provider: str, now: datetime
+    *,
+    email: str,
+    name: str,
+    grant: Grant,
+    sync: bool,
+    provider: str,
+    method: str,
+    now: datetime,
 ) -> User:
-    """The staff account for a person the identity provider vouched for.
+    """The staff account for a person an identity provider vouched for: the OpenID
+    provider (``method="oidc"``) or the directory after the person's password
+    (``method="ldap"``); the events name both the method and the provider.
 
     An unknown email gets a staff account (no password) with the role and teams of their
     groups (``staff.created_from_sso``). A known staff account gets its role and the
     mapped teams brought in line when ``sync`` is on (``staff.synced_from_sso``; the last
     active admin keeps the role). Refused: a customer's email, a deactivated account."""
+    if method not in SIGN_IN_METHODS:
+        raise ValueError(f"unknown sign-in method {method[:20]!r}")
     address = _clean_email(email)
+    via = {"method": method, "provider": provider[:100]}
     display = clean_name(name or address.split("@")[0], field="name", max_chars=MAX_NAME)
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email__iexact=address).first()
@@ -598,7 +613,7 @@ def do_sign_in_staff_from_sso(
                 "staff.created_from_sso",
                 actor=None,
                 now=now,
-                new={**_staff_view(user), "teams": teams["joined"]},
+                new={**_staff_view(user), "teams": teams["joined"], **via},
                 note=f"signed in with {provider[:100]}",
             )
             return user
@@ -621,7 +636,7 @@ def do_sign_in_staff_from_sso(
                 actor=None,
                 now=now,
                 old=old,
-                new={**_staff_view(user), **teams},
+                new={**_staff_view(user), **teams, **via},
                 note=f"groups at {provider[:100]}",
             )
     return user

@@ -58,23 +58,40 @@ class SsoConfig:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
-def parse_group_rules(raw: str) -> tuple[GroupRule, ...]:
+def _split_rule(entry: str) -> tuple[str, str, str] | None:
+    """``group=role[:team]`` → (group, role, team), or None. The group may itself contain
+    ``=`` (an LDAP group's DN): the first ``=`` that is followed by a role wins, else the
+    last one."""
+    for group, sep, target in (entry.partition("="), entry.rpartition("=")):
+        role_name, _, team = target.partition(":")
+        group, role_name, team = group.strip(), role_name.strip().lower(), team.strip()
+        if sep and group and role_name in STAFF_ROLES:
+            return group, role_name, team
+    return None
+
+
+def split_rule_entries(raw: str) -> list[str]:
+    """The entries of a group mapping: separated by commas, or by semicolons (and line
+    breaks) when the value has one, for groups that are DNs with commas of their own."""
+    separated = ";" in raw or "\n" in raw
+    parts = raw.replace("\n", ";").split(";") if separated else raw.split(",")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_group_rules(raw: str, setting: str = "CAREDESK_OIDC_GROUPS") -> tuple[GroupRule, ...]:
     """``"support-leads=lead:Support,admins=admin"`` → the rules, in order.
 
     Raises ImproperlyConfigured with the faulty entry (a typo must not silently give
     nobody, or everybody, a role)."""
     rules: list[GroupRule] = []
-    for entry in (part.strip() for part in raw.split(",")):
-        if not entry:
-            continue
-        group, sep, target = entry.partition("=")
-        role_name, _, team = target.partition(":")
-        group, role_name, team = group.strip(), role_name.strip().lower(), team.strip()
-        if not sep or not group or role_name not in STAFF_ROLES:
+    for entry in split_rule_entries(raw):
+        parsed = _split_rule(entry)
+        if parsed is None:
             raise ImproperlyConfigured(
-                f"CAREDESK_OIDC_GROUPS: {entry[:80]!r} is not group=role[:team] with a role "
+                f"{setting}: {entry[:80]!r} is not group=role[:team] with a role "
                 f"among {', '.join(STAFF_ROLES)}"
             )
+        group, role_name, team = parsed
         rules.append(GroupRule(group=group, role=Role(role_name), team=team))
     return tuple(rules)
 

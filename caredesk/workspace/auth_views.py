@@ -1,4 +1,7 @@
-"""Staff sign-in (email + password, then a TOTP code when the user has set one up)."""
+"""Staff sign-in (email + password, then a TOTP code when the user has set one up).
+
+With the directory on (``CAREDESK_LDAP_URL``) the name and password are the directory's
+first (``directory_sign_in``), under the same rate limit, throttle and two-factor step."""
 
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from caredesk.accounts import sso, throttle, two_factor
+from caredesk.accounts import directory, sso, throttle, two_factor
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
 from caredesk.core import clock
 from caredesk.core.ratelimit import client_ip
+from caredesk.workspace import directory_sign_in
 from caredesk.workspace.forms import CodeForm, LoginForm
 
 LOGIN_RATE = "10/m"
@@ -85,13 +89,16 @@ def _render_login(
     request: HttpRequest, form: LoginForm, *, error: str = "", portal: bool = False, status: int
 ) -> HttpResponse:
     config = sso.config()
+    directory_on = directory.config() is not None
     context = {
         "form": form,
         "error": error,
         "portal_hint": portal,
         "next": request.POST.get("next") or request.GET.get("next", ""),
         "sso_provider": config.provider_name if config else "",
-        "passwords_on": sso.staff_passwords_on(),
+        # The directory's password is the ordinary way in, even with staff passwords off.
+        "passwords_on": sso.staff_passwords_on() or directory_on,
+        "directory_on": directory_on,
     }
     return render(request, "workspace/login.html", context, status=status)
 
@@ -115,17 +122,33 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request, form, error="Enter your email address and password.", status=400
         )
     email, ip, now = form.cleaned_data["email"], _client_address(request), clock.now()
-    if not sso.staff_passwords_on() and not sso.is_break_glass(email):
+    password = form.cleaned_data["password"]
+    local_allowed = sso.staff_passwords_on() or sso.is_break_glass(email)
+    if not local_allowed and directory.config() is None:
         # Refused before the password is checked: the answer tells nothing about it.
         return _render_login(request, form, error=_passwords_off(), status=403)
     wait = throttle.waiting(email, ip, now)
     if wait is not None:
         return _render_login(request, form, error=_wait_message(wait), status=429)
-    found = authenticate(request, username=email, password=form.cleaned_data["password"])
+    # The directory's password (CAREDESK_LDAP_URL) first; it counts even with staff
+    # passwords off. Then caredesk's own password, where allowed (docs/adr/0034).
+    answer = directory_sign_in.attempt(email, password)
+    if answer is not None and answer.refusal:
+        throttle.record_success(email, ip)
+        return _render_login(request, form, error=answer.refusal, status=403)
+    found: Any = answer.user if answer is not None else None
+    if found is None and local_allowed:
+        found = authenticate(request, username=email, password=password)
     if found is None or not isinstance(found, User):
-        throttle.record_failure(email, ip, now)
+        unreachable = answer is not None and answer.unreachable
+        if local_allowed or not unreachable:
+            throttle.record_failure(email, ip, now)  # a password was checked, and wrong
+        if unreachable:
+            error = directory_sign_in.unreachable_message()
+            return _render_login(request, form, error=error, status=503)
         return _render_login(request, form, error="Email or password is wrong.", status=400)
     throttle.record_success(email, ip)
+    from_directory = answer is not None and answer.user is not None
     if found.is_customer:
         return _render_login(
             request,
@@ -138,7 +161,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _render_login(request, form, error="Email or password is wrong.", status=400)
     target = _safe_next(request, request.POST.get("next", ""))
     has_totp = TOTPDevice.objects.filter(user=found, confirmed=True).exists()
-    if not sso.staff_passwords_on() and not (found.role == "admin" and has_totp):
+    emergency = not sso.staff_passwords_on() and not from_directory
+    if emergency and not (found.role == "admin" and has_totp):
         # An emergency admin signs in with the password and the TOTP code, never less.
         return _render_login(
             request,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import validate_email
 
+from caredesk.accounts import directory
 from caredesk.accounts.models import Team, User
 from caredesk.customers.models import Tier
 from caredesk.promises.models import Kind as PromiseKind
@@ -14,11 +16,16 @@ from caredesk.workspace.widget_html import fast_widgets
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
+    # An email address; with the directory on (CAREDESK_LDAP_URL) also a directory user
+    # name, so the field takes any text and checks the email shape only without it.
+    email = forms.CharField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput)
 
     def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+        value = str(self.cleaned_data["email"]).strip().lower()
+        if directory.config() is None:
+            validate_email(value)
+        return value
 
 
 class CodeForm(forms.Form):

@@ -152,6 +152,7 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
             grant=grant,
             sync=config.sync_roles,
             provider=config.provider_name,
+            method="oidc",
             now=clock.now(),
         )
     except DomainError as exc:

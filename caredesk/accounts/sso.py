@@ -58,7 +58,7 @@ class SsoConfig:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
-def parse_group_rules(raw: str) -> tuple[GroupRule, ...]:
+def parse_group_rules(raw: str, *, setting: str = "CAREDESK_OIDC_GROUPS") -> tuple[GroupRule, ...]:
     """``"support-leads=lead:Support,admins=admin"`` → the rules, in order.
 
     Raises ImproperlyConfigured with the faulty entry (a typo must not silently give
@@ -72,7 +72,7 @@ def parse_group_rules(raw: str) -> tuple[GroupRule, ...]:
         group, role_name, team = group.strip(), role_name.strip().lower(), team.strip()
         if not sep or not group or role_name not in STAFF_ROLES:
             raise ImproperlyConfigured(
-                f"CAREDESK_OIDC_GROUPS: {entry[:80]!r} is not group=role[:team] with a role "
+                f"{setting}: {entry[:80]!r} is not group=role[:team] with a role "
                 f"among {', '.join(STAFF_ROLES)}"
             )
         rules.append(GroupRule(group=group, role=Role(role_name), team=team))

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from caredesk.accounts import sso, throttle, two_factor
+from caredesk.accounts import saml, sso, throttle, two_factor
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
@@ -81,6 +81,11 @@ def _safe_next(request: HttpRequest, value: str) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
+def _saml_provider() -> str:
+    saml_config = saml.config()
+    return saml_config.provider_name if saml_config else ""
+
+
 def _render_login(
     request: HttpRequest, form: LoginForm, *, error: str = "", portal: bool = False, status: int
 ) -> HttpResponse:
@@ -91,6 +96,7 @@ def _render_login(
         "portal_hint": portal,
         "next": request.POST.get("next") or request.GET.get("next", ""),
         "sso_provider": config.provider_name if config else "",
+        "saml_provider": _saml_provider(),
         "passwords_on": sso.staff_passwords_on(),
     }
     return render(request, "workspace/login.html", context, status=status)

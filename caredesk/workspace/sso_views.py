@@ -156,16 +156,21 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         return _refuse(request, exc.message)
-    return _finish(request, user, claims)
-
-
-def _finish(request: HttpRequest, user: User, claims: dict[str, Any]) -> HttpResponse:
     target = str(request.session.pop(NEXT_KEY, "") or "/")
-    if sso.provider_did_mfa(claims):
+    return finish_sign_in(
+        request, user, provider_mfa=sso.provider_did_mfa(claims), target=target
+    )
+
+
+def finish_sign_in(
+    request: HttpRequest, user: User, *, provider_mfa: bool, target: str
+) -> HttpResponse:
+    """Signs in a person the identity provider vouched for (OpenID Connect or SAML)."""
+    if provider_mfa:
         login(request, user, backend=PROVIDER_MFA_PATH)
         return HttpResponseRedirect(target)
-    # The provider says it asked for no second factor: caredesk's own code, as with a
-    # password (and the role's two-factor rule holds those without one on the set-up page).
+    # The provider did no second factor: caredesk's own code, as with a password (and the
+    # role's two-factor rule holds those without one on the set-up page).
     if two_factor.must_enrol(user):
         target = two_factor.ENROL_URL
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():

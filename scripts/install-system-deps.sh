@@ -1,12 +1,14 @@
 #!/bin/sh
 # System packages the tests need: Debian's Chromium (browser tests), Dovecot's IMAP
-# server (the email channel's IMAP tests start one on loopback) and GNU gettext (msgfmt
-# compiles caredesk/locale/*/django.po; docs/languages.md). Idempotent and quiet.
+# server (the email channel's IMAP tests start one on loopback), GNU gettext (msgfmt
+# compiles caredesk/locale/*/django.po; docs/languages.md) and xmlsec1 (pysaml2 checks SAML
+# signatures with it; docs/single-sign-on.md). Idempotent and quiet.
 set -eu
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || missing="$missing dovecot-imapd"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
+command -v xmlsec1 >/dev/null 2>&1 || missing="$missing xmlsec1"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing system packages:$missing — run: sudo apt-get install$missing" >&2

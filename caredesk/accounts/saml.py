@@ -107,7 +107,7 @@ def config() -> SamlConfig | None:
         return None
     site = str(settings.SITE_URL).rstrip("/")
     raw_rules = str(getattr(settings, "CAREDESK_SAML_GROUPS", "") or "")
-    contexts = getattr(settings, "CAREDESK_SAML_MFA_CONTEXTS", DEFAULT_MFA_CONTEXTS)
+    contexts = getattr(settings, "CAREDESK_SAML_MFA_CONTEXTS", None) or DEFAULT_MFA_CONTEXTS
     return SamlConfig(
         idp_metadata=metadata,
         sp_entity_id=str(getattr(settings, "CAREDESK_SAML_SP_ENTITY_ID", "") or "")
@@ -254,7 +254,9 @@ def _confirmed_for(subject: Any, acs_url: str, request_id: str) -> bool:
     return False
 
 
-def read_response(conf: SamlConfig, saml_response: str, outstanding: Mapping[str, str]) -> SamlPerson:
+def read_response(
+    conf: SamlConfig, saml_response: str, outstanding: Mapping[str, str]
+) -> SamlPerson:
     """The person a posted SAMLResponse vouches for, once every check has passed.
 
     ``outstanding`` are the request ids this browser's session is waiting for."""

@@ -81,8 +81,6 @@ def saml_acs_view(request: HttpRequest) -> HttpResponse:
     config = saml.config()
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
-    if _limited(request, "login-saml-ip", "POST"):
-        return _refuse(request, TOO_MANY, status=429)
     if _too_large(request):
         return _refuse(
             request,
@@ -100,6 +98,9 @@ def saml_acs_view(request: HttpRequest) -> HttpResponse:
         # Posted from the provider's site without caredesk's session cookie: post it again
         # from here (see the module's docstring).
         return render(request, "workspace/saml_continue.html", {"saml_response": posted})
+    # Counted once per sign-in: the post that is checked (not the bounce above).
+    if _limited(request, "login-saml-ip", "POST"):
+        return _refuse(request, TOO_MANY, status=429)
     outstanding = dict(request.session.get(REQUESTS_KEY) or {})
     try:
         person = saml.read_response(config, posted, outstanding)

@@ -129,9 +129,7 @@ def test_an_mfa_context_counts_as_the_second_factor(saml_on, client, desk, setti
     assert client.get("/").status_code == 200
 
 
-def test_the_idps_post_without_the_session_cookie_is_posted_again_from_caredesk(
-    saml_on, client
-):
+def test_the_idps_post_without_the_session_cookie_is_posted_again_from_caredesk(saml_on, client):
     request_id = start(client)
     xml = saml_on.response_xml(answer(request_id))
     cookie = client.cookies.pop("sessionid")  # SameSite=Lax: not sent on the IdP's post
@@ -267,6 +265,9 @@ def test_a_wrapped_assertion_is_refused(saml_on, client, desk):
     for wrapped in (
         good.replace(signed, forged + signed),  # the forged one first
         good.replace(signed, signed + forged),  # the forged one second
+        good.replace(signed, forged).replace(  # the signed one moved into Extensions
+            "<samlp:Status>", f"<samlp:Extensions>{signed}</samlp:Extensions><samlp:Status>"
+        ),
         good.replace(  # the signed one hidden in the forged one's Advice
             signed,
             forged.replace("<saml:Subject>", f"<saml:Advice>{signed}</saml:Advice><saml:Subject>"),
@@ -284,7 +285,9 @@ XXE = """<?xml version="1.0"?>
 
 LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 9))
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 9)
+    )
     + ']><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&lol8;</samlp:Response>'
 )
 
@@ -327,9 +330,7 @@ def test_the_acs_is_rate_limited(saml_on, client):
 def test_without_configuration_the_views_lead_to_the_password_sign_in(client, settings):
     settings.CAREDESK_SAML_IDP_METADATA = ""
     assert client.get("/login/saml/")["Location"].startswith("/login/")
-    assert client.post("/login/saml/acs/", {"SAMLResponse": "x"})["Location"].startswith(
-        "/login/"
-    )
+    assert client.post("/login/saml/acs/", {"SAMLResponse": "x"})["Location"].startswith("/login/")
 
 
 def test_group_rules_with_a_typo_are_refused_at_configuration(saml_on, settings):

@@ -39,6 +39,8 @@ MAX_RESPONSE_BYTES = 256 * 1024
 # The identity provider's clock may run a little ahead or behind ours.
 CLOCK_SKEW_SECONDS = 60
 ACS_PATH = "/login/saml/acs/"
+# A longer display name from the IdP is cut (caredesk's limit for names).
+MAX_NAME_CHARS = 150
 METADATA_PATH = "/login/saml/metadata/"
 # AuthnContextClassRef values that say the person passed a second factor.
 DEFAULT_MFA_CONTEXTS = (
@@ -295,7 +297,7 @@ def read_response(
     refs = [str(ref) for ref, *_ in response.authn_info() if ref]
     return SamlPerson(
         email=email,
-        name=names[0],
+        name=names[0][:MAX_NAME_CHARS],
         groups=groups_from(attributes.get(conf.groups_attribute.lower(), [])),
         did_mfa=did_mfa(refs, conf.mfa_contexts),
         request_id=str(message.in_response_to),

@@ -347,3 +347,32 @@ def test_metadata_for_the_idp_is_read_from_a_file(saml_on, settings, tmp_path):
     settings.CAREDESK_SAML_IDP_METADATA = str(path)
     conf = saml.config()
     assert conf is not None and saml.idp_entity_id(conf) == ENTITY_ID
+
+
+def test_a_foreign_next_address_is_not_followed(saml_on, client):
+    response = sign_in(client, saml_on, next_url="https://evil.test/")
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_an_oversized_name_is_cut_and_oversized_groups_are_dropped(saml_on, client):
+    response = sign_in(
+        client, saml_on, email="big@corp.test", name="N" * 5000, groups=["x" * 300, "support"]
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="big@corp.test")
+    assert user.name == "N" * saml.MAX_NAME_CHARS and user.role == Role.AGENT
+
+
+def test_groups_beyond_the_limit_are_not_read(saml_on, client):
+    groups = [f"g{i}" for i in range(800)] + ["desk-admins"]
+    response = sign_in(client, saml_on, email="many@corp.test", groups=groups)
+    assert response.status_code == 403 and "not in a group" in response.content.decode()
+
+
+def test_the_bounce_page_escapes_what_was_posted(saml_on, client):
+    hostile = '"><script>alert(1)</script>'
+    page = Client().post("/login/saml/acs/", {"SAMLResponse": hostile})
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.content.decode()
+    again = Client().post("/login/saml/acs/", {"SAMLResponse": hostile, "again": "1"})
+    assert refused(again)

@@ -705,8 +705,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
-        # pysaml2 logs names, attributes and whole SAML messages at INFO/DEBUG.
-        "saml2": {"level": "WARNING"},
+        # pysaml2 logs names, attributes and whole SAML messages (even at ERROR); caredesk
+        # logs the reason of a refusal itself (caredesk.workspace.saml_views).
+        "saml2": {"level": "CRITICAL"},
         "xmlschema": {"level": "WARNING"},
     },
 }

@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 from saml2.config import Config
 from saml2.samlp import authn_request_from_string
 from saml2.sigver import pre_signature_part, security_context
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 ENTITY_ID = "https://idp.example.test/saml/metadata"
 SSO_URL = "https://idp.example.test/saml/sso"
@@ -159,7 +160,8 @@ class IdentityProvider:
         return str(xml)
 
     def _signature(self, ident: str) -> str:
-        return str(pre_signature_part(ident=ident).to_string().decode())
+        part = pre_signature_part(ident=ident, digest_alg=DIGEST_SHA256, sign_alg=SIG_RSA_SHA256)
+        return str(part.to_string().decode())
 
     @staticmethod
     def post(xml: str) -> str:

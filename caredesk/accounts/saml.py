@@ -171,9 +171,9 @@ def _client(conf: SamlConfig) -> Saml2Client:
     return Saml2Client(config=_sp_config(conf))
 
 
-def idp_entity_id(conf: SamlConfig) -> str:
+def idp_entity_id(conf: SamlConfig, client: Saml2Client | None = None) -> str:
     """The one identity provider the metadata names."""
-    idps = list(_client(conf).metadata.identity_providers())
+    idps = list((client or _client(conf)).metadata.identity_providers())
     if len(idps) != 1:
         raise ImproperlyConfigured(
             f"CAREDESK_SAML_IDP_METADATA must describe exactly one identity provider "
@@ -187,7 +187,7 @@ def authn_request(conf: SamlConfig) -> tuple[str, str]:
     identity provider (HTTP-Redirect binding; signed when caredesk has a key)."""
     client = _client(conf)
     request_id, info = client.prepare_for_authenticate(
-        entityid=idp_entity_id(conf),
+        entityid=idp_entity_id(conf, client),
         binding=BINDING_HTTP_REDIRECT,
         sign=conf.signs_requests,
         sigalg=SIG_RSA_SHA256 if conf.signs_requests else None,
@@ -265,7 +265,7 @@ def read_response(
     if len(saml_response) > MAX_RESPONSE_BYTES:
         raise SamlRefused("the SAMLResponse is too large")
     client = _client(conf)
-    expected_issuer = idp_entity_id(conf)
+    expected_issuer = idp_entity_id(conf, client)
     try:
         response = client.parse_authn_request_response(
             saml_response,

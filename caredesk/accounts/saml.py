@@ -27,7 +27,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, SCM_BEARER
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_UNSPECIFIED, SCM_BEARER
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from caredesk.accounts.sso import MAX_GROUP_CHARS, MAX_GROUPS, GroupRule, parse_group_rules
@@ -229,14 +229,15 @@ def did_mfa(class_refs: Iterable[str], accepted: Iterable[str]) -> bool:
 
 
 def email_from(attributes: Mapping[str, list[str]], name_id: Any, attribute: str) -> str:
-    """The configured email attribute, else an email-format (or email-looking) NameID."""
+    """The configured email attribute, else the NameID when its format is emailAddress
+    or unspecified and it looks like one (never a persistent or transient id)."""
     values = attributes.get(attribute.lower()) or []
     if values:
         return values[0]
     if name_id is not None and name_id.text:
         text = str(name_id.text).strip()
-        if name_id.format == NAMEID_FORMAT_EMAILADDRESS or "@" in text:
-            return text
+        if name_id.format in (NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_UNSPECIFIED, None):
+            return text if "@" in text else ""
     return ""
 
 

@@ -328,6 +328,11 @@ def test_the_acs_is_rate_limited(saml_on, client):
     assert codes[:10] == [400] * 10 and codes[10:] == [429] * 5
 
 
+def test_the_start_is_rate_limited(saml_on, client):
+    codes = [client.get("/login/saml/", REMOTE_ADDR="10.9.0.8").status_code for _ in range(12)]
+    assert codes[:10] == [302] * 10 and codes[10:] == [429] * 2
+
+
 def test_without_configuration_the_views_lead_to_the_password_sign_in(client, settings):
     settings.CAREDESK_SAML_IDP_METADATA = ""
     assert client.get("/login/saml/")["Location"].startswith("/login/")
@@ -377,3 +382,20 @@ def test_the_bounce_page_escapes_what_was_posted(saml_on, client):
     assert "<script>alert(1)" not in page.content.decode()
     again = Client().post("/login/saml/acs/", {"SAMLResponse": hostile, "again": "1"})
     assert refused(again)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "expected"),
+    [
+        ("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "a@corp.test", "a@corp.test"),
+        ("urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", "b@corp.test", "b@corp.test"),
+        ("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "c@corp.test", ""),
+        ("urn:oasis:names:tc:SAML:2.0:nameid-format:transient", "_3f9a", ""),
+        (None, "not-an-email", ""),
+    ],
+)
+def test_only_an_email_like_name_id_stands_in_for_the_email(fmt, text, expected):
+    from saml2.saml import NameID
+
+    assert saml.email_from({}, NameID(format=fmt, text=text), "email") == expected
+    assert saml.email_from({"email": ["attr@corp.test"]}, None, "EMAIL") == "attr@corp.test"

@@ -35,8 +35,8 @@ run: install
 	@$(BIN)/caredesk serve
 
 # System packages the tests need: Debian's Chromium (browser tests; Playwright's own
-# download cannot work here), Dovecot (the email tests start a real IMAP server) and
-# GNU gettext (msgfmt compiles the translations).
+# download cannot work here), Dovecot (the email tests start a real IMAP server),
+# GNU gettext (msgfmt compiles the translations) and xmlsec1 (SAML signature checks).
 system-deps:
 	@sh scripts/install-system-deps.sh
 

@@ -705,6 +705,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # pysaml2 logs names, attributes and whole SAML messages (even at ERROR); caredesk
+        # logs the reason of a refusal itself (caredesk.workspace.saml_views).
+        "saml2": {"level": "CRITICAL"},
+        "xmlschema": {"level": "WARNING"},
     },
 }
 
@@ -729,6 +733,9 @@ CAREDESK_OIDC_SCOPES = env_str("CAREDESK_OIDC_SCOPES", "openid email profile gro
 CAREDESK_OIDC_GROUPS_CLAIM = env_str("CAREDESK_OIDC_GROUPS_CLAIM", "groups")
 CAREDESK_OIDC_GROUPS = env_str("CAREDESK_OIDC_GROUPS")
 CAREDESK_OIDC_PROVIDER_NAME = env_str("CAREDESK_OIDC_PROVIDER_NAME")
+# The discovery document and JWKS are cached this long (seconds, at most a day); an ID
+# token with an unknown key id refetches the JWKS once.
+CAREDESK_OIDC_METADATA_TTL = env_int("CAREDESK_OIDC_METADATA_TTL", 3600)
 # Each sign-in brings a known account's role and mapped teams in line with the groups.
 CAREDESK_OIDC_SYNC_ROLES = env_bool("CAREDESK_OIDC_SYNC_ROLES", True)
 # Off: staff sign in with the provider only; the emergency admins listed below may still
@@ -800,13 +807,37 @@ if CAREDESK_LDAP_URL:
     if not 0 < CAREDESK_LDAP_TIMEOUT <= 60:
         raise ImproperlyConfigured("CAREDESK_LDAP_TIMEOUT must be between 0 and 60 seconds")
 _check_group_rules("CAREDESK_LDAP_GROUPS", CAREDESK_LDAP_GROUPS)
-if not CAREDESK_STAFF_PASSWORDS and not (
-    (CAREDESK_OIDC_ISSUER and CAREDESK_OIDC_CLIENT_ID) or CAREDESK_LDAP_URL
-):
+
+# Single sign-on for staff with SAML 2.0 (docs/single-sign-on.md#saml-20, ADR 0035). Off
+# unless the IdP's metadata is set: its XML, or the path of a file holding it. Groups as
+# for OpenID Connect ("group=role[:team],...", from the groups attribute).
+CAREDESK_SAML_IDP_METADATA = env_str("CAREDESK_SAML_IDP_METADATA")
+# caredesk's entity id at the IdP; by default its metadata URL.
+CAREDESK_SAML_SP_ENTITY_ID = env_str("CAREDESK_SAML_SP_ENTITY_ID")
+# With both set, AuthnRequests are signed (and the certificate is in caredesk's metadata).
+CAREDESK_SAML_SP_KEY_FILE = env_str("CAREDESK_SAML_SP_KEY_FILE")
+CAREDESK_SAML_SP_CERT_FILE = env_str("CAREDESK_SAML_SP_CERT_FILE")
+CAREDESK_SAML_PROVIDER_NAME = env_str("CAREDESK_SAML_PROVIDER_NAME")
+CAREDESK_SAML_GROUPS = env_str("CAREDESK_SAML_GROUPS")
+CAREDESK_SAML_SYNC_ROLES = env_bool("CAREDESK_SAML_SYNC_ROLES", True)
+CAREDESK_SAML_EMAIL_ATTRIBUTE = env_str("CAREDESK_SAML_EMAIL_ATTRIBUTE", "email")
+CAREDESK_SAML_NAME_ATTRIBUTE = env_str("CAREDESK_SAML_NAME_ATTRIBUTE", "displayName")
+CAREDESK_SAML_GROUPS_ATTRIBUTE = env_str("CAREDESK_SAML_GROUPS_ATTRIBUTE", "groups")
+# AuthnContextClassRef values that count as the IdP's second factor (otherwise caredesk's
+# own TOTP code is asked). Empty: caredesk.accounts.saml.DEFAULT_MFA_CONTEXTS.
+CAREDESK_SAML_MFA_CONTEXTS = env_list("CAREDESK_SAML_MFA_CONTEXTS", [])
+_check_group_rules("CAREDESK_SAML_GROUPS", CAREDESK_SAML_GROUPS)
+if bool(CAREDESK_SAML_SP_KEY_FILE) != bool(CAREDESK_SAML_SP_CERT_FILE):
     raise ImproperlyConfigured(
-        "CAREDESK_STAFF_PASSWORDS=off needs single sign-on (CAREDESK_OIDC_ISSUER, "
-        "CAREDESK_OIDC_CLIENT_ID) or the directory (CAREDESK_LDAP_URL): staff would have "
-        "no way to sign in"
+        "CAREDESK_SAML_SP_KEY_FILE and CAREDESK_SAML_SP_CERT_FILE go together (signed requests)"
+    )
+# Staff must have some way in: OpenID Connect, SAML or the directory.
+_SSO_ON = bool(CAREDESK_OIDC_ISSUER and CAREDESK_OIDC_CLIENT_ID) or bool(CAREDESK_SAML_IDP_METADATA)
+if not CAREDESK_STAFF_PASSWORDS and not (_SSO_ON or CAREDESK_LDAP_URL):
+    raise ImproperlyConfigured(
+        "CAREDESK_STAFF_PASSWORDS=off needs single sign-on (CAREDESK_OIDC_ISSUER and "
+        "CAREDESK_OIDC_CLIENT_ID, or CAREDESK_SAML_IDP_METADATA) or the directory "
+        "(CAREDESK_LDAP_URL): staff would have no way to sign in"
     )
 
 # Prometheus /metrics: a scraper presents this as a bearer token; with none set, only

@@ -1,9 +1,9 @@
 #!/bin/sh
 # System packages the tests need: Debian's Chromium (browser tests), Dovecot's IMAP
 # server (the email channel's IMAP tests start one on loopback), GNU gettext (msgfmt
-# compiles caredesk/locale/*/django.po; docs/languages.md) and OpenLDAP's slapd with
-# ldap-utils (the directory sign-in tests start a throwaway slapd on loopback). Idempotent
-# and quiet.
+# compiles caredesk/locale/*/django.po; docs/languages.md), OpenLDAP's slapd with
+# ldap-utils (the directory sign-in tests start a throwaway slapd on loopback) and xmlsec1
+# (pysaml2 checks SAML signatures with it; docs/single-sign-on.md). Idempotent and quiet.
 set -eu
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
@@ -11,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
 [ -x /usr/sbin/slapd ] || missing="$missing slapd"
 command -v ldapsearch >/dev/null 2>&1 || missing="$missing ldap-utils"
+command -v xmlsec1 >/dev/null 2>&1 || missing="$missing xmlsec1"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing system packages:$missing — run: sudo apt-get install$missing" >&2

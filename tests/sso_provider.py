@@ -54,6 +54,8 @@ class Provider:
         self.faults = Faults()
         self.codes: dict[str, dict[str, Any]] = {}
         self.token_calls = 0
+        self.discovery_calls = 0
+        self.jwks_calls = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -65,6 +67,10 @@ class Provider:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def rotate(self, kid: str = "k2") -> None:
+        """A new signing key under a new ``kid``; the JWKS serves only the new one."""
+        self.key = RSAKey.generate_key(2048, parameters={"kid": kid})
 
     # --- the endpoints -------------------------------------------------------------------
 
@@ -141,7 +147,7 @@ class Provider:
         if person.amr is not None:
             claims["amr"] = person.amr
         key = self.foreign if self.faults.foreign_key else self.key
-        token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
         if self.faults.tampered:
             head, body, sig = token.split(".")
             changed = dict(claims, groups=["admins"])
@@ -170,8 +176,10 @@ class Provider:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 if url.path == "/.well-known/openid-configuration":
+                    provider.discovery_calls += 1
                     self._answer(200, {}, provider.metadata())
                 elif url.path == "/jwks":
+                    provider.jwks_calls += 1
                     self._answer(200, {}, {"keys": [provider.key.as_dict(private=False)]})
                 elif url.path == "/authorize":
                     self._answer(*provider.authorize(query))

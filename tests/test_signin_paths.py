@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caredesk.channels.portal.actions import do_send_magic_link
-from caredesk.workspace import auth_views, sso_views
+from caredesk.workspace import auth_views, saml_views, sso_views
 from tests.conftest import NOW
 from tests.workspace.test_login import PASSWORD, totp_code
 
@@ -31,11 +31,17 @@ CAREDESK_SIGN_IN = {auth_views.login_view, auth_views.login_verify_view}
 # state and PKCE checked, the callback rate-limited, and caredesk's TOTP code asked when
 # the provider did no second factor (tests/workspace/test_sso.py proves each).
 CAREDESK_SIGN_IN |= {sso_views.sso_start_view, sso_views.sso_callback_view}
+# caredesk's SAML sign-in: the signed Response (issuer, audience, destination, recipient,
+# times, InResponseTo used once) checked, the ACS rate-limited, and caredesk's TOTP code
+# asked unless the assertion's AuthnContextClassRef proves a second factor
+# (tests/workspace/test_saml.py proves each).
+CAREDESK_SIGN_IN |= {saml_views.saml_start_view, saml_views.saml_acs_view}
 
 # Sign-in views that cannot sign staff in, each with its reason.
 NOT_FOR_STAFF = {
     "portal:signin": "customer portal: a magic link is mailed to a customer's address only",
     "portal:signin_sent": "customer portal: the 'check your mail' page; signs nobody in",
+    "workspace:login-saml-metadata": "caredesk's SAML metadata for the IdP; signs nobody in",
 }
 
 
@@ -80,6 +86,9 @@ def test_the_walk_finds_the_known_sign_in_views():
         "workspace:login-verify",
         "workspace:login-sso",
         "workspace:login-sso-callback",
+        "workspace:login-saml",
+        "workspace:login-saml-acs",
+        "workspace:login-saml-metadata",
         "portal:signin",
     } <= names
 

@@ -10,16 +10,24 @@ through :func:`caredesk.accounts.actions.do_sign_in_staff_from_sso`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role
 
 MAX_GROUPS = 500
+# The provider's discovery document and JWKS are kept in the cache this long (seconds) by
+# default (CAREDESK_OIDC_METADATA_TTL); an ID token with an unknown ``kid`` refetches the
+# JWKS once (key rotation).
+METADATA_TTL = 3600
+FETCH_TIMEOUT = 10
 MAX_GROUP_CHARS = 256
 # ``amr`` values that say the provider asked for a second factor (RFC 8176).
 MFA_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sms", "fpt", "face", "iris", "retina"})
@@ -158,3 +166,49 @@ def staff_passwords_on() -> bool:
 def is_break_glass(email: str) -> bool:
     listed = getattr(settings, "CAREDESK_BREAK_GLASS_ADMINS", ())
     return email.strip().lower() in {str(e).strip().lower() for e in listed}
+
+
+# --- the provider's discovery document and keys, cached ---------------------------------
+
+
+def _cache_key(kind: str, url: str) -> str:
+    return f"caredesk:oidc:{kind}:" + hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+def _ttl() -> int:
+    return max(0, min(int(getattr(settings, "CAREDESK_OIDC_METADATA_TTL", METADATA_TTL)), 86400))
+
+
+def _fetch_json(url: str) -> dict[str, Any]:
+    answer = requests.get(url, timeout=FETCH_TIMEOUT)
+    answer.raise_for_status()
+    body = answer.json()
+    if not isinstance(body, dict):
+        raise ValueError(f"{url}: not a JSON object")
+    return body
+
+
+def provider_metadata(config: SsoConfig) -> dict[str, Any]:
+    """The discovery document with the provider's JWKS under ``jwks``, from the cache when
+    fetched less than the TTL ago (failures are not cached)."""
+    meta_key = _cache_key("discovery", config.metadata_url)
+    metadata = cache.get(meta_key)
+    if not isinstance(metadata, dict):
+        metadata = _fetch_json(config.metadata_url)
+        cache.set(meta_key, metadata, _ttl())
+    jwks_uri = metadata.get("jwks_uri")
+    if not isinstance(jwks_uri, str) or not jwks_uri:
+        raise ValueError("the provider's discovery document names no jwks_uri")
+    jwks_key = _cache_key("jwks", jwks_uri)
+    jwks = cache.get(jwks_key)
+    if not isinstance(jwks, dict):
+        jwks = _fetch_json(jwks_uri)
+        cache.set(jwks_key, jwks, _ttl())
+    return {**metadata, "jwks": jwks}
+
+
+def remember_jwks(metadata: dict[str, Any], jwks: Any) -> None:
+    """Keeps a JWKS refetched during a sign-in (a ``kid`` the cached set lacked)."""
+    jwks_uri = metadata.get("jwks_uri")
+    if isinstance(jwks_uri, str) and isinstance(jwks, dict) and jwks != metadata.get("jwks"):
+        cache.set(_cache_key("jwks", jwks_uri), jwks, _ttl())

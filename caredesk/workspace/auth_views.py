@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from caredesk.accounts import directory, sso, throttle, two_factor
+from caredesk.accounts import directory, saml, sso, throttle, two_factor
 from caredesk.accounts.backends import PATH as SIGNED_IN_BACKEND
 from caredesk.accounts.guards import PORTAL_URL
 from caredesk.accounts.models import User
@@ -85,6 +85,11 @@ def _safe_next(request: HttpRequest, value: str) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
+def _saml_provider() -> str:
+    saml_config = saml.config()
+    return saml_config.provider_name if saml_config else ""
+
+
 def _render_login(
     request: HttpRequest, form: LoginForm, *, error: str = "", portal: bool = False, status: int
 ) -> HttpResponse:
@@ -96,6 +101,7 @@ def _render_login(
         "portal_hint": portal,
         "next": request.POST.get("next") or request.GET.get("next", ""),
         "sso_provider": config.provider_name if config else "",
+        "saml_provider": _saml_provider(),
         # The directory's password is the ordinary way in, even with staff passwords off.
         "passwords_on": sso.staff_passwords_on() or directory_on,
         "directory_on": directory_on,

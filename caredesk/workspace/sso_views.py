@@ -44,20 +44,45 @@ from caredesk.workspace.auth_views import (
 log = logging.getLogger(__name__)
 NEXT_KEY = "caredesk_sso_next"
 CLIENT_NAME = "caredesk_sso"
+# Names of Authlib's own client parameters: a discovery document's key must not set them.
+_NOT_METADATA = frozenset(
+    {
+        "name",
+        "overwrite",
+        "client_id",
+        "client_secret",
+        "client_kwargs",
+        "server_metadata_url",
+        "access_token_url",
+        "access_token_params",
+        "authorize_url",
+        "authorize_params",
+        "request_token_url",
+        "request_token_params",
+        "api_base_url",
+        "fetch_token",
+        "update_token",
+        "compliance_fix",
+        "client_auth_methods",
+        "user_agent",
+    }
+)
 # The provider's clock may run a little ahead or behind ours.
 LEEWAY_SECONDS = 60
 
 
 def _client(config: sso.SsoConfig) -> Any:
     """A client for this request (settings may change between requests; Authlib keeps the
-    state, nonce and PKCE verifier in the session, not in the client)."""
+    state, nonce and PKCE verifier in the session, not in the client). The discovery
+    document and JWKS come from the cache (:func:`caredesk.accounts.sso.provider_metadata`);
+    Authlib refetches the JWKS itself when the ID token's ``kid`` is not in it."""
     oauth = OAuth()
     return oauth.register(
         CLIENT_NAME,
         client_id=config.client_id,
         client_secret=config.client_secret,
-        server_metadata_url=config.metadata_url,
         client_kwargs={"scope": config.scopes, "code_challenge_method": "S256", "timeout": 10},
+        **{k: v for k, v in sso.provider_metadata(config).items() if k not in _NOT_METADATA},
     )
 
 
@@ -106,9 +131,12 @@ def _userinfo(request: HttpRequest, config: sso.SsoConfig) -> dict[str, Any] | N
         "aud": {"essential": True, "values": [config.client_id]},
         "exp": {"essential": True},
     }
-    token = _client(config).authorize_access_token(
+    client = _client(config)
+    cached = dict(client.server_metadata)
+    token = client.authorize_access_token(
         request, leeway=LEEWAY_SECONDS, claims_options=claims_options
     )
+    sso.remember_jwks(cached, client.server_metadata.get("jwks"))
     info = token.get("userinfo")
     return dict(info) if info else None
 
@@ -157,16 +185,19 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         return _refuse(request, exc.message)
-    return _finish(request, user, claims)
-
-
-def _finish(request: HttpRequest, user: User, claims: dict[str, Any]) -> HttpResponse:
     target = str(request.session.pop(NEXT_KEY, "") or "/")
-    if sso.provider_did_mfa(claims):
+    return finish_sign_in(request, user, provider_mfa=sso.provider_did_mfa(claims), target=target)
+
+
+def finish_sign_in(
+    request: HttpRequest, user: User, *, provider_mfa: bool, target: str
+) -> HttpResponse:
+    """Signs in a person the identity provider vouched for (OpenID Connect or SAML)."""
+    if provider_mfa:
         login(request, user, backend=PROVIDER_MFA_PATH)
         return HttpResponseRedirect(target)
-    # The provider says it asked for no second factor: caredesk's own code, as with a
-    # password (and the role's two-factor rule holds those without one on the set-up page).
+    # The provider did no second factor: caredesk's own code, as with a password (and the
+    # role's two-factor rule holds those without one on the set-up page).
     if two_factor.must_enrol(user):
         target = two_factor.ENROL_URL
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():

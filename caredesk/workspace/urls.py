@@ -7,6 +7,7 @@ from caredesk.workspace import (
     forward_views,
     merge_views,
     notification_views,
+    saml_views,
     sso_views,
     views,
 )
@@ -19,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("login/verify/", auth_views.login_verify_view, name="login-verify"),
     path("login/sso/", sso_views.sso_start_view, name="login-sso"),
     path("login/sso/callback/", sso_views.sso_callback_view, name="login-sso-callback"),
+    path("login/saml/", saml_views.saml_start_view, name="login-saml"),
+    path("login/saml/acs/", saml_views.saml_acs_view, name="login-saml-acs"),
+    path("login/saml/metadata/", saml_views.saml_metadata_view, name="login-saml-metadata"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("account/", account_views.account, name="account"),
     path("account/totp/start", account_views.totp_start, name="totp-start"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from caredesk.core.errors import Conflict
 from caredesk.escalations import actions
@@ -169,6 +172,8 @@ def test_inbox_lists_what_waits(desk, now, types):
 
 
 def test_delegation_form(desk, now):
+    # The page checks the window against the real clock: a delegation must not be over.
+    soon = timezone.localdate() + timedelta(days=1)
     client = staff_client(desk.lead)
     assert client.get("/escalations/delegations/").status_code == 200
     bad = client.post(
@@ -186,8 +191,8 @@ def test_delegation_form(desk, now):
         "/escalations/delegations/",
         {
             "delegate": desk.manager.pk,
-            "starts_at": "2026-12-01T09:00",
-            "ends_at": "2026-12-05T17:00",
+            "starts_at": f"{soon:%Y-%m-%d}T09:00",
+            "ends_at": f"{soon + timedelta(days=4):%Y-%m-%d}T17:00",
         },
     )
     assert ok.status_code == 302

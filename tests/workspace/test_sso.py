@@ -387,3 +387,72 @@ def test_an_oversized_or_hostile_callback_is_refused_cleanly(oidc, client):
         assert response.status_code == 400, params
         assert "<script>alert" not in response.content.decode()
     assert signed_in_as(client) is None
+
+
+# --- the provider's discovery document and keys are cached --------------------------------
+
+
+def _counts(provider: Provider) -> tuple[int, int]:
+    return provider.discovery_calls, provider.jwks_calls
+
+
+def test_discovery_and_keys_are_fetched_once_for_many_sign_ins(oidc, desk):
+    from django.test import Client
+
+    before = _counts(oidc)
+    for i in range(3):
+        browser = Client()
+        response = sign_in(browser, oidc, Person(f"c-{i}", f"c{i}@corp.test", groups=["support"]))
+        assert response.status_code == 302 and signed_in_as(browser) is not None
+    assert _counts(oidc) == (before[0] + 1, before[1] + 1)
+
+
+def test_a_rotated_key_refetches_the_keys_once_and_then_keeps_them(oidc, client):
+    sign_in(client, oidc, Person("r-1", "r1@corp.test", groups=["support"]))
+    client.post("/logout/")
+    original = oidc.key
+    try:
+        oidc.rotate()  # the cached JWKS lacks the new kid
+        before = _counts(oidc)
+        response = sign_in(client, oidc, Person("r-1", "r1@corp.test", groups=["support"]))
+        assert response.status_code == 302 and signed_in_as(client) is not None
+        assert _counts(oidc) == (before[0], before[1] + 1)
+        client.post("/logout/")
+        sign_in(client, oidc, Person("r-1", "r1@corp.test", groups=["support"]))
+        assert signed_in_as(client) is not None
+        assert _counts(oidc) == (before[0], before[1] + 1)  # the new set was kept
+    finally:
+        oidc.key = original
+
+
+def test_a_token_with_a_kid_the_provider_does_not_have_is_refused_after_one_refetch(oidc, client):
+    sign_in(client, oidc, Person("r-2", "r2@corp.test", groups=["support"]))
+    client.post("/logout/")
+    oidc.faults.foreign_key = True
+    foreign, oidc.foreign = (
+        oidc.foreign,
+        type(oidc.key).generate_key(2048, parameters={"kid": "unknown"}),
+    )
+    try:
+        before = _counts(oidc)
+        response = sign_in(client, oidc, Person("r-2", "r2@corp.test", groups=["support"]))
+        assert response.status_code == 400 and signed_in_as(client) is None
+        assert _counts(oidc) == (before[0], before[1] + 1)
+    finally:
+        oidc.foreign = foreign
+
+
+def test_the_cache_lasts_the_configured_time(oidc, client, settings):
+    settings.CAREDESK_OIDC_METADATA_TTL = 0  # Django's cache: 0 means "do not keep"
+    before = _counts(oidc)
+    start(client)
+    start(client)
+    assert _counts(oidc) == (before[0] + 2, before[1] + 2)
+
+
+def test_an_unreachable_provider_is_not_cached_as_an_answer(oidc, client, settings):
+    settings.CAREDESK_OIDC_ISSUER = "http://127.0.0.1:9"  # nothing listens
+    response = client.get("/login/sso/")
+    assert response.status_code == 502
+    settings.CAREDESK_OIDC_ISSUER = oidc.issuer
+    assert client.get("/login/sso/").status_code == 302

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import (
     STAFF_ROLES,
@@ -139,6 +143,82 @@ MAX_NAME = 150
 MAX_TEAM_NAME = 100
 MAX_DESCRIPTION = 5000
 MAX_MEMBERS = 500
+
+
+# --- the staff member's language and time zone (ADR 0036) -----------------------------
+
+MAX_TIME_ZONE = 64
+
+
+def clean_staff_language(value: object) -> str:
+    """A code of ``settings.LANGUAGES`` or "" (the desk's default); anything else refused."""
+    code = value.strip().lower() if isinstance(value, str) else None
+    offered = [c for c, _ in settings.LANGUAGES]
+    if code is None or (code and code not in offered):
+        raise InvalidInput(
+            gettext("Choose a language from the list (or the desk's default)."),
+            code="unknown_language",
+        )
+    return code
+
+
+def clean_time_zone(value: object) -> str:
+    """An IANA time zone name known to ``zoneinfo`` or "" (the desk's TIME_ZONE)."""
+    name = value.strip() if isinstance(value, str) else None
+    if name is None or len(name) > MAX_TIME_ZONE or (name and name not in _time_zones()):
+        raise InvalidInput(
+            gettext("Choose a time zone from the list, such as Europe/Berlin."),
+            code="unknown_time_zone",
+        )
+    return name
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(_time_zones())
+
+
+def do_set_staff_locale(
+    user: User,
+    *,
+    actor: User,
+    now: datetime,
+    language: str | Unset = UNSET,
+    time_zone: str | Unset = UNSET,
+) -> User:
+    """Set the language and time zone of a staff member's pages and mail. Staff set their
+    own (account page, ``PATCH /api/v1/me``); admins anyone's. Audited as
+    ``staff.locale_changed`` with the old and new values, only when something changed."""
+    if not actor.is_agent_staff or not user.is_agent_staff:
+        raise PermissionDenied(gettext("Only staff choose a language and time zone here."))
+    if actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise PermissionDenied(gettext("You can change only your own language and time zone."))
+    changes: dict[str, str] = {}
+    if not isinstance(language, Unset):
+        changes["language"] = clean_staff_language(language)
+    if not isinstance(time_zone, Unset):
+        changes["time_zone"] = clean_time_zone(time_zone)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        old = {name: getattr(locked, name) for name in changes}
+        changed = {name: value for name, value in changes.items() if old[name] != value}
+        if changed:
+            for name, value in changed.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=list(changed))
+            audit.record(
+                "staff.locale_changed",
+                actor=actor,
+                now=now,
+                old={"user": locked.pk, **{k: old[k] for k in changed}},
+                new={"user": locked.pk, **changed},
+            )
+    user.language, user.time_zone = locked.language, locked.time_zone
+    return user
 
 
 def require_admin(actor: User | None) -> User:

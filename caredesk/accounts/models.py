@@ -52,6 +52,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_away = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The staff member's own language and time zone for staff pages and staff mail
+    # (docs/languages.md, ADR 0036): a code of settings.LANGUAGES and an IANA zone name,
+    # blank for the desk's LANGUAGE_CODE / TIME_ZONE. Set through do_set_staff_locale.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 

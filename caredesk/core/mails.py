@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,15 @@ SUBJECT_MESSAGES = (
     gettext_noop("Your case was joined with another: %(subject)s"),
     gettext_noop("Resolved: %(title)s"),
     gettext_noop("Update: %(title)s"),
+)
+
+# The same for the staff mails' subjects with a plural (never evaluated: for makemessages).
+STAFF_SUBJECT_MESSAGES = (
+    ngettext_lazy(
+        "%(count)s unread notification on caredesk",
+        "%(count)s unread notifications on caredesk",
+        "count",
+    ),
 )
 
 
@@ -112,7 +121,9 @@ for _mail in (
     BuiltInMail(
         "digest",
         "core/mail/digest.txt",
-        "{{ count }} unread notification{{ count|pluralize }} on caredesk",
+        "{% load i18n %}{% blocktranslate count count=count %}{{ count }} unread notification"
+        " on caredesk{% plural %}{{ count }} unread notifications on caredesk"
+        "{% endblocktranslate %}",
         "The digest of unread notifications, every few hours",
         audience="staff",
     ),

@@ -113,7 +113,12 @@ def send_digest(digest: NotificationDigest, now: datetime) -> int:
         send_mail(
             "digest",
             user.email,
-            {"items": items, "count": count, "more": max(count - len(rows), 0)},
+            {
+                "items": items,
+                "count": count,
+                "more": max(count - len(rows), 0),
+                "recipient_language": getattr(user, "language", ""),
+            },
             now=now,
             kind=OutboundEmail.Kind.NOTIFICATION,
             auto=True,

@@ -160,7 +160,8 @@ def notify(
     )
     wants_mail = delivery in (Delivery.EMAIL, Delivery.BOTH) and bool(recipient.email)
     if wants_mail and not notification_prefs.has_digest(recipient.pk):
-        enqueue_after_commit(mail_notification_task, row.pk, recipient.email)
+        language = str(getattr(recipient, "language", "") or "")
+        enqueue_after_commit(mail_notification_task, row.pk, recipient.email, language)
     return row
 
 
@@ -169,13 +170,16 @@ def absolute(link: str) -> str:
 
 
 @task()
-def mail_notification_task(notification_id: int, address: str) -> None:
+def mail_notification_task(notification_id: int, address: str, language: str = "") -> None:
     """A task, so a worker that dies after the action commits still mails it."""
-    mail_notification(notification_id, address, clock.now())
+    mail_notification(notification_id, address, clock.now(), language=language)
 
 
-def mail_notification(notification_id: int, address: str, now: datetime) -> None:
-    """Mail one notification (after commit). Claimed first, so it is mailed once."""
+def mail_notification(
+    notification_id: int, address: str, now: datetime, *, language: str = ""
+) -> None:
+    """Mail one notification (after commit) in the recipient's ``language`` (their
+    ``User.language``, read when they were notified). Claimed first, so it is mailed once."""
     with transaction.atomic():
         claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
             emailed_at=now
@@ -186,7 +190,12 @@ def mail_notification(notification_id: int, address: str, now: datetime) -> None
         send_mail(
             "notification",
             address,
-            {"notification": row, "url": absolute(row.link), "kind": kind_label(row.kind)},
+            {
+                "notification": row,
+                "url": absolute(row.link),
+                "kind": kind_label(row.kind),
+                "recipient_language": language,
+            },
             now=now,
             kind=OutboundEmail.Kind.NOTIFICATION,
             auto=True,

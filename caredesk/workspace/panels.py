@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.guards import current_user
 from caredesk.accounts.selectors import assignable_staff
@@ -67,17 +68,17 @@ class Panel:
 
 
 PANELS: dict[str, Panel] = {
-    "promises": Panel("Promises", "workspace/panels/promises.html"),
-    "resolution": Panel("Resolution", "workspace/panels/resolution.html"),
-    "calls": Panel("Calls", "workspace/panels/calls.html"),
-    "escalations": Panel("Escalations and approvals", "workspace/panels/escalations.html"),
-    "feedback": Panel("Feedback", "workspace/panels/feedback.html"),
-    "offers": Panel("Offers", "workspace/panels/offers.html"),
-    "owner": Panel("Reassign", "workspace/panels/owner.html", owner_context),
+    "promises": Panel(_("Promises"), "workspace/panels/promises.html"),
+    "resolution": Panel(_("Resolution"), "workspace/panels/resolution.html"),
+    "calls": Panel(_("Calls"), "workspace/panels/calls.html"),
+    "escalations": Panel(_("Escalations and approvals"), "workspace/panels/escalations.html"),
+    "feedback": Panel(_("Feedback"), "workspace/panels/feedback.html"),
+    "offers": Panel(_("Offers"), "workspace/panels/offers.html"),
+    "owner": Panel(_("Reassign"), "workspace/panels/owner.html", owner_context),
     "customer": Panel(
-        "Contact details and other cases", "workspace/panels/customer.html", _customer
+        _("Contact details and other cases"), "workspace/panels/customer.html", _customer
     ),
-    "policies": Panel("Policies and records", "workspace/panels/policies.html"),
-    "links": Panel("Linked cases", "workspace/_links_panel.html", _links),
-    "fields": Panel("Fields", "workspace/panels/fields.html", _fields),
+    "policies": Panel(_("Policies and records"), "workspace/panels/policies.html"),
+    "links": Panel(_("Linked cases"), "workspace/_links_panel.html", _links),
+    "fields": Panel(_("Fields"), "workspace/panels/fields.html", _fields),
 }

@@ -58,15 +58,18 @@ def do_create_api_token(*, user: User, name: str, now: datetime) -> IssuedToken:
     """Staff get a staff token; a portal customer gets a customer-scoped token."""
     name = " ".join(name.split())[:100]
     if not name:
-        raise DomainError("Give the token a name, so you can recognise it later.", code="empty")
+        raise DomainError(
+            gettext("Give the token a name, so you can recognise it later."), code="empty"
+        )
     if not user.is_active:
-        raise PermissionDenied("Inactive accounts cannot create tokens.")
+        raise PermissionDenied(gettext("Inactive accounts cannot create tokens."))
     kind = ApiToken.Kind.CUSTOMER if user.is_customer else ApiToken.Kind.STAFF
     with transaction.atomic():
         active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_TOKENS:
             raise DomainError(
-                f"You already have {active} active tokens; revoke one first.",
+                gettext("You already have %(count)s active tokens; revoke one first.")
+                % {"count": active},
                 code="too_many_tokens",
             )
         prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
@@ -87,7 +90,7 @@ def do_revoke_api_token(*, actor: User, token_id: int, now: datetime) -> ApiToke
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
         if token is None or (token.user_id != actor.pk and actor.role != "admin"):
-            raise NotFound("No such token.")
+            raise NotFound(gettext("No such token."))
         if token.revoked_at is None:
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
@@ -116,7 +119,7 @@ def authenticate_token(raw: str, *, now: datetime) -> ApiToken | None:
 
 def do_set_away(*, user: User, away: bool, now: datetime) -> User:
     if not user.is_agent_staff:
-        raise PermissionDenied("Only staff can set themselves away.")
+        raise PermissionDenied(gettext("Only staff can set themselves away."))
     with transaction.atomic():
         old = user.is_away
         if old != away:
@@ -157,6 +160,7 @@ def clean_staff_language(value: object) -> str:
     if code is None or (code and code not in offered):
         raise InvalidInput(
             gettext("Choose a language from the list (or the desk's default)."),
+            field="language",
             code="unknown_language",
         )
     return code
@@ -168,6 +172,7 @@ def clean_time_zone(value: object) -> str:
     if name is None or len(name) > MAX_TIME_ZONE or (name and name not in _time_zones()):
         raise InvalidInput(
             gettext("Choose a time zone from the list, such as Europe/Berlin."),
+            field="time_zone",
             code="unknown_time_zone",
         )
     return name
@@ -225,7 +230,7 @@ def require_admin(actor: User | None) -> User:
     """Staff accounts and teams are the admins' (as the admin pages are)."""
     if actor is None or not actor.is_agent_staff or actor.role != Role.ADMIN:
         raise PermissionDenied(
-            "Only admins can change staff accounts, teams and the desk's configuration.",
+            gettext("Only admins can change staff accounts, teams and the desk's configuration."),
             code="admins_only",
         )
     return actor
@@ -327,7 +332,7 @@ def do_create_staff(
 def _locked_staff(user_id: int) -> User:
     user = User.objects.select_for_update().filter(pk=user_id, role__in=STAFF_ROLES).first()
     if user is None:
-        raise NotFound("No such staff member.")
+        raise NotFound(gettext("No such staff member."))
     return user
 
 
@@ -360,7 +365,7 @@ def do_update_staff(
             if new_role != user.role:
                 if user.role == Role.ADMIN and user.is_active and not _other_active_admins(user):
                     raise Conflict(
-                        "This is the last active admin; make someone else an admin first.",
+                        gettext("This is the last active admin; make someone else an admin first."),
                         code="last_admin",
                     )
                 user.role = new_role
@@ -383,9 +388,11 @@ def do_deactivate_staff(user: User, *, actor: User, now: datetime) -> User:
         if not user.is_active:
             return user
         if user.pk == actor.pk:
-            raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
+            raise Conflict(
+                gettext("You cannot deactivate your own account."), code="self_deactivation"
+            )
         if user.role == Role.ADMIN and not _other_active_admins(user):
-            raise Conflict("This is the last active admin.", code="last_admin")
+            raise Conflict(gettext("This is the last active admin."), code="last_admin")
         user.is_active = False
         # Away as well: the away handover passes their open promises to their lead as
         # they fall due, and approvals and escalations skip away people.
@@ -460,7 +467,9 @@ def _clean_slug(slug: str, name: str) -> str:
     value = slugify(slug or name)[:60].strip("-")
     if not value:
         raise InvalidInput(
-            "The slug needs at least one letter or digit.", field="slug", code="invalid_slug"
+            gettext("The slug needs at least one letter or digit."),
+            field="slug",
+            code="invalid_slug",
         )
     return value
 
@@ -488,7 +497,9 @@ def do_create_team(
     name = clean_name(name, field="name", max_chars=MAX_TEAM_NAME)
     slug = _clean_slug(slug, name)
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput("The description is too long.", field="description", code="too_long")
+        raise InvalidInput(
+            gettext("The description is too long."), field="description", code="too_long"
+        )
     ids = list(member_ids or [])
     lead = _staff_by_ids([lead_id], "lead_id")[0] if lead_id is not None else None
     members = _staff_by_ids(ids + ([lead.pk] if lead else []), "member_ids")
@@ -532,7 +543,7 @@ def do_update_team(
         if not isinstance(description, Unset):
             if len(description) > MAX_DESCRIPTION:
                 raise InvalidInput(
-                    "The description is too long.", field="description", code="too_long"
+                    gettext("The description is too long."), field="description", code="too_long"
                 )
             team.description = description
         if not isinstance(lead_id, Unset):
@@ -556,7 +567,7 @@ def do_update_team(
 
 
 def _no_team() -> Team:
-    raise NotFound("No such team.")
+    raise NotFound(gettext("No such team."))
 
 
 def do_delete_team(team: Team, *, actor: User, now: datetime) -> None:
@@ -656,12 +667,14 @@ def do_sign_in_staff_from_sso(
         user = User.objects.select_for_update().filter(email__iexact=address).first()
         if user is not None and user.is_customer:
             raise PermissionDenied(
-                "This address belongs to a customer; customers sign in through the portal.",
+                gettext(
+                    "This address belongs to a customer; customers sign in through the portal."
+                ),
                 code="customer",
             )
         if user is not None and not user.is_active:
             raise PermissionDenied(
-                "Your caredesk account is deactivated. Ask an admin to reactivate it.",
+                gettext("Your caredesk account is deactivated. Ask an admin to reactivate it."),
                 code="deactivated",
             )
         if user is None:

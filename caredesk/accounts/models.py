@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    LEAD = "lead", "Lead"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Admin"
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    LEAD = "lead", _("Lead")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
 
 
 STAFF_ROLES = (Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN)
@@ -124,8 +125,8 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only a hash of the secret is stored."""
 
     class Kind(models.TextChoices):
-        STAFF = "staff", "Staff (acts as the agent)"
-        CUSTOMER = "customer", "Customer (sees only that customer's cases)"
+        STAFF = "staff", _("Staff (acts as the agent)")
+        CUSTOMER = "customer", _("Customer (sees only that customer's cases)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     kind = models.CharField(max_length=16, choices=Kind.choices)

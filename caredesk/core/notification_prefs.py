@@ -71,7 +71,7 @@ def preferences(user_id: int) -> Preferences:
     digest = NotificationDigest.objects.filter(user_id=user_id).first()
     return Preferences(
         choices=[
-            Choice(k.name, k.label, k.group, chosen.get(k.name, k.default), k.default)
+            Choice(k.name, str(k.label), str(k.group), chosen.get(k.name, k.default), k.default)
             for k in notifications.KINDS.values()
         ],
         digest_hours=digest.every_hours if digest else 0,

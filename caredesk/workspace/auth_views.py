@@ -113,7 +113,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     # guessing one account waits longer after each wrong password (accounts/throttle.py).
     # Neither holds up the account's owner signing in from another address.
     if _limited(request, "login-ip", "ip"):
-        return _render_login(request, form, error=TOO_MANY, status=429)
+        return _render_login(request, form, error=str(TOO_MANY), status=429)
     if not form.is_valid():
         return _render_login(
             request, form, error=gettext("Enter your email address and password."), status=400

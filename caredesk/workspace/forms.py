@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext
@@ -13,6 +13,9 @@ from caredesk.customers.models import Tier
 from caredesk.promises.models import Kind as PromiseKind
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status
 from caredesk.workspace.widget_html import fast_widgets
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(forms.Form):
@@ -53,7 +56,7 @@ SORTS = {
 }
 
 
-def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
+def _blank(choices: list[tuple[str, str]], label: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     return [("", label), *choices]
 
 
@@ -80,7 +83,7 @@ class InboxFilterForm(forms.Form):
         team_field.choices = [("", _("Any team")), *((str(t.pk), t.name) for t in teams)]
 
 
-def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
+def _body_field(label: StrOrPromise, field_id: str, placeholder: StrOrPromise) -> forms.CharField:
     # Emptiness and length are checked by the action, with the same words on every channel.
     return forms.CharField(
         label=label,
@@ -90,7 +93,7 @@ def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
     )
 
 
-def _recipients_field(label: str, field_id: str) -> forms.CharField:
+def _recipients_field(label: StrOrPromise, field_id: str) -> forms.CharField:
     # Parsed and checked by the action (caredesk.tickets.recipients): at most 20 addresses.
     return forms.CharField(
         label=label,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,9 @@ from caredesk.tickets.models import Ticket
 from caredesk.workspace import selectors
 from caredesk.workspace.forms import AssignForm
 from caredesk.workspace.links_panel import panel_context
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _nothing(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
@@ -62,7 +65,7 @@ def _fields(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Panel:
-    title: str  # what the placeholder says while the panel loads
+    title: StrOrPromise  # what the placeholder says while the panel loads
     template: str
     context: Callable[[HttpRequest, Ticket], dict[str, Any]] = _nothing
 

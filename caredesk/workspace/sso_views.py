@@ -84,7 +84,7 @@ def sso_start_view(request: HttpRequest) -> HttpResponse:
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
     if _limited(request, "login-sso-start-ip"):
-        return _refuse(request, TOO_MANY, status=429)
+        return _refuse(request, str(TOO_MANY), status=429)
     request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next", ""))
     redirect_uri = request.build_absolute_uri(reverse("workspace:login-sso-callback"))
     try:
@@ -121,7 +121,7 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
     if _limited(request, "login-sso-ip"):
-        return _refuse(request, TOO_MANY, status=429)
+        return _refuse(request, str(TOO_MANY), status=429)
     failed = gettext("Signing in with %(provider)s did not work. Please start again.") % {
         "provider": config.provider_name
     }

@@ -19,7 +19,7 @@ from caredesk.accounts.actions import (
 )
 from caredesk.accounts.models import ApiToken, User
 from caredesk.channels.api.auth import require_staff
-from caredesk.channels.api.errors import ERROR_CODES
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
 from caredesk.channels.api.schemas import ErrorOut, Id, InSchema, PatchSchema, _Clean
 from caredesk.core import actions as core_actions
 from caredesk.core import clock, notifications
@@ -157,6 +157,10 @@ def get_staff_me(request: HttpRequest) -> StaffOut:
 def update_staff_me(request: HttpRequest, payload: MePatchIn) -> StaffOut:
     """Your language and time zone (as on *Your account*); only the fields you send change."""
     user = require_staff(request)
+    fields = payload.dict(exclude_unset=True)
+    for name in MePatchIn.NOT_NULL:
+        if name in fields and fields[name] is None:
+            raise ApiError(422, f"{name} cannot be null.", code="null_not_allowed")
     done = do_set_staff_locale(
         user,
         actor=user,

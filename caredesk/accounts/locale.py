@@ -40,12 +40,10 @@ class StaffLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(SKIPPED):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is None
-            or not getattr(user, "is_agent_staff", False)
-            or request.path.startswith(SKIPPED)
-        ):
+        if user is None or not getattr(user, "is_agent_staff", False):
             return self.get_response(request)
         language = staff_language(user)
         zone = staff_time_zone(user) or timezone.get_default_timezone()

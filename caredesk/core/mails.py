@@ -44,6 +44,8 @@ SUBJECT_MESSAGES = (
 
 # The same for the staff mails' subjects with a plural (never evaluated: for makemessages).
 STAFF_SUBJECT_MESSAGES = (
+    gettext_noop("%(customer)s wrote: %(subject)s"),
+    gettext_noop("Handed to you: %(subject)s"),
     ngettext_lazy(
         "%(count)s unread notification on caredesk",
         "%(count)s unread notifications on caredesk",
@@ -100,14 +102,17 @@ for _mail in (
     BuiltInMail(
         "customer_wrote",
         "mail/customer_wrote.txt",
-        "[{{ ticket.reference }}] {{ ticket.customer.name }} wrote: {{ ticket.subject }}",
+        "{% load i18n %}[{{ ticket.reference }}] {% blocktranslate with"
+        " customer=ticket.customer.name subject=ticket.subject %}{{ customer }} wrote:"
+        " {{ subject }}{% endblocktranslate %}",
         "To the assignee: the customer wrote",
         audience="staff",
     ),
     BuiltInMail(
         "handoff",
         "mail/handoff.txt",
-        "[{{ ticket.reference }}] Handed to you: {{ ticket.subject }}",
+        "{% load i18n %}[{{ ticket.reference }}] {% blocktranslate with subject=ticket.subject %}"
+        "Handed to you: {{ subject }}{% endblocktranslate %}",
         "To the new assignee: a case was handed to you",
         audience="staff",
     ),

@@ -36,7 +36,14 @@ ROOT = Path(settings.BASE_DIR)
 APPS = ("workspace", "accounts", "core")
 WORKSPACE_TEMPLATES = sorted((ROOT / "caredesk/workspace/templates").rglob("*.html"))
 CORE_TEMPLATES = sorted((ROOT / "caredesk/core/templates").rglob("*.*"))
-STAFF_TEMPLATES = [*WORKSPACE_TEMPLATES, *CORE_TEMPLATES, ROOT / "caredesk/templates/base.html"]
+# The staff mails to the assignee in caredesk/templates (global catalogue, like base.html).
+SHARED_STAFF_MAILS = [m for m in mails.BUILT_IN.values() if m.name in ("handoff", "customer_wrote")]
+STAFF_TEMPLATES = [
+    *WORKSPACE_TEMPLATES,
+    *CORE_TEMPLATES,
+    ROOT / "caredesk/templates/base.html",
+    *(ROOT / "caredesk/templates" / m.template for m in SHARED_STAFF_MAILS),
+]
 LOCALES = [code for code, _ in settings.LANGUAGES if code != "en"]
 # The staff mails whose words live in core (the other staff mails' templates belong to
 # caredesk/templates/mail and the tickets app).
@@ -55,7 +62,7 @@ def test_staff_templates_have_no_untranslated_text(path):
     assert untranslated_text(template_source(path)) == []
 
 
-@pytest.mark.parametrize("built_in", CORE_STAFF_MAILS, ids=lambda m: m.name)
+@pytest.mark.parametrize("built_in", CORE_STAFF_MAILS + SHARED_STAFF_MAILS, ids=lambda m: m.name)
 def test_core_staff_mail_subjects_have_no_untranslated_text(built_in):
     assert untranslated_text(built_in.subject) == []
 
@@ -336,3 +343,23 @@ def test_a_german_agents_reply_reaches_a_french_customer_in_french(client, desk,
     assert len(sent) == 1
     assert f"Dossier {ticket.reference}" in sent[0].body  # the customer's language
     assert sent[0].extra_headers["Content-Language"] == "fr"
+
+
+def test_a_handoff_mail_to_a_german_agent_is_german_and_an_english_one_english(
+    desk, german_agent, now
+):
+    ticket = open_case(desk.alice, now, subject="Kettle")
+    mail.outbox.clear()
+    ticket_actions.do_assign(
+        ticket, actor=desk.lead, assignee=german_agent, team=desk.billing, now=now
+    )
+    sent = [m for m in mail.outbox if m.to == [german_agent.email]]
+    assert len(sent) == 1
+    assert sent[0].subject == f"[{ticket.reference}] An Sie übergeben: Kettle"
+    assert f"Ada Agent, der Fall {ticket.reference} liegt jetzt bei Ihnen." in sent[0].body
+    assert "Fall öffnen:" in sent[0].body
+    ticket_actions.do_assign(
+        ticket, actor=desk.lead, assignee=desk.lead, team=desk.billing, now=now
+    )
+    english = [m for m in mail.outbox if m.to == [desk.lead.email]]
+    assert english and "Handed to you: Kettle" in english[-1].subject

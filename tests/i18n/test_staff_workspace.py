@@ -359,7 +359,7 @@ def test_a_handoff_mail_to_a_german_agent_is_german_and_an_english_one_english(
     assert f"Ada Agent, der Fall {ticket.reference} liegt jetzt bei Ihnen." in sent[0].body
     assert "Fall öffnen:" in sent[0].body
     ticket_actions.do_assign(
-        ticket, actor=desk.lead, assignee=desk.lead, team=desk.billing, now=now
+        ticket, actor=desk.manager, assignee=desk.other_agent, team=desk.delivery, now=now
     )
-    english = [m for m in mail.outbox if m.to == [desk.lead.email]]
+    english = [m for m in mail.outbox if m.to == [desk.other_agent.email]]
     assert english and "Handed to you: Kettle" in english[-1].subject

@@ -153,7 +153,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    # The portal and help centre in the customer's language; every other page English.
+    # Staff pages in the staff member's language and time zone (ADR 0036); then the
+    # portal and help centre in the customer's language.
+    "caredesk.accounts.locale.StaffLocaleMiddleware",
     "caredesk.channels.portal.language.PortalLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import (
     STAFF_ROLES,
@@ -54,15 +58,18 @@ def do_create_api_token(*, user: User, name: str, now: datetime) -> IssuedToken:
     """Staff get a staff token; a portal customer gets a customer-scoped token."""
     name = " ".join(name.split())[:100]
     if not name:
-        raise DomainError("Give the token a name, so you can recognise it later.", code="empty")
+        raise DomainError(
+            gettext("Give the token a name, so you can recognise it later."), code="empty"
+        )
     if not user.is_active:
-        raise PermissionDenied("Inactive accounts cannot create tokens.")
+        raise PermissionDenied(gettext("Inactive accounts cannot create tokens."))
     kind = ApiToken.Kind.CUSTOMER if user.is_customer else ApiToken.Kind.STAFF
     with transaction.atomic():
         active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_TOKENS:
             raise DomainError(
-                f"You already have {active} active tokens; revoke one first.",
+                gettext("You already have %(count)s active tokens; revoke one first.")
+                % {"count": active},
                 code="too_many_tokens",
             )
         prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
@@ -83,7 +90,7 @@ def do_revoke_api_token(*, actor: User, token_id: int, now: datetime) -> ApiToke
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
         if token is None or (token.user_id != actor.pk and actor.role != "admin"):
-            raise NotFound("No such token.")
+            raise NotFound(gettext("No such token."))
         if token.revoked_at is None:
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
@@ -112,7 +119,7 @@ def authenticate_token(raw: str, *, now: datetime) -> ApiToken | None:
 
 def do_set_away(*, user: User, away: bool, now: datetime) -> User:
     if not user.is_agent_staff:
-        raise PermissionDenied("Only staff can set themselves away.")
+        raise PermissionDenied(gettext("Only staff can set themselves away."))
     with transaction.atomic():
         old = user.is_away
         if old != away:
@@ -141,11 +148,89 @@ MAX_DESCRIPTION = 5000
 MAX_MEMBERS = 500
 
 
+# --- the staff member's language and time zone (ADR 0036) -----------------------------
+
+MAX_TIME_ZONE = 64
+
+
+def clean_staff_language(value: object) -> str:
+    """A code of ``settings.LANGUAGES`` or "" (the desk's default); anything else refused."""
+    code = value.strip().lower() if isinstance(value, str) else None
+    offered = [c for c, _ in settings.LANGUAGES]
+    if code is None or (code and code not in offered):
+        raise InvalidInput(
+            gettext("Choose a language from the list (or the desk's default)."),
+            field="language",
+            code="unknown_language",
+        )
+    return code
+
+
+def clean_time_zone(value: object) -> str:
+    """An IANA time zone name known to ``zoneinfo`` or "" (the desk's TIME_ZONE)."""
+    name = value.strip() if isinstance(value, str) else None
+    if name is None or len(name) > MAX_TIME_ZONE or (name and name not in _time_zones()):
+        raise InvalidInput(
+            gettext("Choose a time zone from the list, such as Europe/Berlin."),
+            field="time_zone",
+            code="unknown_time_zone",
+        )
+    return name
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(_time_zones())
+
+
+def do_set_staff_locale(
+    user: User,
+    *,
+    actor: User,
+    now: datetime,
+    language: str | Unset = UNSET,
+    time_zone: str | Unset = UNSET,
+) -> User:
+    """Set the language and time zone of a staff member's pages and mail. Staff set their
+    own (account page, ``PATCH /api/v1/me``); admins anyone's. Audited as
+    ``staff.locale_changed`` with the old and new values, only when something changed."""
+    if not actor.is_agent_staff or not user.is_agent_staff:
+        raise PermissionDenied(gettext("Only staff choose a language and time zone here."))
+    if actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise PermissionDenied(gettext("You can change only your own language and time zone."))
+    changes: dict[str, str] = {}
+    if not isinstance(language, Unset):
+        changes["language"] = clean_staff_language(language)
+    if not isinstance(time_zone, Unset):
+        changes["time_zone"] = clean_time_zone(time_zone)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        old = {name: getattr(locked, name) for name in changes}
+        changed = {name: value for name, value in changes.items() if old[name] != value}
+        if changed:
+            for name, value in changed.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=list(changed))
+            audit.record(
+                "staff.locale_changed",
+                actor=actor,
+                now=now,
+                old={"user": locked.pk, **{k: old[k] for k in changed}},
+                new={"user": locked.pk, **changed},
+            )
+    user.language, user.time_zone = locked.language, locked.time_zone
+    return user
+
+
 def require_admin(actor: User | None) -> User:
     """Staff accounts and teams are the admins' (as the admin pages are)."""
     if actor is None or not actor.is_agent_staff or actor.role != Role.ADMIN:
         raise PermissionDenied(
-            "Only admins can change staff accounts, teams and the desk's configuration.",
+            gettext("Only admins can change staff accounts, teams and the desk's configuration."),
             code="admins_only",
         )
     return actor
@@ -247,7 +332,7 @@ def do_create_staff(
 def _locked_staff(user_id: int) -> User:
     user = User.objects.select_for_update().filter(pk=user_id, role__in=STAFF_ROLES).first()
     if user is None:
-        raise NotFound("No such staff member.")
+        raise NotFound(gettext("No such staff member."))
     return user
 
 
@@ -280,7 +365,7 @@ def do_update_staff(
             if new_role != user.role:
                 if user.role == Role.ADMIN and user.is_active and not _other_active_admins(user):
                     raise Conflict(
-                        "This is the last active admin; make someone else an admin first.",
+                        gettext("This is the last active admin; make someone else an admin first."),
                         code="last_admin",
                     )
                 user.role = new_role
@@ -303,9 +388,11 @@ def do_deactivate_staff(user: User, *, actor: User, now: datetime) -> User:
         if not user.is_active:
             return user
         if user.pk == actor.pk:
-            raise Conflict("You cannot deactivate your own account.", code="self_deactivation")
+            raise Conflict(
+                gettext("You cannot deactivate your own account."), code="self_deactivation"
+            )
         if user.role == Role.ADMIN and not _other_active_admins(user):
-            raise Conflict("This is the last active admin.", code="last_admin")
+            raise Conflict(gettext("This is the last active admin."), code="last_admin")
         user.is_active = False
         # Away as well: the away handover passes their open promises to their lead as
         # they fall due, and approvals and escalations skip away people.
@@ -380,7 +467,9 @@ def _clean_slug(slug: str, name: str) -> str:
     value = slugify(slug or name)[:60].strip("-")
     if not value:
         raise InvalidInput(
-            "The slug needs at least one letter or digit.", field="slug", code="invalid_slug"
+            gettext("The slug needs at least one letter or digit."),
+            field="slug",
+            code="invalid_slug",
         )
     return value
 
@@ -408,7 +497,9 @@ def do_create_team(
     name = clean_name(name, field="name", max_chars=MAX_TEAM_NAME)
     slug = _clean_slug(slug, name)
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput("The description is too long.", field="description", code="too_long")
+        raise InvalidInput(
+            gettext("The description is too long."), field="description", code="too_long"
+        )
     ids = list(member_ids or [])
     lead = _staff_by_ids([lead_id], "lead_id")[0] if lead_id is not None else None
     members = _staff_by_ids(ids + ([lead.pk] if lead else []), "member_ids")
@@ -452,7 +543,7 @@ def do_update_team(
         if not isinstance(description, Unset):
             if len(description) > MAX_DESCRIPTION:
                 raise InvalidInput(
-                    "The description is too long.", field="description", code="too_long"
+                    gettext("The description is too long."), field="description", code="too_long"
                 )
             team.description = description
         if not isinstance(lead_id, Unset):
@@ -476,7 +567,7 @@ def do_update_team(
 
 
 def _no_team() -> Team:
-    raise NotFound("No such team.")
+    raise NotFound(gettext("No such team."))
 
 
 def do_delete_team(team: Team, *, actor: User, now: datetime) -> None:
@@ -591,12 +682,14 @@ def do_sign_in_staff_from_sso(
         user = User.objects.select_for_update().filter(email__iexact=address).first()
         if user is not None and user.is_customer:
             raise PermissionDenied(
-                "This address belongs to a customer; customers sign in through the portal.",
+                gettext(
+                    "This address belongs to a customer; customers sign in through the portal."
+                ),
                 code="customer",
             )
         if user is not None and not user.is_active:
             raise PermissionDenied(
-                "Your caredesk account is deactivated. Ask an admin to reactivate it.",
+                gettext("Your caredesk account is deactivated. Ask an admin to reactivate it."),
                 code="deactivated",
             )
         if user is None:

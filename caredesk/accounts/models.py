@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    LEAD = "lead", "Lead"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Admin"
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    LEAD = "lead", _("Lead")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
 
 
 STAFF_ROLES = (Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN)
@@ -52,6 +53,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_away = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The staff member's own language and time zone for staff pages and staff mail
+    # (docs/languages.md, ADR 0036): a code of settings.LANGUAGES and an IANA zone name,
+    # blank for the desk's LANGUAGE_CODE / TIME_ZONE. Set through do_set_staff_locale.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -119,8 +125,8 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only a hash of the secret is stored."""
 
     class Kind(models.TextChoices):
-        STAFF = "staff", "Staff (acts as the agent)"
-        CUSTOMER = "customer", "Customer (sees only that customer's cases)"
+        STAFF = "staff", _("Staff (acts as the agent)")
+        CUSTOMER = "customer", _("Customer (sees only that customer's cases)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     kind = models.CharField(max_length=16, choices=Kind.choices)

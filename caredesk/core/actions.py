@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.core import audit, notifications
 from caredesk.core.clock import require_aware
@@ -30,14 +31,15 @@ def do_save_notification_preferences(
     user_id = actor.pk
     unknown = [k for k in deliveries if k not in notifications.KINDS]
     if unknown:
-        raise DomainError("That notification type does not exist.", code="unknown_kind")
+        raise DomainError(gettext("That notification type does not exist."), code="unknown_kind")
     if any(v not in Delivery.values for v in deliveries.values()):
         raise DomainError(
-            "Choose in the app, by email, or both for each notification.", code="bad_delivery"
+            gettext("Choose in the app, by email, or both for each notification."),
+            code="bad_delivery",
         )
     if digest_hours not in (0, *DIGEST_HOURS):
         raise DomainError(
-            "Choose a digest interval from the list (or no digest).", code="bad_digest"
+            gettext("Choose a digest interval from the list (or no digest)."), code="bad_digest"
         )
     with transaction.atomic():
         old = _choices(user_id)

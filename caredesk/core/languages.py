@@ -63,6 +63,13 @@ def for_context(context: Mapping[str, object]) -> str:
     return settings.LANGUAGE_CODE
 
 
+def for_staff_context(context: Mapping[str, object]) -> str:
+    """The language a mail to a staff member is written in: the one the caller read from
+    the recipient (``context["recipient_language"]``, their ``User.language``), else the
+    desk's default. The case's customer's language is never used for staff."""
+    return supported(context.get("recipient_language")) or str(settings.LANGUAGE_CODE)
+
+
 def first_of(codes: Sequence[object]) -> str:
     for code in codes:
         found = supported(code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,17 @@ SUBJECT_MESSAGES = (
     gettext_noop("Your case was joined with another: %(subject)s"),
     gettext_noop("Resolved: %(title)s"),
     gettext_noop("Update: %(title)s"),
+)
+
+# The same for the staff mails' subjects with a plural (never evaluated: for makemessages).
+STAFF_SUBJECT_MESSAGES = (
+    gettext_noop("%(customer)s wrote: %(subject)s"),
+    gettext_noop("Handed to you: %(subject)s"),
+    ngettext_lazy(
+        "%(count)s unread notification on caredesk",
+        "%(count)s unread notifications on caredesk",
+        "count",
+    ),
 )
 
 
@@ -91,14 +102,17 @@ for _mail in (
     BuiltInMail(
         "customer_wrote",
         "mail/customer_wrote.txt",
-        "[{{ ticket.reference }}] {{ ticket.customer.name }} wrote: {{ ticket.subject }}",
+        "{% load i18n %}[{{ ticket.reference }}] {% blocktranslate with"
+        " customer=ticket.customer.name subject=ticket.subject %}{{ customer }} wrote:"
+        " {{ subject }}{% endblocktranslate %}",
         "To the assignee: the customer wrote",
         audience="staff",
     ),
     BuiltInMail(
         "handoff",
         "mail/handoff.txt",
-        "[{{ ticket.reference }}] Handed to you: {{ ticket.subject }}",
+        "{% load i18n %}[{{ ticket.reference }}] {% blocktranslate with subject=ticket.subject %}"
+        "Handed to you: {{ subject }}{% endblocktranslate %}",
         "To the new assignee: a case was handed to you",
         audience="staff",
     ),
@@ -112,7 +126,9 @@ for _mail in (
     BuiltInMail(
         "digest",
         "core/mail/digest.txt",
-        "{{ count }} unread notification{{ count|pluralize }} on caredesk",
+        "{% load i18n %}{% blocktranslate count count=count %}{{ count }} unread notification"
+        " on caredesk{% plural %}{{ count }} unread notifications on caredesk"
+        "{% endblocktranslate %}",
         "The digest of unread notifications, every few hours",
         audience="staff",
     ),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.core.mails import BUILT_IN
 
@@ -214,9 +215,9 @@ class NotificationPreference(models.Model):
     """How one person wants one kind of notification; without a row the kind's default."""
 
     class Delivery(models.TextChoices):
-        IN_APP = "in_app", "In the app only"
-        EMAIL = "email", "By email only"
-        BOTH = "both", "In the app and by email"
+        IN_APP = "in_app", _("In the app only")
+        EMAIL = "email", _("By email only")
+        BOTH = "both", _("In the app and by email")
 
     user_id = models.BigIntegerField()
     kind = models.CharField(max_length=40)

@@ -71,7 +71,7 @@ def preferences(user_id: int) -> Preferences:
     digest = NotificationDigest.objects.filter(user_id=user_id).first()
     return Preferences(
         choices=[
-            Choice(k.name, k.label, k.group, chosen.get(k.name, k.default), k.default)
+            Choice(k.name, str(k.label), str(k.group), chosen.get(k.name, k.default), k.default)
             for k in notifications.KINDS.values()
         ],
         digest_hours=digest.every_hours if digest else 0,
@@ -113,7 +113,12 @@ def send_digest(digest: NotificationDigest, now: datetime) -> int:
         send_mail(
             "digest",
             user.email,
-            {"items": items, "count": count, "more": max(count - len(rows), 0)},
+            {
+                "items": items,
+                "count": count,
+                "more": max(count - len(rows), 0),
+                "recipient_language": getattr(user, "language", ""),
+            },
             now=now,
             kind=OutboundEmail.Kind.NOTIFICATION,
             auto=True,

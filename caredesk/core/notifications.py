@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.core import clock, notification_prefs
 from caredesk.core.background import task
@@ -26,6 +27,9 @@ from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.models import Notification, NotificationPreference, OutboundEmail
 from caredesk.core.outbox import send_mail
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Delivery = NotificationPreference.Delivery
 
@@ -37,10 +41,10 @@ MAX_LINK = 500
 @dataclass(frozen=True)
 class Kind:
     name: str
-    label: str
+    label: StrOrPromise
     default: str = Delivery.BOTH
-    # Shown in preferences, under this heading.
-    group: str = ""
+    # Shown in preferences, under this heading (translated when shown: gettext_lazy).
+    group: StrOrPromise = ""
 
 
 KINDS: dict[str, Kind] = {}
@@ -56,37 +60,43 @@ def register_kind(kind: Kind) -> Kind:
 
 
 for _kind in (
-    Kind("sla_warning", "SLA target close", group="SLA"),
-    Kind("sla_breach", "SLA target missed", group="SLA"),
-    Kind("sla_assigned", "Case assigned to you automatically", Delivery.IN_APP, group="SLA"),
-    Kind("promise_reminder", "Promise due soon", group="Promises"),
-    Kind("promise_missed", "Promise missed", group="Promises"),
-    Kind("promise_escalated", "Missed promise escalated to you", group="Promises"),
-    Kind("promise_handed", "Promise handed to you", group="Promises"),
-    Kind("escalation", "Case escalated to you", group="Escalations and approvals"),
-    Kind("escalation_stalled", "Escalation unanswered", group="Escalations and approvals"),
-    Kind("escalation_answered", "Your escalation answered", group="Escalations and approvals"),
-    Kind("approval", "Approval needed", group="Escalations and approvals"),
-    Kind("approval_stalled", "Approval undecided", group="Escalations and approvals"),
-    Kind("approval_decided", "Your request decided", group="Escalations and approvals"),
-    Kind("feedback_complaint", "Complaint to review", group="Feedback"),
-    Kind("feedback_kudos", "Kudos for you", group="Feedback"),
-    Kind("feedback_reviewed", "Complaint about you reviewed", group="Feedback"),
-    Kind("mention", "Mentioned in an internal note", group="Cases"),
-    Kind("resolution_rejected", "Customer says a resolved case is not solved", group="Cases"),
-    Kind("webhook_disabled", "Webhook endpoint disabled", group="Administration"),
+    Kind("sla_warning", _("SLA target close"), group=_("SLA")),
+    Kind("sla_breach", _("SLA target missed"), group=_("SLA")),
+    Kind("sla_assigned", _("Case assigned to you automatically"), Delivery.IN_APP, group=_("SLA")),
+    Kind("promise_reminder", _("Promise due soon"), group=_("Promises")),
+    Kind("promise_missed", _("Promise missed"), group=_("Promises")),
+    Kind("promise_escalated", _("Missed promise escalated to you"), group=_("Promises")),
+    Kind("promise_handed", _("Promise handed to you"), group=_("Promises")),
+    Kind("escalation", _("Case escalated to you"), group=_("Escalations and approvals")),
+    Kind("escalation_stalled", _("Escalation unanswered"), group=_("Escalations and approvals")),
+    Kind(
+        "escalation_answered", _("Your escalation answered"), group=_("Escalations and approvals")
+    ),
+    Kind("approval", _("Approval needed"), group=_("Escalations and approvals")),
+    Kind("approval_stalled", _("Approval undecided"), group=_("Escalations and approvals")),
+    Kind("approval_decided", _("Your request decided"), group=_("Escalations and approvals")),
+    Kind("feedback_complaint", _("Complaint to review"), group=_("Feedback")),
+    Kind("feedback_kudos", _("Kudos for you"), group=_("Feedback")),
+    Kind("feedback_reviewed", _("Complaint about you reviewed"), group=_("Feedback")),
+    Kind("mention", _("Mentioned in an internal note"), group=_("Cases")),
+    Kind("resolution_rejected", _("Customer says a resolved case is not solved"), group=_("Cases")),
+    Kind("webhook_disabled", _("Webhook endpoint disabled"), group=_("Administration")),
 ):
     register_kind(_kind)
 
 # Escalations (issue 15): a level of the ladder had nobody working to take an item.
 register_kind(
-    Kind("escalation_unstaffed", "Nobody available at a level", group="Escalations and approvals")
+    Kind(
+        "escalation_unstaffed",
+        _("Nobody available at a level"),
+        group=_("Escalations and approvals"),
+    )
 )
 
 
 def kind_label(name: str) -> str:
     kind = KINDS.get(name)
-    return kind.label if kind else name.replace("_", " ").capitalize()
+    return str(kind.label) if kind else name.replace("_", " ").capitalize()
 
 
 class Recipient(Protocol):
@@ -160,7 +170,8 @@ def notify(
     )
     wants_mail = delivery in (Delivery.EMAIL, Delivery.BOTH) and bool(recipient.email)
     if wants_mail and not notification_prefs.has_digest(recipient.pk):
-        enqueue_after_commit(mail_notification_task, row.pk, recipient.email)
+        language = str(getattr(recipient, "language", "") or "")
+        enqueue_after_commit(mail_notification_task, row.pk, recipient.email, language)
     return row
 
 
@@ -169,13 +180,16 @@ def absolute(link: str) -> str:
 
 
 @task()
-def mail_notification_task(notification_id: int, address: str) -> None:
+def mail_notification_task(notification_id: int, address: str, language: str = "") -> None:
     """A task, so a worker that dies after the action commits still mails it."""
-    mail_notification(notification_id, address, clock.now())
+    mail_notification(notification_id, address, clock.now(), language=language)
 
 
-def mail_notification(notification_id: int, address: str, now: datetime) -> None:
-    """Mail one notification (after commit). Claimed first, so it is mailed once."""
+def mail_notification(
+    notification_id: int, address: str, now: datetime, *, language: str = ""
+) -> None:
+    """Mail one notification (after commit) in the recipient's ``language`` (their
+    ``User.language``, read when they were notified). Claimed first, so it is mailed once."""
     with transaction.atomic():
         claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
             emailed_at=now
@@ -186,7 +200,12 @@ def mail_notification(notification_id: int, address: str, now: datetime) -> None
         send_mail(
             "notification",
             address,
-            {"notification": row, "url": absolute(row.link), "kind": kind_label(row.kind)},
+            {
+                "notification": row,
+                "url": absolute(row.link),
+                "kind": kind_label(row.kind),
+                "recipient_language": language,
+            },
             now=now,
             kind=OutboundEmail.Kind.NOTIFICATION,
             auto=True,

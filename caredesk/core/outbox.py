@@ -71,9 +71,11 @@ def hook_context(
 
 def language_of(name: str, context: Mapping[str, object]) -> str:
     """The language mail ``name`` is written in: the customer's for a customer mail
-    (``languages.for_context``), English for staff mail (the staff UI is English)."""
+    (``languages.for_context``), the staff recipient's for staff mail
+    (``languages.for_staff_context``: ``context["recipient_language"]``, else the desk's
+    default; a customer's language in the context never counts)."""
     if mails.get(name).audience != "customer":
-        return str(settings.LANGUAGE_CODE)
+        return languages.for_staff_context(context)
     return languages.for_context(context)
 
 

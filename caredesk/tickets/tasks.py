@@ -119,7 +119,7 @@ def notify_assignee_of_customer_message(message_id: int) -> None:
     _send(
         "customer_wrote",
         assignee.email,
-        {"ticket": ticket, "message": message},
+        {"ticket": ticket, "message": message, "recipient_language": assignee.language},
         auto=True,
         once_key=f"assignee-told-of-message:{message.pk}",
     )
@@ -138,7 +138,12 @@ def notify_new_assignee(
     _send(
         "handoff",
         assignee.email,
-        {"ticket": ticket, "note": handoff_note, "assignee": assignee},
+        {
+            "ticket": ticket,
+            "note": handoff_note,
+            "assignee": assignee,
+            "recipient_language": assignee.language,
+        },
         auto=True,
         once_key=once.task_key(context, "handoff-mailed"),
     )

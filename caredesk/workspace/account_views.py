@@ -9,15 +9,24 @@ from typing import Any
 import django_otp
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts import two_factor
-from caredesk.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_away
+from caredesk.accounts.actions import (
+    do_create_api_token,
+    do_revoke_api_token,
+    do_set_away,
+    do_set_staff_locale,
+    time_zone_choices,
+)
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import ApiToken
 from caredesk.core import notification_prefs
@@ -55,6 +64,10 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         "prefs": notification_prefs.preferences(user.pk),
         "deliveries": Delivery.choices,
         "digest_choices": notification_prefs.DIGEST_HOURS,
+        "languages": settings.LANGUAGES,
+        "default_language": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, ""),
+        "time_zones": time_zone_choices(),
+        "default_time_zone": settings.TIME_ZONE,
     }
     if pending is not None:
         context["otpauth_uri"] = pending.config_url
@@ -107,7 +120,9 @@ def totp_confirm(request: HttpRequest) -> HttpResponse:
         return _fail(request, error)
     # This session just proved the code, so it counts as verified from now on.
     django_otp.login(request, device)
-    messages.success(request, "Two-factor sign-in is on. You will be asked for a code at sign-in.")
+    messages.success(
+        request, gettext("Two-factor sign-in is on. You will be asked for a code at sign-in.")
+    )
     # Rendered, not redirected: the recovery codes are shown exactly once.
     return _render(request, recovery_codes=codes)
 
@@ -134,7 +149,7 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         return _fail(request, error)
-    messages.success(request, "Two-factor sign-in is off.")
+    messages.success(request, gettext("Two-factor sign-in is off."))
     return HttpResponseRedirect(ACCOUNT_URL + "#two-factor")
 
 
@@ -146,7 +161,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _fail(
             request,
-            DomainError("Give the token a name (up to 100 characters)."),
+            DomainError(gettext("Give the token a name (up to 100 characters).")),
             token_form=form,
         )
     try:
@@ -166,7 +181,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         token = do_revoke_api_token(actor=current_user(request), token_id=check_pk(pk), now=now())
     except DomainError as error:
         return _fail(request, error)
-    messages.success(request, f"Token “{token.name}” is revoked.")
+    messages.success(request, gettext("Token “%(name)s” is revoked.") % {"name": token.name})
     return HttpResponseRedirect(ACCOUNT_URL + "#tokens")
 
 
@@ -178,5 +193,26 @@ def away(request: HttpRequest) -> HttpResponse:
         do_set_away(user=current_user(request), away=want, now=now())
     except DomainError as error:
         return _fail(request, error)
-    messages.success(request, "You are marked away." if want else "Welcome back.")
+    messages.success(request, gettext("You are marked away.") if want else gettext("Welcome back."))
     return HttpResponseRedirect(ACCOUNT_URL)
+
+
+@require_POST
+@staff_required
+def locale(request: HttpRequest) -> HttpResponse:
+    """Save the language and time zone of your pages and staff mail (ADR 0036)."""
+    user = current_user(request)
+    try:
+        do_set_staff_locale(
+            user,
+            actor=user,
+            language=str(request.POST.get("language", ""))[:100],
+            time_zone=str(request.POST.get("time_zone", ""))[:100],
+            now=now(),
+        )
+    except DomainError as error:
+        return _render(request, status=error_status(error), locale_error=error.message)
+    # The banner already speaks the language just chosen.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        messages.success(request, gettext("Your language and time zone are saved."))
+    return HttpResponseRedirect(ACCOUNT_URL + "#locale")

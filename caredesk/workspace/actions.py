@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,7 +22,7 @@ DEVICE_NAME = "Authenticator app"
 
 def _require_staff(user: User) -> None:
     if not user.is_agent_staff:
-        raise PermissionDenied("Only staff can set up two-factor sign-in here.")
+        raise PermissionDenied(gettext("Only staff can set up two-factor sign-in here."))
 
 
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
@@ -37,7 +38,7 @@ def do_start_totp(*, user: User, now: datetime) -> TOTPDevice:
     _require_staff(user)
     with transaction.atomic():
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-            raise DomainError("Two-factor sign-in is already on.", code="totp_exists")
+            raise DomainError(gettext("Two-factor sign-in is already on."), code="totp_exists")
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
         audit.record("totp.started", actor=user, now=now, field="totp", new="pending")
@@ -47,7 +48,9 @@ def do_start_totp(*, user: User, now: datetime) -> TOTPDevice:
 def _clean_code(code: str) -> str:
     value = "".join(code.split())
     if not value.isdigit() or not 6 <= len(value) <= 8:
-        raise DomainError("Enter the 6-digit code from your authenticator app.", code="bad_code")
+        raise DomainError(
+            gettext("Enter the 6-digit code from your authenticator app."), code="bad_code"
+        )
     return value
 
 
@@ -57,17 +60,19 @@ def do_confirm_totp(*, user: User, code: str, now: datetime) -> TOTPDevice:
     value = _clean_code(code)
     device = pending_totp_device(user)
     if device is None:
-        raise DomainError("Start the set-up again: no pending device.", code="no_device")
+        raise DomainError(gettext("Start the set-up again: no pending device."), code="no_device")
     # Verified outside the transaction so that django-otp's failure throttle is kept.
     if not device.verify_token(value):
         raise DomainError(
-            "That code did not match. Check the time on your phone and try the next code.",
+            gettext("That code did not match. Check the time on your phone and try the next code."),
             code="bad_code",
         )
     with transaction.atomic():
         updated = TOTPDevice.objects.filter(pk=device.pk, confirmed=False).update(confirmed=True)
         if not updated:
-            raise DomainError("Start the set-up again: no pending device.", code="no_device")
+            raise DomainError(
+                gettext("Start the set-up again: no pending device."), code="no_device"
+            )
         device.confirmed = True
         audit.record("totp.enabled", actor=user, now=now, field="totp", old=False, new=True)
     return device
@@ -78,16 +83,18 @@ def do_disable_totp(*, user: User, code: str, now: datetime) -> None:
     _require_staff(user)
     if two_factor.required_for(user):
         raise Conflict(
-            "Your role requires two-factor sign-in, so it cannot be turned off. To move it to "
-            "a new phone, ask an admin to remove the old device, then set it up again.",
+            gettext(
+                "Your role requires two-factor sign-in, so it cannot be turned off. To move it "
+                "to a new phone, ask an admin to remove the old device, then set it up again."
+            ),
             code="totp_required",
         )
     value = _clean_code(code)
     device = confirmed_totp_device(user)
     if device is None:
-        raise DomainError("Two-factor sign-in is not on.", code="no_device")
+        raise DomainError(gettext("Two-factor sign-in is not on."), code="no_device")
     if not device.verify_token(value):
-        raise DomainError("That code did not match.", code="bad_code")
+        raise DomainError(gettext("That code did not match."), code="bad_code")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
@@ -108,7 +115,7 @@ def do_make_recovery_codes(*, user: User, now: datetime) -> list[str]:
     audit records that they were made, never the codes."""
     _require_staff(user)
     if confirmed_totp_device(user) is None:
-        raise DomainError("Turn on two-factor sign-in first.", code="no_device")
+        raise DomainError(gettext("Turn on two-factor sign-in first."), code="no_device")
     with transaction.atomic():
         StaticDevice.objects.filter(user=user).delete()
         device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
@@ -130,7 +137,7 @@ def do_remake_recovery_codes(*, user: User, code: str, now: datetime) -> list[st
     value = _clean_code(code)
     device = confirmed_totp_device(user)
     if device is None:
-        raise DomainError("Turn on two-factor sign-in first.", code="no_device")
+        raise DomainError(gettext("Turn on two-factor sign-in first."), code="no_device")
     if not device.verify_token(value):
-        raise DomainError("That code did not match.", code="bad_code")
+        raise DomainError(gettext("That code did not match."), code="bad_code")
     return do_make_recovery_codes(user=user, now=now)

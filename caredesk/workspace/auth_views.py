@@ -16,6 +16,8 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -36,7 +38,7 @@ PENDING_KEY = "caredesk_pending_login"
 PENDING_SECONDS = 300
 # Staff sessions load the user with their TOTP state in one query (accounts/backends.py).
 BACKEND = SIGNED_IN_BACKEND
-TOO_MANY = "Too many sign-in attempts. Please wait a minute and try again."
+TOO_MANY = _("Too many sign-in attempts. Please wait a minute and try again.")
 
 
 def _client_address(request: HttpRequest) -> str:
@@ -60,8 +62,10 @@ def _wait_message(wait: Any) -> str:
 
 def _passwords_off() -> str:
     config = sso.config()
-    provider = config.provider_name if config else "your identity provider"
-    return f"Staff sign in with {provider} here: password sign-in is off for staff."
+    provider = config.provider_name if config else gettext("your identity provider")
+    return gettext("Staff sign in with %(provider)s here: password sign-in is off for staff.") % {
+        "provider": provider
+    }
 
 
 def _pending_key(group: str, request: HttpRequest) -> str:
@@ -122,10 +126,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     # guessing one account waits longer after each wrong password (accounts/throttle.py).
     # Neither holds up the account's owner signing in from another address.
     if _limited(request, "login-ip", "ip"):
-        return _render_login(request, form, error=TOO_MANY, status=429)
+        return _render_login(request, form, error=str(TOO_MANY), status=429)
     if not form.is_valid():
         return _render_login(
-            request, form, error="Enter your email address and password.", status=400
+            request, form, error=gettext("Enter your email address and password."), status=400
         )
     email, ip, now = form.cleaned_data["email"], _client_address(request), clock.now()
     password = form.cleaned_data["password"]
@@ -152,19 +156,25 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if unreachable:
             error = directory_sign_in.unreachable_message()
             return _render_login(request, form, error=error, status=503)
-        return _render_login(request, form, error="Email or password is wrong.", status=400)
+        return _render_login(
+            request, form, error=gettext("Email or password is wrong."), status=400
+        )
     throttle.record_success(email, ip)
     from_directory = answer is not None and answer.user is not None
     if found.is_customer:
         return _render_login(
             request,
             form,
-            error="This sign-in is for staff. Customers sign in through the customer portal.",
+            error=gettext(
+                "This sign-in is for staff. Customers sign in through the customer portal."
+            ),
             portal=True,
             status=400,
         )
     if not found.is_agent_staff:
-        return _render_login(request, form, error="Email or password is wrong.", status=400)
+        return _render_login(
+            request, form, error=gettext("Email or password is wrong."), status=400
+        )
     target = _safe_next(request, request.POST.get("next", ""))
     has_totp = TOTPDevice.objects.filter(user=found, confirmed=True).exists()
     emergency = not sso.staff_passwords_on() and not from_directory
@@ -173,7 +183,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _render_login(
             request,
             form,
-            error="Emergency sign-in needs an admin account with two-factor sign-in set up.",
+            error=gettext(
+                "Emergency sign-in needs an admin account with two-factor sign-in set up."
+            ),
             status=403,
         )
     if two_factor.must_enrol(found):
@@ -207,7 +219,7 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
     """Second step: the code from the authenticator app."""
     user, target = _pending_user(request)
     if user is None:
-        messages.info(request, "Please sign in again.")
+        messages.info(request, gettext("Please sign in again."))
         return HttpResponseRedirect("/login/")
     if request.method == "GET":
         return render(request, "workspace/login_verify.html", {"form": CodeForm()})
@@ -229,7 +241,7 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                 device = static
                 break
     if device is None:
-        context = {"form": form, "error": "That code did not match. Try the current code."}
+        context = {"form": form, "error": gettext("That code did not match. Try the current code.")}
         return render(request, "workspace/login_verify.html", context, status=400)
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend=BACKEND)
@@ -243,5 +255,5 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     if was_customer:
         return HttpResponseRedirect(PORTAL_URL)
-    messages.success(request, "You are signed out.")
+    messages.success(request, gettext("You are signed out."))
     return HttpResponseRedirect("/login/")

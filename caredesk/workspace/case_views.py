@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -101,8 +102,9 @@ def render_case(
 def _form_error(form: Form) -> str:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
-        return f"{label or field.replace('_', ' ').capitalize()}: {errors[0]}"
-    return "Please check the form."
+        name = label or field.replace("_", " ").capitalize()
+        return gettext("%(field)s: %(error)s") % {"field": name, "error": errors[0]}
+    return gettext("Please check the form.")
 
 
 def apply_change(
@@ -249,7 +251,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
             now=now(),
             minutes=form.cleaned_data.get("minutes"),
         )
-        return "Note added."
+        return gettext("Note added.")
 
     return apply_change(request, pk, NoteForm(request.POST), "note", apply)
 
@@ -286,7 +288,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(ticket: Ticket, user: User, form: Form) -> str:
         value = form.cleaned_data["status"]
         actions.do_change_status(ticket, actor=user, status=value, now=now())
-        return f"Status is now {Status(value).label}."
+        return gettext("Status is now %(status)s.") % {"status": Status(value).label}
 
     return apply_change(request, pk, StatusForm(request.POST), "status", apply)
 
@@ -297,7 +299,7 @@ def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(ticket: Ticket, user: User, form: Form) -> str:
         value = form.cleaned_data["priority"]
         actions.do_change_priority(ticket, actor=user, priority=value, now=now())
-        return f"Priority is now {Priority(value).label}."
+        return gettext("Priority is now %(priority)s.") % {"priority": Priority(value).label}
 
     return apply_change(request, pk, PriorityForm(request.POST), "priority", apply)
 
@@ -308,7 +310,7 @@ def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(ticket: Ticket, user: User, form: Form) -> str:
         assert isinstance(form, TagsForm)
         actions.do_set_tags(ticket, actor=user, names=form.names(), now=now())
-        return "Tags saved."
+        return gettext("Tags saved.")
 
     return apply_change(request, pk, TagsForm(request.POST), "tags", apply)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import validate_email
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts import directory
 from caredesk.accounts.models import Team, User
@@ -13,6 +15,9 @@ from caredesk.customers.models import Tier
 from caredesk.promises.models import Kind as PromiseKind
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority, Status
 from caredesk.workspace.widget_html import fast_widgets
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(forms.Form):
@@ -30,7 +35,7 @@ class LoginForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=12,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -39,26 +44,26 @@ class CodeForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=100)
+    name = forms.CharField(label=_("Token name"), max_length=100)
 
 
 TABS = {
-    "mine": "Mine",
-    "teams": "My teams",
-    "unassigned": "Unassigned",
-    "open": "All open",
-    "resolved": "Recently resolved",
+    "mine": _("Mine"),
+    "teams": _("My teams"),
+    "unassigned": _("Unassigned"),
+    "open": _("All open"),
+    "resolved": _("Recently resolved"),
 }
 SORTS = {
-    "updated": "Last updated",
-    "waiting": "Oldest waiting",
-    "priority": "Priority",
-    "created": "Newest created",
-    "promises": "Promises due",
+    "updated": _("Last updated"),
+    "waiting": _("Oldest waiting"),
+    "priority": _("Priority"),
+    "created": _("Newest created"),
+    "promises": _("Promises due"),
 }
 
 
-def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
+def _blank(choices: list[tuple[str, str]], label: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     return [("", label), *choices]
 
 
@@ -68,11 +73,13 @@ class InboxFilterForm(forms.Form):
     # Drawn on every inbox load: the widgets are built in Python (same HTML as Django's).
     default_renderer = fast_widgets
 
-    status = forms.ChoiceField(required=False, choices=_blank(Status.choices, "Any status"))
-    priority = forms.ChoiceField(required=False, choices=_blank(Priority.choices, "Any priority"))
+    status = forms.ChoiceField(required=False, choices=_blank(Status.choices, _("Any status")))
+    priority = forms.ChoiceField(
+        required=False, choices=_blank(Priority.choices, _("Any priority"))
+    )
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     tag = forms.CharField(required=False, max_length=50)
-    tier = forms.ChoiceField(required=False, choices=_blank(Tier.choices, "Any tier"))
+    tier = forms.ChoiceField(required=False, choices=_blank(Tier.choices, _("Any tier")))
     sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
@@ -80,10 +87,10 @@ class InboxFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.TypedChoiceField)
-        team_field.choices = [("", "Any team"), *((str(t.pk), t.name) for t in teams)]
+        team_field.choices = [("", _("Any team")), *((str(t.pk), t.name) for t in teams)]
 
 
-def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
+def _body_field(label: StrOrPromise, field_id: str, placeholder: StrOrPromise) -> forms.CharField:
     # Emptiness and length are checked by the action, with the same words on every channel.
     return forms.CharField(
         label=label,
@@ -93,7 +100,7 @@ def _body_field(label: str, field_id: str, placeholder: str) -> forms.CharField:
     )
 
 
-def _recipients_field(label: str, field_id: str) -> forms.CharField:
+def _recipients_field(label: StrOrPromise, field_id: str) -> forms.CharField:
     # Parsed and checked by the action (caredesk.tickets.recipients): at most 20 addresses.
     return forms.CharField(
         label=label,
@@ -113,7 +120,7 @@ def _recipients_field(label: str, field_id: str) -> forms.CharField:
 def _minutes_field(field_id: str) -> forms.CharField:
     # Text, so the action words the refusal of "abc" or 10000 like every channel does.
     return forms.CharField(
-        label="Time spent (minutes)",
+        label=_("Time spent (minutes)"),
         required=False,
         widget=forms.TextInput(
             attrs={
@@ -128,34 +135,36 @@ def _minutes_field(field_id: str) -> forms.CharField:
 
 
 class ReplyForm(forms.Form):
-    body = _body_field("Reply to the customer", "reply-body", "Write a public reply…")
-    cc = _recipients_field("Cc", "reply-cc")
-    bcc = _recipients_field("Bcc", "reply-bcc")
+    body = _body_field(_("Reply to the customer"), "reply-body", _("Write a public reply…"))
+    cc = _recipients_field(_("Cc"), "reply-cc")
+    bcc = _recipients_field(_("Bcc"), "reply-bcc")
     minutes = _minutes_field("reply-minutes")
     status_after = forms.ChoiceField(
-        label="Status after sending",
+        label=_("Status after sending"),
         choices=SETTABLE_STATUS_CHOICES,
         initial=Status.WAITING_CUSTOMER,
     )
 
     # Optional promise made with the reply (caredesk.promises); no kind means no promise.
     promise_kind = forms.ChoiceField(
-        label="Kind of promise", required=False, choices=[("", "No promise"), *PromiseKind.choices]
+        label=_("Kind of promise"),
+        required=False,
+        choices=[("", _("No promise")), *PromiseKind.choices],
     )
     promise_text = forms.CharField(
-        label="What we promise",
+        label=_("What we promise"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"id": "reply-promise-text"}),
     )
     promise_due = forms.CharField(
-        label="Promise due",
+        label=_("Promise due"),
         required=False,
         max_length=40,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "id": "reply-promise-due"}),
     )
     promise_visible = forms.BooleanField(
-        label="The customer sees this promise",
+        label=_("The customer sees this promise"),
         required=False,
         initial=True,
         widget=forms.CheckboxInput(attrs={"id": "reply-promise-visible"}),
@@ -172,7 +181,7 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = _body_field("Internal note (staff only)", "note-body", "Only staff will see this…")
+    body = _body_field(_("Internal note (staff only)"), "note-body", _("Only staff will see this…"))
     minutes = _minutes_field("note-minutes")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -183,20 +192,20 @@ class NoteForm(forms.Form):
 class ForwardForm(forms.Form):
     """Forward the case by mail (caredesk.tickets.forward); the action checks the rest."""
 
-    to = _recipients_field("Forward to", "forward-to")
+    to = _recipients_field(_("Forward to"), "forward-to")
     note = forms.CharField(
-        label="Note on top (optional)",
+        label=_("Note on top (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"id": "forward-note", "rows": 3}),
     )
     include = forms.ChoiceField(
-        label="What to forward",
-        choices=[("all", "The whole conversation"), ("last", "Only the last message")],
+        label=_("What to forward"),
+        choices=[("all", _("The whole conversation")), ("last", _("Only the last message"))],
         initial="all",
         widget=forms.RadioSelect(attrs={"class": "inline-choices"}),
     )
     internal_notes = forms.BooleanField(
-        label="Include internal notes",
+        label=_("Include internal notes"),
         required=False,
         widget=forms.CheckboxInput(attrs={"id": "forward-internal-notes"}),
     )
@@ -212,11 +221,11 @@ class AssignForm(forms.Form):
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     handoff_note = forms.CharField(
-        label="Handoff note",
+        label=_("Handoff note"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": "What should the next person know?"}
+            attrs={"rows": 3, "placeholder": _("What should the next person know?")}
         ),
     )
 
@@ -227,14 +236,14 @@ class AssignForm(forms.Form):
         assignee_field = self.fields["assignee"]
         assert isinstance(team_field, forms.TypedChoiceField)
         assert isinstance(assignee_field, forms.TypedChoiceField)
-        team_field.choices = [("", "No team"), *((str(t.pk), t.name) for t in teams)]
-        assignee_field.choices = [("", "Nobody"), *((str(u.pk), staff_label(u)) for u in staff)]
+        team_field.choices = [("", _("No team")), *((str(t.pk), t.name) for t in teams)]
+        assignee_field.choices = [("", _("Nobody")), *((str(u.pk), staff_label(u)) for u in staff)]
 
 
 def staff_label(user: User) -> str:
     teams = ", ".join(t.name for t in user.teams.all())
     label = f"{user.display_name} ({teams})" if teams else user.display_name
-    return f"{label} — away" if user.is_away else label
+    return gettext("%(name)s — away") % {"name": label} if user.is_away else label
 
 
 class StatusForm(forms.Form):
@@ -247,7 +256,7 @@ class PriorityForm(forms.Form):
 
 class TagsForm(forms.Form):
     tags = forms.CharField(
-        label="Tags",
+        label=_("Tags"),
         required=False,
         max_length=2000,
         widget=forms.TextInput(attrs={"id": "tags-input", "placeholder": "refund, late-delivery"}),

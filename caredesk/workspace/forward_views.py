@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.guards import staff_required
@@ -30,8 +31,15 @@ def forward_case(request: HttpRequest, pk: int) -> HttpResponse:
             internal_notes=bool(data.get("internal_notes")),
             now=now(),
         )
-        what = "the last message" if data["include"] == "last" else "the conversation"
-        notes = " with internal notes" if done.internal_notes else ""
-        return f"Forwarded {what}{notes} to {', '.join(done.to)}."
+        to = ", ".join(done.to)
+        if data["include"] == "last":
+            if done.internal_notes:
+                return gettext("Forwarded the last message with internal notes to %(to)s.") % {
+                    "to": to
+                }
+            return gettext("Forwarded the last message to %(to)s.") % {"to": to}
+        if done.internal_notes:
+            return gettext("Forwarded the conversation with internal notes to %(to)s.") % {"to": to}
+        return gettext("Forwarded the conversation to %(to)s.") % {"to": to}
 
     return apply_change(request, pk, ForwardForm(request.POST), "forward", apply)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.tickets.links import links_of
 from caredesk.tickets.models import CaseLink, LinkKind, Ticket
@@ -17,7 +19,7 @@ LINK_KIND_CHOICES = [
 
 
 class MergeForm(forms.Form):
-    into = forms.CharField(label="Merge into case", max_length=40)
+    into = forms.CharField(label=_("Merge into case"), max_length=40)
     confirm_other_customer = forms.BooleanField(required=False)
     note = forms.CharField(required=False, max_length=2000)
 
@@ -28,7 +30,7 @@ class SplitForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    other = forms.CharField(label="Case", max_length=40)
+    other = forms.CharField(label=_("Case"), max_length=40)
     kind = forms.ChoiceField(choices=LINK_KIND_CHOICES)
 
 
@@ -50,11 +52,11 @@ def link_rows(ticket: Ticket) -> list[LinkRow]:
         outgoing = link.source_id == ticket.pk
         other = link.target if outgoing else link.source
         if link.kind == LinkKind.RELATED:
-            label = "Related"
+            label = gettext("Related")
         elif link.kind == LinkKind.DUPLICATE:
-            label = "This duplicates" if outgoing else "Duplicate of this"
+            label = gettext("This duplicates") if outgoing else gettext("Duplicate of this")
         else:
-            label = "Incident" if outgoing else "Problem behind this"
+            label = gettext("Incident") if outgoing else gettext("Problem behind this")
         rows.append(LinkRow(link, other, label, link.kind == LinkKind.PARENT and outgoing))
     return rows
 

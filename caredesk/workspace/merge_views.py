@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -27,11 +28,17 @@ def _other_case(user: User, text: str) -> Ticket:
     """The case a typed reference (``CD-1042`` or ``1042``) names, if this user sees it."""
     pk = parse_reference(text)
     if pk is None:
-        raise DomainError(f"“{text.strip()[:40]}” is not a case reference like CD-1042.")
+        raise DomainError(
+            gettext("“%(text)s” is not a case reference like CD-1042.")
+            % {"text": text.strip()[:40]}
+        )
     try:
         return access_ticket(user, pk)
     except NotFound:
-        raise DomainError(f"No case {text.strip()[:40].upper()} that you can see.") from None
+        raise DomainError(
+            gettext("No case %(reference)s that you can see.")
+            % {"reference": text.strip()[:40].upper()}
+        ) from None
 
 
 def _refused(
@@ -93,8 +100,12 @@ def merge_case(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, ticket, error, "merge", merge_form=form, merge_confirm=ask)
     messages.success(
         request,
-        f"{done.source.reference} merged into {done.target.reference}; "
-        f"{done.source.customer.name} was told by mail.",
+        gettext("%(source)s merged into %(target)s; %(customer)s was told by mail.")
+        % {
+            "source": done.source.reference,
+            "target": done.target.reference,
+            "customer": done.source.customer.name,
+        },
     )
     return HttpResponseRedirect(case_url(done.target))
 
@@ -116,7 +127,9 @@ def split_message(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, ticket, error, "split")
-    messages.success(request, f"Split into the new case {new.reference}.")
+    messages.success(
+        request, gettext("Split into the new case %(reference)s.") % {"reference": new.reference}
+    )
     return HttpResponseRedirect(case_url(new))
 
 
@@ -133,7 +146,9 @@ def link_case(request: HttpRequest, pk: int) -> HttpResponse:
         links.do_link_cases(ticket, other, kind=form.cleaned_data["kind"], actor=user, now=now())
     except DomainError as error:
         return _refused(request, ticket, error, "links", link_form=form)
-    messages.success(request, f"Linked with {other.reference}.")
+    messages.success(
+        request, gettext("Linked with %(reference)s.") % {"reference": other.reference}
+    )
     return HttpResponseRedirect(case_url(ticket, "links"))
 
 
@@ -148,7 +163,7 @@ def unlink_case(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
         links.do_unlink_cases(link, actor=current_user(request), now=now())
     except DomainError as error:
         return _refused(request, ticket, error, "links")
-    messages.success(request, "Link removed.")
+    messages.success(request, gettext("Link removed."))
     return HttpResponseRedirect(case_url(ticket, "links"))
 
 
@@ -165,8 +180,18 @@ def resolve_children(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, ticket, error, "links")
-    text = f"Resolved {len(result.resolved)} incident(s); their customers were told."
+    count = len(result.resolved)
+    text = ngettext(
+        "Resolved %(count)s incident; their customers were told.",
+        "Resolved %(count)s incidents; their customers were told.",
+        count,
+    ) % {"count": count}
     if result.refused:
-        text += f" {len(result.refused)} could not be resolved (not visible to you, or refused)."
+        refused = len(result.refused)
+        text += " " + ngettext(
+            "%(count)s could not be resolved (not visible to you, or refused).",
+            "%(count)s could not be resolved (not visible to you, or refused).",
+            refused,
+        ) % {"count": refused}
     messages.success(request, text)
     return HttpResponseRedirect(case_url(ticket, "links"))

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,7 +40,7 @@ class View:
         error = ""
         kind = str(data.get("kind", "") or "")[:100]
         if kind and kind not in notifications.KINDS:
-            kind, error = "", "That notification type does not exist; showing all types."
+            kind, error = "", gettext("That notification type does not exist; showing all types.")
         unread = str(data.get("show", "")) == "unread"
         raw = str(data.get("page", "") or "").strip()
         page = int(raw) if raw.isdigit() and len(raw) <= 6 else 1
@@ -99,7 +100,13 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     view, _ = View.of(request.POST)
     count = core_actions.do_mark_all_notifications_read(user.pk, now(), kind=view.kind)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)s notification read.", "Marked %(count)s notifications read.", count
+        )
+        % {"count": count},
+    )
     return HttpResponseRedirect(view.query(page=1))
 
 
@@ -129,13 +136,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
     raw_hours = str(request.POST.get("digest_hours", "0") or "0").strip()
     try:
         if extra:
-            raise DomainError("That notification type does not exist.", code="unknown_kind")
+            raise DomainError(
+                gettext("That notification type does not exist."), code="unknown_kind"
+            )
         if not raw_hours.isdigit() or len(raw_hours) > 3:
             raise DomainError(
-                "Choose a digest interval from the list (or no digest).", code="bad_digest"
+                gettext("Choose a digest interval from the list (or no digest)."), code="bad_digest"
             )
         core_actions.do_save_notification_preferences(user, choices, int(raw_hours), now())
     except DomainError as error:
         return render_account(request, status=400, notification_error=error.message)
-    messages.success(request, "Your notification settings are saved.")
+    messages.success(request, gettext("Your notification settings are saved."))
     return HttpResponseRedirect("/account/#notifications")

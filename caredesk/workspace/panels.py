@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.guards import current_user
 from caredesk.accounts.selectors import assignable_staff
@@ -24,6 +25,9 @@ from caredesk.tickets.models import Ticket
 from caredesk.workspace import selectors
 from caredesk.workspace.forms import AssignForm
 from caredesk.workspace.links_panel import panel_context
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _nothing(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
@@ -61,23 +65,23 @@ def _fields(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Panel:
-    title: str  # what the placeholder says while the panel loads
+    title: StrOrPromise  # what the placeholder says while the panel loads
     template: str
     context: Callable[[HttpRequest, Ticket], dict[str, Any]] = _nothing
 
 
 PANELS: dict[str, Panel] = {
-    "promises": Panel("Promises", "workspace/panels/promises.html"),
-    "resolution": Panel("Resolution", "workspace/panels/resolution.html"),
-    "calls": Panel("Calls", "workspace/panels/calls.html"),
-    "escalations": Panel("Escalations and approvals", "workspace/panels/escalations.html"),
-    "feedback": Panel("Feedback", "workspace/panels/feedback.html"),
-    "offers": Panel("Offers", "workspace/panels/offers.html"),
-    "owner": Panel("Reassign", "workspace/panels/owner.html", owner_context),
+    "promises": Panel(_("Promises"), "workspace/panels/promises.html"),
+    "resolution": Panel(_("Resolution"), "workspace/panels/resolution.html"),
+    "calls": Panel(_("Calls"), "workspace/panels/calls.html"),
+    "escalations": Panel(_("Escalations and approvals"), "workspace/panels/escalations.html"),
+    "feedback": Panel(_("Feedback"), "workspace/panels/feedback.html"),
+    "offers": Panel(_("Offers"), "workspace/panels/offers.html"),
+    "owner": Panel(_("Reassign"), "workspace/panels/owner.html", owner_context),
     "customer": Panel(
-        "Contact details and other cases", "workspace/panels/customer.html", _customer
+        _("Contact details and other cases"), "workspace/panels/customer.html", _customer
     ),
-    "policies": Panel("Policies and records", "workspace/panels/policies.html"),
-    "links": Panel("Linked cases", "workspace/_links_panel.html", _links),
-    "fields": Panel("Fields", "workspace/panels/fields.html", _fields),
+    "policies": Panel(_("Policies and records"), "workspace/panels/policies.html"),
+    "links": Panel(_("Linked cases"), "workspace/_links_panel.html", _links),
+    "fields": Panel(_("Fields"), "workspace/panels/fields.html", _fields),
 }

@@ -20,6 +20,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -108,7 +109,7 @@ def sso_start_view(request: HttpRequest) -> HttpResponse:
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
     if _limited(request, "login-sso-start-ip"):
-        return _refuse(request, TOO_MANY, status=429)
+        return _refuse(request, str(TOO_MANY), status=429)
     request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next", ""))
     redirect_uri = request.build_absolute_uri(reverse("workspace:login-sso-callback"))
     try:
@@ -148,8 +149,10 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
     if _limited(request, "login-sso-ip"):
-        return _refuse(request, TOO_MANY, status=429)
-    failed = f"Signing in with {config.provider_name} did not work. Please start again."
+        return _refuse(request, str(TOO_MANY), status=429)
+    failed = gettext("Signing in with %(provider)s did not work. Please start again.") % {
+        "provider": config.provider_name
+    }
     try:
         claims = _userinfo(request, config)
     except (AuthlibBaseError, JoseRfcError) as exc:
@@ -163,14 +166,19 @@ def sso_callback_view(request: HttpRequest) -> HttpResponse:
     email = claims.get("email")
     if not isinstance(email, str) or not email or claims.get("email_verified") is False:
         return _refuse(
-            request, f"{config.provider_name} did not give caredesk a verified email address."
+            request,
+            gettext("%(provider)s did not give caredesk a verified email address.")
+            % {"provider": config.provider_name},
         )
     grant = sso.grant_for(sso.groups_from_claims(claims, config.groups_claim), config.rules)
     if grant is None:
         return _refuse(
             request,
-            f"Your account at {config.provider_name} is not in a group that may use caredesk. "
-            "Ask your administrator to add you to one.",
+            gettext(
+                "Your account at %(provider)s is not in a group that may use caredesk. "
+                "Ask your administrator to add you to one."
+            )
+            % {"provider": config.provider_name},
         )
     name = claims.get("name")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from caredesk.core.errors import DomainError
 from caredesk.core.text import normalize_filename
@@ -15,7 +16,8 @@ def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
     uploads = [u for u in uploads if u.name or u.size]
     if len(uploads) > limit:
         raise DomainError(
-            f"Too many attachments ({len(uploads)}); at most {limit} per message.",
+            gettext("Too many attachments (%(count)s); at most %(limit)s per message.")
+            % {"count": len(uploads), "limit": limit},
             code="too_many_attachments",
         )
     max_bytes = settings.CAREDESK_MAX_ATTACHMENT_BYTES
@@ -24,8 +26,12 @@ def incoming_files(uploads: list[UploadedFile]) -> list[IncomingFile]:
         name = normalize_filename(upload.name or "")
         if (upload.size or 0) > max_bytes:
             raise DomainError(
-                f"“{name}” is {(upload.size or 0) / 1048576:.1f} MB; "
-                f"the limit is {max_bytes / 1048576:.0f} MB per file.",
+                gettext("“%(name)s” is %(size)s MB; the limit is %(limit)s MB per file.")
+                % {
+                    "name": name,
+                    "size": f"{(upload.size or 0) / 1048576:.1f}",
+                    "limit": f"{max_bytes / 1048576:.0f}",
+                },
                 code="attachment_too_large",
             )
         files.append(IncomingFile(name, upload.read(), upload.content_type or ""))

@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/tokens", account_views.token_create, name="token-create"),
     path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
     path("account/away", account_views.away, name="away"),
+    path("account/locale", account_views.locale, name="account-locale"),
     path(
         "account/notifications",
         notification_views.preferences,

@@ -8,6 +8,7 @@ from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import (
@@ -28,11 +29,11 @@ SEARCH_PAGE_SIZE = 20
 _ACTIVE_TYPES = ("html", "xml", "svg", "javascript", "ecmascript", "xhtml")
 
 EMPTY_STATES = {
-    "mine": "Nothing assigned to you is open. Pick something from Unassigned or My teams.",
-    "teams": "Your teams have no open cases.",
-    "unassigned": "Every open case has an owner.",
-    "open": "No open cases. Nice work.",
-    "resolved": "No resolved cases yet.",
+    "mine": _("Nothing assigned to you is open. Pick something from Unassigned or My teams."),
+    "teams": _("Your teams have no open cases."),
+    "unassigned": _("Every open case has an owner."),
+    "open": _("No open cases. Nice work."),
+    "resolved": _("No resolved cases yet."),
 }
 
 

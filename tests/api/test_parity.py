@@ -94,6 +94,7 @@ POST_VIEW_OPERATIONS: dict[str, str] = {
     "workspace:token-create": "create_token",
     "workspace:token-revoke": "revoke_token",
     "workspace:away": "set_away",
+    "workspace:account-locale": "update_staff_me",
     "workspace:notification-preferences": "set_preferences",
     "workspace:notifications-read": "mark_all_notifications_read",
     "workspace:notification-read": "mark_notification_read",

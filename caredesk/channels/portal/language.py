@@ -1,9 +1,9 @@
 """The customer's language on the portal and help centre (docs/languages.md).
 
-Only ``/portal/`` and ``/help/`` are translated; every other page stays English (the
-staff UI is not translated yet). The language is, in order: the signed-in customer's
-saved one, the one chosen in the switcher this session (before signing in), the
-browser's Accept-Language, English.
+Only ``/portal/`` and ``/help/`` follow the customer; staff pages speak the staff
+member's own language (``caredesk.accounts.locale``, ADR 0036). The language is, in
+order: the signed-in customer's saved one, the one chosen in the switcher this session
+(before signing in), the browser's Accept-Language, English.
 """
 
 from __future__ import annotations

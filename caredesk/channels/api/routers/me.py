@@ -4,17 +4,23 @@ away status, API tokens, notifications and how they are delivered."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
-from caredesk.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_away
+from caredesk.accounts.actions import (
+    UNSET,
+    do_create_api_token,
+    do_revoke_api_token,
+    do_set_away,
+    do_set_staff_locale,
+)
 from caredesk.accounts.models import ApiToken, User
 from caredesk.channels.api.auth import require_staff
-from caredesk.channels.api.errors import ERROR_CODES
-from caredesk.channels.api.schemas import ErrorOut, Id, InSchema, _Clean
+from caredesk.channels.api.errors import ERROR_CODES, ApiError
+from caredesk.channels.api.schemas import ErrorOut, Id, InSchema, PatchSchema, _Clean
 from caredesk.core import actions as core_actions
 from caredesk.core import clock, notifications
 from caredesk.core.errors import NotFound
@@ -32,6 +38,20 @@ class StaffOut(Schema):
     role: str
     is_active: bool
     is_away: bool
+    language: str = Field(
+        description="Staff pages and staff mail in this language; empty: the desk's default."
+    )
+    time_zone: str = Field(description="Times on staff pages in this IANA zone; empty: the desk's.")
+
+
+class MePatchIn(PatchSchema):
+    NOT_NULL: ClassVar[tuple[str, ...]] = ("language", "time_zone")
+    language: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        None, description="One of the desk's languages (en, de, fr, es), or empty for the default."
+    )
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="An IANA time zone such as Europe/Berlin, or empty for the desk's."
+    )
 
 
 class AwayIn(InSchema):
@@ -96,6 +116,8 @@ def staff_out(user: User) -> StaffOut:
         role=user.role,
         is_active=user.is_active,
         is_away=user.is_away,
+        language=user.language,
+        time_zone=user.time_zone,
     )
 
 
@@ -129,6 +151,24 @@ def _notification(n: Notification) -> NotificationOut:
 def get_staff_me(request: HttpRequest) -> StaffOut:
     """The staff member this token acts as (customer tokens: GET /customers/me)."""
     return staff_out(require_staff(request))
+
+
+@router.patch("/me", response={200: StaffOut, ERROR_CODES: ErrorOut})
+def update_staff_me(request: HttpRequest, payload: MePatchIn) -> StaffOut:
+    """Your language and time zone (as on *Your account*); only the fields you send change."""
+    user = require_staff(request)
+    fields = payload.dict(exclude_unset=True)
+    for name in MePatchIn.NOT_NULL:
+        if name in fields and fields[name] is None:
+            raise ApiError(422, f"{name} cannot be null.", code="null_not_allowed")
+    done = do_set_staff_locale(
+        user,
+        actor=user,
+        now=clock.now(),
+        language=UNSET if payload.language is None else payload.language,
+        time_zone=UNSET if payload.time_zone is None else payload.time_zone,
+    )
+    return staff_out(done)
 
 
 @router.post("/me/away", response={200: StaffOut, ERROR_CODES: ErrorOut})

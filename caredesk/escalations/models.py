@@ -7,6 +7,8 @@ is a range scan (house rule 6). Only :mod:`caredesk.escalations.actions` writes 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -202,7 +204,7 @@ class AuthorityLimit(models.Model):
 
     def clean(self) -> None:
         if not self.allowed and self.max_amount is not None:
-            raise ValidationError("A role that is not allowed has no amount.")
+            raise ValidationError(gettext("A role that is not allowed has no amount."))
 
     def covers(self, amount: Decimal | None) -> bool:
         if not self.allowed:

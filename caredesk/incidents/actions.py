@@ -9,6 +9,8 @@ mail to the affected customers is fanned out by a background task after commit
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,7 +51,7 @@ def may_declare(user: User | None) -> bool:
 
 def _require_lead(actor: User) -> None:
     if not may_declare(actor):
-        raise PermissionDenied("Only leads, managers and admins can do this with incidents.")
+        raise PermissionDenied(gettext("Only leads, managers and admins can do this with incidents."))
 
 
 def _text(body: str, field: str) -> str:
@@ -79,8 +81,7 @@ def do_declare_incident(
     with transaction.atomic():
         ids = audience.customer_ids(rule)
         if not ids:
-            raise DomainError(
-                "Nobody is affected: the audience you chose matches no customer. "
+            raise DomainError(gettext("Nobody is affected: the audience you chose matches no customer. ")
                 "Choose organizations, tiers, tags, records or a list of customers.",
                 code="empty_audience",
             )

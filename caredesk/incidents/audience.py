@@ -9,6 +9,8 @@ is never an accident.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 import csv
 import io
 import re
@@ -237,13 +239,13 @@ def read_csv(data: bytes | str) -> CsvAudience:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError("The CSV file is not UTF-8 text.", code="csv_not_text") from None
+            raise DomainError(gettext("The CSV file is not UTF-8 text."), code="csv_not_text") from None
     else:
         text = data
         if len(text) > MAX_CSV_BYTES:
-            raise DomainError("The CSV text is too large.", code="csv_too_large")
+            raise DomainError(gettext("The CSV text is too large."), code="csv_too_large")
     if "\x00" in text:
-        raise DomainError("The CSV file is not text (it contains NUL bytes).", code="csv_not_text")
+        raise DomainError(gettext("The CSV file is not text (it contains NUL bytes)."), code="csv_not_text")
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:

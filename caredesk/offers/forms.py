@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from django import forms
 
 from caredesk.customers.models import Tier
@@ -17,7 +19,7 @@ class OfferAdminForm(forms.ModelForm):
         choices=Tier.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every tier.",
+        help_text=_("None ticked: every tier."),
     )
     text = forms.CharField(widget=forms.Textarea, max_length=MAX_TEXT)
 

@@ -7,6 +7,8 @@ Written only by :mod:`caredesk.offers.actions`; shown only through
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 import re
 from datetime import datetime
 from typing import Any
@@ -24,9 +26,9 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 
 
 class OfferKind(models.TextChoices):
-    UPSELL = "upsell", "Upsell"
-    RETENTION = "retention", "Retention offer"
-    LOYALTY = "loyalty", "Loyalty voucher"
+    UPSELL = "upsell", _("Upsell")
+    RETENTION = "retention", _("Retention offer")
+    LOYALTY = "loyalty", _("Loyalty voucher")
 
 
 class Segment(models.Model):
@@ -137,16 +139,16 @@ def offer_field_errors(
 
 
 class Surface(models.TextChoices):
-    WORKSPACE = "workspace", "Workspace (an agent)"
-    PORTAL = "portal", "Portal"
-    MAIL = "mail", "Mail"
-    API = "api", "API"
+    WORKSPACE = "workspace", _("Workspace (an agent)")
+    PORTAL = "portal", _("Portal")
+    MAIL = "mail", _("Mail")
+    API = "api", _("API")
 
 
 class Outcome(models.TextChoices):
-    PENDING = "pending", "Waiting for the customer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Waiting for the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class OfferMade(models.Model):

@@ -7,6 +7,8 @@ Each runs in one transaction and appends its audit event to the event log
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +40,7 @@ MAX_EVIDENCE_TEXT = 2_000
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and (not actor.is_agent_staff or actor.level < ROLE_LEVEL[Role.MANAGER]):
-        raise PermissionDenied("Only managers and admins write policies.")
+        raise PermissionDenied(gettext("Only managers and admins write policies."))
 
 
 def do_save_policy(policy: Policy, *, actor: User | None, now: datetime) -> Policy:
@@ -47,7 +49,7 @@ def do_save_policy(policy: Policy, *, actor: User | None, now: datetime) -> Poli
     try:
         policy.full_clean()
     except ValidationError as error:
-        raise DomainError("; ".join(error.messages), code="invalid_policy") from None
+        raise DomainError(gettext("; ").join(error.messages), code="invalid_policy") from None
     created = policy.pk is None
     with transaction.atomic():
         if created:
@@ -112,8 +114,7 @@ def check_rule(rule: EligibilityRule) -> None:
             details={"field": "expression", "column": error.column},
         ) from None
     if not (rule.reason or "").strip():
-        raise DomainError(
-            "Give the reason the customer is told.",
+        raise DomainError(gettext("Give the reason the customer is told."),
             code="invalid_rule",
             details={"field": "reason"},
         )
@@ -193,7 +194,7 @@ def do_record_acknowledgement(
     """Record that the customer was informed of a policy version. The same report twice
     (same version, how and evidence reference) is recorded once: (row, created)."""
     if by.user is not None and by.user.is_customer:
-        raise PermissionDenied("Customers cannot record acknowledgements.")
+        raise PermissionDenied(gettext("Customers cannot record acknowledgements."))
     if how not in How.values:
         raise DomainError(
             f"Unknown way of telling “{str(how)[:30]}”; use one of: {', '.join(How.values)}.",
@@ -221,7 +222,7 @@ def do_record_acknowledgement(
         )
     when = told_at or now
     if when > now:
-        raise DomainError("The time told cannot be in the future.", code="invalid_time")
+        raise DomainError(gettext("The time told cannot be in the future."), code="invalid_time")
     record, message = _evidence(evidence_kind, ref, customer)
     with transaction.atomic():
         if ref:

@@ -10,6 +10,8 @@ sending is not recorded: only what the customer actually received counts.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,8 +42,7 @@ def clean_version_ids(raw: Sequence[object]) -> list[int]:
         if not text:
             continue
         if not text.isdigit() or len(text) > 12:
-            raise DomainError(
-                "The inserted policy must be a policy version id.", code="invalid_policy_version"
+            raise DomainError(gettext("The inserted policy must be a policy version id."), code="invalid_policy_version"
             )
         if int(text) not in ids:
             ids.append(int(text))

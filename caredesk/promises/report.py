@@ -9,6 +9,8 @@ row by row (for lateness), so the cost follows the number of misses, not of prom
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,7 +80,7 @@ def lateness(promise: Promise, now: datetime) -> float:
 
 def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
     if not may_see_report(user):
-        raise PermissionDenied("The promise report is for leads, managers and admins.")
+        raise PermissionDenied(gettext("The promise report is for leads, managers and admins."))
     end = min(end, now)
     if start >= end:
         start = end - timedelta(days=30)

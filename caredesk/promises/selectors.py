@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,11 +50,11 @@ def promise_for(user: User, promise_id: int) -> Promise:
     try:
         promise = Promise.objects.select_related("ticket", "owner", "team").get(pk=promise_id)
     except (Promise.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound("No such promise.") from None
+        raise NotFound(gettext("No such promise.")) from None
     if not visible_tickets(user).filter(pk=promise.ticket_id).exists():
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     if user.is_customer and not promise.customer_visible:
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     return promise
 
 

@@ -3,6 +3,8 @@ the customer's callback request. Thin: every change is an action."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -176,7 +178,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(promise: Promise, user: User, form: Form, now: datetime) -> str:
         owner = next((u for u in staff if u.pk == form.cleaned_data["owner"]), None)
         if owner is None:
-            raise DomainError("Choose who takes the promise over.")
+            raise DomainError(gettext("Choose who takes the promise over."))
         actions.do_reassign_promise(
             promise, actor=user, owner=owner, now=now, reason=form.cleaned_data["reason"]
         )

@@ -8,6 +8,8 @@ effects after commit.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -84,7 +86,7 @@ def check_eligibility(ticket: Ticket, kind: str, now: datetime) -> str:
 
 def check_draft(draft: PromiseDraft, ticket: Ticket, actor: User, now: datetime) -> PromiseDraft:
     if not actor.is_agent_staff:
-        raise PermissionDenied("Only staff can make promises.")
+        raise PermissionDenied(gettext("Only staff can make promises."))
     kind = check_kind(draft.kind)
     checked = PromiseDraft(
         kind=kind,
@@ -209,7 +211,7 @@ def _locked(promise_id: int) -> Promise:
     """Lock the case row, then the promise row (the order case actions use)."""
     row = Promise.objects.filter(pk=promise_id).values_list("ticket_id", flat=True).first()
     if row is None:
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=row)
     promise = (
         Promise.objects.select_for_update(of=("self",))
@@ -258,14 +260,13 @@ def do_renegotiate_promise(
         ticket = promise.ticket
         old_due = promise.due_at
         if checked_due == old_due:
-            raise DomainError("The new due time is the same as the current one.", code="unchanged")
+            raise DomainError(gettext("The new due time is the same as the current one."), code="unchanged")
         zone = desk_zone(promise.team)
         new_words, old_words = when_words(checked_due, zone), when_words(old_due, zone)
         reply: Message | None = None
         if promise.customer_visible:
             if not text:
-                raise DomainError(
-                    "Moving a promise the customer sees needs a message to the customer: "
+                raise DomainError(gettext("Moving a promise the customer sees needs a message to the customer: ")
                     "say why, and what happens now.",
                     code="message_required",
                 )
@@ -396,7 +397,7 @@ def do_request_callback(
     """The customer asks for a callback in a preferred window (portal). It becomes a
     callback promise for the team: owned by the case's assignee, else the team lead."""
     if not customer_user.is_customer:
-        raise PermissionDenied("Only customers request callbacks here.")
+        raise PermissionDenied(gettext("Only customers request callbacks here."))
     number = check_phone(number, required=True)
     note = check_note(note, required=False, field="note")[:500]
     end = check_due(window_end, now, field="end of the window")
@@ -404,10 +405,10 @@ def do_request_callback(
         start = now
     else:
         if window_start.tzinfo is None or window_start.utcoffset() is None:
-            raise DomainError("The start of the window needs a time zone.", code="naive_datetime")
+            raise DomainError(gettext("The start of the window needs a time zone."), code="naive_datetime")
         start = max(window_start, now)
         if window_start >= end:
-            raise DomainError("The window must end after it starts.", code="invalid_window")
+            raise DomainError(gettext("The window must end after it starts."), code="invalid_window")
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))

@@ -7,8 +7,6 @@ is a range scan (house rule 6). Only :mod:`caredesk.escalations.actions` writes 
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, Team
 from caredesk.tickets.models import Ticket

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.core import deadlines
@@ -82,14 +81,20 @@ def do_leave_feedback(
     body = clean_body(str(body or ""), max_chars=MAX_BODY, field="feedback")
     if source == FeedbackSource.MANAGER:
         if author_user is None or not author_user.sees_all_cases:
-            raise PermissionDenied(gettext("Only managers and admins leave feedback from the workspace."))
+            raise PermissionDenied(
+                gettext("Only managers and admins leave feedback from the workspace.")
+            )
         if not agent.is_agent_staff:
             raise DomainError(gettext("Feedback is about a member of staff."), code="invalid_agent")
     else:
         if author_customer is None or author_customer.pk != ticket.customer_id:
-            raise PermissionDenied(gettext("Only the customer of this case can leave this feedback."))
+            raise PermissionDenied(
+                gettext("Only the customer of this case can leave this feedback.")
+            )
         if agent.pk not in {a.pk for a in agents_on_case(ticket)}:
-            raise DomainError(gettext("Choose someone who worked on this case."), code="invalid_agent")
+            raise DomainError(
+                gettext("Choose someone who worked on this case."), code="invalid_agent"
+            )
     reviewer = reviewer_for(agent, ticket) if kind == FeedbackKind.COMPLAINT else None
     try:
         with transaction.atomic():
@@ -140,7 +145,8 @@ def do_review_complaint(
     if not feedback.is_complaint:
         raise DomainError(gettext("Only complaints are reviewed."), code="not_a_complaint")
     if outcome not in DECIDED_OUTCOMES:
-        raise DomainError(gettext("Choose upheld, not upheld or refusal followed policy."), code="invalid_outcome"
+        raise DomainError(
+            gettext("Choose upheld, not upheld or refusal followed policy."), code="invalid_outcome"
         )
     reason = clean_body(str(reason or ""), max_chars=MAX_BODY, field="reason")
     if not can_review(reviewer, feedback):

@@ -9,14 +9,13 @@ mail to the affected customers is fanned out by a background task after commit
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import audit
@@ -51,7 +50,9 @@ def may_declare(user: User | None) -> bool:
 
 def _require_lead(actor: User) -> None:
     if not may_declare(actor):
-        raise PermissionDenied(gettext("Only leads, managers and admins can do this with incidents."))
+        raise PermissionDenied(
+            gettext("Only leads, managers and admins can do this with incidents.")
+        )
 
 
 def _text(body: str, field: str) -> str:
@@ -81,8 +82,11 @@ def do_declare_incident(
     with transaction.atomic():
         ids = audience.customer_ids(rule)
         if not ids:
-            raise DomainError(gettext("Nobody is affected: the audience you chose matches no customer. ")
-                "Choose organizations, tiers, tags, records or a list of customers.",
+            raise DomainError(
+                gettext(
+                    "Nobody is affected: the audience you chose matches no customer. "
+                    "Choose organizations, tiers, tags, records or a list of customers."
+                ),
                 code="empty_audience",
             )
         incident = Incident.objects.create(

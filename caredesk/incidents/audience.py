@@ -9,8 +9,6 @@ is never an accident.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 import csv
 import io
 import re
@@ -21,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from caredesk.core.errors import DomainError, InvalidInput
 from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
@@ -239,13 +238,17 @@ def read_csv(data: bytes | str) -> CsvAudience:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError(gettext("The CSV file is not UTF-8 text."), code="csv_not_text") from None
+            raise DomainError(
+                gettext("The CSV file is not UTF-8 text."), code="csv_not_text"
+            ) from None
     else:
         text = data
         if len(text) > MAX_CSV_BYTES:
             raise DomainError(gettext("The CSV text is too large."), code="csv_too_large")
     if "\x00" in text:
-        raise DomainError(gettext("The CSV file is not text (it contains NUL bytes)."), code="csv_not_text")
+        raise DomainError(
+            gettext("The CSV file is not text (it contains NUL bytes)."), code="csv_not_text"
+        )
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:

@@ -7,13 +7,12 @@ pass :func:`caredesk.offers.lock.offers_unlocked` first, whoever asks — an adm
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, User
 from caredesk.core import events
@@ -130,7 +129,9 @@ def _require_unlocked(customer: Customer, now: datetime) -> None:
 def _may_act_for(actor: User | None, customer: Customer, surface: str) -> None:
     if actor is None:
         if surface != Surface.MAIL:
-            raise PermissionDenied(gettext("Only an automatic mail makes an offer without a person."))
+            raise PermissionDenied(
+                gettext("Only an automatic mail makes an offer without a person.")
+            )
         return
     if actor.is_customer:
         if customer.user_id != actor.pk or surface not in (Surface.PORTAL, Surface.API):

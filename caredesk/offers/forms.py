@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Tier
 from caredesk.offers.models import MAX_TEXT, Offer

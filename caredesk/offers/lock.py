@@ -23,9 +23,9 @@ no cases at all has nothing unsolved either).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime
+
+from django.utils.translation import gettext
 
 from caredesk.core.clock import require_aware
 from caredesk.customers.models import Customer
@@ -119,7 +119,10 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
         True,
         "",
         (
-            gettext("%(reference)s is resolved and the customer's mood is positive: offers may be shown.")
+            gettext(
+                "%(reference)s is resolved and the customer's mood is positive: "
+                "offers may be shown."
+            )
             if mood == "positive"
             else gettext(
                 "%(reference)s is resolved and the customer's mood is neutral: offers may be shown."

@@ -7,8 +7,6 @@ Written only by :mod:`caredesk.offers.actions`; shown only through
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
 import re
 from datetime import datetime
 from typing import Any
@@ -17,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer, Organization, Tier
 from caredesk.tickets.models import Tag, Ticket

@@ -4,13 +4,12 @@ every offer shown or made has passed the lock."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -52,9 +51,7 @@ def _offer(form: OfferChoiceForm) -> Offer:
         raise DomainError(gettext("Choose one of the offers shown."), code="invalid")
     offer = Offer.objects.filter(pk=form.cleaned_data["offer"]).first()
     if offer is None:
-        raise DomainError(
-            gettext("That offer does not exist (any more)."), code="unknown_offer"
-        )
+        raise DomainError(gettext("That offer does not exist (any more)."), code="unknown_offer")
     return offer
 
 

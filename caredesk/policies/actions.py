@@ -7,8 +7,6 @@ Each runs in one transaction and appends its audit event to the event log
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import audit
@@ -114,7 +113,8 @@ def check_rule(rule: EligibilityRule) -> None:
             details={"field": "expression", "column": error.column},
         ) from None
     if not (rule.reason or "").strip():
-        raise DomainError(gettext("Give the reason the customer is told."),
+        raise DomainError(
+            gettext("Give the reason the customer is told."),
             code="invalid_rule",
             details={"field": "reason"},
         )

@@ -9,14 +9,13 @@ row by row (for lateness), so the cost follows the number of misses, not of prom
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, Team, User
 from caredesk.core.errors import PermissionDenied

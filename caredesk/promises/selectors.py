@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role, User
 from caredesk.core.errors import NotFound

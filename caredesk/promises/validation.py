@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 import re
 from datetime import datetime, timedelta
+
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import User
 from caredesk.core.errors import DomainError
@@ -76,7 +76,10 @@ def check_phone(number: str, *, required: bool) -> str:
         return ""
     digits = sum(ch.isdigit() for ch in value)
     if not _PHONE.match(value) or digits < 3 or digits > 20:
-        raise DomainError(gettext("That does not look like a phone number (digits, spaces, +, -, brackets only)."),
+        raise DomainError(
+            gettext(
+                "That does not look like a phone number (digits, spaces, +, -, brackets only)."
+            ),
             code="invalid_number",
         )
     return value
@@ -86,7 +89,9 @@ def check_owner(owner: User | None, ticket: Ticket) -> User | None:
     if owner is None:
         return None
     if not owner.is_agent_staff:
-        raise DomainError(gettext("Promises can only be owned by active staff."), code="invalid_owner")
+        raise DomainError(
+            gettext("Promises can only be owned by active staff."), code="invalid_owner"
+        )
     if not visible_tickets(owner).filter(pk=ticket.pk).exists():
         raise DomainError(
             f"{owner.display_name} cannot see this case, so cannot own its promise.",

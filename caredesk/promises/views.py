@@ -3,8 +3,6 @@ the customer's callback request. Thin: every change is an action."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +11,7 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -11,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
 from caredesk.core import deadlines
@@ -226,7 +225,9 @@ def do_decide_approval(
     """Approve, deny, or approve a different amount, with a reason the agent sees."""
     require_aware(now, "now")
     if decision not in DECISIONS:
-        raise DomainError(gettext("Choose approve, deny or approve a different amount."), code="invalid")
+        raise DomainError(
+            gettext("Choose approve, deny or approve a different amount."), code="invalid"
+        )
     action_type = approval.action_type
     reason = clean_reason(reason, required=decision != "approve")
     role = _acting_role(actor, approval, now)

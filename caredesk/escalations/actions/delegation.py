@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, User
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
@@ -31,13 +30,19 @@ def do_delegate(
     require_aware(starts_at, "start")
     require_aware(ends_at, "end")
     if delegator.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied(gettext("Only leads, managers and admins decide approvals to delegate."))
+        raise PermissionDenied(
+            gettext("Only leads, managers and admins decide approvals to delegate.")
+        )
     if delegate.pk == delegator.pk:
         raise DomainError(gettext("Choose someone else to decide while you are away."), code="self")
     if not delegate.is_agent_staff:
-        raise DomainError(gettext("Delegate to an active member of staff."), code="invalid_delegate")
+        raise DomainError(
+            gettext("Delegate to an active member of staff."), code="invalid_delegate"
+        )
     if ends_at <= starts_at:
-        raise DomainError(gettext("The delegation must end after it starts."), code="invalid_window")
+        raise DomainError(
+            gettext("The delegation must end after it starts."), code="invalid_window"
+        )
     if ends_at <= now:
         raise DomainError(gettext("The delegation would already be over."), code="invalid_window")
     if ends_at - starts_at > MAX_WINDOW:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import deadlines
@@ -107,7 +106,9 @@ def do_escalate(
     require_aware(now, "now")
     _check_actor(actor, source)
     if level not in APPROVER_ROLES:
-        raise DomainError(gettext("Escalate to a lead, a manager or an admin."), code="invalid_level")
+        raise DomainError(
+            gettext("Escalate to a lead, a manager or an admin."), code="invalid_level"
+        )
     if source in CUSTOMER_SOURCES and not (isinstance(reason, str) and reason.strip()):
         reason = CUSTOMER_DEFAULT_REASON
     if solved_by not in SOLVED_BY or (solved_by and source not in SYSTEM_SOURCES):
@@ -265,7 +266,8 @@ def do_request_supervisor(
     if source not in CUSTOMER_SOURCES:
         raise DomainError(gettext("Not a customer channel."), code="invalid_source")
     if not ticket.is_open:
-        raise DomainError(gettext("This case is resolved or closed; reopen it or open a new case first."),
+        raise DomainError(
+            gettext("This case is resolved or closed; reopen it or open a new case first."),
             code="case_not_open",
         )
     return do_escalate(
@@ -295,7 +297,9 @@ def do_resolve_escalation(
     require_aware(now, "now")
     resolution = clean_reason(resolution, field="answer")
     if not can_answer(actor, escalation, now):
-        raise PermissionDenied(gettext("Only the escalation's owner (or someone above) can answer it."))
+        raise PermissionDenied(
+            gettext("Only the escalation's owner (or someone above) can answer it.")
+        )
     with transaction.atomic():
         updated = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.OPEN).update(
             status=EscalationStatus.RESOLVED,
@@ -305,7 +309,9 @@ def do_resolve_escalation(
             step_up_at=None,
         )
         if updated != 1:
-            raise DomainError(gettext("This escalation was already answered."), code="already_answered")
+            raise DomainError(
+                gettext("This escalation was already answered."), code="already_answered"
+            )
         escalation.refresh_from_db()
         members = list(
             Escalation.objects.select_related("ticket")

@@ -3,11 +3,10 @@ case left out of the agent's numbers."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Membership, Role, User
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied

@@ -8,14 +8,13 @@ effects after commit.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -260,14 +259,19 @@ def do_renegotiate_promise(
         ticket = promise.ticket
         old_due = promise.due_at
         if checked_due == old_due:
-            raise DomainError(gettext("The new due time is the same as the current one."), code="unchanged")
+            raise DomainError(
+                gettext("The new due time is the same as the current one."), code="unchanged"
+            )
         zone = desk_zone(promise.team)
         new_words, old_words = when_words(checked_due, zone), when_words(old_due, zone)
         reply: Message | None = None
         if promise.customer_visible:
             if not text:
-                raise DomainError(gettext("Moving a promise the customer sees needs a message to the customer: ")
-                    "say why, and what happens now.",
+                raise DomainError(
+                    gettext(
+                        "Moving a promise the customer sees needs a message to the customer: "
+                        "say why, and what happens now."
+                    ),
                     code="message_required",
                 )
             sentence = promise_sentence(promise.kind, promise.text, checked_due, zone)
@@ -405,10 +409,14 @@ def do_request_callback(
         start = now
     else:
         if window_start.tzinfo is None or window_start.utcoffset() is None:
-            raise DomainError(gettext("The start of the window needs a time zone."), code="naive_datetime")
+            raise DomainError(
+                gettext("The start of the window needs a time zone."), code="naive_datetime"
+            )
         start = max(window_start, now)
         if window_start >= end:
-            raise DomainError(gettext("The window must end after it starts."), code="invalid_window")
+            raise DomainError(
+                gettext("The window must end after it starts."), code="invalid_window"
+            )
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))

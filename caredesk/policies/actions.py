@@ -48,7 +48,7 @@ def do_save_policy(policy: Policy, *, actor: User | None, now: datetime) -> Poli
     try:
         policy.full_clean()
     except ValidationError as error:
-        raise DomainError(gettext("; ").join(error.messages), code="invalid_policy") from None
+        raise DomainError("; ".join(error.messages), code="invalid_policy") from None
     created = policy.pk is None
     with transaction.atomic():
         if created:

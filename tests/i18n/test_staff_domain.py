@@ -1,0 +1,219 @@
+"""The domain apps' words in German, French and Spanish (issue #17): promises,
+escalations, feedback, offers, policies and incidents each carry their own catalogues
+(``caredesk/<app>/locale``). Every template of those apps (staff pages, htmx partials,
+the panels they put into portal pages, their mails) keeps its words inside the
+translation tags; each catalogue is complete, without fuzzy entries, with the msgid's
+placeholders; and real pages speak German when German is the active language.
+
+Staff pages follow no browser: until the staff user's own language setting is merged,
+these tests activate German with ``translation.override("de")`` around the request
+(nothing on a staff path resets it). Portal pages follow the customer's saved language."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template import Engine
+from django.utils import translation
+from django.utils.translation.reloader import translation_file_changed
+
+from caredesk.customers.actions import do_set_customer_language
+from caredesk.tickets import actions as ticket_actions
+from caredesk.tickets.models import Channel
+from tests.portal.test_languages import PLACEHOLDER, msgids, read_po, untranslated_text
+
+ROOT = Path(settings.BASE_DIR)
+APPS = ("offers", "policies", "incidents")
+LOCALES = [code for code, _ in settings.LANGUAGES if code != "en"]
+# Templates whose text no person reads (none so far): name -> why.
+NOT_USER_FACING: dict[str, str] = {}
+
+
+def templates_of(app: str) -> list[Path]:
+    base = ROOT / "caredesk" / app / "templates"
+    return sorted(p for p in base.rglob("*") if p.suffix in (".html", ".txt"))
+
+
+def template_name(path: Path) -> str:
+    parts = path.parts
+    return "/".join(parts[parts.index("templates") + 1 :])
+
+
+TEMPLATES = [
+    p for app in APPS for p in templates_of(app) if template_name(p) not in NOT_USER_FACING
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_app_catalogues() -> None:
+    """The tests' session fixture compiles caredesk/locale; these are the apps' own. A
+    catalogue compiled here is reloaded, in case German was read before it existed."""
+    changed = []
+    for app in APPS:
+        for po in sorted((ROOT / "caredesk" / app / "locale").glob("*/LC_MESSAGES/django.po")):
+            mo = po.with_suffix(".mo")
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            if shutil.which("msgfmt") is None:
+                pytest.fail("GNU gettext's msgfmt is missing: run make system-deps")
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")
+            subprocess.run(["msgfmt", "--check", "-o", str(partial), str(po)], check=True)
+            os.replace(partial, mo)
+            changed.append(mo)
+    if changed:
+        translation_file_changed(sender=None, file_path=changed[0])
+
+
+# --- (a) every word inside the translation tags --------------------------------------------
+
+
+def test_every_app_has_templates_to_check():
+    for app in APPS:
+        assert templates_of(app), app
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=template_name)
+def test_templates_have_no_untranslated_text(path):
+    assert untranslated_text(path.read_text()) == []
+
+
+# --- (b) complete catalogues ------------------------------------------------------------------
+
+
+def catalogue(app: str, code: str) -> dict[str, dict]:
+    path = ROOT / "caredesk" / app / "locale" / code / "LC_MESSAGES" / "django.po"
+    return {e["msgid"]: e for e in read_po(path)}
+
+
+@pytest.mark.parametrize("code", LOCALES)
+@pytest.mark.parametrize("app", APPS)
+def test_each_app_catalogue_is_complete_with_matching_placeholders(app, code):
+    entries = catalogue(app, code)
+    assert entries, (app, code)
+    for msgid, entry in entries.items():
+        assert "fuzzy" not in entry["flags"], (app, code, msgid)
+        forms = entry["msgstr"]
+        assert forms and all(text.strip() for text in forms.values()), (app, code, msgid)
+        if entry["msgid_plural"] is None:
+            expected = set(PLACEHOLDER.findall(msgid))
+            assert set(PLACEHOLDER.findall(forms[0])) == expected, (app, code, msgid)
+        else:
+            expected = set(PLACEHOLDER.findall(entry["msgid_plural"]))
+            assert len(forms) >= 2, (app, code, msgid)
+            for text in forms.values():
+                assert set(PLACEHOLDER.findall(text)) == expected, (app, code, msgid, text)
+        if "python-format" in entry["flags"] or PLACEHOLDER.search(msgid):
+            for text in forms.values():
+                assert text.count("%") == len(PLACEHOLDER.findall(text)), (app, code, text)
+    engine = Engine.get_default()
+    for path in templates_of(app):
+        for msgid, plural in msgids(engine.get_template(template_name(path))):
+            assert msgid in entries, f"{app}/{code}: {msgid!r} is missing (makemessages)"
+            assert entries[msgid]["msgid_plural"] == plural, (app, code, msgid)
+
+
+def test_choices_and_python_messages_are_translated():
+    from caredesk.incidents.models import IncidentStatus
+    from caredesk.offers.models import OfferKind
+    from caredesk.policies.models import AppliesTo
+
+    with translation.override("fr"):
+        assert str(OfferKind.LOYALTY.label) == "Bon de fidélité"
+        assert str(AppliesTo.REFUND.label) == "Remboursement"
+        assert str(IncidentStatus.RESOLVED.label) == "Résolu"
+    assert str(OfferKind.LOYALTY.label) == "Loyalty voucher"  # English stays the default
+
+
+# --- (c) real pages in German ----------------------------------------------------------------
+
+
+def german(client, path: str) -> str:
+    with translation.override("de"):
+        page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    return page.content.decode()
+
+
+def test_offers_report_and_refusal_speak_german(client, desk):
+    client.force_login(desk.manager)
+    html = german(client, "/offers/report/")
+    assert "Angebotsbericht" in html and "Nach Angebot" in html
+    assert "In diesem Zeitraum wurde kein Angebot gemacht." in html
+    assert "Offers report" in client.get("/offers/report/").content.decode()  # English default
+
+
+def test_policies_pages_speak_german(client, desk):
+    client.force_login(desk.agent)
+    html = german(client, "/policies/")
+    assert "<h1>Richtlinien</h1>" in html and "Noch keine Richtlinien." in html
+
+
+def test_incident_pages_speak_german(client, desk, now):
+    from caredesk.incidents import actions, audience
+
+    client.force_login(desk.lead)
+    html = german(client, "/incidents/")
+    assert "Störung melden" in html and "Noch keine Störungen." in html
+    incident = actions.do_declare_incident(
+        actor=desk.lead,
+        title="Anmeldung gestört",
+        public_text="Wir arbeiten daran.",
+        rule=audience.make_rule(tiers=["vip"]),
+        now=now,
+    ).incident
+    html = german(client, f"/incidents/{incident.pk}/")
+    assert "Meldung veröffentlichen" in html and "1 Kunden benachrichtigen" in html
+    assert "Verknüpfte Fälle" in html and "Zielgruppe" in html
+    html = german(client, "/incidents/new")
+    assert "Wer betroffen ist" in html and "Was die Kunden lesen" in html
+
+
+def test_a_german_customer_reads_the_incident_banner_and_answer_in_german(client, desk, now):
+    from caredesk.incidents import actions, audience
+
+    do_set_customer_language(desk.alice, actor=None, language="de", now=now)
+    desk.alice.refresh_from_db()
+    actions.do_declare_incident(
+        actor=desk.lead,
+        title="Anmeldung gestört",
+        public_text="Wir arbeiten daran.",
+        rule=audience.make_rule(tiers=["vip"]),
+        now=now,
+    )
+    ticket = ticket_actions.do_open_ticket(
+        customer=desk.alice,
+        subject="Ich kann mich nicht anmelden",
+        body="Seit heute Morgen.",
+        channel=Channel.PORTAL,
+        now=now,
+        actor=desk.alice.user,
+    )
+    answer = ticket.messages.order_by("-id").first()
+    assert answer.body.startswith("Vielen Dank für Ihre Nachricht.")
+    assert "Unsere letzte Meldung:" in answer.body
+    client.force_login(desk.alice.user)
+    page = client.get("/portal/cases/", headers={"accept-language": "fr"}).content.decode()
+    assert "Bekanntes Problem: Anmeldung gestört" in page
+    assert "Wir schreiben Ihnen, sobald sich etwas ändert." in page
+
+
+def test_hostile_titles_stay_escaped_inside_translated_sentences(client, desk, now):
+    from caredesk.incidents import actions, audience
+
+    do_set_customer_language(desk.alice, actor=None, language="de", now=now)
+    actions.do_declare_incident(
+        actor=desk.lead,
+        title="<script>alert(1)</script>",
+        public_text="x",
+        rule=audience.make_rule(tiers=["vip"]),
+        now=now,
+    )
+    client.force_login(desk.alice.user)
+    page = client.get("/portal/cases/").content.decode()
+    assert "Bekanntes Problem: &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils.translation import gettext, ngettext
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.feedback import csat
@@ -98,15 +99,26 @@ def _promises(agent: User) -> tuple[int | None, int | None]:
 
 def headline(kudos: int, upheld: int, resolved: int) -> tuple[str, str]:
     if upheld == 0:
-        return "No upheld complaints.", "good"
+        return gettext("No upheld complaints."), "good"
     if upheld < ATTENTION_MIN_UPHELD or upheld <= ATTENTION_RATE * resolved:
         return (
-            f"{upheld} upheld complaint{'s' if upheld != 1 else ''} against {resolved} resolved "
-            f"case{'s' if resolved != 1 else ''} and {kudos} kudos: a good record.",
+            ngettext(
+                "%(upheld)d upheld complaint against %(cases)s and %(kudos)d kudos: a good record.",
+                "%(upheld)d upheld complaints against %(cases)s and %(kudos)d kudos: "
+                "a good record.",
+                upheld,
+            )
+            % {
+                "upheld": upheld,
+                "kudos": kudos,
+                "cases": ngettext("%(count)d resolved case", "%(count)d resolved cases", resolved)
+                % {"count": resolved},
+            },
             "good",
         )
     return (
-        f"{upheld} upheld complaints against {resolved} resolved cases: worth a talk.",
+        gettext("%(upheld)d upheld complaints against %(resolved)d resolved cases: worth a talk.")
+        % {"upheld": upheld, "resolved": resolved},
         "attention",
     )
 

@@ -30,7 +30,8 @@ BAD_LINK = {
     "invalid": (
         _("This link is not valid"),
         _(
-            "The link may be incomplete or altered. Please use the link in our mail exactly as it is."
+            "The link may be incomplete or altered. "
+            "Please use the link in our mail exactly as it is."
         ),
         400,
     ),

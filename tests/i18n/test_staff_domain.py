@@ -28,7 +28,7 @@ from caredesk.tickets.models import Channel
 from tests.portal.test_languages import PLACEHOLDER, msgids, read_po, untranslated_text
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("offers", "policies", "incidents")
+APPS = ("feedback", "offers", "policies", "incidents")
 LOCALES = [code for code, _ in settings.LANGUAGES if code != "en"]
 # Templates whose text no person reads (none so far): name -> why.
 NOT_USER_FACING: dict[str, str] = {}
@@ -118,6 +118,7 @@ def test_each_app_catalogue_is_complete_with_matching_placeholders(app, code):
 
 
 def test_choices_and_python_messages_are_translated():
+    from caredesk.feedback.models import ReviewOutcome
     from caredesk.incidents.models import IncidentStatus
     from caredesk.offers.models import OfferKind
     from caredesk.policies.models import AppliesTo
@@ -126,6 +127,7 @@ def test_choices_and_python_messages_are_translated():
         assert str(OfferKind.LOYALTY.label) == "Bon de fidélité"
         assert str(AppliesTo.REFUND.label) == "Remboursement"
         assert str(IncidentStatus.RESOLVED.label) == "Résolu"
+        assert str(ReviewOutcome.POLICY.label) == "Refus conforme à la politique"
     assert str(OfferKind.LOYALTY.label) == "Loyalty voucher"  # English stays the default
 
 
@@ -217,3 +219,32 @@ def test_hostile_titles_stay_escaped_inside_translated_sentences(client, desk, n
     page = client.get("/portal/cases/").content.decode()
     assert "Bekanntes Problem: &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
+
+
+def test_an_agents_record_and_the_reviews_speak_german(client, desk):
+    client.force_login(desk.manager)
+    html = german(client, f"/feedback/agents/{desk.agent.pk}/")
+    assert "Das Gesamtbild" in html and "Keine berechtigten Beschwerden." in html
+    assert "Beschwerden nach Ergebnis" in html and "Berechtigt" in html
+    html = german(client, "/feedback/reviews/")
+    assert "Zu prüfende Beschwerden" in html
+
+
+def test_the_rating_link_speaks_the_customers_language(desk, now):
+    from django.test import Client
+
+    from caredesk.feedback import csat_links
+    from caredesk.feedback.models import Survey
+    from tests.feedback.test_csat import sent_case
+
+    do_set_customer_language(desk.alice, actor=None, language="fr", now=now)
+    desk.alice.refresh_from_db()
+    ticket = sent_case(desk, now)
+    survey = Survey.objects.get(ticket=ticket)
+    link = csat_links.rating_url(survey.pk, ticket.pk, desk.alice.pk, "good")
+    page = Client().get("/" + link.split("/", 3)[3], headers={"accept-language": "de"})
+    assert page.status_code == 200
+    assert "Veuillez confirmer votre réponse : <strong>Bien</strong>." in page.text
+    assert "Évaluer : bien" in page.text
+    forged = Client().get("/feedback/rate/good/forged/", headers={"accept-language": "es"})
+    assert forged.status_code == 400 and "Este enlace no es válido" in forged.text

@@ -14,9 +14,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
+from caredesk.core import languages
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.text import clean_body
 from caredesk.policies import eligibility
@@ -185,7 +187,13 @@ def do_reply_with_promise(
     assert draft.due_at is not None
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="reply")
     if draft.customer_visible:
-        sentence = promise_sentence(draft.kind, draft.text, draft.due_at, desk_zone(ticket.team))
+        sentence = promise_sentence(
+            draft.kind,
+            draft.text,
+            draft.due_at,
+            desk_zone(ticket.team),
+            languages.for_context({"ticket": ticket}),
+        )
         body = f"{body.rstrip()}\n\n{sentence}"
     with transaction.atomic():
         message = ticket_actions.do_reply(
@@ -274,8 +282,11 @@ def do_renegotiate_promise(
                     ),
                     code="message_required",
                 )
-            sentence = promise_sentence(promise.kind, promise.text, checked_due, zone)
-            body = f"{text}\n\n{sentence} (We had said {old_words}.)"
+            language = languages.for_context({"ticket": ticket})
+            sentence = promise_sentence(promise.kind, promise.text, checked_due, zone, language)
+            with translation.override(language):
+                had_said = gettext("(We had said %(when)s.)") % {"when": when_words(old_due, zone)}
+            body = f"{text}\n\n{sentence} {had_said}"
             with engine.replies_do_not_keep():
                 reply = ticket_actions.do_reply(
                     ticket, agent=actor, body=body, now=now, status_after=ticket.status

@@ -107,7 +107,7 @@ def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
     owner_ids = [pk for pk in grouped("owner") if pk is not None]
     people = {u.pk: u.display_name for u in User.objects.filter(pk__in=owner_ids)}
     teams = {t.pk: t.name for t in Team.objects.all()}
-    kinds = dict(Kind.choices)
+    kinds = {value: str(label) for value, label in Kind.choices}
 
     def rows(key: str, names: Mapping[Any, str], attr: str, default: str) -> list[Row]:
         out: dict[Any, Row] = {}

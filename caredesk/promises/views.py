@@ -156,7 +156,7 @@ def keep(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(promise: Promise, user: User, form: Form, now: datetime) -> str:
         kept = actions.do_keep_promise(promise, actor=user, note=form.cleaned_data["note"], now=now)
         return (
-            gettext("Promise marked late.")
+            gettext("Promise marked kept late.")
             if kept.state == State.KEPT_LATE
             else gettext("Promise marked kept.")
         )

@@ -28,7 +28,7 @@ from caredesk.tickets.models import Channel
 from tests.portal.test_languages import PLACEHOLDER, msgids, read_po, untranslated_text
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("feedback", "offers", "policies", "incidents")
+APPS = ("promises", "feedback", "offers", "policies", "incidents")
 LOCALES = [code for code, _ in settings.LANGUAGES if code != "en"]
 # Templates whose text no person reads (none so far): name -> why.
 NOT_USER_FACING: dict[str, str] = {}
@@ -248,3 +248,42 @@ def test_the_rating_link_speaks_the_customers_language(desk, now):
     assert "Évaluer : bien" in page.text
     forged = Client().get("/feedback/rate/good/forged/", headers={"accept-language": "es"})
     assert forged.status_code == 400 and "Este enlace no es válido" in forged.text
+
+
+def test_promise_pages_speak_german(client, desk, now):
+    from tests.promises.conftest import open_case, promise
+
+    ticket = open_case(desk, now)
+    promise(ticket, desk.lead, now)
+    client.force_login(desk.lead)
+    html = german(client, "/promises/")
+    assert "<h1>Zusagen</h1>" in html and "Von Ihnen einzuhalten" in html
+    html = german(client, "/promises/report/")
+    assert "Zusagenbericht" in html and "Nach Mitarbeiter" in html
+    html = german(client, f"/cases/{ticket.pk}/panels/promises")
+    assert "Zusage machen" in html and "Der Kunde sieht diese Zusage" in html
+    assert "Montag, 23. November 2026 um 12:30" in html  # the due time, in German words
+
+
+def test_a_promise_made_in_a_reply_is_stated_in_the_customers_language(desk, now):
+    from datetime import timedelta
+
+    from caredesk.promises.actions import PromiseDraft, do_reply_with_promise
+    from tests.promises.conftest import open_case
+
+    do_set_customer_language(desk.alice, actor=None, language="es", now=now)
+    desk.alice.refresh_from_db()
+    ticket = open_case(desk, now)
+    draft = PromiseDraft(kind="callback", text="Reembolso", due_at=now + timedelta(hours=6))
+    message, _ = do_reply_with_promise(
+        ticket, agent=desk.agent, body="Le llamo esta tarde.", draft=draft, now=now
+    )
+    assert (
+        "Nuestro compromiso: le devolveremos la llamada antes del lunes 23 de noviembre de "
+        "2026 a las 15:30 (UTC). (Reembolso)"
+    ) in message.body
+    # The agent's own confirmation stays in the agent's language (English here).
+    english = PromiseDraft(kind="update", text="Update", due_at=now + timedelta(hours=7))
+    other = open_case(desk, now, customer=desk.bob)
+    message, _ = do_reply_with_promise(other, agent=desk.agent, body="Hi", draft=english, now=now)
+    assert "Our promise: we will send you an update by Monday 23 November 2026" in message.body

@@ -37,7 +37,9 @@ class AgentRecord:
     promises_settled: int | None = None
     headline: str = ""
     tone: str = "good"
-    outcome_labels: dict[str, str] = field(default_factory=lambda: dict(ReviewOutcome.choices))
+    outcome_labels: dict[str, str] = field(
+        default_factory=lambda: {value: str(label) for value, label in ReviewOutcome.choices}
+    )
 
     @property
     def csat_ratings(self) -> int:
@@ -63,7 +65,7 @@ class AgentRecord:
     @property
     def complaint_rows(self) -> list[tuple[str, str, int, bool]]:
         return [
-            (value, label, self.complaints.get(value, 0), value == ReviewOutcome.UPHELD)
+            (value, str(label), self.complaints.get(value, 0), value == ReviewOutcome.UPHELD)
             for value, label in ReviewOutcome.choices
         ]
 

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, Team
 from caredesk.tickets.models import Ticket
@@ -203,7 +202,7 @@ class AuthorityLimit(models.Model):
 
     def clean(self) -> None:
         if not self.allowed and self.max_amount is not None:
-            raise ValidationError(gettext("A role that is not allowed has no amount."))
+            raise ValidationError("A role that is not allowed has no amount.")
 
     def covers(self, amount: Decimal | None) -> bool:
         if not self.allowed:

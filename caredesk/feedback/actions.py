@@ -299,7 +299,8 @@ def do_rate(
     text = str(comment or "").strip()
     if len(text) > MAX_COMMENT:
         raise DomainError(
-            f"Your comment is too long ({len(text):,} characters; the limit is {MAX_COMMENT:,}).",
+            gettext("Your comment is too long (%(size)s characters; the limit is %(limit)s).")
+            % {"size": f"{len(text):,}", "limit": f"{MAX_COMMENT:,}"},
             code="too_long",
         )
     try:

@@ -232,7 +232,8 @@ def read_csv(data: bytes | str) -> CsvAudience:
     if isinstance(data, bytes):
         if len(data) > MAX_CSV_BYTES:
             raise DomainError(
-                f"The CSV file is too large ({len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}).",
+                gettext("The CSV file is too large (%(size)s bytes; the limit is %(limit)s).")
+                % {"size": f"{len(data):,}", "limit": f"{MAX_CSV_BYTES:,}"},
                 code="csv_too_large",
             )
         try:
@@ -254,7 +255,10 @@ def read_csv(data: bytes | str) -> CsvAudience:
     except csv.Error as error:
         raise DomainError(f"The CSV file cannot be read: {error}.", code="csv_unreadable") from None
     if len(rows) > MAX_CSV_ROWS + 1:
-        raise DomainError(f"At most {MAX_CSV_ROWS:,} rows per CSV file.", code="csv_too_many_rows")
+        raise DomainError(
+            gettext("At most %(limit)s rows per CSV file.") % {"limit": f"{MAX_CSV_ROWS:,}"},
+            code="csv_too_many_rows",
+        )
     header = [c.strip().lower() for c in rows[0]] if rows else []
     column, start = ("email", 0), 1
     if "email" in header:

@@ -352,7 +352,10 @@ def do_reassign_promise(
         _require_pending(promise, "handed over")
         check_owner(owner, promise.ticket)
         if owner.pk == promise.owner_id:
-            raise DomainError(f"{owner.display_name} already owns this promise.", code="unchanged")
+            raise DomainError(
+                gettext("%(name)s already owns this promise.") % {"name": owner.display_name},
+                code="unchanged",
+            )
         change = change_owner(
             promise, actor=actor, owner=owner, now=now, reason=reason, verb="promise_reassigned"
         )

@@ -287,3 +287,14 @@ def test_a_promise_made_in_a_reply_is_stated_in_the_customers_language(desk, now
     other = open_case(desk, now, customer=desk.bob)
     message, _ = do_reply_with_promise(other, agent=desk.agent, body="Hi", draft=english, now=now)
     assert "Our promise: we will send you an update by Monday 23 November 2026" in message.body
+
+
+def test_the_apps_customer_pages_outside_the_portal_speak_the_saved_language(client, desk, now):
+    """/offers/portal/… and /feedback/portal/… are not under /portal/: the customer's
+    saved language still holds there, for their refusals and banners."""
+    do_set_customer_language(desk.alice, actor=None, language="de", now=now)
+    client.force_login(desk.alice.user)
+    refused = client.post("/offers/portal/accept", {"offer": "abc"})
+    assert refused.status_code == 400
+    assert "Nicht möglich" in refused.text
+    assert "Bitte wählen Sie eines der angezeigten Angebote." in refused.text

@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 
 from caredesk.accounts.models import User
+from caredesk.core import languages
 from caredesk.customers.models import Customer
 
 P = ParamSpec("P")
@@ -61,7 +63,13 @@ def customer_required(view: CustomerView[P]) -> Callable[Concatenate[HttpRequest
         customer = customer_of(user)
         if customer is None:
             return not_linked(request)
-        return view(request, customer, *args, **kwargs)
+        # The customer's saved language also on the apps' customer pages outside /portal/
+        # (/offers/portal/..., /feedback/portal/...): their banners and refusals (issue #17).
+        saved = languages.supported(customer.language)
+        if not saved:
+            return view(request, customer, *args, **kwargs)
+        with translation.override(saved):
+            return view(request, customer, *args, **kwargs)
 
     return wrapper
 

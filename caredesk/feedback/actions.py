@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.core import deadlines
@@ -74,20 +75,26 @@ def do_leave_feedback(
     author_user: User | None = None,
 ) -> Feedback:
     if kind not in FeedbackKind.values:
-        raise DomainError("Choose kudos or a complaint.", code="invalid_kind")
+        raise DomainError(gettext("Choose kudos or a complaint."), code="invalid_kind")
     if source not in FeedbackSource.values:
-        raise DomainError("Unknown feedback source.", code="invalid_source")
+        raise DomainError(gettext("Unknown feedback source."), code="invalid_source")
     body = clean_body(str(body or ""), max_chars=MAX_BODY, field="feedback")
     if source == FeedbackSource.MANAGER:
         if author_user is None or not author_user.sees_all_cases:
-            raise PermissionDenied("Only managers and admins leave feedback from the workspace.")
+            raise PermissionDenied(
+                gettext("Only managers and admins leave feedback from the workspace.")
+            )
         if not agent.is_agent_staff:
-            raise DomainError("Feedback is about a member of staff.", code="invalid_agent")
+            raise DomainError(gettext("Feedback is about a member of staff."), code="invalid_agent")
     else:
         if author_customer is None or author_customer.pk != ticket.customer_id:
-            raise PermissionDenied("Only the customer of this case can leave this feedback.")
+            raise PermissionDenied(
+                gettext("Only the customer of this case can leave this feedback.")
+            )
         if agent.pk not in {a.pk for a in agents_on_case(ticket)}:
-            raise DomainError("Choose someone who worked on this case.", code="invalid_agent")
+            raise DomainError(
+                gettext("Choose someone who worked on this case."), code="invalid_agent"
+            )
     reviewer = reviewer_for(agent, ticket) if kind == FeedbackKind.COMPLAINT else None
     try:
         with transaction.atomic():
@@ -136,14 +143,14 @@ def do_review_complaint(
     feedback: Feedback, *, reviewer: User, outcome: str, reason: str, now: datetime
 ) -> Feedback:
     if not feedback.is_complaint:
-        raise DomainError("Only complaints are reviewed.", code="not_a_complaint")
+        raise DomainError(gettext("Only complaints are reviewed."), code="not_a_complaint")
     if outcome not in DECIDED_OUTCOMES:
         raise DomainError(
-            "Choose upheld, not upheld or refusal followed policy.", code="invalid_outcome"
+            gettext("Choose upheld, not upheld or refusal followed policy."), code="invalid_outcome"
         )
     reason = clean_body(str(reason or ""), max_chars=MAX_BODY, field="reason")
     if not can_review(reviewer, feedback):
-        raise PermissionDenied("This complaint is for the agent's lead to review.")
+        raise PermissionDenied(gettext("This complaint is for the agent's lead to review."))
     with transaction.atomic():
         updated = Feedback.objects.filter(pk=feedback.pk, outcome=ReviewOutcome.PENDING).update(
             outcome=outcome, review_reason=reason, reviewed_by=reviewer, reviewed_at=now
@@ -288,11 +295,12 @@ def do_rate(
     against the agent only when a lead upholds it."""
     require_aware(now, "now")
     if rating not in Rating.values:
-        raise DomainError("Choose good, neutral or bad.", code="invalid_rating")
+        raise DomainError(gettext("Choose good, neutral or bad."), code="invalid_rating")
     text = str(comment or "").strip()
     if len(text) > MAX_COMMENT:
         raise DomainError(
-            f"Your comment is too long ({len(text):,} characters; the limit is {MAX_COMMENT:,}).",
+            gettext("Your comment is too long (%(size)s characters; the limit is %(limit)s).")
+            % {"size": f"{len(text):,}", "limit": f"{MAX_COMMENT:,}"},
             code="too_long",
         )
     try:
@@ -309,7 +317,7 @@ def do_rate(
             .first()
         )
         if row is None or row.customer_id != customer.pk:
-            raise NotFound("No such survey.")
+            raise NotFound(gettext("No such survey."))
         if not survey_open(row, now):
             raise Conflict(
                 "This survey can no longer be changed. Thank you for your answer.",

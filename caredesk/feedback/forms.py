@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import User
 from caredesk.feedback.models import DECIDED_OUTCOMES, FeedbackKind, ReviewOutcome
@@ -12,12 +13,12 @@ MAX_BODY = 5000
 
 class FeedbackForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=FeedbackKind.choices, widget=forms.RadioSelect, label="Kind of feedback"
+        choices=FeedbackKind.choices, widget=forms.RadioSelect, label=_("Kind of feedback")
     )
-    agent = forms.TypedChoiceField(coerce=int, label="About")
+    agent = forms.TypedChoiceField(coerce=int, label=_("About"))
     body = forms.CharField(
         max_length=MAX_BODY,
-        label="What happened",
+        label=_("What happened"),
         widget=forms.Textarea(attrs={"rows": 5, "id": "feedback-body"}),
     )
 
@@ -37,11 +38,11 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=[(v, ReviewOutcome(v).label) for v in DECIDED_OUTCOMES],
         widget=forms.RadioSelect,
-        label="Outcome",
+        label=_("Outcome"),
     )
     reason = forms.CharField(
         max_length=MAX_BODY,
-        label="Reason (the agent sees this)",
+        label=_("Reason (the agent sees this)"),
         widget=forms.Textarea(attrs={"rows": 4, "id": "review-reason"}),
     )
 
@@ -50,12 +51,12 @@ class RatingForm(forms.Form):
     """The survey's optional comment (the rating comes from the link or the buttons)."""
 
     comment = forms.CharField(
-        label="Anything you want to tell us? (optional)",
+        label=_("Anything you want to tell us? (optional)"),
         required=False,
         max_length=2000,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4, "id": "csat-comment", "maxlength": 2000}),
         error_messages={
-            "max_length": "Please keep it under 2,000 characters (you wrote %(show_value)s)."
+            "max_length": _("Please keep it under 2,000 characters (you wrote %(show_value)s).")
         },
     )

@@ -5,27 +5,28 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer
 from caredesk.tickets.models import Ticket
 
 
 class FeedbackKind(models.TextChoices):
-    KUDOS = "kudos", "Kudos"
-    COMPLAINT = "complaint", "Complaint"
+    KUDOS = "kudos", _("Kudos")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class FeedbackSource(models.TextChoices):
-    PORTAL = "portal", "Customer (portal)"
-    SURVEY = "survey", "Customer (survey link)"
-    MANAGER = "manager", "Manager"
+    PORTAL = "portal", _("Customer (portal)")
+    SURVEY = "survey", _("Customer (survey link)")
+    MANAGER = "manager", _("Manager")
 
 
 class ReviewOutcome(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    UPHELD = "upheld", "Upheld"
-    NOT_UPHELD = "not_upheld", "Not upheld"
-    POLICY = "policy", "Refusal followed policy"
+    PENDING = "pending", _("Waiting for review")
+    UPHELD = "upheld", _("Upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+    POLICY = "policy", _("Refusal followed policy")
 
 
 DECIDED_OUTCOMES = (ReviewOutcome.UPHELD, ReviewOutcome.NOT_UPHELD, ReviewOutcome.POLICY)
@@ -93,15 +94,15 @@ class Feedback(models.Model):
 
 
 class Rating(models.TextChoices):
-    GOOD = "good", "Good"
-    NEUTRAL = "neutral", "Neutral"
-    BAD = "bad", "Bad"
+    GOOD = "good", _("Good")
+    NEUTRAL = "neutral", _("Neutral")
+    BAD = "bad", _("Bad")
 
 
 class SurveyState(models.TextChoices):
-    WAITING = "waiting", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Not sent"
+    WAITING = "waiting", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent")
 
 
 class Survey(models.Model):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils.translation import gettext, ngettext
 
 from caredesk.accounts.models import Membership, Role, Team, User
 from caredesk.feedback import csat
@@ -36,7 +37,9 @@ class AgentRecord:
     promises_settled: int | None = None
     headline: str = ""
     tone: str = "good"
-    outcome_labels: dict[str, str] = field(default_factory=lambda: dict(ReviewOutcome.choices))
+    outcome_labels: dict[str, str] = field(
+        default_factory=lambda: {value: str(label) for value, label in ReviewOutcome.choices}
+    )
 
     @property
     def csat_ratings(self) -> int:
@@ -62,7 +65,7 @@ class AgentRecord:
     @property
     def complaint_rows(self) -> list[tuple[str, str, int, bool]]:
         return [
-            (value, label, self.complaints.get(value, 0), value == ReviewOutcome.UPHELD)
+            (value, str(label), self.complaints.get(value, 0), value == ReviewOutcome.UPHELD)
             for value, label in ReviewOutcome.choices
         ]
 
@@ -98,15 +101,26 @@ def _promises(agent: User) -> tuple[int | None, int | None]:
 
 def headline(kudos: int, upheld: int, resolved: int) -> tuple[str, str]:
     if upheld == 0:
-        return "No upheld complaints.", "good"
+        return gettext("No upheld complaints."), "good"
     if upheld < ATTENTION_MIN_UPHELD or upheld <= ATTENTION_RATE * resolved:
         return (
-            f"{upheld} upheld complaint{'s' if upheld != 1 else ''} against {resolved} resolved "
-            f"case{'s' if resolved != 1 else ''} and {kudos} kudos: a good record.",
+            ngettext(
+                "%(upheld)d upheld complaint against %(cases)s and %(kudos)d kudos: a good record.",
+                "%(upheld)d upheld complaints against %(cases)s and %(kudos)d kudos: "
+                "a good record.",
+                upheld,
+            )
+            % {
+                "upheld": upheld,
+                "kudos": kudos,
+                "cases": ngettext("%(count)d resolved case", "%(count)d resolved cases", resolved)
+                % {"count": resolved},
+            },
             "good",
         )
     return (
-        f"{upheld} upheld complaints against {resolved} resolved cases: worth a talk.",
+        gettext("%(upheld)d upheld complaints against %(resolved)d resolved cases: worth a talk.")
+        % {"upheld": upheld, "resolved": resolved},
         "attention",
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -28,7 +29,7 @@ def _ticket(user: User, pk: int) -> Ticket:
     try:
         return access_ticket(user, check_pk(pk))
     except NotFound:
-        raise Http404("No such case.") from None
+        raise Http404(gettext("No such case.")) from None
 
 
 @require_GET
@@ -37,7 +38,7 @@ def agent_record(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = current_user(request)
     agent = User.objects.filter(pk=check_pk(pk)).first()
     if agent is None or not selectors.may_see_record(viewer, agent):
-        raise Http404("No such agent.")
+        raise Http404(gettext("No such agent."))
     record = selectors.agent_record(agent)
     return render(request, "feedback/agent_record.html", {"record": record, "nav": "feedback"})
 
@@ -66,7 +67,7 @@ def complaint(request: HttpRequest, pk: int) -> HttpResponse:
         actions.can_review(user, row) or row.agent_id == user.pk or user.sees_all_cases
     )
     if row is None or not visible:
-        raise Http404("No such complaint.")
+        raise Http404(gettext("No such complaint."))
     if row.agent_id != user.pk:
         _ticket(user, row.ticket_id)
     form = ReviewForm(request.POST or None)
@@ -85,7 +86,7 @@ def complaint(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status if exc.status in (400, 403, 409) else 400
             else:
-                messages.success(request, "Review saved; the agent has been told.")
+                messages.success(request, gettext("Review saved; the agent has been told."))
                 return HttpResponseRedirect(f"/feedback/complaints/{row.pk}/")
         else:
             status = 400
@@ -104,7 +105,7 @@ def manager_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = current_user(request)
     ticket = _ticket(user, ticket_id)
     if not user.sees_all_cases:
-        raise Http404("Managers and admins leave feedback here.")
+        raise Http404(gettext("Managers and admins leave feedback here."))
     agents = [a for a in assignable_staff() if a.pk != user.pk]
     form = FeedbackForm(request.POST or None, agents=agents, initial={"agent": ticket.assignee_id})
     status = 200
@@ -124,7 +125,7 @@ def manager_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status if exc.status in (400, 403, 409) else 400
             else:
-                messages.success(request, "Feedback saved.")
+                messages.success(request, gettext("Feedback saved."))
                 return HttpResponseRedirect(f"/cases/{ticket.pk}/")
         else:
             status = 400
@@ -163,7 +164,7 @@ def _customer_form(
                 form.add_error(None, exc.message)
                 status = exc.status if exc.status in (400, 403, 409) else 400
             else:
-                messages.success(request, "Thank you, your feedback was sent.")
+                messages.success(request, gettext("Thank you, your feedback was sent."))
                 return HttpResponseRedirect(done_url)
         else:
             status = 400
@@ -178,7 +179,7 @@ def portal_feedback(request: HttpRequest, customer: Customer, ticket_id: int) ->
     assert isinstance(user, User)
     ticket = _ticket(user, ticket_id)
     if ticket.customer_id != customer.pk:
-        raise Http404("No such case.")
+        raise Http404(gettext("No such case."))
     return _customer_form(
         request,
         ticket,

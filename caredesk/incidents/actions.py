@@ -15,9 +15,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
-from caredesk.core import audit
+from caredesk.core import audit, languages
 from caredesk.core.clock import require_aware
 from caredesk.core.effects import enqueue_after_commit
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
@@ -49,7 +51,9 @@ def may_declare(user: User | None) -> bool:
 
 def _require_lead(actor: User) -> None:
     if not may_declare(actor):
-        raise PermissionDenied("Only leads, managers and admins can do this with incidents.")
+        raise PermissionDenied(
+            gettext("Only leads, managers and admins can do this with incidents.")
+        )
 
 
 def _text(body: str, field: str) -> str:
@@ -80,8 +84,10 @@ def do_declare_incident(
         ids = audience.customer_ids(rule)
         if not ids:
             raise DomainError(
-                "Nobody is affected: the audience you chose matches no customer. "
-                "Choose organizations, tiers, tags, records or a list of customers.",
+                gettext(
+                    "Nobody is affected: the audience you chose matches no customer. "
+                    "Choose organizations, tiers, tags, records or a list of customers."
+                ),
                 code="empty_audience",
             )
         incident = Incident.objects.create(
@@ -225,11 +231,13 @@ def mails_per_minute() -> int:
     return int(settings.CAREDESK_INCIDENT_MAILS_PER_MINUTE)
 
 
-def _answer(incident: Incident, update: IncidentUpdate | None) -> str:
+def _answer(incident: Incident, update: IncidentUpdate | None, ticket: Ticket) -> str:
+    """The answer in the customer's language (docs/languages.md)."""
     latest = update.body if update is not None else incident.public_text
-    return render_to_string(
-        "incidents/case_answer.txt", {"incident": incident, "latest": latest}
-    ).strip()
+    with translation.override(languages.for_context({"ticket": ticket})):
+        return render_to_string(
+            "incidents/case_answer.txt", {"incident": incident, "latest": latest}
+        ).strip()
 
 
 def do_link_new_cases(new: list[Ticket], *, now: datetime) -> list[LinkedCase]:
@@ -270,7 +278,7 @@ def do_link_new_cases(new: list[Ticket], *, now: datetime) -> list[LinkedCase]:
                 continue
             incident = incidents[found]
             message = ticket_actions.do_post_system_reply(
-                ticket, body=_answer(incident, latest.get(found)), now=now
+                ticket, body=_answer(incident, latest.get(found), ticket), now=now
             )
             link = LinkedCase.objects.create(
                 incident=incident, ticket=ticket, linked_at=now, answer_message_id=message.pk

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from caredesk.core.errors import DomainError, InvalidInput
 from caredesk.customers.models import ContactIdentity, Customer, Organization, Tier
@@ -231,25 +232,33 @@ def read_csv(data: bytes | str) -> CsvAudience:
     if isinstance(data, bytes):
         if len(data) > MAX_CSV_BYTES:
             raise DomainError(
-                f"The CSV file is too large ({len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}).",
+                gettext("The CSV file is too large (%(size)s bytes; the limit is %(limit)s).")
+                % {"size": f"{len(data):,}", "limit": f"{MAX_CSV_BYTES:,}"},
                 code="csv_too_large",
             )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError("The CSV file is not UTF-8 text.", code="csv_not_text") from None
+            raise DomainError(
+                gettext("The CSV file is not UTF-8 text."), code="csv_not_text"
+            ) from None
     else:
         text = data
         if len(text) > MAX_CSV_BYTES:
-            raise DomainError("The CSV text is too large.", code="csv_too_large")
+            raise DomainError(gettext("The CSV text is too large."), code="csv_too_large")
     if "\x00" in text:
-        raise DomainError("The CSV file is not text (it contains NUL bytes).", code="csv_not_text")
+        raise DomainError(
+            gettext("The CSV file is not text (it contains NUL bytes)."), code="csv_not_text"
+        )
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:
         raise DomainError(f"The CSV file cannot be read: {error}.", code="csv_unreadable") from None
     if len(rows) > MAX_CSV_ROWS + 1:
-        raise DomainError(f"At most {MAX_CSV_ROWS:,} rows per CSV file.", code="csv_too_many_rows")
+        raise DomainError(
+            gettext("At most %(limit)s rows per CSV file.") % {"limit": f"{MAX_CSV_ROWS:,}"},
+            code="csv_too_many_rows",
+        )
     header = [c.strip().lower() for c in rows[0]] if rows else []
     column, start = ("email", 0), 1
     if "email" in header:

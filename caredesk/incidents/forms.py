@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.core.errors import InvalidInput
 from caredesk.customers.models import Organization, Tier
@@ -17,11 +18,11 @@ def _split(value: str) -> list[str]:
 
 
 class DeclareForm(forms.Form):
-    title = forms.CharField(max_length=MAX_TITLE, label="Title")
+    title = forms.CharField(max_length=MAX_TITLE, label=_("Title"))
     public_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=MAX_TEXT,
-        label="What the customers read",
+        label=_("What the customers read"),
     )
     organizations = forms.ModelMultipleChoiceField(
         queryset=Organization.objects.order_by("name"), required=False
@@ -29,25 +30,29 @@ class DeclareForm(forms.Form):
     tiers = forms.MultipleChoiceField(
         choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    tags = forms.CharField(required=False, max_length=2000, help_text="Case tags, comma-separated")
-    record_kind = forms.CharField(required=False, max_length=32, help_text="e.g. subscription")
+    tags = forms.CharField(
+        required=False, max_length=2000, help_text=_("Case tags, comma-separated")
+    )
+    record_kind = forms.CharField(required=False, max_length=32, help_text=_("e.g. subscription"))
     record_attributes = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One name=value a line, e.g. plan=pro",
+        help_text=_("One name=value a line, e.g. plan=pro"),
     )
-    products = forms.CharField(required=False, max_length=2000, help_text="Comma-separated")
+    products = forms.CharField(required=False, max_length=2000, help_text=_("Comma-separated"))
     emails = forms.CharField(
         required=False,
         max_length=200_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Or these customers",
-        help_text="Mail addresses, one a line or comma-separated",
+        label=_("Or these customers"),
+        help_text=_("Mail addresses, one a line or comma-separated"),
     )
-    csv_file = forms.FileField(required=False, label="Or a CSV file (column email or customer_id)")
+    csv_file = forms.FileField(
+        required=False, label=_("Or a CSV file (column email or customer_id)")
+    )
     confirm_partial = forms.BooleanField(
-        required=False, label="Import the usable rows and skip the rows reported above"
+        required=False, label=_("Import the usable rows and skip the rows reported above")
     )
 
     def rule(self) -> tuple[audience.Rule, list[audience.RowError]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer
 from caredesk.tickets.models import Ticket
@@ -22,8 +23,8 @@ MAX_TEXT = 5000
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Incident(models.Model):
@@ -108,9 +109,9 @@ class IncidentUpdate(models.Model):
 
 
 class NoticeOutcome(models.TextChoices):
-    MAILED = "mailed", "Mailed"
-    UNSUBSCRIBED = "unsubscribed", "Unsubscribed (non-essential update)"
-    NO_ADDRESS = "no_address", "No mail address"
+    MAILED = "mailed", _("Mailed")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed (non-essential update)")
+    NO_ADDRESS = "no_address", _("No mail address")
 
 
 class Notice(models.Model):

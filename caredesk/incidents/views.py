@@ -5,9 +5,11 @@ incident action, the API calls the same ones)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -24,7 +26,7 @@ def _first_error(form: DeclareForm | UpdateForm | ResolveForm) -> str:
         field = form.fields.get(name)
         label = (field.label if field is not None else "") or name.replace("_", " ")
         return f"{str(label).capitalize()}: {errors[0]}"
-    return "Please check the form."
+    return gettext("Please check the form.")
 
 
 @require_GET
@@ -98,7 +100,12 @@ def declare(request: HttpRequest) -> HttpResponse:
         )
     messages.success(
         request,
-        f"Incident declared: {done.incident.audience_count:,} customers are being told.",
+        ngettext(
+            "Incident declared: %(count)s customer is being told.",
+            "Incident declared: %(count)s customers are being told.",
+            done.incident.audience_count,
+        )
+        % {"count": intcomma(done.incident.audience_count)},
     )
     return HttpResponseRedirect(f"/incidents/{done.incident.pk}/")
 
@@ -138,7 +145,7 @@ def _done(request: HttpRequest, incident: Incident, text: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, incident: Incident, text: str) -> HttpResponse:
-    messages.error(request, f"{text} Nothing was changed.")
+    messages.error(request, gettext("%(error)s Nothing was changed.") % {"error": text})
     return HttpResponseRedirect(f"/incidents/{incident.pk}/")
 
 
@@ -159,7 +166,9 @@ def post_update(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, incident, error.message)
-    return _done(request, incident, "Update posted: every affected customer is being told.")
+    return _done(
+        request, incident, gettext("Update posted: every affected customer is being told.")
+    )
 
 
 @staff_required
@@ -175,7 +184,9 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, incident, error.message)
-    return _done(request, incident, "Incident resolved: every affected customer is being told.")
+    return _done(
+        request, incident, gettext("Incident resolved: every affected customer is being told.")
+    )
 
 
 @staff_required

@@ -3,9 +3,11 @@ the rules (scope, placeholders, promise) are checked by ``validation.check_data`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 
 from caredesk.accounts.models import Team, User
 from caredesk.macros.models import Macro, Scope
@@ -17,7 +19,9 @@ from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority
 ME = "me"
 
 
-def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
+def _blank(
+    choices: Sequence[tuple[str, str | Promise]], label: str
+) -> list[tuple[str, str | Promise]]:
     return [("", label), *choices]
 
 

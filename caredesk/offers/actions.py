@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, User
 from caredesk.core import events
@@ -29,7 +30,7 @@ DEFINERS = (Role.MANAGER, Role.ADMIN)
 
 def _require_definer(actor: User) -> None:
     if not actor.is_agent_staff or actor.role not in DEFINERS:
-        raise PermissionDenied("Only a manager or an admin defines offers.")
+        raise PermissionDenied(gettext("Only a manager or an admin defines offers."))
 
 
 def _offer_summary(offer: Offer) -> dict[str, Any]:
@@ -128,14 +129,16 @@ def _require_unlocked(customer: Customer, now: datetime) -> None:
 def _may_act_for(actor: User | None, customer: Customer, surface: str) -> None:
     if actor is None:
         if surface != Surface.MAIL:
-            raise PermissionDenied("Only an automatic mail makes an offer without a person.")
+            raise PermissionDenied(
+                gettext("Only an automatic mail makes an offer without a person.")
+            )
         return
     if actor.is_customer:
         if customer.user_id != actor.pk or surface not in (Surface.PORTAL, Surface.API):
-            raise PermissionDenied("A customer answers only their own offers.")
+            raise PermissionDenied(gettext("A customer answers only their own offers."))
         return
     if not actor.is_agent_staff:
-        raise PermissionDenied("Only staff make offers.")
+        raise PermissionDenied(gettext("Only staff make offers."))
 
 
 def do_make_offer(
@@ -154,9 +157,9 @@ def do_make_offer(
         raise DomainError(f"Unknown surface {str(surface)[:40]!r}.", code="invalid_surface")
     _may_act_for(actor, customer, surface)
     if actor is not None and actor.is_customer:
-        raise PermissionDenied("Customers answer offers; staff make them.")
+        raise PermissionDenied(gettext("Customers answer offers; staff make them."))
     if ticket is not None and ticket.customer_id != customer.pk:
-        raise DomainError("That case is another customer's.", code="wrong_case")
+        raise DomainError(gettext("That case is another customer's."), code="wrong_case")
     with transaction.atomic():
         # One writer per customer at a time: two agents cannot both make the offer.
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
@@ -197,9 +200,9 @@ def _answer(made: OfferMade, *, accept: bool, actor: User, now: datetime) -> Off
     customer = made.customer
     if actor.is_customer:
         if customer.user_id != actor.pk:
-            raise PermissionDenied("A customer answers only their own offers.")
+            raise PermissionDenied(gettext("A customer answers only their own offers."))
     elif not actor.is_agent_staff:
-        raise PermissionDenied("Only the customer or staff record an answer.")
+        raise PermissionDenied(gettext("Only the customer or staff record an answer."))
     outcome = Outcome.ACCEPTED if accept else Outcome.DECLINED
     with transaction.atomic():
         if accept:
@@ -238,7 +241,7 @@ def do_answer_offer(
     """A customer answers an offer shown to them (portal, customer API): the offer made
     on an earlier surface if one waits, else it is made here and answered at once."""
     if not actor.is_customer or customer.user_id != actor.pk:
-        raise PermissionDenied("A customer answers only their own offers.")
+        raise PermissionDenied(gettext("A customer answers only their own offers."))
     if surface not in (Surface.PORTAL, Surface.API):
         raise DomainError(f"Unknown surface {str(surface)[:40]!r}.", code="invalid_surface")
     with transaction.atomic():

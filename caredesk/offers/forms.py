@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Tier
 from caredesk.offers.models import MAX_TEXT, Offer
@@ -17,7 +18,7 @@ class OfferAdminForm(forms.ModelForm):
         choices=Tier.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every tier.",
+        help_text=_("None ticked: every tier."),
     )
     text = forms.CharField(widget=forms.Textarea, max_length=MAX_TEXT)
 

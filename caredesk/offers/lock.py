@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from caredesk.core.clock import require_aware
 from caredesk.customers.models import Customer
 from caredesk.enrichment.models import CaseMood
@@ -48,12 +50,19 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
         return (
             False,
             OPEN_CASE,
-            f"{unresolved.reference} is not resolved yet: offers unlock only after the "
-            "customer's problem is solved.",
+            gettext(
+                "%(reference)s is not resolved yet: offers unlock only after the "
+                "customer's problem is solved."
+            )
+            % {"reference": unresolved.reference},
         )
     latest = cases.order_by("-created_at", "-id").first()
     if latest is None:
-        return True, "", "No unresolved case and no unhappy customer: offers may be shown."
+        return (
+            True,
+            "",
+            gettext("No unresolved case and no unhappy customer: offers may be shown."),
+        )
     unscored = Message.objects.filter(
         ticket_id=latest.pk, kind=MessageKind.CUSTOMER, sentiment__isnull=True
     ).exists()
@@ -61,16 +70,22 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
         return (
             False,
             MOOD_UNKNOWN,
-            f"The customer's last message on {latest.reference} is not scored yet; offers "
-            "wait until the mood is known.",
+            gettext(
+                "The customer's last message on %(reference)s is not scored yet; offers "
+                "wait until the mood is known."
+            )
+            % {"reference": latest.reference},
         )
     mood = CaseMood.objects.filter(ticket_id=latest.pk).values_list("label", flat=True).first()
     if mood == NEGATIVE:
         return (
             False,
             NEGATIVE_MOOD,
-            f"{latest.reference} is resolved, but the customer's mood is negative: no offers "
-            "to an unhappy customer.",
+            gettext(
+                "%(reference)s is resolved, but the customer's mood is negative: no offers "
+                "to an unhappy customer."
+            )
+            % {"reference": latest.reference},
         )
     complained = Feedback.objects.filter(
         ticket_id=latest.pk,
@@ -81,7 +96,10 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
         return (
             False,
             COMPLAINED,
-            f"The customer complained about {latest.reference}: no offers to an unhappy customer.",
+            gettext(
+                "The customer complained about %(reference)s: no offers to an unhappy customer."
+            )
+            % {"reference": latest.reference},
         )
     rated = (
         Survey.objects.filter(customer_id=customer.pk)
@@ -94,13 +112,23 @@ def lock_state(customer: Customer, now: datetime) -> tuple[bool, str, str]:
         return (
             False,
             BAD_RATING,
-            f"The customer rated {rated.ticket.reference} bad: no offers to an unhappy customer.",
+            gettext("The customer rated %(reference)s bad: no offers to an unhappy customer.")
+            % {"reference": rated.ticket.reference},
         )
     return (
         True,
         "",
-        f"{latest.reference} is resolved and the customer's mood is "
-        f"{mood or 'neutral'}: offers may be shown.",
+        (
+            gettext(
+                "%(reference)s is resolved and the customer's mood is positive: "
+                "offers may be shown."
+            )
+            if mood == "positive"
+            else gettext(
+                "%(reference)s is resolved and the customer's mood is neutral: offers may be shown."
+            )
+        )
+        % {"reference": latest.reference},
     )
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer, Organization, Tier
 from caredesk.tickets.models import Tag, Ticket
@@ -24,9 +25,9 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 
 
 class OfferKind(models.TextChoices):
-    UPSELL = "upsell", "Upsell"
-    RETENTION = "retention", "Retention offer"
-    LOYALTY = "loyalty", "Loyalty voucher"
+    UPSELL = "upsell", _("Upsell")
+    RETENTION = "retention", _("Retention offer")
+    LOYALTY = "loyalty", _("Loyalty voucher")
 
 
 class Segment(models.Model):
@@ -137,16 +138,16 @@ def offer_field_errors(
 
 
 class Surface(models.TextChoices):
-    WORKSPACE = "workspace", "Workspace (an agent)"
-    PORTAL = "portal", "Portal"
-    MAIL = "mail", "Mail"
-    API = "api", "API"
+    WORKSPACE = "workspace", _("Workspace (an agent)")
+    PORTAL = "portal", _("Portal")
+    MAIL = "mail", _("Mail")
+    API = "api", _("API")
 
 
 class Outcome(models.TextChoices):
-    PENDING = "pending", "Waiting for the customer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Waiting for the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class OfferMade(models.Model):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -47,10 +48,10 @@ def _refused(request: HttpRequest, error: DomainError, back: str, *, staff: bool
 
 def _offer(form: OfferChoiceForm) -> Offer:
     if not form.is_valid():
-        raise DomainError("Choose one of the offers shown.", code="invalid")
+        raise DomainError(gettext("Choose one of the offers shown."), code="invalid")
     offer = Offer.objects.filter(pk=form.cleaned_data["offer"]).first()
     if offer is None:
-        raise DomainError("That offer does not exist (any more).", code="unknown_offer")
+        raise DomainError(gettext("That offer does not exist (any more)."), code="unknown_offer")
     return offer
 
 
@@ -71,7 +72,11 @@ def make(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, error, back, staff=True)
-    messages.success(request, f"Offered {offer.name} to {ticket.customer.name}.")
+    messages.success(
+        request,
+        gettext("Offered %(offer)s to %(customer)s.")
+        % {"offer": offer.name, "customer": ticket.customer.name},
+    )
     return HttpResponseRedirect(back)
 
 
@@ -96,8 +101,12 @@ def _answer_by_staff(request: HttpRequest, pk: int, *, accept: bool) -> HttpResp
             actions.do_decline_offer(made, actor=user, now=clock.now())
     except DomainError as error:
         return _refused(request, error, back, staff=True)
-    word = "accepted" if accept else "declined"
-    messages.success(request, f"Recorded: {made.customer.name} {word} {made.offer.name}.")
+    text = (
+        gettext("Recorded: %(customer)s accepted %(offer)s.")
+        if accept
+        else gettext("Recorded: %(customer)s declined %(offer)s.")
+    )
+    messages.success(request, text % {"customer": made.customer.name, "offer": made.offer.name})
     return HttpResponseRedirect(back)
 
 
@@ -127,11 +136,11 @@ def _portal_answer(request: HttpRequest, customer: Customer, *, accept: bool) ->
     except DomainError as error:
         return _refused(request, error, PORTAL_HOME, staff=False)
     if accept:
-        text = f"Thank you: {offer.name} is yours."
+        text = gettext("Thank you: %(offer)s is yours.") % {"offer": offer.name}
         if offer.code:
-            text += f" Your code: {offer.code}."
+            text += " " + gettext("Your code: %(code)s.") % {"code": offer.code}
     else:
-        text = "No problem: we will not show you this offer again."
+        text = gettext("No problem: we will not show you this offer again.")
     messages.success(request, text)
     return HttpResponseRedirect(PORTAL_HOME)
 

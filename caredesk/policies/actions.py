@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import audit
@@ -38,7 +39,7 @@ MAX_EVIDENCE_TEXT = 2_000
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and (not actor.is_agent_staff or actor.level < ROLE_LEVEL[Role.MANAGER]):
-        raise PermissionDenied("Only managers and admins write policies.")
+        raise PermissionDenied(gettext("Only managers and admins write policies."))
 
 
 def do_save_policy(policy: Policy, *, actor: User | None, now: datetime) -> Policy:
@@ -113,7 +114,7 @@ def check_rule(rule: EligibilityRule) -> None:
         ) from None
     if not (rule.reason or "").strip():
         raise DomainError(
-            "Give the reason the customer is told.",
+            gettext("Give the reason the customer is told."),
             code="invalid_rule",
             details={"field": "reason"},
         )
@@ -193,7 +194,7 @@ def do_record_acknowledgement(
     """Record that the customer was informed of a policy version. The same report twice
     (same version, how and evidence reference) is recorded once: (row, created)."""
     if by.user is not None and by.user.is_customer:
-        raise PermissionDenied("Customers cannot record acknowledgements.")
+        raise PermissionDenied(gettext("Customers cannot record acknowledgements."))
     if how not in How.values:
         raise DomainError(
             f"Unknown way of telling “{str(how)[:30]}”; use one of: {', '.join(How.values)}.",
@@ -221,7 +222,7 @@ def do_record_acknowledgement(
         )
     when = told_at or now
     if when > now:
-        raise DomainError("The time told cannot be in the future.", code="invalid_time")
+        raise DomainError(gettext("The time told cannot be in the future."), code="invalid_time")
     record, message = _evidence(evidence_kind, ref, customer)
     with transaction.atomic():
         if ref:

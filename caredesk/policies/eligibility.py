@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 
 from caredesk.core.clock import require_aware
 from caredesk.policies.expression import Facts, Unknown, evaluate, parse, uses_line
@@ -34,7 +35,9 @@ from caredesk.records.selectors import case_links
 from caredesk.tickets.models import Ticket
 
 GATED_KINDS = tuple(AppliesTo.values)
-NO_RECORD = "There is no order or other record to check against; link the record the case is about."
+NO_RECORD = gettext_noop(
+    "There is no order or other record to check against; link the record the case is about."
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def check(
     if not rules:
         return Outcome(True)
     if record is None:
-        return Outcome(False, (NO_RECORD,), 0, ("record",))
+        return Outcome(False, (gettext(NO_RECORD),), 0, ("record",))
     lines: Sequence[RecordLine | None] = [line] if line is not None else (_lines(record) or [None])
     reasons: list[str] = []
     missing: list[str] = []
@@ -103,7 +106,9 @@ def check(
             try:
                 holds = evaluate(tree, Facts(record=record, line=target, now=now))
             except Unknown as unknown:
-                text = f"We could not check this rule: {unknown.what} is not known. ({rule.reason})"
+                text = gettext(
+                    "We could not check this rule: %(what)s is not known. (%(reason)s)"
+                ) % {"what": unknown.what, "reason": rule.reason}
                 if text not in reasons:
                     reasons.append(text)
                     missing.append(unknown.what)
@@ -151,7 +156,9 @@ def check_case(ticket: Ticket, applies_to: str, *, now: datetime) -> CaseOutcome
     links = case_links(ticket)
     if not links:
         return CaseOutcome(
-            applies_to, (CaseCheck("No linked record", check(rules, None, now=now)),), len(rules)
+            applies_to,
+            (CaseCheck(gettext("No linked record"), check(rules, None, now=now)),),
+            len(rules),
         )
     checks = []
     for link in links:

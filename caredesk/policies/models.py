@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer
 from caredesk.policies.expression import ExpressionError, parse
@@ -87,20 +88,20 @@ class PolicyVersion(models.Model):
 
 
 class How(models.TextChoices):
-    AT_PURCHASE = "at_purchase", "At purchase"
-    RECEIPT = "receipt", "On the receipt"
-    SCHEDULING_CALL = "scheduling_call", "In a scheduling call"
-    REPLY = "reply", "In a reply"
-    PORTAL = "portal", "In the portal"
-    OTHER = "other", "Other"
+    AT_PURCHASE = "at_purchase", _("At purchase")
+    RECEIPT = "receipt", _("On the receipt")
+    SCHEDULING_CALL = "scheduling_call", _("In a scheduling call")
+    REPLY = "reply", _("In a reply")
+    PORTAL = "portal", _("In the portal")
+    OTHER = "other", _("Other")
 
 
 class EvidenceKind(models.TextChoices):
-    RECORD = "record", "Record"
-    MESSAGE = "message", "Message"
-    CALL = "call", "Call log"
-    TEXT = "text", "Note"
-    NONE = "", "None"
+    RECORD = "record", _("Record")
+    MESSAGE = "message", _("Message")
+    CALL = "call", _("Call log")
+    TEXT = "text", _("Note")
+    NONE = "", _("None")
 
 
 class Acknowledgement(models.Model):
@@ -142,15 +143,15 @@ class Acknowledgement(models.Model):
 
 
 class AppliesTo(models.TextChoices):
-    RETURN = "return", "Return"
-    EXCHANGE = "exchange", "Exchange"
-    REFUND = "refund", "Refund"
-    EXCEPTION = "exception", "Exception"
+    RETURN = "return", _("Return")
+    EXCHANGE = "exchange", _("Exchange")
+    REFUND = "refund", _("Refund")
+    EXCEPTION = "exception", _("Exception")
 
 
 class Effect(models.TextChoices):
-    DENY_IF = "deny_if", "Not eligible when the condition is true"
-    REQUIRE = "require", "Eligible only when the condition is true"
+    DENY_IF = "deny_if", _("Not eligible when the condition is true")
+    REQUIRE = "require", _("Eligible only when the condition is true")
 
 
 class EligibilityRule(models.Model):

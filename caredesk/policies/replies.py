@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from caredesk.accounts.models import User
 from caredesk.core.errors import DomainError
 from caredesk.policies.models import PolicyVersion
@@ -41,13 +43,15 @@ def clean_version_ids(raw: Sequence[object]) -> list[int]:
             continue
         if not text.isdigit() or len(text) > 12:
             raise DomainError(
-                "The inserted policy must be a policy version id.", code="invalid_policy_version"
+                gettext("The inserted policy must be a policy version id."),
+                code="invalid_policy_version",
             )
         if int(text) not in ids:
             ids.append(int(text))
     if len(ids) > MAX_VERSIONS:
         raise DomainError(
-            f"At most {MAX_VERSIONS} policies per reply.", code="invalid_policy_version"
+            gettext("At most %(count)d policies per reply.") % {"count": MAX_VERSIONS},
+            code="invalid_policy_version",
         )
     return ids
 
@@ -57,7 +61,8 @@ def versions_for(ids: Sequence[int]) -> tuple[PolicyVersion, ...]:
     missing = [i for i in ids if i not in found]
     if missing:
         raise DomainError(
-            f"There is no policy version {missing[0]}.", code="invalid_policy_version"
+            gettext("There is no policy version %(id)s.") % {"id": missing[0]},
+            code="invalid_policy_version",
         )
     return tuple(found[i] for i in ids)
 

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer
 from caredesk.policies import eligibility
@@ -25,18 +28,18 @@ from caredesk.tickets.models import Ticket
 
 # How a way of telling reads in "Told 2 times: at purchase (receipt, 30 Oct)".
 HOW_WORDS = {
-    How.AT_PURCHASE: "at purchase",
-    How.RECEIPT: "on the receipt",
-    How.SCHEDULING_CALL: "at scheduling",
-    How.REPLY: "in a reply",
-    How.PORTAL: "in the portal",
-    How.OTHER: "otherwise",
+    How.AT_PURCHASE: _("at purchase"),
+    How.RECEIPT: _("on the receipt"),
+    How.SCHEDULING_CALL: _("at scheduling"),
+    How.REPLY: _("in a reply"),
+    How.PORTAL: _("in the portal"),
+    How.OTHER: _("otherwise"),
 }
 EVIDENCE_WORDS = {
-    EvidenceKind.RECORD: "receipt",
-    EvidenceKind.MESSAGE: "message",
-    EvidenceKind.CALL: "call",
-    EvidenceKind.TEXT: "note",
+    EvidenceKind.RECORD: _("receipt"),
+    EvidenceKind.MESSAGE: _("message"),
+    EvidenceKind.CALL: _("call"),
+    EvidenceKind.TEXT: _("note"),
 }
 
 
@@ -75,14 +78,15 @@ def told_words(ack: Acknowledgement) -> str:
     how = HOW_WORDS.get(How(ack.how), ack.how) if ack.how in How.values else ack.how
     evidence = EVIDENCE_WORDS.get(EvidenceKind(ack.evidence_kind), "") if ack.evidence_kind else ""
     day = timezone.localtime(ack.told_at)
-    return f"{how} ({evidence + ', ' if evidence else ''}{day.day} {day:%b})"
+    when = date_format(day, "j M")
+    return f"{how} ({evidence + ', ' if evidence else ''}{when})"
 
 
 def told_summary(acks: list[Acknowledgement]) -> str:
     if not acks:
-        return "Not recorded as told."
-    times = "1 time" if len(acks) == 1 else f"{len(acks)} times"
-    return f"Told {times}: " + ", ".join(told_words(a) for a in acks)
+        return gettext("Not recorded as told.")
+    told = ngettext("Told %(count)d time: %(ways)s", "Told %(count)d times: %(ways)s", len(acks))
+    return told % {"count": len(acks), "ways": ", ".join(str(told_words(a)) for a in acks)}
 
 
 @dataclass

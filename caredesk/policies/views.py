@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import staff_required
@@ -27,7 +28,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     policy = selectors.all_policies().filter(slug=slug[:60]).first()
     if policy is None:
-        raise Http404("No such policy.")
+        raise Http404(gettext("No such policy."))
     acks = list(
         Acknowledgement.objects.filter(policy=policy)
         .select_related("customer", "version")

@@ -16,7 +16,10 @@ from datetime import datetime
 from django.conf import settings
 from django.template import Context, Template
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
+from caredesk.core import languages
 from caredesk.promises import engine
 from caredesk.promises.models import Promise, PromiseTemplate, State
 from caredesk.promises.wording import desk_zone, duration_words, when_words
@@ -57,7 +60,13 @@ def update_due(promise: Promise, now: datetime) -> bool:
 
 
 def render_update(promise: Promise, lead_name: str) -> str:
-    """The honest update, from the admin's template if there is one, else the built-in."""
+    """The honest update, from the admin's template if there is one, else the built-in;
+    in the customer's language (docs/languages.md)."""
+    with translation.override(languages.for_context({"ticket": promise.ticket})):
+        return _render_update(promise, lead_name)
+
+
+def _render_update(promise: Promise, lead_name: str) -> str:
     zone = desk_zone(promise.team)
     due = promise.missed_due_at or promise.due_at
     context = {
@@ -68,10 +77,15 @@ def render_update(promise: Promise, lead_name: str) -> str:
         "lead_name": lead_name,
         "reference": promise.ticket.reference,
         "next_step": (
-            f"{lead_name}, who leads the team, now has your case in hand and will contact "
-            "you as soon as possible."
+            gettext(
+                "%(lead_name)s, who leads the team, now has your case in hand and will contact "
+                "you as soon as possible."
+            )
+            % {"lead_name": lead_name}
             if lead_name
-            else "Your case is now with the team lead, who will contact you as soon as possible."
+            else gettext(
+                "Your case is now with the team lead, who will contact you as soon as possible."
+            )
         ),
     }
     custom = PromiseTemplate.objects.filter(name=PromiseTemplate.Name.MISSED_UPDATE).first()
@@ -80,12 +94,20 @@ def render_update(promise: Promise, lead_name: str) -> str:
         text = Template(source).render(Context(context))
     else:
         text = render_to_string("promises/mail/missed_update.txt", context)
-    return text.strip()[:20_000] or "We have not yet done what we promised you. We are on it."
+    return text.strip()[:20_000] or gettext(
+        "We have not yet done what we promised you. We are on it."
+    )
 
 
 def render_kept_late(promise: Promise, now: datetime) -> str:
     """The notice that a promise was kept, but late: from the admin's "kept late"
-    template if there is one, else the built-in (``promises/mail/kept_late.txt``)."""
+    template if there is one, else the built-in (``promises/mail/kept_late.txt``); in the
+    customer's language."""
+    with translation.override(languages.for_context({"ticket": promise.ticket})):
+        return _render_kept_late(promise, now)
+
+
+def _render_kept_late(promise: Promise, now: datetime) -> str:
     zone = desk_zone(promise.team)
     due = promise.missed_due_at or promise.due_at
     context = {
@@ -105,7 +127,9 @@ def render_kept_late(promise: Promise, now: datetime) -> str:
         text = Template(source).render(Context(context))
     else:
         text = render_to_string("promises/mail/kept_late.txt", context)
-    return text.strip()[:20_000] or f"We kept our promise, but late: {promise.text}. Sorry."
+    return text.strip()[:20_000] or gettext(
+        "We kept our promise, but late: %(promise)s. Sorry."
+    ) % {"promise": promise.text}
 
 
 def kept_late_notice_due(promise: Promise) -> bool:

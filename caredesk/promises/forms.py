@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import User
 from caredesk.core.errors import DomainError
@@ -64,11 +65,11 @@ KIND_CHOICES = list(Kind.choices)
 
 
 class PromiseForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind", choices=KIND_CHOICES)
-    text = forms.CharField(label="What we promise", max_length=500)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    text = forms.CharField(label=_("What we promise"), max_length=500)
     due = _time_input("promise-due")
-    owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
-    customer_visible = forms.BooleanField(label="The customer sees this promise", required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    customer_visible = forms.BooleanField(label=_("The customer sees this promise"), required=False)
 
     def __init__(self, *args: Any, staff: list[User], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "promise-%s")
@@ -91,7 +92,7 @@ class RenegotiateForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    owner = forms.TypedChoiceField(label="New owner", coerce=int, empty_value=None)
+    owner = forms.TypedChoiceField(label=_("New owner"), coerce=int, empty_value=None)
     reason = _note("Reason", "reassign-reason")
 
     def __init__(self, *args: Any, staff: list[User], **kwargs: Any) -> None:
@@ -107,7 +108,7 @@ class CancelForm(forms.Form):
 
 class CallbackRequestForm(forms.Form):
     number = forms.CharField(
-        label="Phone number",
+        label=_("Phone number"),
         max_length=40,
         widget=forms.TextInput(
             attrs={"id": "callback-number", "autocomplete": "tel", "type": "tel"}
@@ -117,7 +118,7 @@ class CallbackRequestForm(forms.Form):
     window_start = _time_input("callback-start")
     window_end = _time_input("callback-end")
     note = forms.CharField(
-        label="Anything we should know (optional)",
+        label=_("Anything we should know (optional)"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"id": "callback-note"}),

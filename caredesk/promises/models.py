@@ -10,30 +10,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 from caredesk.tickets.models import Ticket
 
 
 class Kind(models.TextChoices):
-    CALLBACK = "callback", "Call back"
-    UPDATE = "update", "Send an update"
-    FIX = "fix", "Fix the problem"
-    DELIVERY = "delivery", "Delivery"
-    REFUND = "refund", "Refund"
+    CALLBACK = "callback", _("Call back")
+    UPDATE = "update", _("Send an update")
+    FIX = "fix", _("Fix the problem")
+    DELIVERY = "delivery", _("Delivery")
+    REFUND = "refund", _("Refund")
     # Checked against the policies' eligibility rules before they are promised.
-    RETURN = "return", "Accept a return"
-    EXCHANGE = "exchange", "Exchange"
-    EXCEPTION = "exception", "Make an exception"
-    OTHER = "other", "Other"
+    RETURN = "return", _("Accept a return")
+    EXCHANGE = "exchange", _("Exchange")
+    EXCEPTION = "exception", _("Make an exception")
+    OTHER = "other", _("Other")
 
 
 class State(models.TextChoices):
-    OPEN = "open", "Open"
-    KEPT = "kept", "Kept"
-    MISSED = "missed", "Missed"
-    KEPT_LATE = "kept_late", "Kept late"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    KEPT = "kept", _("Kept")
+    MISSED = "missed", _("Missed")
+    KEPT_LATE = "kept_late", _("Kept late")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # States in which the promise still has to be done (and so shows as "next promise").
@@ -43,10 +44,10 @@ BROKEN_STATES = (State.MISSED, State.KEPT_LATE)
 
 
 class KeptHow(models.TextChoices):
-    CALL = "call", "Call logged"
-    REPLY = "reply", "Public reply sent"
-    RESOLVED = "resolved", "Case resolved"
-    MARKED = "marked", "Marked kept"
+    CALL = "call", _("Call logged")
+    REPLY = "reply", _("Public reply sent")
+    RESOLVED = "resolved", _("Case resolved")
+    MARKED = "marked", _("Marked kept")
 
 
 class Promise(models.Model):
@@ -138,8 +139,8 @@ class PromiseChange(models.Model):
     """One change of due time or owner: the renegotiation and hand-over history."""
 
     class What(models.TextChoices):
-        DUE = "due", "Due time moved"
-        OWNER = "owner", "Owner changed"
+        DUE = "due", _("Due time moved")
+        OWNER = "owner", _("Owner changed")
 
     promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="changes")
     what = models.CharField(max_length=10, choices=What.choices)
@@ -172,8 +173,8 @@ class PromiseTemplate(models.Model):
     """Admin-editable wording of the messages caredesk sends about promises."""
 
     class Name(models.TextChoices):
-        MISSED_UPDATE = "missed_update", "Honest update to the customer after a missed promise"
-        KEPT_LATE = "kept_late", "Notice to the customer that a promise was kept late"
+        MISSED_UPDATE = "missed_update", _("Honest update to the customer after a missed promise")
+        KEPT_LATE = "kept_late", _("Notice to the customer that a promise was kept late")
 
     name = models.CharField(max_length=20, choices=Name.choices, unique=True)
     subject = models.CharField(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import User
 from caredesk.core import clock
@@ -64,4 +65,6 @@ def send_reply(
     warning = realism_warning(ticket.team, promise.kind, promise.due_at, now)
     if warning:
         messages.warning(request, warning)
-    return f"Reply sent with a promise due {when_words(promise.due_at, zone)}."
+    return gettext("Reply sent with a promise due %(when)s.") % {
+        "when": when_words(promise.due_at, zone)
+    }

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, Team, User
 from caredesk.core.errors import PermissionDenied
@@ -78,7 +79,7 @@ def lateness(promise: Promise, now: datetime) -> float:
 
 def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
     if not may_see_report(user):
-        raise PermissionDenied("The promise report is for leads, managers and admins.")
+        raise PermissionDenied(gettext("The promise report is for leads, managers and admins."))
     end = min(end, now)
     if start >= end:
         start = end - timedelta(days=30)
@@ -106,7 +107,7 @@ def build(user: User, start: datetime, end: datetime, now: datetime) -> Report:
     owner_ids = [pk for pk in grouped("owner") if pk is not None]
     people = {u.pk: u.display_name for u in User.objects.filter(pk__in=owner_ids)}
     teams = {t.pk: t.name for t in Team.objects.all()}
-    kinds = dict(Kind.choices)
+    kinds = {value: str(label) for value, label in Kind.choices}
 
     def rows(key: str, names: Mapping[Any, str], attr: str, default: str) -> list[Row]:
         out: dict[Any, Row] = {}

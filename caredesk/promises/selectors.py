@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, STAFF_ROLES, Role, User
 from caredesk.core.errors import NotFound
@@ -48,11 +49,11 @@ def promise_for(user: User, promise_id: int) -> Promise:
     try:
         promise = Promise.objects.select_related("ticket", "owner", "team").get(pk=promise_id)
     except (Promise.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound("No such promise.") from None
+        raise NotFound(gettext("No such promise.")) from None
     if not visible_tickets(user).filter(pk=promise.ticket_id).exists():
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     if user.is_customer and not promise.customer_visible:
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     return promise
 
 

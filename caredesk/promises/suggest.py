@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext
+
 from caredesk.accounts.models import Team
 from caredesk.promises.models import Promise
 from caredesk.promises.wording import desk_zone, duration_words, when_words
@@ -45,17 +47,21 @@ class Suggestion:
 
     def text(self, zone_due: str = "") -> str:
         if not self.enough:
-            return (
-                f"Not enough history to suggest a due time ({self.sample} kept in the last "
-                f"90 days; {MIN_SAMPLE} needed)."
-            )
+            return gettext(
+                "Not enough history to suggest a due time (%(sample)d kept in the last "
+                "90 days; %(needed)d needed)."
+            ) % {"sample": self.sample, "needed": MIN_SAMPLE}
         assert self.seconds is not None
-        span = duration_words(self.seconds) + (" of business time" if self.business else "")
-        return (
-            f"This team keeps 85% of such promises within {span} "
-            f"({self.sample} kept in the last 90 days)."
-            + (f" Realistic: {zone_due}." if zone_due else "")
-        )
+        span = duration_words(self.seconds)
+        if self.business:
+            span = gettext("%(span)s of business time") % {"span": span}
+        text = gettext(
+            "This team keeps %(share)s of such promises within %(span)s "
+            "(%(sample)d kept in the last 90 days)."
+        ) % {"share": "85%", "span": span, "sample": self.sample}
+        if zone_due:
+            text += " " + gettext("Realistic: %(when)s.") % {"when": zone_due}
+        return text
 
 
 def team_calendar(team: Team | None) -> Calendar | None:
@@ -108,6 +114,6 @@ def realism_warning(team: Team | None, kind: str, due: datetime, now: datetime) 
     suggestion = suggest_due(team, kind, now)
     if not suggestion.enough or suggestion.due_at is None or due >= suggestion.due_at:
         return ""
-    return "This is faster than the team usually keeps such promises: " + suggestion.text(
-        when_words(suggestion.due_at, desk_zone(team))
-    )
+    return gettext("This is faster than the team usually keeps such promises: %(why)s") % {
+        "why": suggestion.text(when_words(suggestion.due_at, desk_zone(team)))
+    }

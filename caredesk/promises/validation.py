@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext
+
 from caredesk.accounts.models import User
 from caredesk.core.errors import DomainError
 from caredesk.core.text import clean_line
@@ -70,12 +72,14 @@ def check_phone(number: str, *, required: bool) -> str:
     value = " ".join((number or "").split())
     if not value:
         if required:
-            raise DomainError("Give a phone number.", code="missing_number")
+            raise DomainError(gettext("Give a phone number."), code="missing_number")
         return ""
     digits = sum(ch.isdigit() for ch in value)
     if not _PHONE.match(value) or digits < 3 or digits > 20:
         raise DomainError(
-            "That does not look like a phone number (digits, spaces, +, -, brackets only).",
+            gettext(
+                "That does not look like a phone number (digits, spaces, +, -, brackets only)."
+            ),
             code="invalid_number",
         )
     return value
@@ -85,7 +89,9 @@ def check_owner(owner: User | None, ticket: Ticket) -> User | None:
     if owner is None:
         return None
     if not owner.is_agent_staff:
-        raise DomainError("Promises can only be owned by active staff.", code="invalid_owner")
+        raise DomainError(
+            gettext("Promises can only be owned by active staff."), code="invalid_owner"
+        )
     if not visible_tickets(owner).filter(pk=ticket.pk).exists():
         raise DomainError(
             f"{owner.display_name} cannot see this case, so cannot own its promise.",

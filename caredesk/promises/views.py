@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -30,7 +31,7 @@ from caredesk.promises.forms import (
     RenegotiateForm,
     parse_local_datetime,
 )
-from caredesk.promises.models import Kind, Promise
+from caredesk.promises.models import Kind, Promise, State
 from caredesk.promises.suggest import realism_warning, suggest_due
 from caredesk.promises.wording import desk_zone, when_words
 from caredesk.tickets.access import access_ticket
@@ -41,14 +42,14 @@ def _case(request: HttpRequest, pk: int) -> Ticket:
     try:
         return access_ticket(current_user(request), check_pk(pk))
     except NotFound:
-        raise Http404("No such case.") from None
+        raise Http404(gettext("No such case.")) from None
 
 
 def _promise(request: HttpRequest, pk: int) -> Promise:
     try:
         return selectors.promise_for(current_user(request), check_pk(pk))
     except NotFound:
-        raise Http404("No such promise.") from None
+        raise Http404(gettext("No such promise.")) from None
 
 
 def _first_error(form: Form) -> str:
@@ -105,13 +106,20 @@ def make(request: HttpRequest, pk: int) -> HttpResponse:
         promise = actions.do_make_promise(ticket, actor=user, draft=draft, now=now)
     except DomainError as error:
         return _refused(
-            request, ticket, form, error, f"/promises/cases/{ticket.pk}/make", "Make a promise"
+            request,
+            ticket,
+            form,
+            error,
+            f"/promises/cases/{ticket.pk}/make",
+            gettext("Make a promise"),
         )
     warning = realism_warning(ticket.team, promise.kind, promise.due_at, now)
     if warning:
         messages.warning(request, warning)
     messages.success(
-        request, f"Promise made: due {when_words(promise.due_at, desk_zone(ticket.team))}."
+        request,
+        gettext("Promise made: due %(when)s.")
+        % {"when": when_words(promise.due_at, desk_zone(ticket.team))},
     )
     return HttpResponseRedirect(_case_url(ticket.pk))
 
@@ -133,7 +141,7 @@ def _change(
             raise DomainError(_first_error(form))
         done = apply(promise, user, form, clock.now())
     except NotFound:
-        raise Http404("No such promise.") from None
+        raise Http404(gettext("No such promise.")) from None
     except DomainError as error:
         return _refused(
             request, promise.ticket, form, error, f"/promises/{promise.pk}/{verb}", title
@@ -147,9 +155,13 @@ def _change(
 def keep(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(promise: Promise, user: User, form: Form, now: datetime) -> str:
         kept = actions.do_keep_promise(promise, actor=user, note=form.cleaned_data["note"], now=now)
-        return f"Promise marked {kept.get_state_display().lower()}."
+        return (
+            gettext("Promise marked kept late.")
+            if kept.state == State.KEPT_LATE
+            else gettext("Promise marked kept.")
+        )
 
-    return _change(request, pk, KeepForm, "Mark a promise kept", "keep", apply)
+    return _change(request, pk, KeepForm, gettext("Mark a promise kept"), "keep", apply)
 
 
 @require_POST
@@ -161,11 +173,13 @@ def renegotiate(request: HttpRequest, pk: int) -> HttpResponse:
         change = actions.do_renegotiate_promise(
             promise, actor=user, new_due=due, message=form.cleaned_data["message"], now=now
         )
-        told = " The customer was told." if change.message_id else ""
         assert change.new_due_at is not None
-        return f"Promise moved to {when_words(change.new_due_at, zone)}.{told}"
+        when = {"when": when_words(change.new_due_at, zone)}
+        if change.message_id:
+            return gettext("Promise moved to %(when)s. The customer was told.") % when
+        return gettext("Promise moved to %(when)s.") % when
 
-    return _change(request, pk, RenegotiateForm, "Move a promise", "renegotiate", apply)
+    return _change(request, pk, RenegotiateForm, gettext("Move a promise"), "renegotiate", apply)
 
 
 @require_POST
@@ -176,13 +190,15 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(promise: Promise, user: User, form: Form, now: datetime) -> str:
         owner = next((u for u in staff if u.pk == form.cleaned_data["owner"]), None)
         if owner is None:
-            raise DomainError("Choose who takes the promise over.")
+            raise DomainError(gettext("Choose who takes the promise over."))
         actions.do_reassign_promise(
             promise, actor=user, owner=owner, now=now, reason=form.cleaned_data["reason"]
         )
-        return f"Promise handed to {owner.display_name}."
+        return gettext("Promise handed to %(name)s.") % {"name": owner.display_name}
 
-    return _change(request, pk, ReassignForm, "Hand a promise over", "reassign", apply, staff=staff)
+    return _change(
+        request, pk, ReassignForm, gettext("Hand a promise over"), "reassign", apply, staff=staff
+    )
 
 
 @require_POST
@@ -252,7 +268,7 @@ def request_callback(request: HttpRequest, customer: Customer, ticket_id: int) -
     try:
         ticket = access_ticket(user, check_pk(ticket_id))
     except NotFound:
-        raise Http404("No such case.") from None
+        raise Http404(gettext("No such case.")) from None
     form = CallbackRequestForm(request.POST)
     zone = desk_zone(ticket.team)
     try:
@@ -284,5 +300,9 @@ def request_callback(request: HttpRequest, customer: Customer, ticket_id: int) -
             },
             status=error.status if error.status in (400, 403, 409) else 400,
         )
-    messages.success(request, f"Thank you. We will call you by {when_words(promise.due_at, zone)}.")
+    messages.success(
+        request,
+        gettext("Thank you. We will call you by %(when)s.")
+        % {"when": when_words(promise.due_at, zone)},
+    )
     return HttpResponseRedirect(f"/portal/cases/{ticket.pk}/#promises")

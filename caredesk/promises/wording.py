@@ -6,22 +6,27 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 from caredesk.promises.models import Kind
 from caredesk.sla.selectors import team_calendar_row
 
 # What the customer reads after "We will …".
-KIND_VERBS = {
-    Kind.CALLBACK: "call you back",
-    Kind.UPDATE: "send you an update",
-    Kind.FIX: "fix this",
-    Kind.DELIVERY: "deliver",
-    Kind.REFUND: "refund you",
-    Kind.RETURN: "take the return",
-    Kind.EXCHANGE: "exchange it",
-    Kind.EXCEPTION: "make the exception",
-    Kind.OTHER: "get this done",
+# Whole sentences per kind (word order differs between languages); %(when)s is when_words().
+KIND_SENTENCES = {
+    Kind.CALLBACK: _("Our promise: we will call you back by %(when)s. (%(text)s)"),
+    Kind.UPDATE: _("Our promise: we will send you an update by %(when)s. (%(text)s)"),
+    Kind.FIX: _("Our promise: we will fix this by %(when)s. (%(text)s)"),
+    Kind.DELIVERY: _("Our promise: we will deliver by %(when)s. (%(text)s)"),
+    Kind.REFUND: _("Our promise: we will refund you by %(when)s. (%(text)s)"),
+    Kind.RETURN: _("Our promise: we will take the return by %(when)s. (%(text)s)"),
+    Kind.EXCHANGE: _("Our promise: we will exchange it by %(when)s. (%(text)s)"),
+    Kind.EXCEPTION: _("Our promise: we will make the exception by %(when)s. (%(text)s)"),
+    Kind.OTHER: _("Our promise: we will get this done by %(when)s. (%(text)s)"),
 }
 
 
@@ -38,13 +43,20 @@ def desk_zone(team: Team | None) -> zoneinfo.ZoneInfo:
 def when_words(at: datetime, zone: zoneinfo.ZoneInfo) -> str:
     """``Friday 27 November 2026 at 15:00 (Europe/Berlin)``."""
     local = at.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M} ({zone.key})"
+    # Translators: a date format of Django's date filter (l: weekday, j: day, F: month).
+    day = date_format(local, gettext("l j F Y"))
+    words = gettext("%(day)s at %(time)s (%(zone)s)")
+    return words % {"day": day, "time": f"{local:%H:%M}", "zone": zone.key}
 
 
-def promise_sentence(kind: str, text: str, due: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """The sentence that confirms a promise to the customer, in words."""
-    verb = KIND_VERBS.get(Kind(kind), "get this done") if kind in Kind.values else "get this done"
-    return f"Our promise: we will {verb} by {when_words(due, zone)}. ({text})"
+def promise_sentence(
+    kind: str, text: str, due: datetime, zone: zoneinfo.ZoneInfo, language: str | None = None
+) -> str:
+    """The sentence that confirms a promise to the customer, in words (in ``language``,
+    the customer's, when given; else the active one)."""
+    with translation.override(language or translation.get_language()):
+        sentence = KIND_SENTENCES.get(Kind(kind) if kind in Kind.values else Kind.OTHER)
+        return str(sentence) % {"when": when_words(due, zone), "text": text}
 
 
 def duration_words(seconds: float) -> str:
@@ -54,9 +66,14 @@ def duration_words(seconds: float) -> str:
     days, rest = delta.days, delta.seconds
     hours, minutes = rest // 3600, (rest % 3600) // 60
     parts: list[str] = []
-    for value, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
-        if value:
-            parts.append(f"{value} {unit}{'' if value == 1 else 's'}")
+    if days:
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes:
+        parts.append(
+            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        )
     if not parts:
-        return "under a minute"
+        return gettext("under a minute")
     return " ".join(parts[:2])

@@ -55,7 +55,7 @@ def keep(
             "alarm_at",
         ]
     )
-    how_text = KeptHow(how).label if how in KeptHow.values else how
+    how_text = str(KeptHow(how).label) if how in KeptHow.values else how
     due_words = when_words(promise.due_at, desk_zone(promise.team))
     audit.record(
         promise.ticket,

@@ -14,8 +14,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
+from caredesk.core import languages
 from caredesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from caredesk.core.text import clean_body
 from caredesk.policies import eligibility
@@ -84,7 +87,7 @@ def check_eligibility(ticket: Ticket, kind: str, now: datetime) -> str:
 
 def check_draft(draft: PromiseDraft, ticket: Ticket, actor: User, now: datetime) -> PromiseDraft:
     if not actor.is_agent_staff:
-        raise PermissionDenied("Only staff can make promises.")
+        raise PermissionDenied(gettext("Only staff can make promises."))
     kind = check_kind(draft.kind)
     checked = PromiseDraft(
         kind=kind,
@@ -184,7 +187,13 @@ def do_reply_with_promise(
     assert draft.due_at is not None
     body = clean_body(body, max_chars=settings.CAREDESK_MAX_BODY_CHARS, field="reply")
     if draft.customer_visible:
-        sentence = promise_sentence(draft.kind, draft.text, draft.due_at, desk_zone(ticket.team))
+        sentence = promise_sentence(
+            draft.kind,
+            draft.text,
+            draft.due_at,
+            desk_zone(ticket.team),
+            languages.for_context({"ticket": ticket}),
+        )
         body = f"{body.rstrip()}\n\n{sentence}"
     with transaction.atomic():
         message = ticket_actions.do_reply(
@@ -209,7 +218,7 @@ def _locked(promise_id: int) -> Promise:
     """Lock the case row, then the promise row (the order case actions use)."""
     row = Promise.objects.filter(pk=promise_id).values_list("ticket_id", flat=True).first()
     if row is None:
-        raise NotFound("No such promise.")
+        raise NotFound(gettext("No such promise."))
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=row)
     promise = (
         Promise.objects.select_for_update(of=("self",))
@@ -258,19 +267,26 @@ def do_renegotiate_promise(
         ticket = promise.ticket
         old_due = promise.due_at
         if checked_due == old_due:
-            raise DomainError("The new due time is the same as the current one.", code="unchanged")
+            raise DomainError(
+                gettext("The new due time is the same as the current one."), code="unchanged"
+            )
         zone = desk_zone(promise.team)
         new_words, old_words = when_words(checked_due, zone), when_words(old_due, zone)
         reply: Message | None = None
         if promise.customer_visible:
             if not text:
                 raise DomainError(
-                    "Moving a promise the customer sees needs a message to the customer: "
-                    "say why, and what happens now.",
+                    gettext(
+                        "Moving a promise the customer sees needs a message to the customer: "
+                        "say why, and what happens now."
+                    ),
                     code="message_required",
                 )
-            sentence = promise_sentence(promise.kind, promise.text, checked_due, zone)
-            body = f"{text}\n\n{sentence} (We had said {old_words}.)"
+            language = languages.for_context({"ticket": ticket})
+            sentence = promise_sentence(promise.kind, promise.text, checked_due, zone, language)
+            with translation.override(language):
+                had_said = gettext("(We had said %(when)s.)") % {"when": when_words(old_due, zone)}
+            body = f"{text}\n\n{sentence} {had_said}"
             with engine.replies_do_not_keep():
                 reply = ticket_actions.do_reply(
                     ticket, agent=actor, body=body, now=now, status_after=ticket.status
@@ -336,7 +352,10 @@ def do_reassign_promise(
         _require_pending(promise, "handed over")
         check_owner(owner, promise.ticket)
         if owner.pk == promise.owner_id:
-            raise DomainError(f"{owner.display_name} already owns this promise.", code="unchanged")
+            raise DomainError(
+                gettext("%(name)s already owns this promise.") % {"name": owner.display_name},
+                code="unchanged",
+            )
         change = change_owner(
             promise, actor=actor, owner=owner, now=now, reason=reason, verb="promise_reassigned"
         )
@@ -396,7 +415,7 @@ def do_request_callback(
     """The customer asks for a callback in a preferred window (portal). It becomes a
     callback promise for the team: owned by the case's assignee, else the team lead."""
     if not customer_user.is_customer:
-        raise PermissionDenied("Only customers request callbacks here.")
+        raise PermissionDenied(gettext("Only customers request callbacks here."))
     number = check_phone(number, required=True)
     note = check_note(note, required=False, field="note")[:500]
     end = check_due(window_end, now, field="end of the window")
@@ -404,10 +423,14 @@ def do_request_callback(
         start = now
     else:
         if window_start.tzinfo is None or window_start.utcoffset() is None:
-            raise DomainError("The start of the window needs a time zone.", code="naive_datetime")
+            raise DomainError(
+                gettext("The start of the window needs a time zone."), code="naive_datetime"
+            )
         start = max(window_start, now)
         if window_start >= end:
-            raise DomainError("The window must end after it starts.", code="invalid_window")
+            raise DomainError(
+                gettext("The window must end after it starts."), code="invalid_window"
+            )
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import User
 from caredesk.core import clock
@@ -38,16 +39,26 @@ def promise_badge(ticket: object, now: datetime | None = None) -> SafeString | s
         return ""
     now = now or clock.now()
     if due <= now:
-        state, label = "breached", f"Promise overdue {duration_words((now - due).total_seconds())}"
+        state = "breached"
+        label = gettext("Promise overdue %(time)s") % {
+            "time": duration_words((now - due).total_seconds())
+        }
     elif due - now <= engine.reminder_lead():
-        state, label = "warn", f"Promise due in {duration_words((due - now).total_seconds())}"
+        state = "warn"
+        label = gettext("Promise due in %(time)s") % {
+            "time": duration_words((due - now).total_seconds())
+        }
     else:
-        state, label = "ok", f"Promise due in {duration_words((due - now).total_seconds())}"
+        state = "ok"
+        label = gettext("Promise due in %(time)s") % {
+            "time": duration_words((due - now).total_seconds())
+        }
     # What format_html would build, without its per-argument lazy-string checks: the
     # inbox draws one of these per row.
     return mark_safe(  # noqa: S308 — every value is escaped
         f'<span class="sla-badge sla-{escape(state)} promise-badge"'
-        f' title="Nearest promise: {escape(due.isoformat())}">{escape(label)}</span>'
+        f' title="{escape(gettext("Nearest promise:"))} {escape(due.isoformat())}">'
+        f"{escape(label)}</span>"
     )
 
 
@@ -97,12 +108,12 @@ def portal_promises(context: template.Context, ticket: Ticket) -> dict[str, Any]
 def state_text(promise: Any) -> str:
     """The status as the customer reads it."""
     return {
-        State.OPEN: "Open",
-        State.KEPT: "Done",
-        State.KEPT_LATE: "Done, late",
-        State.MISSED: "Overdue — we are on it",
-        State.CANCELLED: "Withdrawn",
-    }.get(promise.state, promise.get_state_display())
+        State.OPEN: gettext("Open"),
+        State.KEPT: gettext("Done"),
+        State.KEPT_LATE: gettext("Done, late"),
+        State.MISSED: gettext("Overdue — we are on it"),
+        State.CANCELLED: gettext("Withdrawn"),
+    }.get(promise.state, str(promise.get_state_display()))
 
 
 @register.simple_tag

@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python -m bench.import_bench`` (options: ``--cases``, ``--pg-url``).
 It writes a CSV export of ``--cases`` cases with 3 messages each (the customer's request,
 a public reply, the customer's answer) for 200 customers and 5 agents, migrates a
-temporary SQLite database (or, with ``--pg-url``, the PostgreSQL database ``<the URL's database>_bench_import``,
-created and dropped here), and prints the
+temporary SQLite database (or, with ``--pg-url``, the PostgreSQL database
+``<the URL's database>_bench_import``, created and dropped here), and prints the
 import's cases and messages per second. The cases go through caredesk's import action a
 batch at a time (``--batch``, ADR 0037: the same rows, one audit event per case, search
 entries, SLA deadlines of open cases), so this is the honest rate, not a bulk copy.

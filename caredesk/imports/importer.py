@@ -127,7 +127,7 @@ class Importer:
         self.staff: dict[str, User | None] = {}
         self.customers: dict[str, Customer | None] = {}
         self.batch_size = max(1, batch_size)
-        self._members: dict[int, set[int]] = {}  # team id -> member ids, read once
+        self._members: dict[int, set[int]] = {}  # team id -> member ids (and joining)
         self._field_defs: list[FieldDefinition] | None = None
 
     # --- bookkeeping ------------------------------------------------------------------
@@ -155,8 +155,17 @@ class Importer:
                 self._each(team, self._team)
             for org in self.reader.organizations():
                 self._each(org, self._organization)
+            customers: list[SourcePerson] = []
             for person in self.reader.people():
-                self._each(person, self._person)
+                if isinstance(person, SourcePerson) and person.role == "customer":
+                    customers.append(person)  # written a batch at a time
+                    if len(customers) >= self.batch_size:
+                        self._customers(customers)
+                        customers = []
+                else:
+                    self._each(person, self._person)
+            if customers:
+                self._customers(customers)
             self._cases(started)
         self.summary.seconds = time.monotonic() - started
         return self.summary
@@ -268,6 +277,66 @@ class Importer:
         self.staff[item.id] = user
         self.summary.created["staff"] += 1
 
+    def _customers(self, items: list[SourcePerson]) -> None:
+        """Customers a batch at a time: those whose address caredesk knows are reused,
+        the others created in one transaction (:func:`do_create_customers`); if that
+        fails, one by one, so only the bad record is reported."""
+        if self.dry_run:
+            for item in items:
+                self._customer(item)
+            return
+        emails = [item.email.strip().lower() for item in items]
+        known = {
+            i.value: i.customer
+            for i in ContactIdentity.objects.filter(
+                kind=ContactIdentity.Kind.EMAIL, value__in=emails
+            ).select_related("customer")
+        }
+        new: dict[str, SourcePerson] = {}
+        later: list[SourcePerson] = []  # a second record with an address of this batch
+        for item, email in zip(items, emails, strict=True):
+            if email in known:
+                self.customers[item.id] = known[email]
+                self.summary.skipped["customers"] += 1
+            elif email in new:
+                later.append(item)
+            else:
+                new[email] = item
+        if new:
+            batch = list(new.values())
+            try:
+                with transaction.atomic():
+                    created = customer_actions.do_create_customers(
+                        [
+                            customer_actions.NewCustomer(
+                                item.name,
+                                [email],
+                                self.organizations.get(item.organization_id or ""),
+                            )
+                            for email, item in new.items()
+                        ],
+                        actor=self.actor,
+                        now=self.now,
+                    )
+                    ImportedObject.objects.bulk_create(
+                        ImportedObject(
+                            source=self.reader.name,
+                            kind=Kind.CUSTOMER,
+                            source_id=item.id,
+                            target_id=customer.pk,
+                        )
+                        for item, customer in zip(batch, created, strict=True)
+                    )
+            except DomainError:
+                for item in batch:
+                    self._customer(item)
+            else:
+                for item, customer in zip(batch, created, strict=True):
+                    self.customers[item.id] = customer
+                self.summary.created["customers"] += len(batch)
+        for item in later:
+            self._customer(item)
+
     def _customer(self, item: SourcePerson) -> None:
         email = item.email.strip().lower()
         identity = (
@@ -353,16 +422,15 @@ class Importer:
         try:
             self._write(batch)
         except IMPORT_ERRORS:
-            self._members.clear()  # joins the rolled-back batch made are gone
             for one in batch:
                 try:
-                    self._write([one])
+                    self._write([one], alone=True)
                 except IMPORT_ERRORS as error:
-                    self._members.clear()
                     message = error.message if isinstance(error, DomainError) else str(error)
                     self._problem(f"case {one.source.id}", f"not imported: {message}")
                     continue
                 self._count(one)
+            self._members.clear()  # read the teams again: some joins were rolled back
             return
         for one in batch:
             self._count(one)
@@ -373,11 +441,17 @@ class Importer:
         self.summary.created["cases"] += 1
         self.summary.created["messages"] += len(one.source.comments)
 
-    def _write(self, batch: list[Prepared]) -> None:
+    def _write(self, batch: list[Prepared], *, alone: bool = False) -> None:
+        """``alone``: a case of a failed batch written again by itself; it makes sure its
+        assignee is in its team (the case of the batch that brought them in may be the
+        one that failed)."""
         with transaction.atomic():
             for one in batch:
+                team, assignee = one.case.team, one.case.assignee
                 if one.join is not None:
                     self._join(*one.join)
+                elif alone and team is not None and assignee is not None:
+                    self._join(team, assignee, one.case.created_at)
             tickets = case_actions.do_import_cases(
                 [one.case for one in batch], actor=self.actor, now=self.now
             )
@@ -425,6 +499,7 @@ class Importer:
             # The source assigned the case within the team, so the agent worked in it.
             join = (team, assignee, messages[-1].at if len(messages) > 1 else item.created_at)
             notes.append(f"{assignee.display_name} joined {team.name} (assigned a case there)")
+            self._members[team.pk].add(assignee.pk)  # the next cases need not join again
         try:
             tags = case_actions.normalize_tags(item.tags)
         except DomainError as error:
@@ -494,13 +569,12 @@ class Importer:
         return user.pk in self._members[team.pk]
 
     def _join(self, team: Team, user: User, at: datetime) -> None:
-        if self._member(team, user):
-            return  # an earlier case of the batch brought them in
-        members = self._members[team.pk]
-        account_actions.do_update_team(
-            team, actor=self.actor, now=at, member_ids=[*sorted(members), user.pk]
-        )
-        members.add(user.pk)
+        """Add ``user`` to ``team`` (read again: a rolled-back batch may have added them)."""
+        members = set(team.members.values_list("pk", flat=True))
+        if user.pk not in members:
+            account_actions.do_update_team(
+                team, actor=self.actor, now=at, member_ids=[*sorted(members), user.pk]
+            )
 
     def _body(self, comment: SourceComment, notes: list[str]) -> str:
         body = comment.body.strip() or "(empty message)"

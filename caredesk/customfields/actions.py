@@ -310,6 +310,25 @@ def check_import_values(
     return kept, refused
 
 
+def check_import_required(
+    values: Mapping[str, tuple[FieldDefinition, Value]], status: str, team_id: int | None
+) -> None:
+    """Refuse an imported case whose final status needs a field it has no value for (as
+    the status change through the actions would be refused: ``checks.required_fields``)."""
+    wanted = [d for d in selectors.required_case_definitions() if status in d.required_on]
+    if not wanted:
+        return
+    missing = missing_required(wanted, {k: v for k, (_, v) in values.items()}, status, team_id)
+    if missing:
+        names = ", ".join(d.label for d in missing)
+        raise InvalidInput(
+            f"Fill in {names} before the case is {status}"
+            f" ({'it is' if len(missing) == 1 else 'they are'} required then).",
+            field=missing[0].key,
+            code="required_field",
+        )
+
+
 def import_as_json(values: Mapping[str, tuple[FieldDefinition, Value]]) -> dict[str, Any]:
     """The kept values as the case's ``imported`` audit event lists them."""
     return {k: as_json(v) for k, (_, v) in values.items()}

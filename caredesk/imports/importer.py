@@ -32,6 +32,7 @@ from caredesk.core.errors import DomainError
 from caredesk.customers import actions as customer_actions
 from caredesk.customers.models import ContactIdentity, Customer, Organization
 from caredesk.customfields import actions as field_actions
+from caredesk.customfields import selectors as field_selectors
 from caredesk.customfields.models import FieldDefinition, Target
 from caredesk.customfields.models import Kind as FieldKind
 from caredesk.customfields.validation import Value
@@ -48,6 +49,7 @@ from caredesk.imports.source import (
 from caredesk.tickets import actions as case_actions
 from caredesk.tickets.actions import ImportedCase, ImportedMessage
 from caredesk.tickets.attachments import IncomingFile
+from caredesk.tickets.imported import derive
 from caredesk.tickets.models import MessageKind, Status
 
 Kind = ImportedObject.Kind
@@ -129,6 +131,7 @@ class Importer:
         self.batch_size = max(1, batch_size)
         self._members: dict[int, set[int]] = {}  # team id -> member ids (and joining)
         self._field_defs: list[FieldDefinition] | None = None
+        self._required: bool | None = None  # are any case fields required on a status?
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -522,6 +525,15 @@ class Importer:
             tags=tags,
             fields=field_actions.import_as_json(fields),
         )
+        if self._required is None:
+            self._required = bool(field_selectors.required_case_definitions())
+        if self._required:
+            status = derive(case).status
+            try:
+                field_actions.check_import_required(fields, status, team.pk if team else None)
+            except DomainError as error:
+                self._problem(what, f"not imported: {error.message}")
+                return None
         return Prepared(item, case, notes, fields, join)
 
     def _fields(

@@ -225,3 +225,48 @@ def _statements(desk, now, n: int) -> int:
 def test_the_statements_of_a_batch_do_not_grow_with_its_cases(desk, now, small, large):
     _statements(desk, now, 1)  # the team, agent and customers exist from here on
     assert _statements(desk, now, large) == _statements(desk, now, small)
+
+
+def test_custom_fields_are_kept_refused_values_reported_and_required_ones_enforced(desk, now):
+    from caredesk.customfields import selectors
+    from caredesk.customfields.models import FieldDefinition, Target
+
+    def define(key, kind, **kw):
+        return FieldDefinition.objects.create(
+            key=key,
+            label=key.title(),
+            kind=kind,
+            target=Target.CASE,
+            created_at=now,
+            updated_at=now,
+            **kw,
+        )
+
+    define("order", "text")
+    define("parts", "multiselect", options=["leg", "door", "hinge"])
+    define("weight", "number")
+    define("reason", "select", options=["damage", "late"], required_on=["resolved"])
+    cases = [
+        source_case(
+            1, now, fields=(("order", "A-17"), ("parts", "leg; hinge"), ("reason", "late"))
+        ),
+        source_case(2, now, fields=(("weight", "heavy"), ("reason", "damage"))),
+        source_case(3, now, fields=(("order", "A-19"),)),  # resolved without a reason
+        source_case(4, now, status="open", fields=(("order", "A-20"),)),  # open: not needed
+    ]
+    summary = run(FakeReader(cases), desk, now)
+    problems = {p.what: p.message for p in summary.problems}
+    assert problems["case S3"].startswith(
+        "not imported: Fill in Reason before the case is resolved"
+    )
+    assert problems["case S2"].startswith("field weight not kept:")
+    assert summary.created["cases"] == 3
+    defs = selectors.definitions(Target.CASE)
+    first = Ticket.objects.get(subject="Parcel 1 never came")
+    values = selectors.values_of(defs, [first.pk])[first.pk]
+    assert values["order"] == "A-17" and sorted(values["parts"]) == ["hinge", "leg"]
+    assert values["reason"] == "late"
+    second = Ticket.objects.get(subject="Parcel 2 never came")
+    assert selectors.values_of(defs, [second.pk])[second.pk].get("weight") is None
+    event = AuditEvent.objects.get(ticket=first, verb="imported")
+    assert event.new_value["fields"]["order"] == "A-17"

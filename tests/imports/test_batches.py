@@ -270,3 +270,27 @@ def test_custom_fields_are_kept_refused_values_reported_and_required_ones_enforc
     assert selectors.values_of(defs, [second.pk])[second.pk].get("weight") is None
     event = AuditEvent.objects.get(ticket=first, verb="imported")
     assert event.new_value["fields"]["order"] == "A-17"
+
+
+@dataclass
+class CrowdReader(FakeReader):
+    """Customers with a broken address and an address given twice, among good ones."""
+
+    def people(self) -> Iterator[SourcePerson | Problem]:
+        yield from super().people()
+        yield SourcePerson("c3", "Broken Address", "not an address", "customer")
+        yield SourcePerson("c4", "Dora Double", "dora@example.test", "customer")
+        yield SourcePerson("c5", "Dora Again", "DORA@example.test", "customer")
+        yield SourcePerson("c6", "Eve Fine", "eve@example.test", "customer")
+
+
+def test_a_bad_customer_in_a_batch_is_reported_and_the_others_are_created(desk, now):
+    cases = [source_case(1, now), source_case(2, now, requester_id="c5")]
+    summary = run(CrowdReader(cases), desk, now, batch_size=10)
+    problems = {p.what: p.message for p in summary.problems}
+    assert "not a valid email address" in problems["user c3"]
+    assert summary.created["customers"] == 4  # c1, c2, c4, c6
+    assert summary.skipped["customers"] == 1  # c5: Dora's address again
+    dora = Ticket.objects.get(subject="Parcel 2 never came").customer
+    assert dora.name == "Dora Double"
+    assert summary.created["cases"] == 2

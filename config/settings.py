@@ -374,6 +374,9 @@ _REQUIRED_FIELDS = "caredesk.customfields.checks.required_fields"
 CAREDESK_EVENT_REACTIONS: dict[str, list[str]] = {
     # A new case of a customer an open incident affects is linked and answered.
     "case.created": [_SLA, "caredesk.incidents.reactions.link_new_cases", _AUTOMATE],
+    # A case brought in from another desk is history, not news (ADR 0037): its SLA
+    # deadlines (open cases) and its skipped survey (closed ones); no automation.
+    "case.imported": [_SLA, "caredesk.feedback.reactions.skip_imported_surveys"],
     # Replies keep promises and record the policies inserted into them; customers' are scored.
     # An agent's Cc'd addresses become the case's email participants (docs/replies.md).
     "message.added": [

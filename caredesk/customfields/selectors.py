@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from caredesk.accounts.models import User
 from caredesk.core.errors import InvalidInput
 from caredesk.customfields import rules
-from caredesk.customfields.models import FieldDefinition, FieldValue, Kind
+from caredesk.customfields.models import FieldDefinition, FieldValue, Kind, Target
 from caredesk.customfields.validation import Value, as_json, check_value
 
 
@@ -22,6 +22,15 @@ def definitions(target: str, *, active: bool = True) -> list[FieldDefinition]:
     if active:
         qs = qs.filter(is_active=True)
     return list(qs)
+
+
+def required_case_definitions() -> list[FieldDefinition]:
+    """The active case fields required on some status (with their teams)."""
+    return list(
+        FieldDefinition.objects.filter(target=Target.CASE, is_active=True)
+        .exclude(required_on=[])
+        .prefetch_related("teams")
+    )
 
 
 def visible_definitions(user: User, target: str) -> list[FieldDefinition]:

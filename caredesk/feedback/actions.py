@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -217,6 +218,26 @@ def do_skip_survey(ticket: Ticket, *, reason: str, now: datetime) -> bool:
         _skip(row, reason)
         audit.record(ticket, None, "csat_skipped", now=now, field="csat", new=reason)
     return True
+
+
+def do_skip_imported_surveys(tickets: Sequence[Ticket], *, now: datetime) -> list[Survey]:
+    """Closed cases brought in from another desk (``caredesk import``, ADR 0037): their one
+    survey, recorded as skipped (``csat.IMPORTED``) in one INSERT, never planned or sent.
+    Inside the import's transaction; the case's ``imported`` audit event is the record."""
+    require_aware(now, "now")
+    rows = [
+        Survey(
+            ticket=ticket,
+            customer_id=ticket.customer_id,
+            agent_id=ticket.assignee_id,
+            team_id=ticket.team_id or 0,
+            created_at=now,
+            state=SurveyState.SKIPPED,
+            skip_reason=csat.IMPORTED,
+        )
+        for ticket in tickets
+    ]
+    return Survey.objects.bulk_create(rows)
 
 
 def _skip(row: Survey, reason: str) -> None:

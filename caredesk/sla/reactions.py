@@ -20,6 +20,9 @@ from caredesk.tickets.models import MessageKind, Ticket
 # follow the first of these among its events.
 TRIGGERS: tuple[tuple[str, engine.Event], ...] = (
     ("case.created", "opened"),
+    # A case brought in from another desk (ADR 0037): its clocks start at its own
+    # creation time and stand as its history left them; open cases only.
+    ("case.imported", "refresh"),
     ("message.added:reply", "reply"),
     ("message.added:customer", "customer_message"),
     ("case.assigned", "assigned"),
@@ -50,6 +53,8 @@ def update_deadlines(group: list[Emitted]) -> None:
         trigger, ticket = _trigger(e), e.subject
         if trigger is None or not isinstance(ticket, Ticket) or ticket.pk is None:
             continue
+        if trigger == "case.imported" and not ticket.is_open:
+            continue  # history: a done case imported has no clock to run
         held = chosen.get(ticket.pk)
         if held is None or _RANK[trigger] < _RANK[held[0]]:
             chosen[ticket.pk] = (trigger, e)

@@ -30,6 +30,9 @@ from caredesk.core.text import clean_body, clean_line, sanitize_html
 from caredesk.customers.models import Customer
 from caredesk.tickets import audit, mentions, tasks, timespent
 from caredesk.tickets.attachments import IncomingFile, check_files, store_files_many
+from caredesk.tickets.imported import ImportedCase as ImportedCase
+from caredesk.tickets.imported import ImportedMessage as ImportedMessage
+from caredesk.tickets.imported import write_cases
 from caredesk.tickets.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -851,3 +854,82 @@ def _save_tags(ticket: Ticket, actor: User | None, wanted: list[str], now: datet
     ticket.save(update_fields=["updated_at"])
     audit.record(ticket, actor, "tags_changed", now=now, field="tags", old=old, new=sorted(wanted))
     return ticket
+
+
+# --- import from another desk (ADR 0037) -----------------------------------------------
+
+
+def _checked_import(case: ImportedCase) -> ImportedCase:
+    """The case as it will be written, or :class:`DomainError` (the same checks as the
+    actions that would have written it one message at a time)."""
+    if case.priority not in Priority.values:
+        raise DomainError(f"Unknown priority {case.priority!r}.", code="invalid_priority")
+    if case.status and case.status not in Status.values:
+        raise DomainError(f"Unknown status {case.status!r}.", code="invalid_status")
+    if case.status == Status.MERGED:
+        raise DomainError("Merge the case into another instead.", code="invalid_status")
+    if not case.messages or case.messages[0].kind != MessageKind.CUSTOMER:
+        raise DomainError("A case starts with the customer's request.", code="invalid_case")
+    if case.assignee is not None and not case.assignee.is_agent_staff:
+        raise DomainError("Cases can only be assigned to active staff.", code="invalid_assignee")
+    limit = settings.CAREDESK_MAX_BODY_CHARS
+    messages = []
+    for m in case.messages:
+        if m.kind == MessageKind.SYSTEM:
+            raise DomainError("An import brings no system entries.", code="invalid_case")
+        author = m.author_user
+        if m.kind != MessageKind.CUSTOMER and (author is None or not author.is_agent_staff):
+            raise PermissionDenied("Only staff can do this.")
+        field = {MessageKind.REPLY: "reply", MessageKind.NOTE: "note"}.get(m.kind, "message")
+        messages.append(
+            replace(
+                m,
+                body=clean_body(m.body, max_chars=limit, field=field),
+                files=tuple(check_files(list(m.files))),
+            )
+        )
+    return replace(
+        case,
+        subject=clean_line(case.subject, max_chars=MAX_SUBJECT, field="subject"),
+        tags=normalize_tags(case.tags),
+        messages=messages,
+    )
+
+
+def do_import_cases(cases: Sequence[ImportedCase], *, actor: User, now: datetime) -> list[Ticket]:
+    """Bring in cases from another desk, with their whole history, in one transaction and
+    a fixed number of statements for the batch (``caredesk import``; ADR 0037). Any
+    invalid case refuses the whole call (the importer then retries the batch case by
+    case, so only the bad one is reported).
+
+    The rows are those the case actions would have written (the case with its final
+    status and timestamps, the messages at the source's times with their kinds and
+    visibility, attachments, search entries, tags), but not a made-up history: each
+    case gets **one** audit event, ``imported``, at ``now``, naming the source and its
+    id. Its ``case.imported`` event is the only one appended, so only the reactions
+    wired for it run (the SLA deadlines of open cases, the skipped survey of closed
+    ones): no acknowledgement, no mail, no automation, no webhook (settings)."""
+    _require_staff(actor)
+    if not actor.is_agent_staff:
+        raise PermissionDenied("Only staff can do this.")
+    checked = [_checked_import(case) for case in cases]
+    with transaction.atomic():
+        tickets = write_cases(checked)
+        audit.insert(
+            audit.event(
+                ticket,
+                actor,
+                "imported",
+                now=now,
+                new={
+                    "source": case.source,
+                    "source_id": case.source_id,
+                    "messages": len(case.messages),
+                    "status": ticket.status,
+                    **({"fields": dict(case.fields)} if case.fields else {}),
+                },
+                note=f"Imported from {case.source} ({case.source_id}).",
+            )
+            for ticket, case in zip(tickets, checked, strict=True)
+        )
+    return tickets

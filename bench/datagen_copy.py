@@ -547,11 +547,11 @@ def build(
             [cases, total, keep_indexes],
         )
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        size = cursor.fetchone()[0]
+        db_size = (cursor.fetchone() or ["?"])[0]
     say(
         f"done: {cases:,} cases, {rows:,} rows in {total:.0f} s (load {load_seconds:.0f} s, "
         f"indexes {index_seconds:.0f} s, ANALYZE {analyze_seconds:.0f} s); {rows / total:,.0f} "
-        f"rows/s; database {size}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f"rows/s; database {db_size}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     return url
 

@@ -265,7 +265,7 @@ def scenes(
         for depth in depths:
             path, reached = walk_cursor(client, base, api, depth)
             if reached < depth and depth > 1:
-                depth_label = f"depth {reached} (the last page; {depth} asked)"
+                depth_label = f"depth {reached} (last; {depth} asked)"
             else:
                 depth_label = f"depth {reached}"
             out.append(

@@ -560,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.datagen_copy", description=__doc__)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument(
-        "--pg-url", default=os.environ.get("PG_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+        "--pg-url",
+        default=os.environ.get("PG_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
     )
     parser.add_argument(
         "--keep-indexes", action="store_true", help="load with every index in place"

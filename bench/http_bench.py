@@ -364,7 +364,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 HEADER = (
-    f"{'path':62} {'conns':>5} {'reqs':>6} {'err':>4} {'req/s':>7} {'p50 ms':>7} "
+    f"{'path':68} {'conns':>5} {'reqs':>6} {'err':>4} {'req/s':>7} {'p50 ms':>7} "
     f"{'p99 ms':>7} {'queries':>7}  target"
 )
 
@@ -373,7 +373,7 @@ def _line(r: dict[str, Any]) -> str:
     q = r["queries"]
     q = "?" if q is None else (f"HTTP {-q}" if q < 0 else q)
     return (
-        f"{r['path'][:62]:62} {r['connections']:>5} {r['requests']:>6} {r['errors']:>4} "
+        f"{r['path'][:68]:68} {r['connections']:>5} {r['requests']:>6} {r['errors']:>4} "
         f"{r['req_per_s']:>7} {r['p50_ms']!s:>7} {r['p99_ms']!s:>7} {q!s:>7}  {r['target']}"
     )
 

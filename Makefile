@@ -69,6 +69,10 @@ test: lint types test-sqlite test-postgres
 # few minutes); the search bench builds (or reuses) a 200,000-case one; the soak runs
 # 3,000 operations with workers killed (a few minutes); the scale run starts 2 web
 # processes + 2 workers on PostgreSQL and Redis, with RQ and the database queue (~8 minutes).
+# The HTTP table (bench.http_bench) runs at 10,000 cases here (~5 minutes); at 1,000,000:
+#   PG_URL=... .venv/bin/python -m bench.http_bench --cases 1000000
+# (builds caredesk_bench_1m with bench.datagen_copy the first time, ~15-25 minutes, then
+# reuses it).
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.page_bench
@@ -80,6 +84,7 @@ bench: install
 	$(BIN)/python -m bench.coverage_bench
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.soak
 	PG_URL="$(PG_URL)" $(BIN)/python -m bench.scale
+	PG_URL="$(PG_URL)" $(BIN)/python -m bench.http_bench --cases 10000
 	$(BIN)/python -m bench.care_sim --days 3 --profile normal --seed 1
 	$(BIN)/python -m bench.import_bench --cases 500 --pg-url "$(PG_URL)"
 

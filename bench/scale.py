@@ -30,7 +30,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,63 @@ def tasks_done(backend: str, redis_client: Any) -> int:
     return int(DBTaskResult.objects.filter(status__in=["SUCCESSFUL", "FAILED"]).count())
 
 
+@dataclass
+class Stack:
+    """caredesk running as processes: the web server's port, the processes, the Redis
+    database claimed for them and the environment they run with."""
+
+    port: int
+    web: subprocess.Popen[bytes]
+    workers: list[subprocess.Popen[bytes]]
+    redis_client: Any
+    redis_number: int
+    env: dict[str, str]
+
+
+@contextmanager
+def serve_stack(db_url: str, backend: str, tmp: Path, *, workers: int = 2) -> Iterator[Stack]:
+    """``caredesk serve --no-worker --workers 2`` and ``workers`` task workers on ``db_url``
+    with a Redis database of their own (cache, rate limits, presence, and RQ when
+    ``backend`` is ``rq``); stopped, and the Redis database flushed, on the way out."""
+    redis_client, number = claim_redis()
+    env = env_for(db_url, number, backend, f"bench-{secrets.token_hex(4)}")
+    port = _free_port()
+    names = ["web", *(f"w{n + 1}" for n in range(workers))]
+    logs = [open(tmp / f"{backend}-{name}.log", "wb") for name in names]  # noqa: SIM115
+    web = subprocess.Popen(  # noqa: S603
+        [*CLI, "serve", "--no-worker", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=logs[0],
+        stderr=subprocess.STDOUT,
+    )
+    children = [
+        subprocess.Popen(  # noqa: S603
+            [*CLI, "worker", "--interval", "0.2", "--verbosity", "0"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs[1:]
+    ]
+    try:
+        wait_http(port)
+        yield Stack(port, web, children, redis_client, number, env)
+    finally:
+        for proc in (*children, web):
+            proc.terminate()
+        for proc in (*children, web):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+        redis_client.flushdb()
+        redis_client.close()
+
+
 def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from django.db import connections
 
@@ -292,27 +350,17 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     desk = prepare_desk()
-    redis_client, number = claim_redis()
-    env = env_for(db_url, number, backend, f"bench-{secrets.token_hex(4)}")
-    port = _free_port()
-    logs = [open(tmp / f"{backend}-{name}.log", "wb") for name in ("web", "w1", "w2")]  # noqa: SIM115
-    web = subprocess.Popen(  # noqa: S603
-        [*CLI, "serve", "--no-worker", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=logs[0],
-        stderr=subprocess.STDOUT,
+    with serve_stack(db_url, backend, tmp, workers=2) as running:
+        return _measure(backend, desk, running, args)
+
+
+def _measure(backend: str, desk: Any, running: Stack, args: argparse.Namespace) -> dict[str, Any]:
+    port, web, workers, redis_client = (
+        running.port,
+        running.web,
+        running.workers,
+        running.redis_client,
     )
-    workers = [
-        subprocess.Popen(  # noqa: S603
-            [*CLI, "worker", "--interval", "0.2", "--verbosity", "0"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        for log in logs[1:]
-    ]
     headers = {
         "Authorization": f"Bearer {desk.staff_token}",
         "Content-Type": "application/json",
@@ -320,114 +368,100 @@ def run_backend(backend: str, db_url: str, args: argparse.Namespace, tmp: Path) 
     }
     rows: list[dict[str, Any]] = []
     created: list[int] = []
-    try:
-        wait_http(port)
-        time.sleep(3)  # the workers take their leases and start the heartbeat
-        done_before = tasks_done(backend, redis_client)
+    time.sleep(3)  # the workers take their leases and start the heartbeat
+    done_before = tasks_done(backend, redis_client)
 
-        def create(rng: random.Random) -> Request:
-            customer_id, _ = rng.choice(desk.customers)
-            body = {
-                "subject": f"Parcel {rng.getrandbits(24):x} has not arrived",
-                "body": "Hello, my parcel was due on Monday and the tracking has not moved.",
-                "customer_id": customer_id,
-            }
-            return "POST", "/api/v1/cases", json.dumps(body).encode()
+    def create(rng: random.Random) -> Request:
+        customer_id, _ = rng.choice(desk.customers)
+        body = {
+            "subject": f"Parcel {rng.getrandbits(24):x} has not arrived",
+            "body": "Hello, my parcel was due on Monday and the tracking has not moved.",
+            "customer_id": customer_id,
+        }
+        return "POST", "/api/v1/cases", json.dumps(body).encode()
 
-        cpu = CPU(
-            {
-                "web": lambda: tree(web.pid),
-                "workers": lambda: [p for w in workers for p in tree(w.pid)],
-                "postgres": pg_backends,
-            }
+    cpu = CPU(
+        {
+            "web": lambda: tree(web.pid),
+            "workers": lambda: [p for w in workers for p in tree(w.pid)],
+            "postgres": pg_backends,
+        }
+    )
+
+    def measured(outcome: Outcome) -> dict[str, Any]:
+        row = outcome.row()
+        used = cpu.lap()
+        n = max(row["requests"], 1)
+        row["cpu_ms_per_request"] = {k: round(v * 1000 / n, 1) for k, v in used.items()}
+        return row
+
+    load_started = time.monotonic()
+    for conns in (1, 8):
+        outcome = drive(
+            "127.0.0.1",
+            port,
+            "create a case (POST /api/v1/cases)",
+            create,
+            headers=headers,
+            connections=conns,
+            seconds=args.seconds,
         )
+        rows.append(measured(outcome))
+    load_ended = time.monotonic()
+    waiting_at_end = backlog(backend, redis_client)
+    while backlog(backend, redis_client) and time.monotonic() - load_ended < args.drain:
+        time.sleep(0.2)
+    drained = time.monotonic()
+    drain_cpu = cpu.lap()
+    done = tasks_done(backend, redis_client) - done_before
+    from caredesk.tickets.models import Ticket
 
-        def measured(outcome: Outcome) -> dict[str, Any]:
-            row = outcome.row()
-            used = cpu.lap()
-            n = max(row["requests"], 1)
-            row["cpu_ms_per_request"] = {k: round(v * 1000 / n, 1) for k, v in used.items()}
-            return row
-
-        load_started = time.monotonic()
-        for conns in (1, 8):
-            outcome = drive(
-                "127.0.0.1",
-                port,
-                "create a case (POST /api/v1/cases)",
-                create,
-                headers=headers,
-                connections=conns,
-                seconds=args.seconds,
-            )
-            rows.append(measured(outcome))
-        load_ended = time.monotonic()
-        waiting_at_end = backlog(backend, redis_client)
-        while backlog(backend, redis_client) and time.monotonic() - load_ended < args.drain:
-            time.sleep(0.2)
-        drained = time.monotonic()
-        drain_cpu = cpu.lap()
-        done = tasks_done(backend, redis_client) - done_before
-        from caredesk.tickets.models import Ticket
-
-        created = list(Ticket.objects.values_list("pk", flat=True))
-        reads: list[tuple[str, Callable[[random.Random], Request]]] = [
-            ("list open cases (GET /api/v1/cases)", lambda r: ("GET", "/api/v1/cases", None)),
-            (
-                "a case (GET /api/v1/cases/{id})",
-                lambda r: ("GET", f"/api/v1/cases/{r.choice(created)}", None),
-            ),
-            (
-                "search (GET /api/v1/cases?q=parcel)",
-                lambda r: ("GET", "/api/v1/cases?q=parcel", None),
-            ),
-        ]
-        for name, make in reads:
-            rows.append(
-                measured(
-                    drive(
-                        "127.0.0.1",
-                        port,
-                        name,
-                        make,
-                        headers=headers,
-                        connections=8,
-                        seconds=args.seconds,
-                    )
+    created = list(Ticket.objects.values_list("pk", flat=True))
+    reads: list[tuple[str, Callable[[random.Random], Request]]] = [
+        ("list open cases (GET /api/v1/cases)", lambda r: ("GET", "/api/v1/cases", None)),
+        (
+            "a case (GET /api/v1/cases/{id})",
+            lambda r: ("GET", f"/api/v1/cases/{r.choice(created)}", None),
+        ),
+        (
+            "search (GET /api/v1/cases?q=parcel)",
+            lambda r: ("GET", "/api/v1/cases?q=parcel", None),
+        ),
+    ]
+    for name, make in reads:
+        rows.append(
+            measured(
+                drive(
+                    "127.0.0.1",
+                    port,
+                    name,
+                    make,
+                    headers=headers,
+                    connections=8,
+                    seconds=args.seconds,
                 )
             )
-        memory = {
-            "web (gunicorn, 2 workers)": rss_mb(web.pid),
-            "worker 1": rss_mb(workers[0].pid),
-            "worker 2": rss_mb(workers[1].pid),
-        }
-        return {
-            "backend": backend,
-            "rows": rows,
-            "cases": len(created),
-            "tasks": {
-                "run": done,
-                "waiting_when_load_ended": waiting_at_end,
-                "seconds_to_drain_after_load": round(drained - load_ended, 1),
-                "tasks_per_s_over_load_and_drain": round(done / (drained - load_started), 1),
-                "still_waiting": backlog(backend, redis_client),
-                "cpu_s_while_draining": drain_cpu,
-                "tasks_run_while_draining": waiting_at_end,
-            },
-            "memory_mb": memory,
-        }
-    finally:
-        for proc in (*workers, web):
-            proc.terminate()
-        for proc in (*workers, web):
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for log in logs:
-            log.close()
-        redis_client.flushdb()
-        redis_client.close()
+        )
+    memory = {
+        "web (gunicorn, 2 workers)": rss_mb(web.pid),
+        "worker 1": rss_mb(workers[0].pid),
+        "worker 2": rss_mb(workers[1].pid),
+    }
+    return {
+        "backend": backend,
+        "rows": rows,
+        "cases": len(created),
+        "tasks": {
+            "run": done,
+            "waiting_when_load_ended": waiting_at_end,
+            "seconds_to_drain_after_load": round(drained - load_ended, 1),
+            "tasks_per_s_over_load_and_drain": round(done / (drained - load_started), 1),
+            "still_waiting": backlog(backend, redis_client),
+            "cpu_s_while_draining": drain_cpu,
+            "tasks_run_while_draining": waiting_at_end,
+        },
+        "memory_mb": memory,
+    }
 
 
 def print_report(report: dict[str, Any]) -> None:

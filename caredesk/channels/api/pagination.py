@@ -83,7 +83,11 @@ def keyset_after(cursor: str | None, field: str, *, descending: bool) -> Q:
     data = decode_cursor(cursor, {"t", "i"})
     when, pk = cursor_datetime(data, "t"), cursor_int(data, "i")
     op = "lt" if descending else "gt"
-    return Q(**{f"{field}__{op}": when}) | Q(**{field: when, f"pk__{op}": pk})
+    # The first term is implied by the other two; it is there for the planner: a range
+    # on the index's leading column, so a deep page is an ordered index walk from the
+    # cursor (with only the OR, PostgreSQL fetches every later row and sorts them).
+    bound = Q(**{f"{field}__{op}e": when})
+    return bound & (Q(**{f"{field}__{op}": when}) | Q(**{field: when, f"pk__{op}": pk}))
 
 
 def keyset_cursor(when: datetime, pk: int) -> str:

@@ -667,7 +667,8 @@ def do_sign_in_staff_from_sso(
 ) -> User:
     """The staff account for a person an identity provider vouched for: the OpenID
     provider (``method="oidc"``), the SAML identity provider (``method="saml"``) or the
-    directory after the person's password (``method="ldap"``); the events name both the method and the provider.
+    directory after the person's password (``method="ldap"``); the events name both the
+    method and the provider.
 
     An unknown email gets a staff account (no password) with the role and teams of their
     groups (``staff.created_from_sso``). A known staff account gets its role and the

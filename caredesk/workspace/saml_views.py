@@ -58,7 +58,7 @@ def saml_start_view(request: HttpRequest) -> HttpResponse:
     if config is None:
         return HttpResponseRedirect("/login/?next=%2F")
     if _limited(request, "login-saml-start-ip", "GET"):
-        return _refuse(request, TOO_MANY, status=429)
+        return _refuse(request, str(TOO_MANY), status=429)
     request_id, location = saml.authn_request(config)
     outstanding = dict(request.session.get(REQUESTS_KEY) or {})
     outstanding[request_id] = _safe_next(request, request.GET.get("next", ""))
@@ -100,7 +100,7 @@ def saml_acs_view(request: HttpRequest) -> HttpResponse:
         return render(request, "workspace/saml_continue.html", {"saml_response": posted})
     # Counted once per sign-in: the post that is checked (not the bounce above).
     if _limited(request, "login-saml-ip", "POST"):
-        return _refuse(request, TOO_MANY, status=429)
+        return _refuse(request, str(TOO_MANY), status=429)
     outstanding = dict(request.session.get(REQUESTS_KEY) or {})
     try:
         person = saml.read_response(config, posted, outstanding)

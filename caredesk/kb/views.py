@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -25,6 +26,7 @@ from caredesk.policies.models import Policy
 from caredesk.tickets.access import access_ticket
 
 STATUS_FILTERS = ("all", *ArticleStatus.values)
+STATUS_LABELS = (("all", _("All")), *ArticleStatus.choices)
 PER_PAGE = 50
 
 
@@ -57,7 +59,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "articles": list(page.object_list) if page is not None else [h.article for h in hits or []],
         "page": page,
         "status": status,
-        "statuses": STATUS_FILTERS,
+        "statuses": STATUS_LABELS,
         "q": q,
         "can_manage": rules.can_manage(user),
         "policies": list(

@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.template import Engine
 from django.template.base import Template
-from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.template.loader import render_to_string
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.test import Client
 from django.utils import translation
 
@@ -272,7 +272,7 @@ def test_admin_pages_in_german(desk, german):
 def test_a_hostile_search_is_shown_as_text_in_german(desk, german):
     """A query with markup and a placeholder-like text lands in a translated sentence
     escaped, and the %-format of the sentence is not confused by it."""
-    hostile = '<script>alert(1)</script> %(q)s %s'
+    hostile = "<script>alert(1)</script> %(q)s %s"
     text = _client(desk.agent).get("/kb/", {"q": hostile}).content.decode()
     assert "Kein veröffentlichter Artikel passt zu" in text
     assert "<script>alert(1)</script>" not in text

@@ -277,3 +277,30 @@ def test_a_hostile_search_is_shown_as_text_in_german(desk, german):
     assert "Kein veröffentlichter Artikel passt zu" in text
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; %(q)s %s" in text
+
+
+# --- custom-field inputs in the portal speak the customer's language ----------------------
+
+
+def test_portal_custom_field_errors_in_the_customers_language(desk, now, settings):
+    from tests.customfields.conftest import define
+
+    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)  # read the freshly compiled catalogues
+    define(desk, now, key="qty", label="Menge", kind="number", public=True)
+    define(desk, now, key="order_no", label="Bestellnummer", public=True)
+    alice = _client(desk.alice.user)
+    german = {"accept-language": "de-DE,de;q=0.9"}
+    form = alice.get("/portal/cases/new/", headers=german).content.decode()
+    assert "Menge" in form and "Bestellnummer" in form
+    base = {"subject": "Spät", "body": "Wo bleibt es?"}
+    refused = alice.post("/portal/cases/new/", {**base, "cf_qty": "zwölf"}, headers=german)
+    assert refused.status_code == 400
+    assert "Menge ist eine Zahl." in refused.content.decode()
+    huge = alice.post(
+        "/portal/cases/new/", {**base, "cf_order_no": "<b>" + "x" * 100_000}, headers=german
+    )
+    assert huge.status_code == 400
+    assert "Bestellnummer ist zu lang" in huge.content.decode()
+    assert "<b>xxx" not in huge.content.decode()
+    english = alice.post("/portal/cases/new/", {**base, "cf_qty": "twelve"})
+    assert "Menge is a number." in english.content.decode()

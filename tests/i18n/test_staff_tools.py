@@ -304,3 +304,12 @@ def test_portal_custom_field_errors_in_the_customers_language(desk, now, setting
     assert "<b>xxx" not in huge.content.decode()
     english = alice.post("/portal/cases/new/", {**base, "cf_qty": "twelve"})
     assert "Menge is a number." in english.content.decode()
+
+
+def test_a_refused_report_filter_is_explained_in_german(desk, german):
+    page = _client(desk.lead).get("/reports/", {"from": "<script>", "team": "x" * 5000})
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "Das Von-Datum muss wie 2026-11-23 aussehen." in text
+    assert "Stattdessen werden die letzten 30 Tage für alle Teams angezeigt." in text
+    assert "<script>" not in text

@@ -208,7 +208,11 @@ PAGES = [
     ("/reports/fields/", "lead", ["Fälle nach Feld"]),
     ("/macros/", "agent", ["Makros", "Neues Makro", "Ihre Makros"]),
     ("/macros/new", "agent", ["Neues Makro", "Änderungen am Fall (optional)", "Platzhalter"]),
-    ("/views/", "agent", ["Ansichten", "Neue Ansicht", "Nur ich"]),
+    (
+        "/views/",
+        "agent",
+        ["Ansichten", "Neue Ansicht", "Nur ich", "Offene Fälle", "Zuletzt aktualisiert"],
+    ),
     ("/kb/", "agent", ["Hilfeartikel", "Neuer Artikel", "Veröffentlichte Artikel durchsuchen"]),
     ("/kb/categories/", "lead", ["Kategorien", "Neue Kategorie"]),
     ("/automations/", "agent", ["Automatisierungen", "In Ausführungsreihenfolge"]),

@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team, User
 from caredesk.automations import steps
@@ -19,10 +22,23 @@ from caredesk.macros.placeholders import MAX_BODY
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Channel, Priority
 
 ROWS = 5
+
+
+def _labelled(text: str, label: object) -> str:
+    return gettext(text) % {"label": label}
+
+
+labelled = lazy(_labelled, str)
 VALUE_CHOICES = [
     ("", "—"),
-    *[(f"status:{v}", f"Status: {label}") for v, label in SETTABLE_STATUS_CHOICES],
-    *[(f"priority:{v}", f"Priority: {label}") for v, label in Priority.choices],
+    *[
+        (f"status:{v}", labelled(gettext_noop("Status: %(label)s"), label))
+        for v, label in SETTABLE_STATUS_CHOICES
+    ],
+    *[
+        (f"priority:{v}", labelled(gettext_noop("Priority: %(label)s"), label))
+        for v, label in Priority.choices
+    ],
 ]
 CHECKS = forms.CheckboxSelectMultiple
 
@@ -33,21 +49,21 @@ def _list(text: str) -> list[str]:
 
 class AutomationForm(forms.Form):
     name = forms.CharField(max_length=MAX_NAME)
-    trigger = forms.ChoiceField(label="Runs", choices=Trigger.choices, widget=forms.RadioSelect)
+    trigger = forms.ChoiceField(label=_("Runs"), choices=Trigger.choices, widget=forms.RadioSelect)
     events = forms.MultipleChoiceField(
-        label="When", required=False, choices=list(EVENT_KINDS.items()), widget=CHECKS
+        label=_("When"), required=False, choices=list(EVENT_KINDS.items()), widget=CHECKS
     )
     time_state = forms.ChoiceField(
-        label="The case stays", required=False, choices=[("", "—"), *TimeState.choices]
+        label=_("The case stays"), required=False, choices=[("", "—"), *TimeState.choices]
     )
     time_status = forms.ChoiceField(
-        label="In status", required=False, choices=[("", "—"), *SETTABLE_STATUS_CHOICES]
+        label=_("In status"), required=False, choices=[("", "—"), *SETTABLE_STATUS_CHOICES]
     )
     time_hours = forms.DecimalField(
-        label="For (hours)", required=False, min_value=0.02, max_value=8784, decimal_places=2
+        label=_("For (hours)"), required=False, min_value=0.02, max_value=8784, decimal_places=2
     )
     time_business = forms.BooleanField(
-        label="Count only business hours of the case's calendar", required=False
+        label=_("Count only business hours of the case's calendar"), required=False
     )
     channels = forms.MultipleChoiceField(required=False, choices=Channel.choices, widget=CHECKS)
     teams = forms.TypedMultipleChoiceField(required=False, coerce=int, widget=CHECKS)
@@ -56,23 +72,27 @@ class AutomationForm(forms.Form):
         required=False, choices=SETTABLE_STATUS_CHOICES, widget=CHECKS
     )
     tiers = forms.MultipleChoiceField(
-        label="Customer tier", required=False, choices=Tier.choices, widget=CHECKS
+        label=_("Customer tier"), required=False, choices=Tier.choices, widget=CHECKS
     )
-    tags_all = forms.CharField(label="Has all these tags", required=False, max_length=1200)
-    tags_none = forms.CharField(label="Has none of these tags", required=False, max_length=1200)
+    tags_all = forms.CharField(label=_("Has all these tags"), required=False, max_length=1200)
+    tags_none = forms.CharField(label=_("Has none of these tags"), required=False, max_length=1200)
     words = forms.CharField(
-        label="Any of these words (subject or message)", required=False, max_length=1300
+        label=_("Any of these words (subject or message)"), required=False, max_length=1300
     )
     assigned = forms.ChoiceField(
-        required=False, choices=[("", "Either"), ("yes", "Assigned"), ("no", "Unassigned")]
+        required=False, choices=[("", _("Either")), ("yes", _("Assigned")), ("no", _("Unassigned"))]
     )
     business_hours = forms.ChoiceField(
         required=False,
-        choices=[("", "Any time"), ("open", "Inside business hours"), ("closed", "Outside")],
+        choices=[
+            ("", _("Any time")),
+            ("open", _("Inside business hours")),
+            ("closed", _("Outside")),
+        ],
     )
-    time_from = forms.CharField(label="From (HH:MM)", required=False, max_length=5)
-    time_to = forms.CharField(label="To (HH:MM)", required=False, max_length=5)
-    active = forms.BooleanField(label="Active", required=False)
+    time_from = forms.CharField(label=_("From (HH:MM)"), required=False, max_length=5)
+    time_to = forms.CharField(label=_("To (HH:MM)"), required=False, max_length=5)
+    active = forms.BooleanField(label=_("Active"), required=False)
 
     def __init__(
         self,
@@ -89,50 +109,50 @@ class AutomationForm(forms.Form):
         people = [("", "—"), *[(u.pk, u.display_name) for u in staff]]
         for n in range(ROWS):
             self.fields[f"a{n}_kind"] = forms.ChoiceField(
-                label="Action", required=False, choices=[("", "—"), *steps.KINDS.items()]
+                label=_("Action"), required=False, choices=[("", "—"), *steps.KINDS.items()]
             )
             self.fields[f"a{n}_value"] = forms.ChoiceField(
-                label="Status or priority", required=False, choices=VALUE_CHOICES
+                label=_("Status or priority"), required=False, choices=VALUE_CHOICES
             )
             self.fields[f"a{n}_tags"] = forms.CharField(
-                label="Tags", required=False, max_length=1200
+                label=_("Tags"), required=False, max_length=1200
             )
             self.fields[f"a{n}_user"] = forms.TypedChoiceField(
-                label="Person", required=False, coerce=int, choices=people, empty_value=None
+                label=_("Person"), required=False, coerce=int, choices=people, empty_value=None
             )
             self.fields[f"a{n}_team"] = forms.TypedChoiceField(
-                label="Team",
+                label=_("Team"),
                 required=False,
                 coerce=int,
                 choices=[("", "—"), *team_choices],
                 empty_value=None,
             )
             self.fields[f"a{n}_macro"] = forms.TypedChoiceField(
-                label="Macro",
+                label=_("Macro"),
                 required=False,
                 coerce=int,
                 choices=[("", "—"), *[(m.pk, m.title) for m in macros]],
                 empty_value=None,
             )
             self.fields[f"a{n}_endpoint"] = forms.TypedChoiceField(
-                label="Webhook",
+                label=_("Webhook"),
                 required=False,
                 coerce=int,
                 choices=[("", "—"), *endpoints.items()],
                 empty_value=None,
             )
             self.fields[f"a{n}_to"] = forms.ChoiceField(
-                label="Notify",
+                label=_("Notify"),
                 required=False,
                 choices=[
                     ("", "—"),
-                    ("assignee", "The assignee"),
-                    ("team_lead", "The team's lead"),
-                    ("user", "The person chosen"),
+                    ("assignee", _("The assignee")),
+                    ("team_lead", _("The team's lead")),
+                    ("user", _("The person chosen")),
                 ],
             )
             self.fields[f"a{n}_text"] = forms.CharField(
-                label="Text (notice, or the mail with placeholders)",
+                label=_("Text (notice, or the mail with placeholders)"),
                 required=False,
                 max_length=MAX_BODY,
                 strip=False,

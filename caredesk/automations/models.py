@@ -11,19 +11,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.automations import notices  # noqa: F401  (the notice kind, registered at start)
 from caredesk.tickets.models import Ticket
 
 
 class Trigger(models.TextChoices):
-    EVENT = "event", "When something happens"
-    TIME = "time", "When a case stays in a state"
+    EVENT = "event", _("When something happens")
+    TIME = "time", _("When a case stays in a state")
 
 
 class TimeState(models.TextChoices):
-    STATUS = "status", "In a status"
-    UNASSIGNED = "unassigned", "Unassigned"
+    STATUS = "status", _("In a status")
+    UNASSIGNED = "unassigned", _("Unassigned")
 
 
 class Automation(models.Model):
@@ -88,9 +89,9 @@ class Timer(models.Model):
 
 
 class Outcome(models.TextChoices):
-    DONE = "done", "Done"
-    PARTLY = "partly", "Partly done"
-    REFUSED = "refused", "Refused"
+    DONE = "done", _("Done")
+    PARTLY = "partly", _("Partly done")
+    REFUSED = "refused", _("Refused")
 
 
 class Run(models.Model):

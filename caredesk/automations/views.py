@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -107,7 +108,7 @@ def _save(request: HttpRequest, automation: Automation | None) -> HttpResponse:
         return _form_page(
             request, form, automation, error=error.message, status=error_status(error)
         )
-    messages.success(request, f"Automation “{saved.name}” saved.")
+    messages.success(request, _("Automation “%(name)s” saved.") % {"name": saved.name})
     return HttpResponseRedirect(f"/automations/{saved.pk}/")
 
 
@@ -177,14 +178,18 @@ def _done(request: HttpRequest, pk: int, call: Any, success: str) -> HttpRespons
 def toggle(request: HttpRequest, pk: int) -> HttpResponse:
     automation = _managed(request, pk)
     active = request.POST.get("active") == "on"
-    word = "switched on" if active else "switched off"
     return _done(
         request,
         automation.pk,
         lambda: actions.do_set_automation_active(
             actor=current_user(request), automation=automation, active=active, now=now()
         ),
-        f"Automation “{automation.name}” {word}.",
+        (
+            _("Automation “%(name)s” switched on.")
+            if active
+            else _("Automation “%(name)s” switched off.")
+        )
+        % {"name": automation.name},
     )
 
 
@@ -195,7 +200,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         position = int(request.POST.get("position", ""))
     except ValueError:
-        messages.error(request, "Say where to move it (a position number).")
+        messages.error(request, _("Say where to move it (a position number)."))
         return HttpResponseRedirect(LIST)
     return _done(
         request,
@@ -203,7 +208,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: actions.do_move_automation(
             actor=current_user(request), automation=automation, position=position, now=now()
         ),
-        f"Automation “{automation.name}” moved.",
+        _("Automation “%(name)s” moved.") % {"name": automation.name},
     )
 
 
@@ -216,5 +221,5 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Automation “{automation.name}” deleted.")
+        messages.success(request, _("Automation “%(name)s” deleted.") % {"name": automation.name})
     return HttpResponseRedirect(LIST)

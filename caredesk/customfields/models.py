@@ -9,23 +9,24 @@ index of (field, value column, object) (docs/adr/0028-custom-fields.md).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 
 
 class Target(models.TextChoices):
-    CASE = "case", "Cases"
-    CUSTOMER = "customer", "Customers"
-    ORGANIZATION = "organization", "Organizations"
+    CASE = "case", _("Cases")
+    CUSTOMER = "customer", _("Customers")
+    ORGANIZATION = "organization", _("Organizations")
 
 
 class Kind(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
-    SELECT = "select", "Single select"
-    MULTISELECT = "multiselect", "Multi select"
-    CHECKBOX = "checkbox", "Checkbox"
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    SELECT = "select", _("Single select")
+    MULTISELECT = "multiselect", _("Multi select")
+    CHECKBOX = "checkbox", _("Checkbox")
 
 
 class FieldDefinition(models.Model):

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from caredesk.core.errors import InvalidInput
 from caredesk.customfields.models import FieldDefinition, Kind, Target
 from caredesk.tickets.models import SETTABLE_STATUSES
@@ -35,13 +37,16 @@ def _line(raw: Any, *, limit: int, what: str, key: str, empty_ok: bool = False) 
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise InvalidInput(f"{what} must be text.", field=key, code="wrong_type")
+        raise InvalidInput(
+            _("%(what)s must be text.") % {"what": what}, field=key, code="wrong_type"
+        )
     value = " ".join(_CONTROL.sub("", raw).split())
     if not value and not empty_ok:
-        raise InvalidInput(f"{what} is empty.", field=key, code="empty")
+        raise InvalidInput(_("%(what)s is empty.") % {"what": what}, field=key, code="empty")
     if len(value) > limit:
         raise InvalidInput(
-            f"{what} is too long ({len(value)} characters; the limit is {limit}).",
+            _("%(what)s is too long (%(length)s characters; the limit is %(limit)s).")
+            % {"what": what, "length": len(value), "limit": limit},
             field=key,
             code="too_long",
         )
@@ -68,7 +73,7 @@ def check_key(raw: Any) -> str:
     key = raw.strip() if isinstance(raw, str) else raw
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise InvalidInput(
-            "The key is 1-40 lower-case letters, digits or _, starting with a letter.",
+            _("The key is 1-40 lower-case letters, digits or _, starting with a letter."),
             field="key",
             code="invalid_key",
         )
@@ -78,31 +83,37 @@ def check_key(raw: Any) -> str:
 def check_options(kind: str, raw: Any) -> list[str]:
     if kind not in SELECTS:
         if raw:
-            raise InvalidInput("Only select fields have options.", field="options")
+            raise InvalidInput(_("Only select fields have options."), field="options")
         return []
     if isinstance(raw, str):
         raw = raw.splitlines()
     if not isinstance(raw, list):
-        raise InvalidInput("Options are a list of texts.", field="options", code="wrong_type")
+        raise InvalidInput(_("Options are a list of texts."), field="options", code="wrong_type")
     options: list[str] = []
     for item in raw:
-        option = _line(item, limit=MAX_OPTION, what="An option", key="options", empty_ok=True)
+        option = _line(item, limit=MAX_OPTION, what=_("An option"), key="options", empty_ok=True)
         if option and option not in options:
             options.append(option)
     if not options:
-        raise InvalidInput("A select field needs at least one option.", field="options")
+        raise InvalidInput(_("A select field needs at least one option."), field="options")
     if len(options) > MAX_OPTIONS:
-        raise InvalidInput(f"At most {MAX_OPTIONS} options.", field="options", code="too_many")
+        raise InvalidInput(
+            _("At most %(count)s options.") % {"count": MAX_OPTIONS},
+            field="options",
+            code="too_many",
+        )
     return options
 
 
 def check_definition(data: DefinitionData) -> dict[str, Any]:
     """The checked values of a definition (``teams`` left to the action)."""
     if data.target not in Target.values:
-        raise InvalidInput("Choose cases, customers or organizations.", field="target")
+        raise InvalidInput(_("Choose cases, customers or organizations."), field="target")
     if data.kind not in Kind.values:
         raise InvalidInput(
-            f"The type is one of {', '.join(Kind.values)}.", field="kind", code="invalid_kind"
+            _("The type is one of %(kinds)s.") % {"kinds": ", ".join(Kind.values)},
+            field="kind",
+            code="invalid_kind",
         )
     required_on = data.required_on or []
     if isinstance(required_on, str):
@@ -112,25 +123,25 @@ def check_definition(data: DefinitionData) -> dict[str, Any]:
     ):
         raise InvalidInput("required_on lists case statuses.", field="required_on")
     if required_on and data.target != Target.CASE:
-        raise InvalidInput("Only case fields can be required on a status.", field="required_on")
+        raise InvalidInput(_("Only case fields can be required on a status."), field="required_on")
     if not isinstance(data.public, bool):
         raise InvalidInput("public is true or false.", field="public", code="wrong_type")
     if data.public and data.target != Target.CASE:
-        raise InvalidInput("Only case fields can be shown in the portal.", field="public")
+        raise InvalidInput(_("Only case fields can be shown in the portal."), field="public")
     try:
         position = int(data.position or 0)
     except (TypeError, ValueError):
-        raise InvalidInput("The position is a whole number.", field="position") from None
+        raise InvalidInput(_("The position is a whole number."), field="position") from None
     if not 0 <= position <= 10_000:
-        raise InvalidInput("The position is between 0 and 10000.", field="position")
+        raise InvalidInput(_("The position is between 0 and 10000."), field="position")
     return {
         "key": check_key(data.key),
         "target": data.target,
-        "label": _line(data.label, limit=MAX_LABEL, what="The label", key="label"),
+        "label": _line(data.label, limit=MAX_LABEL, what=_("The label"), key="label"),
         "kind": data.kind,
         "options": check_options(data.kind, data.options),
         "help_text": _line(
-            data.help_text, limit=MAX_HELP, what="The help text", key="help_text", empty_ok=True
+            data.help_text, limit=MAX_HELP, what=_("The help text"), key="help_text", empty_ok=True
         ),
         "public": data.public,
         "required_on": sorted(set(required_on)),
@@ -149,7 +160,9 @@ def check_value(definition: FieldDefinition, raw: Any) -> Value:
             return True if raw else None
         if isinstance(raw, str) and raw.lower() in ("on", "true", "1", "yes", "false", "0", "no"):
             return True if raw.lower() in ("on", "true", "1", "yes") else None
-        raise InvalidInput(f"{label} is ticked or not.", field=key, code="wrong_type")
+        raise InvalidInput(
+            _("%(label)s is ticked or not.") % {"label": label}, field=key, code="wrong_type"
+        )
     if kind == Kind.MULTISELECT:
         items = raw if isinstance(raw, list) else [raw]
         chosen: set[str] = set()
@@ -158,29 +171,39 @@ def check_value(definition: FieldDefinition, raw: Any) -> Value:
                 continue
             if not isinstance(item, str) or item not in definition.options:
                 raise InvalidInput(
-                    f"{label}: {_shown(item)} is not one of its options.",
+                    _("%(label)s: %(value)s is not one of its options.")
+                    % {"label": label, "value": _shown(item)},
                     field=key,
                     code="unknown_option",
                 )
             chosen.add(item)
         return [o for o in definition.options if o in chosen] or None
     if isinstance(raw, list | dict):
-        raise InvalidInput(f"{label} takes one value.", field=key, code="wrong_type")
+        raise InvalidInput(
+            _("%(label)s takes one value.") % {"label": label}, field=key, code="wrong_type"
+        )
     if kind == Kind.NUMBER:
         return _number(raw, key, label)
     if kind == Kind.DATE:
         if not isinstance(raw, str):
-            raise InvalidInput(f"{label} is a date (YYYY-MM-DD).", field=key, code="wrong_type")
+            raise InvalidInput(
+                _("%(label)s is a date (YYYY-MM-DD).") % {"label": label},
+                field=key,
+                code="wrong_type",
+            )
         try:
             return date.fromisoformat(raw.strip()[:10]) if len(raw.strip()) == 10 else _no_date()
         except ValueError:
             raise InvalidInput(
-                f"{label} is a date (YYYY-MM-DD).", field=key, code="wrong_type"
+                _("%(label)s is a date (YYYY-MM-DD).") % {"label": label},
+                field=key,
+                code="wrong_type",
             ) from None
     text = _line(raw, limit=MAX_TEXT, what=label, key=key, empty_ok=True)
     if kind == Kind.SELECT and text and text not in definition.options:
         raise InvalidInput(
-            f"{label}: {_shown(text)} is not one of its options.",
+            _("%(label)s: %(value)s is not one of its options.")
+            % {"label": label, "value": _shown(text)},
             field=key,
             code="unknown_option",
         )
@@ -193,13 +216,19 @@ def _no_date() -> date:
 
 def _number(raw: Any, key: str, label: str) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise InvalidInput(f"{label} is a number.", field=key, code="wrong_type")
+        raise InvalidInput(
+            _("%(label)s is a number.") % {"label": label}, field=key, code="wrong_type"
+        )
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, float) else Decimal(repr(raw))
     except InvalidOperation:
-        raise InvalidInput(f"{label} is a number.", field=key, code="wrong_type") from None
+        raise InvalidInput(
+            _("%(label)s is a number.") % {"label": label}, field=key, code="wrong_type"
+        ) from None
     if not value.is_finite() or abs(value) >= MAX_NUMBER:
-        raise InvalidInput(f"{label} is too large a number.", field=key, code="too_large")
+        raise InvalidInput(
+            _("%(label)s is too large a number.") % {"label": label}, field=key, code="too_large"
+        )
     return value.quantize(Decimal("0.000001")).normalize()
 
 
@@ -222,7 +251,7 @@ def as_text(value: Value) -> str:
     if value is None:
         return ""
     if value is True:
-        return "Yes"
+        return _("Yes")
     if isinstance(value, list):
         return ", ".join(value)
     return str(as_json(value))

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -112,7 +113,7 @@ def _save(request: HttpRequest, definition: FieldDefinition | None) -> HttpRespo
         return _form_page(
             request, _shown(data), definition, error=error.message, status=error_status(error)
         )
-    messages.success(request, f"Field “{saved.label}” saved.")
+    messages.success(request, _("Field “%(label)s” saved.") % {"label": saved.label})
     return HttpResponseRedirect("/fields/")
 
 
@@ -162,7 +163,7 @@ def retire(request: HttpRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     definition = _definition(pk)
     actions.do_retire_field(actor=current_user(request), definition=definition, now=now())
-    messages.success(request, f"Field “{definition.label}” retired.")
+    messages.success(request, _("Field “%(label)s” retired.") % {"label": definition.label})
     return HttpResponseRedirect("/fields/")
 
 
@@ -250,7 +251,7 @@ def object_fields(request: HttpRequest, target: str, pk: int) -> HttpResponse:
             typed=raw,
             field_error=error.message,
         )
-    messages.success(request, "Fields saved.")
+    messages.success(request, _("Fields saved."))
     if target == Target.CASE:
         return HttpResponseRedirect(f"/cases/{obj.pk}/#fields")
     return HttpResponseRedirect(f"/fields/{target}/{obj.pk}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.kb.models import Category, Visibility
 from caredesk.kb.text import MAX_BODY, MAX_TITLE
@@ -19,16 +20,16 @@ class ArticleForm(forms.Form):
     slug = forms.CharField(
         max_length=400,
         required=False,
-        label="Address",
-        help_text="Leave empty to make one from the title.",
+        label=_("Address"),
+        help_text=_("Leave empty to make one from the title."),
     )
-    category = forms.ChoiceField(required=False, label="Category")
+    category = forms.ChoiceField(required=False, label=_("Category"))
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
-    language = forms.CharField(max_length=40, initial="en", label="Language code")
+    language = forms.CharField(max_length=40, initial="en", label=_("Language code"))
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 18, "class": "article-body"}),
         max_length=MAX_BODY * _SLACK,
-        label="Text",
+        label=_("Text"),
         strip=False,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.customers.models import Customer
 from caredesk.policies.models import Policy
@@ -19,14 +20,14 @@ from caredesk.tickets.models import Ticket
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public (customers and visitors)"
-    INTERNAL = "internal", "Internal (staff only)"
+    PUBLIC = "public", _("Public (customers and visitors)")
+    INTERNAL = "internal", _("Internal (staff only)")
 
 
 class ArticleStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
 
 
 class Category(models.Model):

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -25,6 +27,7 @@ from caredesk.policies.models import Policy
 from caredesk.tickets.access import access_ticket
 
 STATUS_FILTERS = ("all", *ArticleStatus.values)
+STATUS_LABELS = (("all", _("All")), *ArticleStatus.choices)
 PER_PAGE = 50
 
 
@@ -57,7 +60,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "articles": list(page.object_list) if page is not None else [h.article for h in hits or []],
         "page": page,
         "status": status,
-        "statuses": STATUS_FILTERS,
+        "statuses": STATUS_LABELS,
         "q": q,
         "can_manage": rules.can_manage(user),
         "policies": list(
@@ -103,7 +106,11 @@ def _save(request: HttpRequest, article: Article | None) -> HttpResponse:
         )
     except DomainError as exc:
         return _editor(request, form, article, exc.message, error_status(exc))
-    messages.success(request, f"“{saved.title}” is saved (version {saved.version}).")
+    messages.success(
+        request,
+        gettext("“%(title)s” is saved (version %(version)s).")
+        % {"title": saved.title, "version": saved.version},
+    )
     return HttpResponseRedirect(f"/kb/{saved.pk}/")
 
 
@@ -174,21 +181,21 @@ def _status_change(request: HttpRequest, pk: int, act: Any, done: str) -> HttpRe
 @require_POST
 @staff_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
-    return _status_change(request, pk, actions.do_publish_article, "Published.")
+    return _status_change(request, pk, actions.do_publish_article, gettext("Published."))
 
 
 @require_POST
 @staff_required
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
     return _status_change(
-        request, pk, actions.do_archive_article, "Archived: no longer listed or found."
+        request, pk, actions.do_archive_article, gettext("Archived: no longer listed or found.")
     )
 
 
 @require_POST
 @staff_required
 def unpublish(request: HttpRequest, pk: int) -> HttpResponse:
-    return _status_change(request, pk, actions.do_unpublish_article, "Back to draft.")
+    return _status_change(request, pk, actions.do_unpublish_article, gettext("Back to draft."))
 
 
 @require_POST
@@ -204,7 +211,10 @@ def publish_policy(request: HttpRequest, policy_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/kb/")
-    messages.success(request, f"The policy “{policy.title}” is published as an article.")
+    messages.success(
+        request,
+        gettext("The policy “%(title)s” is published as an article.") % {"title": policy.title},
+    )
     return HttpResponseRedirect(f"/kb/{article.pk}/")
 
 
@@ -248,7 +258,7 @@ def _save_category(request: HttpRequest, category: Category | None) -> HttpRespo
         )
     except DomainError as exc:
         return _categories_page(request, form, exc.message, error_status(exc))
-    messages.success(request, "Category saved.")
+    messages.success(request, gettext("Category saved."))
     return HttpResponseRedirect("/kb/categories/")
 
 
@@ -274,7 +284,10 @@ def category_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Category “{category.name}” deleted; its articles stay.")
+        messages.success(
+            request,
+            gettext("Category “%(name)s” deleted; its articles stay.") % {"name": category.name},
+        )
     return HttpResponseRedirect("/kb/categories/")
 
 

@@ -3,11 +3,10 @@ the rules (scope, placeholders, promise) are checked by ``validation.check_data`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team, User
 from caredesk.macros.models import Macro, Scope
@@ -16,12 +15,13 @@ from caredesk.macros.validation import MAX_TITLE, MacroData
 from caredesk.promises.models import Kind
 from caredesk.tickets.models import SETTABLE_STATUS_CHOICES, Priority
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ME = "me"
 
 
-def _blank(
-    choices: Sequence[tuple[str, str | Promise]], label: str
-) -> list[tuple[str, str | Promise]]:
+def _blank(choices: list[tuple[str, Any]], label: StrOrPromise) -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
 
@@ -46,43 +46,47 @@ def _field_lines(text: str) -> dict[str, Any]:
 
 class MacroForm(forms.Form):
     title = forms.CharField(max_length=MAX_TITLE)
-    scope = forms.ChoiceField(label="Who can use it", choices=Scope.choices)
-    team = forms.TypedChoiceField(label="Team (for a team macro)", coerce=int, required=False)
+    scope = forms.ChoiceField(label=_("Who can use it"), choices=Scope.choices)
+    team = forms.TypedChoiceField(label=_("Team (for a team macro)"), coerce=int, required=False)
     body = forms.CharField(
-        label="Reply text",
+        label=_("Reply text"),
         required=False,
         max_length=MAX_BODY,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     set_status = forms.ChoiceField(
-        label="Set status",
+        label=_("Set status"),
         required=False,
-        choices=_blank(SETTABLE_STATUS_CHOICES, "Leave as it is"),
+        choices=_blank(SETTABLE_STATUS_CHOICES, _("Leave as it is")),
     )
     set_priority = forms.ChoiceField(
-        label="Set priority", required=False, choices=_blank(Priority.choices, "Leave as it is")
+        label=_("Set priority"),
+        required=False,
+        choices=_blank(Priority.choices, _("Leave as it is")),
     )
-    set_team = forms.TypedChoiceField(label="Move to team", coerce=int, required=False)
-    assignee = forms.ChoiceField(label="Assign to", required=False)
-    add_tags = forms.CharField(label="Add tags (comma-separated)", required=False, max_length=1200)
+    set_team = forms.TypedChoiceField(label=_("Move to team"), coerce=int, required=False)
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+    add_tags = forms.CharField(
+        label=_("Add tags (comma-separated)"), required=False, max_length=1200
+    )
     remove_tags = forms.CharField(
-        label="Remove tags (comma-separated)", required=False, max_length=1200
+        label=_("Remove tags (comma-separated)"), required=False, max_length=1200
     )
     promise_kind = forms.ChoiceField(
-        label="Make a promise", required=False, choices=_blank(Kind.choices, "No promise")
+        label=_("Make a promise"), required=False, choices=_blank(Kind.choices, _("No promise"))
     )
-    promise_text = forms.CharField(label="What is promised", required=False, max_length=500)
+    promise_text = forms.CharField(label=_("What is promised"), required=False, max_length=500)
     promise_due_minutes = forms.IntegerField(
-        label="Due after (minutes)", required=False, min_value=1, max_value=527_040
+        label=_("Due after (minutes)"), required=False, min_value=1, max_value=527_040
     )
     set_fields = forms.CharField(
-        label="Set custom fields (one key=value a line)",
+        label=_("Set custom fields (one key=value a line)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    active = forms.BooleanField(label="Active (shown in the reply box)", required=False)
+    active = forms.BooleanField(label=_("Active (shown in the reply box)"), required=False)
 
     def __init__(self, *args: Any, teams: list[Team], staff: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,11 +96,11 @@ class MacroForm(forms.Form):
         team, set_team, assignee = (self.fields[n] for n in ("team", "set_team", "assignee"))
         assert isinstance(team, forms.ChoiceField) and isinstance(set_team, forms.ChoiceField)
         assert isinstance(assignee, forms.ChoiceField)
-        team.choices = _blank(team_choices, "Choose a team")
-        set_team.choices = _blank(team_choices, "Leave as it is")
+        team.choices = _blank(team_choices, _("Choose a team"))
+        set_team.choices = _blank(team_choices, _("Leave as it is"))
         assignee.choices = [
-            ("", "Leave as it is"),
-            (ME, "Whoever applies it"),
+            ("", _("Leave as it is")),
+            (ME, _("Whoever applies it")),
             *((str(u.pk), u.display_name) for u in staff),
         ]
 

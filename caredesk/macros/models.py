@@ -10,15 +10,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 from caredesk.tickets.models import Ticket
 
 
 class Scope(models.TextChoices):
-    GLOBAL = "global", "Everyone"
-    TEAM = "team", "One team"
-    PERSONAL = "personal", "Only me"
+    GLOBAL = "global", _("Everyone")
+    TEAM = "team", _("One team")
+    PERSONAL = "personal", _("Only me")
 
 
 class Macro(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -94,7 +95,7 @@ def _save(request: HttpRequest, macro: Macro | None) -> HttpResponse:
             saved = actions.do_update_macro(actor=user, macro=macro, data=data, now=now())
     except DomainError as error:
         return _form_page(request, form, macro, error=error.message, status=error_status(error))
-    messages.success(request, f"Macro “{saved.title}” saved.")
+    messages.success(request, _("Macro “%(title)s” saved.") % {"title": saved.title})
     return HttpResponseRedirect("/macros/")
 
 
@@ -126,7 +127,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Macro “{macro.title}” deleted.")
+        messages.success(request, _("Macro “%(title)s” deleted.") % {"title": macro.title})
     return HttpResponseRedirect("/macros/")
 
 

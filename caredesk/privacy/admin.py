@@ -11,6 +11,8 @@ from django.forms import ModelForm
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.models import User
@@ -95,7 +97,9 @@ class CustomerPrivacyAdmin(admin.ModelAdmin[CustomerPrivacy]):
             messages.error(request, error.message)
             return self._back(pk)
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(changed.items()) if n)
-        messages.success(request, f"Erased: {summary or 'nothing was held'}.")
+        messages.success(
+            request, _("Erased: %(what)s.") % {"what": summary or _("nothing was held")}
+        )
         return self._back(pk)
 
 
@@ -141,7 +145,11 @@ class LegalHoldAdmin(ActionErrorsAsMessages, admin.ModelAdmin[LegalHold]):
                 lifted += 1
             except DomainError as error:
                 messages.error(request, f"{hold.customer}: {error.message}")
-        messages.success(request, f"Lifted {lifted} legal hold(s).")
+        messages.success(
+            request,
+            ngettext("Lifted %(count)s legal hold.", "Lifted %(count)s legal holds.", lifted)
+            % {"count": lifted},
+        )
 
 
 @admin.register(RetentionRule)

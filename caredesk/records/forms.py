@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.core.errors import DomainError
 from caredesk.records.models import Record
@@ -18,23 +19,23 @@ MAX_FORM_LINES = 200
 
 class RecordForm(forms.Form):
     kind = forms.ChoiceField(choices=[])
-    external_id = forms.CharField(label="External id (order number…)", max_length=100)
+    external_id = forms.CharField(label=_("External id (order number…)"), max_length=100)
     title = forms.CharField(max_length=200, required=False)
     status = forms.CharField(max_length=40, required=False)
     amount = forms.CharField(max_length=20, required=False)
     currency = forms.CharField(max_length=3, required=False)
-    starts_at = forms.CharField(label="Starts (YYYY-MM-DD)", max_length=40, required=False)
-    ends_at = forms.CharField(label="Ends (YYYY-MM-DD)", max_length=40, required=False)
-    delivered_at = forms.CharField(label="Delivered (YYYY-MM-DD)", max_length=40, required=False)
-    renews_at = forms.CharField(label="Renews (YYYY-MM-DD)", max_length=40, required=False)
+    starts_at = forms.CharField(label=_("Starts (YYYY-MM-DD)"), max_length=40, required=False)
+    ends_at = forms.CharField(label=_("Ends (YYYY-MM-DD)"), max_length=40, required=False)
+    delivered_at = forms.CharField(label=_("Delivered (YYYY-MM-DD)"), max_length=40, required=False)
+    renews_at = forms.CharField(label=_("Renews (YYYY-MM-DD)"), max_length=40, required=False)
     attributes = forms.CharField(
-        label="Attributes (JSON object)",
+        label=_("Attributes (JSON object)"),
         max_length=20_000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     lines = forms.CharField(
-        label="Lines: product; category; quantity; price; delivered (one per line)",
+        label=_("Lines: product; category; quantity; price; delivered (one per line)"),
         max_length=40_000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),

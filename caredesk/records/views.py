@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -130,7 +131,7 @@ def link_record(request: HttpRequest, pk: int) -> HttpResponse:
             now=clock.now(),
         )
     except DomainError as error:
-        messages.error(request, f"Not linked: {error.message}")
+        messages.error(request, _("Not linked: %(reason)s") % {"reason": error.message})
         return HttpResponseRedirect(url)
-    messages.success(request, "Record linked to the case.")
+    messages.success(request, _("Record linked to the case."))
     return HttpResponseRedirect(url)

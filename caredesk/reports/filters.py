@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext
+
 from caredesk.accounts.models import ROLE_LEVEL, Role, Team, User
 from caredesk.reports.buckets import report_zone
 from caredesk.reports.dashboard import DEFAULT_DAYS, MAX_DAYS
-
-DATE_HINT = "must look like 2026-11-23"
 
 
 class BadFilter(ValueError):
@@ -37,16 +37,23 @@ def may_see_reports(user: User) -> bool:
     return user.is_agent_staff and user.level >= ROLE_LEVEL[Role.LEAD]
 
 
+def date_message(name: str) -> str:
+    """The message for a date that cannot be read, in the reader's language."""
+    if name == "from":
+        return gettext("The from date must look like 2026-11-23.")
+    return gettext("The to date must look like 2026-11-23.")
+
+
 def _day(raw: str | None, name: str) -> date | None:
     value = (raw or "").strip()
     if not value:
         return None
     if len(value) != 10:
-        raise BadFilter(f"The {name} date {DATE_HINT}.")
+        raise BadFilter(date_message(name))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadFilter(f"The {name} date {DATE_HINT}.") from None
+        raise BadFilter(date_message(name)) from None
 
 
 def _team(raw: str | None) -> Team | None:
@@ -54,10 +61,10 @@ def _team(raw: str | None) -> Team | None:
     if not value or value == "all":
         return None
     if not value.isdigit() or len(value) > 12:
-        raise BadFilter("Choose a team from the list.")
+        raise BadFilter(gettext("Choose a team from the list."))
     team = Team.objects.filter(pk=int(value)).first()
     if team is None:
-        raise BadFilter("There is no such team.")
+        raise BadFilter(gettext("There is no such team."))
     return team
 
 
@@ -76,9 +83,9 @@ def parse_filters(
     try:
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     except OverflowError:
-        raise BadFilter(f"The to date {DATE_HINT}.") from None
+        raise BadFilter(date_message("to")) from None
     if start > end:
-        raise BadFilter("The start date is after the end date.")
+        raise BadFilter(gettext("The start date is after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise BadFilter(f"Choose at most {MAX_DAYS} days.")
+        raise BadFilter(gettext("Choose at most %(days)s days.") % {"days": MAX_DAYS})
     return Filters(start=start, end=end, team=_team(raw_team))

@@ -8,12 +8,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import current_user, staff_required
 from caredesk.accounts.models import Role
 from caredesk.core import clock
 from caredesk.reports.aggregates import last_refreshed, report_zone, waiting_by_tier
+from caredesk.reports.filters import date_message
 from caredesk.sla.display import minutes_text
 
 REPORT_ROLES = (Role.LEAD, Role.MANAGER, Role.ADMIN)
@@ -27,11 +29,11 @@ def _parse_day(raw: str | None, name: str) -> date | None:
     if not value:
         return None
     if len(value) != 10:
-        raise ValueError(f"The {name} date must look like 2026-11-23.")
+        raise ValueError(date_message(name))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"The {name} date must look like 2026-11-23.") from None
+        raise ValueError(date_message(name)) from None
 
 
 def _fmt(minutes: float | None) -> str:
@@ -63,9 +65,9 @@ def waiting(request: HttpRequest) -> HttpResponse:
     end = end or today
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if not error and start > end:
-        error = "The start date is after the end date."
+        error = gettext("The start date is after the end date.")
     elif not error and (end - start).days + 1 > MAX_DAYS:
-        error = f"Choose at most {MAX_DAYS} days."
+        error = gettext("Choose at most %(days)s days.") % {"days": MAX_DAYS}
     if error:
         end, start = today, today - timedelta(days=DEFAULT_DAYS - 1)
     rows = waiting_by_tier(start, end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -42,7 +43,7 @@ def fields_report(request: HttpRequest) -> HttpResponse:
         error, filters = str(exc), default_filters(clock.now())
     fields, field = by_field.choose(user, request.GET.get("field"))
     if field is None and request.GET.get("field"):
-        error = error or "There is no such field to group by (or you may not see it)."
+        error = error or gettext("There is no such field to group by (or you may not see it).")
     context = {
         "nav": "reports",
         "filters": filters,

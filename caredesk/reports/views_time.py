@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -38,9 +39,9 @@ def time_report(request: HttpRequest) -> HttpResponse:
         "error": error,
         "report": report,
         "tables": [
-            ("agent", "By agent", report.rows.get("agent", [])),
-            ("team", "By team", report.rows.get("team", [])),
-            ("customer", "By customer", report.rows.get("customer", [])),
+            ("agent", _("By agent"), _("Agent"), report.rows.get("agent", [])),
+            ("team", _("By team"), _("Team"), report.rows.get("team", [])),
+            ("customer", _("By customer"), _("Customer"), report.rows.get("customer", [])),
         ],
         "query": filters.query(),
         "max_rows": time.MAX_ROWS,

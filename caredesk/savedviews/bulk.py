@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Membership, Team, User
 from caredesk.core import audit as core_audit
@@ -28,14 +29,14 @@ from caredesk.tickets.models import Priority, Status, Ticket
 
 MAX_SELECTION = 500
 OPERATIONS = {
-    "assign": "Assign",
-    "status": "Change status",
-    "priority": "Change priority",
-    "team": "Move to team",
-    "add_tags": "Add tags",
-    "remove_tags": "Remove tags",
-    "macro": "Apply macro",
-    "close": "Close",
+    "assign": _("Assign"),
+    "status": _("Change status"),
+    "priority": _("Change priority"),
+    "team": _("Move to team"),
+    "add_tags": _("Add tags"),
+    "remove_tags": _("Remove tags"),
+    "macro": _("Apply macro"),
+    "close": _("Close"),
 }
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from caredesk.core.errors import InvalidInput
 from caredesk.customers.models import Tier
 from caredesk.customfields.validation import KEY_RE, MAX_TEXT
@@ -20,25 +22,25 @@ MAX_JSON_BYTES = 4_000
 MAX_LIST = 20
 MAX_TAG = 50
 SORTS = {
-    "updated": "Last updated",
-    "waiting": "Oldest waiting",
-    "priority": "Priority",
-    "created": "Newest created",
-    "promises": "Promises due",
+    "updated": _("Last updated"),
+    "waiting": _("Oldest waiting"),
+    "priority": _("Priority"),
+    "created": _("Newest created"),
+    "promises": _("Promises due"),
 }
 COLUMNS = {
-    "subject": "Subject",
-    "customer": "Customer",
-    "status": "Status",
-    "priority": "Priority",
-    "team": "Team",
-    "assignee": "Assignee",
-    "tags": "Tags",
-    "sla": "SLA",
-    "updated": "Updated",
+    "subject": _("Subject"),
+    "customer": _("Customer"),
+    "status": _("Status"),
+    "priority": _("Priority"),
+    "team": _("Team"),
+    "assignee": _("Assignee"),
+    "tags": _("Tags"),
+    "sla": _("SLA"),
+    "updated": _("Updated"),
 }
 DEFAULT_COLUMNS = ["subject", "customer", "status", "priority", "assignee", "updated"]
-SLA_STATES = {"breached": "Breached", "warned": "Warned", "ok": "On time"}
+SLA_STATES = {"breached": _("Breached"), "warned": _("Warned"), "ok": _("On time")}
 # "open": the open statuses; "done": resolved and closed; "any": every status.
 STATES = ("open", "done", "any")
 ASSIGNEE_WORDS = ("me", "none")

@@ -10,9 +10,10 @@ kept as they are when a view is edited here, and listed on the page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 from caredesk.core.errors import InvalidInput
@@ -50,23 +51,26 @@ FORM_FILTERS = (
 )
 MAX_TEXT = 2_000
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Choices:
     """What the form offers (the same lists the filters accept)."""
 
-    states: tuple[tuple[str, str], ...] = (
-        ("open", "Open cases"),
-        ("done", "Resolved and closed"),
-        ("any", "Any status"),
+    states: tuple[tuple[str, StrOrPromise], ...] = (
+        ("open", _("Open cases")),
+        ("done", _("Resolved and closed")),
+        ("any", _("Any status")),
     )
-    statuses: tuple[tuple[str, str], ...] = tuple(Status.choices)
-    priorities: tuple[tuple[str, str], ...] = tuple(Priority.choices)
-    channels: tuple[tuple[str, str], ...] = tuple(Channel.choices)
-    tiers: tuple[tuple[str, str], ...] = tuple(Tier.choices)
-    sla_states: tuple[tuple[str, str], ...] = tuple(SLA_STATES.items())
-    sorts: tuple[tuple[str, str], ...] = tuple(SORTS.items())
-    columns: tuple[tuple[str, str], ...] = tuple(COLUMNS.items())
+    statuses: tuple[tuple[str, StrOrPromise], ...] = tuple(Status.choices)
+    priorities: tuple[tuple[str, StrOrPromise], ...] = tuple(Priority.choices)
+    channels: tuple[tuple[str, StrOrPromise], ...] = tuple(Channel.choices)
+    tiers: tuple[tuple[str, StrOrPromise], ...] = tuple(Tier.choices)
+    sla_states: tuple[tuple[str, StrOrPromise], ...] = tuple(SLA_STATES.items())
+    sorts: tuple[tuple[str, StrOrPromise], ...] = tuple(SORTS.items())
+    columns: tuple[tuple[str, StrOrPromise], ...] = tuple(COLUMNS.items())
 
 
 CHOICES = Choices()

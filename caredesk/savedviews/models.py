@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Team
 
 
 class Visibility(models.TextChoices):
-    PERSONAL = "personal", "Only me"
-    TEAM = "team", "Shared with a team"
+    PERSONAL = "personal", _("Only me")
+    TEAM = "team", _("Shared with a team")
 
 
 class SavedView(models.Model):

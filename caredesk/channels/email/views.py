@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from caredesk.accounts.models import Role, User
@@ -100,10 +101,12 @@ def quarantine_replay(request: HttpRequest, raw_id: int) -> HttpResponse:
         return redirect("email:quarantine_detail", raw_id=raw_id)
     raw = _get_raw(raw_id)
     if state == RawState.QUARANTINED:
-        messages.error(request, f"Replayed, and quarantined again: {raw.error}")
+        messages.error(
+            request, _("Replayed, and quarantined again: %(error)s") % {"error": raw.error}
+        )
         return redirect("email:quarantine_detail", raw_id=raw_id)
     label = RawState(state).label if state in RawState.values else state
-    messages.success(request, f"Replayed: {label}.")
+    messages.success(request, _("Replayed: %(outcome)s.") % {"outcome": label})
     return redirect("email:quarantine_list")
 
 

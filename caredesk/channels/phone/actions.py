@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import translation
 
 from caredesk.accounts.models import User
 from caredesk.channels.phone.models import CALLBACK_OUTCOMES, CallLog, Direction, Outcome
@@ -72,7 +73,9 @@ def do_log_call(
         if kept is not None:
             call.kept_promise = kept
             call.save(update_fields=["kept_promise"])
-        label = Direction(direction).label
+        with translation.override("en"):  # the audit record stays in English
+            label = str(Direction(direction).label)
+            outcome_label = str(Outcome(outcome).label)
         audit.record(
             ticket,
             agent,
@@ -81,11 +84,11 @@ def do_log_call(
             field="call",
             new={
                 "direction": direction,
-                "outcome": Outcome(outcome).label,
+                "outcome": outcome_label,
                 "duration": call.duration_text,
                 "kept_promise": kept.text if kept else None,
             },
-            note=f"{label}: {Outcome(outcome).label.lower()} ({call.duration_text}).",
+            note=f"{label}: {outcome_label.lower()} ({call.duration_text}).",
             public=direction == Direction.OUTBOUND or outcome == Outcome.REACHED,
         )
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)

@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caredesk.channels.phone.models import Direction, Outcome
 
 
 class CallForm(forms.Form):
-    direction = forms.ChoiceField(label="Direction", choices=Direction.choices)
-    number = forms.CharField(label="Number", required=False, max_length=40)
-    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=1440, initial=0)
-    seconds = forms.IntegerField(
-        label="Seconds", min_value=0, max_value=59, initial=0, required=False
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    number = forms.CharField(
+        label=pgettext_lazy("a phone number", "Number"), required=False, max_length=40
     )
-    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=1440, initial=0)
+    seconds = forms.IntegerField(
+        label=_("Seconds"), min_value=0, max_value=59, initial=0, required=False
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     notes = forms.CharField(
-        label="Notes (staff only)",
+        label=_("Notes (staff only)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),

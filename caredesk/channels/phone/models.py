@@ -5,21 +5,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.tickets.models import Ticket
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "We called the customer"
-    INBOUND = "inbound", "The customer called us"
+    OUTBOUND = "outbound", _("We called the customer")
+    INBOUND = "inbound", _("The customer called us")
 
 
 class Outcome(models.TextChoices):
-    REACHED = "reached", "Spoke to the customer"
-    VOICEMAIL = "voicemail", "Left a voicemail"
-    NO_ANSWER = "no_answer", "No answer"
-    BUSY = "busy", "Line busy"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
+    REACHED = "reached", _("Spoke to the customer")
+    VOICEMAIL = "voicemail", _("Left a voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Line busy")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 # Outcomes of a call we made that count as having called back: we tried, on the right number.

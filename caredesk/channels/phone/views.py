@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -47,8 +48,10 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
             {"nav": "case", "ticket": ticket, "form": form, "error": error.message},
             status=error_status(error),
         )
-    done = "Call logged."
+    done = _("Call logged.")
     if call.kept_promise is not None:
-        done += f" Callback promise kept: {call.kept_promise.text}"
+        done = _("Call logged. Callback promise kept: %(promise)s") % {
+            "promise": call.kept_promise.text
+        }
     messages.success(request, done)
     return HttpResponseRedirect(f"/cases/{ticket.pk}/#promises")

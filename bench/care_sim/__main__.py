@@ -1,7 +1,11 @@
 """``python -m bench.care_sim --days 30 --profile normal --seed 1 [--json] [--database URL]``
 
-Runs on its own fresh SQLite file in a temporary folder (or the PostgreSQL database given
-with --database, which should be empty), migrated at start; never the dev database.
+Runs on its own fresh in-memory SQLite database (or the PostgreSQL database given with
+--database, which should be empty), migrated at start; never the dev database. The
+database is thrown away at the end, so it needs no durability: in memory nothing waits
+for the disk. ``--wall-limit MINUTES`` ends the run at the first simulated midnight after
+that much wall-clock time (the report then covers only the whole days simulated, and says
+so); ``--progress`` prints a line per simulated day to stderr.
 """
 
 from __future__ import annotations
@@ -29,10 +33,22 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tick", type=int, default=None, help="minutes between heartbeats")
     parser.add_argument("--database", default="", help="an empty PostgreSQL database URL")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--json-file", default="", help="also write the result as JSON here")
+    parser.add_argument(
+        "--wall-limit",
+        type=float,
+        default=None,
+        help="minutes of wall-clock time; stop at the next simulated midnight after it",
+    )
+    parser.add_argument("--progress", action="store_true", help="a line per day on stderr")
     args = parser.parse_args(argv)
     if not 1 <= args.days <= 366:
         parser.error("--days must be between 1 and 366")
     return args
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         data = Path(tmp)
         os.environ.update(
             DJANGO_SETTINGS_MODULE="config.settings",
-            DATABASE_URL=args.database or f"sqlite:///{data / 'sim.sqlite3'}",
+            DATABASE_URL=args.database or "sqlite:///:memory:",
             CAREDESK_DATA_DIR=str(data / "data"),
             # The immediate task backend and the in-memory mail backend: the sweeps of the
             # heartbeat fire every deadline, and no mail leaves the machine.
@@ -65,8 +81,15 @@ def main(argv: list[str] | None = None) -> int:
             overrides["start"] = datetime.combine(args.start, datetime.min.time(), UTC)
         if args.tick:
             overrides["tick_minutes"] = args.tick
-        result = simulate(config_for(args.profile, **overrides))
-        print(json.dumps(result, indent=2, default=str) if args.json else render(result))
+        result = simulate(
+            config_for(args.profile, **overrides),
+            wall_limit=None if args.wall_limit is None else args.wall_limit * 60,
+            progress=_progress if args.progress else None,
+        )
+        text = json.dumps(result, indent=2, default=str)
+        if args.json_file:
+            Path(args.json_file).write_text(text + "\n")
+        print(text if args.json else render(result))
     return 0
 
 

@@ -21,8 +21,10 @@ def render(result: dict[str, Any]) -> str:
     c = result["config"]
     care = result["care"]
     q = result["queue"]
+    asked = result.get("days_requested", c["days"])
+    stopped = f" (of {asked} asked: stopped by --wall-limit)" if asked != c["days"] else ""
     lines = [
-        f"Care simulation: {c['days']} days, profile {c['profile']}, seed {c['seed']}, "
+        f"Care simulation: {c['days']} days{stopped}, profile {c['profile']}, seed {c['seed']}, "
         f"{c['agents']} agents + {c['leads']} leads + {c['managers']} manager(s), "
         f"absent share {c['absent_share']:.0%}, tick {c['tick_minutes']} min",
         f"{result['cases']:,} cases from {result['arrivals']:,} arrivals, "

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bench.care_sim.arrivals import Arrival, draw_arrivals
 from bench.care_sim.baselines import replay
 from bench.care_sim.desk import build_desk
-from bench.care_sim.driver import Driver
+from bench.care_sim.driver import Driver, load_average
 from bench.care_sim.metrics import bounds_and_calendar, care_stats, product_queue, replay_queue
 from bench.care_sim.profiles import SimConfig
 from bench.care_sim.staff import draw_team
 from caredesk.sla.calendar import add_business_seconds
-
-
-def load_average() -> str:
-    try:
-        one, five, fifteen = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _bound_at() -> Callable[[Arrival], datetime]:
@@ -39,12 +30,24 @@ def _bound_at() -> Callable[[Arrival], datetime]:
     return at
 
 
-def simulate(config: SimConfig) -> dict[str, Any]:
+def simulate(
+    config: SimConfig,
+    wall_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the product and the baselines. With ``wall_limit`` (seconds) the product run
+    stops at the first simulated midnight after that much wall-clock time, and everything
+    (baselines, metrics, the reported days) covers only the days it simulated."""
     arrivals = draw_arrivals(config)
     people = draw_team(config)
     desk = build_desk(config, people, config.start)
-    outcome = Driver(config, desk, arrivals).run()
+    outcome = Driver(config, desk, arrivals).run(wall_limit, progress)
     assert outcome.end is not None
+    days_requested = config.days
+    days = (outcome.end - config.start).days
+    if days < config.days:
+        config = replace(config, days=days)
+        arrivals = [a for a in arrivals if a.at < outcome.end]
     leads = sum(p.role == "lead" for p in people)
     queue = {
         "caredesk": product_queue(outcome),
@@ -59,6 +62,7 @@ def simulate(config: SimConfig) -> dict[str, Any]:
     care = care_stats(outcome, leads, config.days)
     return {
         "config": {**asdict(config), "start": config.start.isoformat()},
+        "days_requested": days_requested,
         "arrivals": len(arrivals),
         "cases": len(outcome.case_of),
         "requests": outcome.requests,

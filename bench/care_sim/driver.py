@@ -394,11 +394,11 @@ class Driver:
                 if now >= next_day:
                     next_day += timedelta(days=1)
                     elapsed = time.perf_counter() - started
-                    if progress is not None:
-                        progress(self._progress_line(now, elapsed, cpu_started))
                     if wall_limit is not None and elapsed >= wall_limit:
                         end = now
                         break
+                    if progress is not None:
+                        progress(self._progress_line(now, elapsed, cpu_started))
                 while pending and pending[-1].at <= now:
                     arrival = pending.pop()
                     self.sim.set(arrival.at)
@@ -417,6 +417,11 @@ class Driver:
                 if outbox is not None and len(outbox) > 1000:
                     outbox.clear()  # the locmem backend keeps every mail sent
                 now += tick
+            # Contacts that arrived after the last tick, before the end: filed, not worked.
+            while pending and pending[-1].at < end:
+                arrival = pending.pop()
+                self.sim.set(arrival.at)
+                self._file_arrival(arrival)
         if progress is not None:
             progress(self._progress_line(end, time.perf_counter() - started, cpu_started))
         self.out.wall_seconds = time.perf_counter() - started

@@ -376,10 +376,11 @@ class Driver:
         self,
         wall_limit: float | None = None,
         progress: Callable[[str], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> Outcome:
-        """Drive the product until the configured end, or, with ``wall_limit`` (seconds),
-        until the first simulated midnight after that much wall-clock time: the run then
-        ends there (``Outcome.end``, whole days only) and the metrics cover those days."""
+        """Drive the product until the configured end; or, with ``wall_limit`` (seconds)
+        or when ``stop()`` answers True, until the next whole simulated hour: the run
+        then ends there (``Outcome.end``) and the metrics cover the time simulated."""
         config = self.config
         tick = timedelta(minutes=config.tick_minutes)
         end = config.start + timedelta(days=config.days)
@@ -389,16 +390,19 @@ class Driver:
         now = config.start
         next_quiet_jobs = now
         next_day = now + timedelta(days=1)
+        next_hour = now + timedelta(hours=1)
         with injected(self.sim):
             while now < end:
-                if now >= next_day:
-                    next_day += timedelta(days=1)
+                if now >= next_hour:
+                    next_hour += timedelta(hours=1)
                     elapsed = time.perf_counter() - started
-                    if wall_limit is not None and elapsed >= wall_limit:
+                    if (wall_limit is not None and elapsed >= wall_limit) or (stop and stop()):
                         end = now
                         break
-                    if progress is not None:
+                    if now >= next_day and progress is not None:
                         progress(self._progress_line(now, elapsed, cpu_started))
+                    if now >= next_day:
+                        next_day += timedelta(days=1)
                 while pending and pending[-1].at <= now:
                     arrival = pending.pop()
                     self.sim.set(arrival.at)

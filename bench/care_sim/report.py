@@ -21,10 +21,8 @@ def render(result: dict[str, Any]) -> str:
     c = result["config"]
     care = result["care"]
     q = result["queue"]
-    asked = result.get("days_requested", c["days"])
-    stopped = f" (of {asked} asked: stopped by --wall-limit)" if asked != c["days"] else ""
     lines = [
-        f"Care simulation: {c['days']} days{stopped}, profile {c['profile']}, seed {c['seed']}, "
+        f"Care simulation: {simulated(result)}, profile {c['profile']}, seed {c['seed']}, "
         f"{c['agents']} agents + {c['leads']} leads + {c['managers']} manager(s), "
         f"absent share {c['absent_share']:.0%}, tick {c['tick_minutes']} min",
         f"{result['cases']:,} cases from {result['arrivals']:,} arrivals, "
@@ -79,6 +77,16 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def simulated(result: dict[str, Any]) -> str:
+    """ "30 days", or "3 days 7 hours (of 30 days asked: stopped early)"."""
+    asked = result["config"]["days"]
+    hours = result.get("simulated_hours", asked * 24)
+    if hours >= asked * 24:
+        return f"{asked} days"
+    done = f"{hours // 24} days" + (f" {hours % 24} hours" if hours % 24 else "")
+    return f"{done} (of {asked} days asked: stopped early)"
+
+
 MONTH_CASES = 7000
 MONTH_SECONDS = 600
 
@@ -110,7 +118,7 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str]]:
         )
     beyond = q["caredesk"]["beyond_bound"]
     best = q["bound_first"]["beyond_bound"]
-    if c["days"] >= 30:
+    if result.get("simulated_hours", c["days"] * 24) >= 30 * 24:
         rate = result["cases_per_second"]
         month_verdict = "met" if result["wall_seconds"] <= MONTH_SECONDS else "missed"
         month_text = (
@@ -121,7 +129,7 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str]]:
     else:
         month_verdict = "not measured"
         month_text = (
-            f"only {c['days']} days simulated ({result['cases']:,} cases in "
+            f"only {simulated(result)} simulated ({result['cases']:,} cases in "
             f"{result['wall_seconds']:,.0f} s, {result['cases_per_second']} cases/s at load "
             f"average {result['load_average']})"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,35 +34,34 @@ def simulate(
     config: SimConfig,
     wall_limit: float | None = None,
     progress: Callable[[str], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Run the product and the baselines. With ``wall_limit`` (seconds) the product run
-    stops at the first simulated midnight after that much wall-clock time, and everything
-    (baselines, metrics, the reported days) covers only the days it simulated."""
+    """Run the product and the baselines. With ``wall_limit`` (seconds) or ``stop`` the
+    product run may end early, at a whole simulated hour; then everything (baselines,
+    metrics, the reported time) covers only the hours it simulated."""
     arrivals = draw_arrivals(config)
     people = draw_team(config)
     desk = build_desk(config, people, config.start)
-    outcome = Driver(config, desk, arrivals).run(wall_limit, progress)
-    assert outcome.end is not None
-    days_requested = config.days
-    days = (outcome.end - config.start).days
-    if days < config.days:
-        config = replace(config, days=days)
-        arrivals = [a for a in arrivals if a.at < outcome.end]
+    outcome = Driver(config, desk, arrivals).run(wall_limit, progress, stop)
+    end = outcome.end
+    assert end is not None
+    hours = round((end - config.start).total_seconds() / 3600)
+    arrivals = [a for a in arrivals if a.at < end]
     leads = sum(p.role == "lead" for p in people)
+
+    def baseline(name: str, bound_at: Callable[[Arrival], datetime] | None = None) -> Any:
+        return replay_queue(replay(name, config, arrivals, people, bound_at, end), arrivals, end)
+
     queue = {
         "caredesk": product_queue(outcome),
-        "fifo": replay_queue(replay("fifo", config, arrivals, people), arrivals, outcome.end),
-        "vip_first": replay_queue(
-            replay("vip_first", config, arrivals, people), arrivals, outcome.end
-        ),
-        "bound_first": replay_queue(
-            replay("bound_first", config, arrivals, people, _bound_at()), arrivals, outcome.end
-        ),
+        "fifo": baseline("fifo"),
+        "vip_first": baseline("vip_first"),
+        "bound_first": baseline("bound_first", _bound_at()),
     }
-    care = care_stats(outcome, leads, config.days)
+    care = care_stats(outcome, leads, hours / 24)
     return {
         "config": {**asdict(config), "start": config.start.isoformat()},
-        "days_requested": days_requested,
+        "simulated_hours": hours,
         "arrivals": len(arrivals),
         "cases": len(outcome.case_of),
         "requests": outcome.requests,

@@ -37,10 +37,14 @@ def test_the_injected_clock_is_what_the_product_reads():
 @pytest.mark.django_db
 def test_a_short_simulation_turns_every_arrival_into_a_case_and_measures_it(settings):
     settings.RATELIMIT_ENABLE = False
-    # Two days asked, no wall-clock time allowed: the run stops at the first midnight and
-    # everything (arrivals, baselines, metrics) covers that one whole day.
-    result = simulate(config_for("normal", **{**SMALL, "days": 2}), wall_limit=0)
-    assert (result["config"]["days"], result["days_requested"]) == (1, 2)
+    # Two days asked, and asked to stop at the 24th simulated hour (what --wall-limit and
+    # kill -USR1 do): arrivals, baselines and metrics cover that one whole day.
+    hours: list[int] = []
+    result = simulate(
+        config_for("normal", **{**SMALL, "days": 2}),
+        stop=lambda: hours.append(1) or len(hours) >= 24,
+    )
+    assert (result["config"]["days"], result["simulated_hours"]) == (2, 24)
     first_day = draw_arrivals(config_for("normal", **{**SMALL, "days": 2}))
     assert result["arrivals"] == sum(a.at.day == 2 for a in first_day)
     # Every arrival became exactly one case, through the API intake.
@@ -59,5 +63,5 @@ def test_a_short_simulation_turns_every_arrival_into_a_case_and_measures_it(sett
     assert care["approvals"] >= 0 and care["escalations"] >= 0
     assert result["cases_per_second"] > 0
     text = render(result)
-    assert "First response" in text and "1 days (of 2 asked: stopped by --wall-limit)" in text
-    assert "- not measured: only 1 days simulated" in text
+    assert "First response" in text and "1 days (of 2 days asked: stopped early)" in text
+    assert "- not measured: only 1 days (of 2 days asked" in text

@@ -37,7 +37,16 @@ def test_the_injected_clock_is_what_the_product_reads():
 @pytest.mark.django_db
 def test_a_short_simulation_turns_every_arrival_into_a_case_and_measures_it(settings):
     settings.RATELIMIT_ENABLE = False
-    result = simulate(config_for("normal", **SMALL))
+    # Two days asked, and asked to stop at the 24th simulated hour (what --wall-limit and
+    # kill -USR1 do): arrivals, baselines and metrics cover that one whole day.
+    hours: list[int] = []
+    result = simulate(
+        config_for("normal", **{**SMALL, "days": 2}),
+        stop=lambda: hours.append(1) or len(hours) >= 24,
+    )
+    assert (result["config"]["days"], result["simulated_hours"]) == (2, 24)
+    first_day = draw_arrivals(config_for("normal", **{**SMALL, "days": 2}))
+    assert result["arrivals"] == sum(a.at.day == 2 for a in first_day)
     # Every arrival became exactly one case, through the API intake.
     assert result["cases"] == result["arrivals"] == Ticket.objects.count() > 0
     assert result["refused_count"] == 0, result["refused"]
@@ -53,4 +62,6 @@ def test_a_short_simulation_turns_every_arrival_into_a_case_and_measures_it(sett
     assert care["promises"] == Promise.objects.count()
     assert care["approvals"] >= 0 and care["escalations"] >= 0
     assert result["cases_per_second"] > 0
-    assert "First response" in render(result)
+    text = render(result)
+    assert "First response" in text and "1 days (of 2 days asked: stopped early)" in text
+    assert "- not measured: only 1 days (of 2 days asked" in text

@@ -36,14 +36,16 @@ def replay(
     arrivals: list[Arrival],
     people: list[Person],
     bound_at: Callable[[Arrival], datetime] | None = None,
+    end: datetime | None = None,
 ) -> Replay:
+    """Replay until ``end`` (default: the configured days)."""
     if name not in ("fifo", "vip_first", "bound_first"):
         raise ValueError(f"unknown baseline {name!r}")
     if name == "bound_first" and bound_at is None:
         raise ValueError("bound-first needs each arrival's bound")
     out = Replay(name)
     tick = timedelta(minutes=config.tick_minutes)
-    end = config.start + timedelta(days=config.days)
+    end = end or config.start + timedelta(days=config.days)
     workers = [p for p in people if p.role in ("agent", "lead")]
     busy: dict[str, datetime] = {}
     doing: dict[str, Arrival] = {}

@@ -20,7 +20,9 @@ notification arrived. A queue case is answered when its handle time has passed
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +45,14 @@ DECISION_MINUTES = 6
 PROMISE_MINUTES = 5
 # Outside office hours (nights, weekends) the heartbeat's jobs run every quarter hour.
 QUIET_TICK = timedelta(minutes=15)
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class SimError(RuntimeError):
@@ -353,7 +363,24 @@ class Driver:
 
     # -- the loop ---------------------------------------------------------------------
 
-    def run(self) -> Outcome:
+    def _progress_line(self, at: datetime, elapsed: float, cpu_started: float) -> str:
+        cases = len(self.out.case_of)
+        cpu = time.process_time() - cpu_started
+        return (
+            f"{at:%Y-%m-%d %H:%M} {cases} cases, {self.out.requests} requests, "
+            f"{elapsed:.0f} s wall, {cpu:.0f} s CPU ({cases / max(elapsed, 1e-9):.1f} cases/s), "
+            f"load average {load_average()}"
+        )
+
+    def run(
+        self,
+        wall_limit: float | None = None,
+        progress: Callable[[str], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Outcome:
+        """Drive the product until the configured end; or, with ``wall_limit`` (seconds)
+        or when ``stop()`` answers True, until the next whole simulated hour: the run
+        then ends there (``Outcome.end``) and the metrics cover the time simulated."""
         config = self.config
         tick = timedelta(minutes=config.tick_minutes)
         end = config.start + timedelta(days=config.days)
@@ -362,8 +389,20 @@ class Driver:
         cpu_started = time.process_time()
         now = config.start
         next_quiet_jobs = now
+        next_day = now + timedelta(days=1)
+        next_hour = now + timedelta(hours=1)
         with injected(self.sim):
             while now < end:
+                if now >= next_hour:
+                    next_hour += timedelta(hours=1)
+                    elapsed = time.perf_counter() - started
+                    if (wall_limit is not None and elapsed >= wall_limit) or (stop and stop()):
+                        end = now
+                        break
+                    if now >= next_day and progress is not None:
+                        progress(self._progress_line(now, elapsed, cpu_started))
+                    if now >= next_day:
+                        next_day += timedelta(days=1)
                 while pending and pending[-1].at <= now:
                     arrival = pending.pop()
                     self.sim.set(arrival.at)
@@ -382,6 +421,13 @@ class Driver:
                 if outbox is not None and len(outbox) > 1000:
                     outbox.clear()  # the locmem backend keeps every mail sent
                 now += tick
+            # Contacts that arrived after the last tick, before the end: filed, not worked.
+            while pending and pending[-1].at < end:
+                arrival = pending.pop()
+                self.sim.set(arrival.at)
+                self._file_arrival(arrival)
+        if progress is not None:
+            progress(self._progress_line(end, time.perf_counter() - started, cpu_started))
         self.out.wall_seconds = time.perf_counter() - started
         self.out.cpu_seconds = time.process_time() - cpu_started
         self.out.end = end

@@ -140,7 +140,7 @@ class CareStats:
         return data
 
 
-def care_stats(out: Outcome, leads: int, days: int) -> CareStats:
+def care_stats(out: Outcome, leads: int, days: float) -> CareStats:
     assert out.end is not None
     end = out.end
     s = CareStats()

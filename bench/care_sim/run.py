@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -11,19 +10,11 @@ from typing import Any
 from bench.care_sim.arrivals import Arrival, draw_arrivals
 from bench.care_sim.baselines import replay
 from bench.care_sim.desk import build_desk
-from bench.care_sim.driver import Driver
+from bench.care_sim.driver import Driver, load_average
 from bench.care_sim.metrics import bounds_and_calendar, care_stats, product_queue, replay_queue
 from bench.care_sim.profiles import SimConfig
 from bench.care_sim.staff import draw_team
 from caredesk.sla.calendar import add_business_seconds
-
-
-def load_average() -> str:
-    try:
-        one, five, fifteen = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _bound_at() -> Callable[[Arrival], datetime]:
@@ -39,26 +30,38 @@ def _bound_at() -> Callable[[Arrival], datetime]:
     return at
 
 
-def simulate(config: SimConfig) -> dict[str, Any]:
+def simulate(
+    config: SimConfig,
+    wall_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Run the product and the baselines. With ``wall_limit`` (seconds) or ``stop`` the
+    product run may end early, at a whole simulated hour; then everything (baselines,
+    metrics, the reported time) covers only the hours it simulated."""
     arrivals = draw_arrivals(config)
     people = draw_team(config)
     desk = build_desk(config, people, config.start)
-    outcome = Driver(config, desk, arrivals).run()
-    assert outcome.end is not None
+    outcome = Driver(config, desk, arrivals).run(wall_limit, progress, stop)
+    end = outcome.end
+    assert end is not None
+    hours = round((end - config.start).total_seconds() / 3600)
+    arrivals = [a for a in arrivals if a.at < end]
     leads = sum(p.role == "lead" for p in people)
+
+    def baseline(name: str, bound_at: Callable[[Arrival], datetime] | None = None) -> Any:
+        return replay_queue(replay(name, config, arrivals, people, bound_at, end), arrivals, end)
+
     queue = {
         "caredesk": product_queue(outcome),
-        "fifo": replay_queue(replay("fifo", config, arrivals, people), arrivals, outcome.end),
-        "vip_first": replay_queue(
-            replay("vip_first", config, arrivals, people), arrivals, outcome.end
-        ),
-        "bound_first": replay_queue(
-            replay("bound_first", config, arrivals, people, _bound_at()), arrivals, outcome.end
-        ),
+        "fifo": baseline("fifo"),
+        "vip_first": baseline("vip_first"),
+        "bound_first": baseline("bound_first", _bound_at()),
     }
-    care = care_stats(outcome, leads, config.days)
+    care = care_stats(outcome, leads, hours / 24)
     return {
         "config": {**asdict(config), "start": config.start.isoformat()},
+        "simulated_hours": hours,
         "arrivals": len(arrivals),
         "cases": len(outcome.case_of),
         "requests": outcome.requests,

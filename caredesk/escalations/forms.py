@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Role, User
 from caredesk.escalations.models import APPROVER_ROLES, ActionType
@@ -10,13 +12,15 @@ from caredesk.escalations.models import APPROVER_ROLES, ActionType
 MAX_TEXT = 5000
 LEVEL_CHOICES = [(r, Role(r).label) for r in APPROVER_ROLES]
 DECISION_CHOICES = [
-    ("approve", "Approve"),
-    ("approve_other", "Approve a different amount"),
-    ("deny", "Deny"),
+    ("approve", _("Approve")),
+    ("approve_other", _("Approve a different amount")),
+    ("deny", _("Deny")),
 ]
 
 
-def _text(label: str, *, required: bool = True, rows: int = 3, id_: str = "") -> forms.CharField:
+def _text(
+    label: str | Promise, *, required: bool = True, rows: int = 3, id_: str = ""
+) -> forms.CharField:
     attrs: dict[str, Any] = {"rows": rows}
     if id_:
         attrs["id"] = id_
@@ -29,10 +33,12 @@ def _text(label: str, *, required: bool = True, rows: int = 3, id_: str = "") ->
 
 
 class EscalateForm(forms.Form):
-    level = forms.ChoiceField(choices=LEVEL_CHOICES, initial=Role.LEAD, label="Escalate to")
+    level = forms.ChoiceField(choices=LEVEL_CHOICES, initial=Role.LEAD, label=_("Escalate to"))
     reason = _text("Reason", id_="escalate-reason")
     handoff_summary = _text(
-        "Handoff summary (what was tried, what is needed)", required=False, id_="escalate-summary"
+        _("Handoff summary (what was tried, what is needed)"),
+        required=False,
+        id_="escalate-summary",
     )
 
 
@@ -41,8 +47,8 @@ class AnswerForm(forms.Form):
 
 
 class GoodwillForm(forms.Form):
-    action_type = forms.TypedChoiceField(coerce=int, label="Action")
-    amount = forms.CharField(max_length=20, required=False, label="Amount")
+    action_type = forms.TypedChoiceField(coerce=int, label=_("Action"))
+    amount = forms.CharField(max_length=20, required=False, label=_("Amount"))
     reason = _text("Reason", id_="goodwill-reason")
 
     def __init__(self, *args: Any, types: list[ActionType], **kwargs: Any) -> None:
@@ -58,9 +64,9 @@ class GoodwillForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=DECISION_CHOICES, widget=forms.RadioSelect, label="Decision"
+        choices=DECISION_CHOICES, widget=forms.RadioSelect, label=_("Decision")
     )
-    amount = forms.CharField(max_length=20, required=False, label="Different amount")
+    amount = forms.CharField(max_length=20, required=False, label=_("Different amount"))
     reason = _text("Reason (the agent sees it)", required=False, id_="decision-reason")
 
 
@@ -72,20 +78,20 @@ class SupervisorForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
         required=False,
-        label="What should the supervisor know? (optional)",
+        label=_("What should the supervisor know? (optional)"),
         widget=forms.Textarea(attrs={"rows": 3, "id": "supervisor-reason"}),
     )
 
 
 class DelegationForm(forms.Form):
-    delegate = forms.TypedChoiceField(coerce=int, label="Who decides for you")
+    delegate = forms.TypedChoiceField(coerce=int, label=_("Who decides for you"))
     starts_at = forms.DateTimeField(
-        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     ends_at = forms.DateTimeField(
-        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    note = forms.CharField(max_length=300, required=False, label="Note (optional)")
+    note = forms.CharField(max_length=300, required=False, label=_("Note (optional)"))
 
     def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -157,7 +157,7 @@ def do_escalate(
                 "due": escalation.due_at.isoformat() if escalation.due_at else None,
                 "skipped": list(pick.skipped),
             },
-            note=escalation_note(escalation.level, escalation.due_at),
+            note=escalation_note(escalation.level, escalation.due_at, ticket=ticket),
             public=True,
         )
         if summary and staff_actor is not None:
@@ -233,7 +233,7 @@ def _join_or_raise(
         field="escalation",
         old=old,
         new={"level": existing.level, "owner": _owner_label(pick)},
-        note=escalation_note(existing.level, existing.due_at),
+        note=escalation_note(existing.level, existing.due_at, ticket=ticket),
         public=True,
     )
     group.sync_members(existing)  # members follow their escalation to its new owner
@@ -438,7 +438,7 @@ def _step_up(escalation_id: int, now: datetime, *, early: bool) -> bool:
         ):
             return False
         escalation.refresh_from_db()
-        note = escalation_note(pick.role, due)
+        note = escalation_note(pick.role, due, ticket=ticket)
         audit.record(
             ticket,
             None,

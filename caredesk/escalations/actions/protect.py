@@ -12,7 +12,7 @@ from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.escalations.actions.common import clean_reason
 from caredesk.escalations.actions.escalate import do_escalate
 from caredesk.escalations.models import EscalationSource, ProtectedConversation
-from caredesk.escalations.texts import END_OF_CONVERSATION_NOTICE
+from caredesk.escalations.texts import end_of_conversation_notice
 from caredesk.sla.calendar import require_aware
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
@@ -39,7 +39,7 @@ def do_end_abusive_conversation(
         ticket_actions.do_reply(
             ticket,
             agent=agent,
-            body=END_OF_CONVERSATION_NOTICE,
+            body=end_of_conversation_notice(ticket),
             now=now,
             status_after=Status.WAITING_CUSTOMER,
         )

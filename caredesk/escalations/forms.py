@@ -34,7 +34,7 @@ def _text(
 
 class EscalateForm(forms.Form):
     level = forms.ChoiceField(choices=LEVEL_CHOICES, initial=Role.LEAD, label=_("Escalate to"))
-    reason = _text("Reason", id_="escalate-reason")
+    reason = _text(_("Reason"), id_="escalate-reason")
     handoff_summary = _text(
         _("Handoff summary (what was tried, what is needed)"),
         required=False,
@@ -43,13 +43,15 @@ class EscalateForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    resolution = _text("Your answer (the person who escalated sees it)", id_="answer-text", rows=4)
+    resolution = _text(
+        _("Your answer (the person who escalated sees it)"), id_="answer-text", rows=4
+    )
 
 
 class GoodwillForm(forms.Form):
     action_type = forms.TypedChoiceField(coerce=int, label=_("Action"))
     amount = forms.CharField(max_length=20, required=False, label=_("Amount"))
-    reason = _text("Reason", id_="goodwill-reason")
+    reason = _text(_("Reason"), id_="goodwill-reason")
 
     def __init__(self, *args: Any, types: list[ActionType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,11 +69,11 @@ class DecisionForm(forms.Form):
         choices=DECISION_CHOICES, widget=forms.RadioSelect, label=_("Decision")
     )
     amount = forms.CharField(max_length=20, required=False, label=_("Different amount"))
-    reason = _text("Reason (the agent sees it)", required=False, id_="decision-reason")
+    reason = _text(_("Reason (the agent sees it)"), required=False, id_="decision-reason")
 
 
 class EndConversationForm(forms.Form):
-    reason = _text("What happened (for the lead's review)", required=False, id_="end-reason")
+    reason = _text(_("What happened (for the lead's review)"), required=False, id_="end-reason")
 
 
 class SupervisorForm(forms.Form):

@@ -273,3 +273,14 @@ def test_hostile_names_stay_escaped_inside_translated_sentences(client, desk, no
     html = panel(client, ticket)
     assert "Gespräch beendet von &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
+
+
+def test_action_errors_reach_a_german_agent_in_german(client, desk, now):
+    do_set_staff_locale(desk.agent, actor=desk.agent, language="de", now=now)
+    ticket = open_case(desk, now)
+    client.force_login(desk.agent)
+    url = f"/escalations/cases/{ticket.pk}/end-conversation"
+    first = client.post(url, {"reason": "Beleidigungen"}, follow=True).content.decode()
+    assert "Gespräch beendet: Der Kunde hat den Standardhinweis erhalten" in first
+    again = client.post(url, {"reason": "noch einmal"}, follow=True).content.decode()
+    assert "Dieses Gespräch wurde bereits beendet." in again

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
 from caredesk.core import deadlines
@@ -68,7 +69,10 @@ def clean_amount(value: Any, action_type: ActionType, *, field: str = "amount") 
 
 def _check_type(action_type: ActionType) -> None:
     if not action_type.is_active:
-        raise DomainError(f"{action_type.name} is no longer offered.", code="inactive_type")
+        raise DomainError(
+            gettext("%(name)s is no longer offered.") % {"name": action_type.name},
+            code="inactive_type",
+        )
 
 
 def _team_for(ticket: Ticket, agent: User) -> int | None:
@@ -91,7 +95,7 @@ def do_request_goodwill(
     request goes to the lowest role whose limit covers it, the agent's team lead first."""
     require_aware(now, "now")
     if not agent.is_agent_staff:
-        raise PermissionDenied("Only staff can offer goodwill actions.")
+        raise PermissionDenied(gettext("Only staff can offer goodwill actions."))
     _check_type(action_type)
     value = clean_amount(amount, action_type)
     reason = clean_reason(reason)
@@ -133,7 +137,7 @@ def do_request_goodwill(
             role, ticket=ticket, requester=agent, now=now, exclude=frozenset({agent.pk})
         )
         if pick.user is None:
-            raise DomainError("Nobody can approve this right now.", code="no_approver")
+            raise DomainError(gettext("Nobody can approve this right now."), code="no_approver")
         due, step_up_at = routing.decision_times(
             ticket, now, routing.decision_minutes(), at_top=_top(limits, pick.role, value)
         )
@@ -224,14 +228,16 @@ def do_decide_approval(
     """Approve, deny, or approve a different amount, with a reason the agent sees."""
     require_aware(now, "now")
     if decision not in DECISIONS:
-        raise DomainError("Choose approve, deny or approve a different amount.", code="invalid")
+        raise DomainError(
+            gettext("Choose approve, deny or approve a different amount."), code="invalid"
+        )
     action_type = approval.action_type
     reason = clean_reason(reason, required=decision != "approve")
     role = _acting_role(actor, approval, now)
     if role is None:
         if actor.pk == approval.requested_by_id:
-            raise PermissionDenied("You cannot decide your own request.")
-        raise PermissionDenied("This request is waiting for someone else's decision.")
+            raise PermissionDenied(gettext("You cannot decide your own request."))
+        raise PermissionDenied(gettext("This request is waiting for someone else's decision."))
     granted: Decimal | None = approval.amount
     status = ApprovalStatus.APPROVED
     if decision == "deny":
@@ -265,7 +271,7 @@ def do_decide_approval(
             step_up_at=None,
         )
         if claimed != 1:
-            raise Conflict("This request was already decided.", code="already_decided")
+            raise Conflict(gettext("This request was already decided."), code="already_decided")
         approval.refresh_from_db()
         if status != ApprovalStatus.DENIED:
             GoodwillAction.objects.create(
@@ -303,9 +309,9 @@ def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: dat
     """One click: a public reply telling the customer the decision (never twice)."""
     require_aware(now, "now")
     if not actor.is_agent_staff:
-        raise PermissionDenied("Only staff can reply to the customer.")
+        raise PermissionDenied(gettext("Only staff can reply to the customer."))
     if approval.is_pending:
-        raise DomainError("There is no decision to tell the customer yet.", code="pending")
+        raise DomainError(gettext("There is no decision to tell the customer yet."), code="pending")
     with transaction.atomic():
         claimed = (
             ApprovalRequest.objects.filter(pk=approval.pk, customer_told_at__isnull=True)
@@ -313,7 +319,7 @@ def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: dat
             .update(customer_told_at=now)
         )
         if claimed != 1:
-            raise Conflict("The customer was already told.", code="already_told")
+            raise Conflict(gettext("The customer was already told."), code="already_told")
         approval = ApprovalRequest.objects.select_related("ticket__customer", "action_type").get(
             pk=approval.pk
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Membership, Role, User
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
@@ -26,16 +27,16 @@ def do_end_abusive_conversation(
 ) -> ProtectedConversation:
     require_aware(now, "now")
     if not agent.is_agent_staff:
-        raise PermissionDenied("Only staff can end a conversation.")
+        raise PermissionDenied(gettext("Only staff can end a conversation."))
     reason = clean_reason(reason or DEFAULT_REASON)
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
         )
         if not ticket.is_open:
-            raise DomainError("This case is not open.", code="case_not_open")
+            raise DomainError(gettext("This case is not open."), code="case_not_open")
         if ProtectedConversation.objects.filter(ticket=ticket).exists():
-            raise Conflict("This conversation was already ended.", code="already_ended")
+            raise Conflict(gettext("This conversation was already ended."), code="already_ended")
         ticket_actions.do_reply(
             ticket,
             agent=agent,

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from caredesk.accounts.models import Role, User
 from caredesk.escalations.models import APPROVER_ROLES, ActionType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_TEXT = 5000
 LEVEL_CHOICES = [(r, Role(r).label) for r in APPROVER_ROLES]
@@ -19,7 +21,7 @@ DECISION_CHOICES = [
 
 
 def _text(
-    label: str | Promise, *, required: bool = True, rows: int = 3, id_: str = ""
+    label: StrOrPromise, *, required: bool = True, rows: int = 3, id_: str = ""
 ) -> forms.CharField:
     attrs: dict[str, Any] = {"rows": rows}
     if id_:

@@ -18,6 +18,9 @@ from caredesk.core import languages
 from caredesk.core.notifications import notify
 from caredesk.escalations.models import ApprovalRequest, ApprovalStatus, Escalation
 
+# A notification's subject: an English msgid and its values (None reads "nobody").
+Subject = tuple[str, dict[str, Any]]
+
 TEMPLATES = {
     "escalation": "escalations/mail/escalation.txt",
     "escalation_answered": "escalations/mail/escalation_answered.txt",
@@ -41,7 +44,7 @@ KINDS = {
 
 def _mail(
     to: User | None,
-    subject: tuple[str, dict[str, Any]],
+    subject: Subject,
     template: str,
     context: dict[str, Any],
     now: datetime,
@@ -84,7 +87,7 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
             return
         context = {"escalation": esc, "ticket": esc.ticket, "kind": kind}
         if kind == "escalation" and esc.is_open:
-            subject = (
+            subject: Subject = (
                 gettext_noop("[%(ref)s] Escalated to you: %(subject)s"),
                 {"subject": esc.ticket.subject},
             )

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
+from caredesk.accounts.models import Role
 from caredesk.core import languages
 from caredesk.core.templatetags.times import moment_text
-from caredesk.escalations.models import ApprovalRequest, ApprovalStatus
+from caredesk.escalations.models import ActionType, ApprovalRequest, ApprovalStatus
 from caredesk.tickets.models import Ticket
 
 # The English text (a msgid); ``end_of_conversation_notice`` gives it in the customer's
@@ -38,6 +39,19 @@ def end_of_conversation_notice(ticket: Ticket) -> str:
 
 def _english() -> bool:
     return (translation.get_language() or "en").split("-")[0] == "en"
+
+
+def type_name(action_type: ActionType) -> str:
+    """An action type's name inside a sentence: lower case in English ("a refund"), as
+    the admin wrote it in the other languages (German nouns keep their capital)."""
+    return action_type.name.lower() if _english() else action_type.name
+
+
+def role_name(role: str) -> str:
+    """A role inside a sentence ("as team lead"): lower case, except in German, where
+    nouns keep their capital ("als Teamleitung")."""
+    label = str(Role(role).label)
+    return label if (translation.get_language() or "").startswith("de") else label.lower()
 
 
 def when(value: datetime) -> str:
@@ -86,9 +100,7 @@ def outcome_text(approval: ApprovalRequest) -> str:
 
 
 def _outcome_text(approval: ApprovalRequest) -> str:
-    # The admin's name of the action: lower case inside an English sentence ("a refund"),
-    # as written elsewhere (German nouns keep their capital).
-    name = approval.action_type.name.lower() if _english() else approval.action_type.name
+    name = type_name(approval.action_type)
     greeting = gettext("Hello %(customer)s,") % {"customer": approval.ticket.customer.name}
     if approval.status == ApprovalStatus.APPROVED:
         amount = money(approval.amount, approval.currency)

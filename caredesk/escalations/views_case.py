@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
-from caredesk.accounts.models import Role, User
+from caredesk.accounts.models import User
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk
@@ -30,7 +30,7 @@ from caredesk.escalations.forms import (
     SupervisorForm,
 )
 from caredesk.escalations.models import ActionType, EscalationSource
-from caredesk.escalations.texts import money, when
+from caredesk.escalations.texts import money, role_name, when
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Message, Ticket
 
@@ -85,7 +85,7 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             return gettext("This case is already escalated to %(who)s; your reason was added.") % {
                 "who": who
             }
-        level = str(Role(esc.level).label).lower()
+        level = role_name(esc.level)
         if esc.due_at:
             return gettext("Escalated to %(who)s (%(level)s), answer due %(due)s.") % {
                 "who": who,

@@ -198,6 +198,17 @@ def test_a_german_lead_decides_in_german(client, desk, now, types, german_lead):
     assert "Entscheidung speichern" in response.content.decode()
     response = client.post(
         f"/escalations/approvals/{approval.pk}/decide",
+        {"decision": "approve_other", "amount": "1e999", "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert "Der Betrag ist zu hoch." in response.content.decode()
+    response = client.post(
+        f"/escalations/approvals/{approval.pk}/decide",
+        {"decision": "approve_other", "amount": "zwölf", "reason": "x"},
+    )
+    assert "Der Betrag muss eine Zahl sein, etwa 25 oder 25.50." in response.content.decode()
+    response = client.post(
+        f"/escalations/approvals/{approval.pk}/decide",
         {"decision": "approve_other", "amount": "80", "reason": "Eine Buchung war vorgemerkt."},
         follow=True,
     )

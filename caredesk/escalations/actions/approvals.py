@@ -29,7 +29,7 @@ from caredesk.escalations.models import (
     GoodwillAction,
     next_role,
 )
-from caredesk.escalations.texts import money, outcome_text
+from caredesk.escalations.texts import money, outcome_text, role_name, type_name
 from caredesk.sla.calendar import require_aware
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
@@ -47,23 +47,28 @@ class GoodwillOutcome:
     approval: ApprovalRequest | None = None
 
 
-def clean_amount(value: Any, action_type: ActionType, *, field: str = "amount") -> Decimal | None:
+def clean_amount(value: Any, action_type: ActionType) -> Decimal | None:
     if not action_type.has_amount:
         return None
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(f"Enter the {field} for a {action_type.name.lower()}.", code="empty")
+        raise DomainError(
+            gettext("Enter the amount for a %(name)s.") % {"name": type_name(action_type)},
+            code="empty",
+        )
     if isinstance(value, float | bool):
         value = str(value)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"The {field} must be a number such as 25 or 25.50.") from None
+        raise DomainError(gettext("The amount must be a number such as 25 or 25.50.")) from None
     if not amount.is_finite() or amount <= 0:
-        raise DomainError(f"The {field} must be more than zero.", code="invalid_amount")
+        raise DomainError(gettext("The amount must be more than zero."), code="invalid_amount")
     if amount > MAX_AMOUNT:
-        raise DomainError(f"The {field} is too large.", code="invalid_amount")
+        raise DomainError(gettext("The amount is too large."), code="invalid_amount")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise DomainError(f"The {field} can have at most two decimals.", code="invalid_amount")
+        raise DomainError(
+            gettext("The amount can have at most two decimals."), code="invalid_amount"
+        )
     return amount.quantize(CENT)
 
 
@@ -125,12 +130,16 @@ def do_request_goodwill(
         return GoodwillOutcome(applied=applied)
     role = routing.required_role(limits, value, agent.role)
     if role is None:
-        raise DomainError(
-            f"No role may grant this {action_type.name.lower()}"
-            + (f" of {money(value, currency)}" if value is not None else "")
-            + ". Ask an admin to review the authority limits.",
-            code="no_approver",
-        )
+        if value is None:
+            text = gettext(
+                "No role may grant this %(name)s. Ask an admin to review the authority limits."
+            ) % {"name": type_name(action_type)}
+        else:
+            text = gettext(
+                "No role may grant this %(name)s of %(amount)s. Ask an admin to review the "
+                "authority limits."
+            ) % {"name": type_name(action_type), "amount": money(value, currency)}
+        raise DomainError(text, code="no_approver")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         pick = routing.pick_owner(
@@ -244,7 +253,9 @@ def do_decide_approval(
         status, granted = ApprovalStatus.DENIED, None
     elif decision == "approve_other":
         if not action_type.has_amount:
-            raise DomainError(f"A {action_type.name.lower()} has no amount to change.")
+            raise DomainError(
+                gettext("A %(name)s has no amount to change.") % {"name": type_name(action_type)}
+            )
         granted = clean_amount(amount, action_type)
         if granted == approval.amount:
             status = ApprovalStatus.APPROVED
@@ -253,11 +264,15 @@ def do_decide_approval(
     if status != ApprovalStatus.DENIED and not routing.within_limit(
         routing.limits_for(action_type), role, granted
     ):
-        raise PermissionDenied(
-            f"{money(granted, approval.currency) or 'This'} is above your authority "
-            f"as {Role(role).label.lower()}.",
-            code="above_authority",
-        )
+        level = role_name(role)
+        if granted is None:
+            text = gettext("This is above your authority as %(role)s.") % {"role": level}
+        else:
+            text = gettext("%(amount)s is above your authority as %(role)s.") % {
+                "amount": money(granted, approval.currency),
+                "role": level,
+            }
+        raise PermissionDenied(text, code="above_authority")
     with transaction.atomic():
         claimed = ApprovalRequest.objects.filter(
             pk=approval.pk, status=ApprovalStatus.PENDING

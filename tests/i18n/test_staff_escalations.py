@@ -163,7 +163,9 @@ def panel(client, ticket) -> str:
     return response.content.decode()
 
 
-def test_a_german_leads_inbox_and_escalation_page_speak_german(client, desk, now, german_lead):
+def test_a_german_leads_inbox_and_escalation_page_speak_german(
+    client, desk, now, types, german_lead
+):
     ticket = open_case(desk, now)
     escalation = escalate(desk, ticket, now)
     client.force_login(desk.lead)
@@ -178,6 +180,7 @@ def test_a_german_leads_inbox_and_escalation_page_speak_german(client, desk, now
     # The case page's panel speaks German too.
     html = panel(client, ticket)
     assert "Kulanz und Freigaben" in html and "Beleidigendes Gespräch beenden" in html
+    assert "<li>Refund: bis 500.00 EUR</li>" in html  # the lead's limits
     # Someone else, without a language, still reads English.
     client.force_login(desk.agent)
     assert "Escalations and approvals" in client.get("/escalations/").content.decode()

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caredesk.accounts.models import Role, User
 from caredesk.escalations.models import APPROVER_ROLES, ActionType
@@ -90,7 +91,8 @@ class SupervisorForm(forms.Form):
 class DelegationForm(forms.Form):
     delegate = forms.TypedChoiceField(coerce=int, label=_("Who decides for you"))
     starts_at = forms.DateTimeField(
-        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=pgettext_lazy("delegation starts", "From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     ends_at = forms.DateTimeField(
         label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caredesk.accounts.models import Role, Team
 from caredesk.tickets.models import Ticket
@@ -35,7 +36,7 @@ def next_role(role: str) -> str | None:
 
 
 class EscalationSource(models.TextChoices):
-    AGENT = "agent", _("Agent")
+    AGENT = "agent", pgettext_lazy("escalation source", "Agent")
     SLA_BREACH = "sla_breach", _("System: SLA breach")
     MISSED_PROMISE = "missed_promise", _("System: missed promise")
     CUSTOMER_PORTAL = "customer_portal", _("Customer (portal)")
@@ -47,7 +48,7 @@ CUSTOMER_SOURCES = (EscalationSource.CUSTOMER_PORTAL, EscalationSource.CUSTOMER_
 
 
 class EscalationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("escalation status", "Open")
     RESOLVED = "resolved", _("Answered")
 
 

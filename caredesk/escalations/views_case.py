@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -80,7 +80,7 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             now=clock.now(),
         )
         esc = result.escalation
-        who = esc.owner.display_name if esc.owner else gettext("nobody yet")
+        who = esc.owner.display_name if esc.owner else pgettext("escalated to", "nobody yet")
         if not result.created and not result.raised:
             return gettext("This case is already escalated to %(who)s; your reason was added.") % {
                 "who": who

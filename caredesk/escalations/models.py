@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caredesk.accounts.models import Role, Team
 from caredesk.tickets.models import Ticket
@@ -34,20 +36,20 @@ def next_role(role: str) -> str | None:
 
 
 class EscalationSource(models.TextChoices):
-    AGENT = "agent", "Agent"
-    SLA_BREACH = "sla_breach", "System: SLA breach"
-    MISSED_PROMISE = "missed_promise", "System: missed promise"
-    CUSTOMER_PORTAL = "customer_portal", "Customer (portal)"
-    CUSTOMER_EMAIL = "customer_email", "Customer (email)"
-    ABUSE_REVIEW = "abuse_review", "Abusive conversation ended"
+    AGENT = "agent", pgettext_lazy("escalation source", "Agent")
+    SLA_BREACH = "sla_breach", _("System: SLA breach")
+    MISSED_PROMISE = "missed_promise", _("System: missed promise")
+    CUSTOMER_PORTAL = "customer_portal", _("Customer (portal)")
+    CUSTOMER_EMAIL = "customer_email", _("Customer (email)")
+    ABUSE_REVIEW = "abuse_review", _("Abusive conversation ended")
 
 
 CUSTOMER_SOURCES = (EscalationSource.CUSTOMER_PORTAL, EscalationSource.CUSTOMER_EMAIL)
 
 
 class EscalationStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Answered"
+    OPEN = "open", pgettext_lazy("escalation status", "Open")
+    RESOLVED = "resolved", _("Answered")
 
 
 class Escalation(models.Model):
@@ -213,10 +215,10 @@ class AuthorityLimit(models.Model):
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a decision"
-    APPROVED = "approved", "Approved"
-    APPROVED_CHANGED = "approved_changed", "Approved, different amount"
-    DENIED = "denied", "Denied"
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    APPROVED_CHANGED = "approved_changed", _("Approved, different amount")
+    DENIED = "denied", _("Denied")
 
 
 class ApprovalRequest(models.Model):

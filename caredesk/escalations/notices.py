@@ -10,10 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from caredesk.accounts.models import User
+from caredesk.core import languages
 from caredesk.core.notifications import notify
-from caredesk.escalations.models import ApprovalRequest, Escalation
+from caredesk.escalations.models import ApprovalRequest, ApprovalStatus, Escalation
+
+# A notification's subject: an English msgid and its values (None reads "nobody").
+Subject = tuple[str, dict[str, Any]]
 
 TEMPLATES = {
     "escalation": "escalations/mail/escalation.txt",
@@ -37,18 +43,28 @@ KINDS = {
 
 
 def _mail(
-    to: User | None, subject: str, template: str, context: dict[str, Any], now: datetime
+    to: User | None,
+    subject: Subject,
+    template: str,
+    context: dict[str, Any],
+    now: datetime,
 ) -> None:
-    """Tell ``to`` (the name is historical: a notification, mailed as they prefer)."""
+    """Tell ``to`` (the name is historical: a notification, mailed as they prefer), in
+    their own language. ``subject`` is an English msgid and its values; a value of None
+    reads "nobody"."""
     if to is None:
         return
     ticket = context["ticket"]
-    body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    with translation.override(languages.for_staff_context({"recipient_language": to.language})):
+        msgid, values = subject
+        filled = {k: gettext("nobody") if v is None else v for k, v in values.items()}
+        title = gettext(msgid) % {"ref": ticket.reference, **filled}
+        body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
     with transaction.atomic():
         notify(
             to,
             KINDS.get(context["kind"], context["kind"]),
-            subject=subject,
+            subject=title,
             body=body,
             now=now,
             ticket_id=ticket.pk,
@@ -69,28 +85,39 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
         )
         if esc is None:
             return
-        ref = esc.ticket.reference
         context = {"escalation": esc, "ticket": esc.ticket, "kind": kind}
         if kind == "escalation" and esc.is_open:
-            _mail(
-                esc.owner, f"[{ref}] Escalated to you: {esc.ticket.subject}", template, context, now
+            subject: Subject = (
+                gettext_noop("[%(ref)s] Escalated to you: %(subject)s"),
+                {"subject": esc.ticket.subject},
             )
+            _mail(esc.owner, subject, template, context, now)
         elif kind == "escalation_review" and esc.is_open:
-            subject = f"[{ref}] Abusive conversation ended: your review is part of this escalation"
+            subject = (
+                gettext_noop(
+                    "[%(ref)s] Abusive conversation ended: your review is part of this escalation"
+                ),
+                {},
+            )
             _mail(esc.owner, subject, template, context, now)
         elif kind == "escalation_unstaffed":
-            who = esc.owner.display_name if esc.owner else "nobody"
-            subject = f"[{ref}] Nobody working at a level of the escalation; now with {who}"
+            who = esc.owner.display_name if esc.owner else None
+            subject = (
+                gettext_noop(
+                    "[%(ref)s] Nobody working at a level of the escalation; now with %(who)s"
+                ),
+                {"who": who},
+            )
             extra: dict[str, Any] = {"item": esc, "owner": esc.owner, "what": "escalation"}
             for admin in admins():
                 _mail(admin, subject, template, {**context, **extra}, now)
         elif kind == "escalation_stalled":
+            subject = (gettext_noop("[%(ref)s] Escalation unanswered at every level"), {})
             for admin in admins():
-                _mail(
-                    admin, f"[{ref}] Escalation unanswered at every level", template, context, now
-                )
+                _mail(admin, subject, template, context, now)
         elif kind == "escalation_answered" and esc.raised_by and esc.raised_by.is_agent_staff:
-            _mail(esc.raised_by, f"[{ref}] Your escalation was answered", template, context, now)
+            subject = (gettext_noop("[%(ref)s] Your escalation was answered"), {})
+            _mail(esc.raised_by, subject, template, context, now)
         return
     approval = (
         ApprovalRequest.objects.select_related(
@@ -101,14 +128,19 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
     )
     if approval is None:
         return
-    ref = approval.ticket.reference
     context = {"approval": approval, "ticket": approval.ticket, "kind": kind}
     if kind == "approval" and approval.is_pending:
-        subject = f"[{ref}] Approval needed: {approval.action_type.name}"
+        subject = (
+            gettext_noop("[%(ref)s] Approval needed: %(action)s"),
+            {"action": approval.action_type.name},
+        )
         _mail(approval.approver, subject, template, context, now)
     elif kind == "approval_unstaffed":
-        who = approval.approver.display_name if approval.approver else "nobody"
-        subject = f"[{ref}] Nobody working at a level of the approval; now with {who}"
+        who = approval.approver.display_name if approval.approver else None
+        subject = (
+            gettext_noop("[%(ref)s] Nobody working at a level of the approval; now with %(who)s"),
+            {"who": who},
+        )
         more: dict[str, Any] = {
             "item": approval,
             "owner": approval.approver,
@@ -117,8 +149,12 @@ def send(kind: str, pk: int, *, admins: Callable[[], list[User]], now: datetime)
         for admin in admins():
             _mail(admin, subject, template, {**context, **more}, now)
     elif kind == "approval_stalled":
+        subject = (gettext_noop("[%(ref)s] Approval undecided at every level"), {})
         for admin in admins():
-            _mail(admin, f"[{ref}] Approval undecided at every level", template, context, now)
+            _mail(admin, subject, template, context, now)
     elif kind == "decision":
-        subject = f"[{ref}] {approval.get_status_display()}: {approval.action_type.name}"
+        subject = (
+            gettext_noop("[%(ref)s] %(outcome)s: %(action)s"),
+            {"outcome": ApprovalStatus(approval.status).label, "action": approval.action_type.name},
+        )
         _mail(approval.requested_by, subject, template, context, now)

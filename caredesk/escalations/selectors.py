@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.escalations import routing
@@ -23,6 +24,7 @@ from caredesk.escalations.models import (
     GoodwillAction,
     ProtectedConversation,
 )
+from caredesk.escalations.texts import money
 from caredesk.tickets.access import visible_tickets
 from caredesk.tickets.models import Ticket
 
@@ -42,10 +44,10 @@ class LimitLine:
 
 def limit_text(row: AuthorityLimit | None, currency: str) -> str:
     if row is None or not row.allowed:
-        return "needs approval"
+        return gettext("needs approval")
     if row.max_amount is None or not row.action_type.has_amount:
-        return "allowed"
-    return f"up to {row.max_amount:,.2f} {currency}"
+        return gettext("allowed")
+    return gettext("up to %(amount)s") % {"amount": money(row.max_amount, currency)}
 
 
 def my_limits(user: User) -> list[LimitLine]:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
@@ -91,7 +92,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _approval_page(request, pk, form, status=_status(exc), error=exc.message)
-    messages.success(request, "Decision saved; the agent has been told.")
+    messages.success(request, gettext("Decision saved; the agent has been told."))
     return HttpResponseRedirect(f"/escalations/approvals/{approval.pk}/")
 
 
@@ -136,7 +137,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _escalation_page(request, pk, form, status=_status(exc), error=exc.message)
-    messages.success(request, "Escalation answered.")
+    messages.success(request, gettext("Escalation answered."))
     return HttpResponseRedirect(f"/escalations/{escalation.pk}/")
 
 
@@ -165,7 +166,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = _status(exc)
             else:
-                messages.success(request, "Delegation saved.")
+                messages.success(request, gettext("Delegation saved."))
                 return HttpResponseRedirect("/escalations/delegations/")
         else:
             status = 400
@@ -190,7 +191,7 @@ def cancel_delegation(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404(exc.message) from None
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Delegation cancelled.")
+        messages.success(request, gettext("Delegation cancelled."))
     return HttpResponseRedirect("/escalations/delegations/")
 
 
@@ -221,5 +222,7 @@ def review_attention(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Marked {mark.customer.name} as reviewed.")
+        messages.success(
+            request, gettext("Marked %(name)s as reviewed.") % {"name": mark.customer.name}
+        )
     return HttpResponseRedirect("/escalations/")

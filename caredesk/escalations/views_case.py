@@ -11,10 +11,11 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from caredesk.accounts.guards import current_user, staff_required
-from caredesk.accounts.models import Role, User
+from caredesk.accounts.models import User
 from caredesk.core import clock
 from caredesk.core.errors import DomainError, NotFound
 from caredesk.core.http import check_pk
@@ -29,7 +30,7 @@ from caredesk.escalations.forms import (
     SupervisorForm,
 )
 from caredesk.escalations.models import ActionType, EscalationSource
-from caredesk.escalations.texts import money, when
+from caredesk.escalations.texts import money, role_name, when
 from caredesk.tickets.access import access_ticket
 from caredesk.tickets.models import Message, Ticket
 
@@ -45,7 +46,7 @@ def _first_error(form: Form) -> str:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         return f"{label}: {errors[0]}" if label else str(errors[0])
-    return "Please check the form."
+    return gettext("Please check the form.")
 
 
 def _run(request: HttpRequest, url: str, form: Form, apply: Callable[[], str]) -> HttpResponse:
@@ -79,11 +80,19 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             now=clock.now(),
         )
         esc = result.escalation
-        who = esc.owner.display_name if esc.owner else "nobody yet"
+        who = esc.owner.display_name if esc.owner else pgettext("escalated to", "nobody yet")
         if not result.created and not result.raised:
-            return f"This case is already escalated to {who}; your reason was added."
-        due = f", answer due {when(esc.due_at)}" if esc.due_at else ""
-        return f"Escalated to {who} ({Role(esc.level).label.lower()}){due}."
+            return gettext("This case is already escalated to %(who)s; your reason was added.") % {
+                "who": who
+            }
+        level = role_name(esc.level)
+        if esc.due_at:
+            return gettext("Escalated to %(who)s (%(level)s), answer due %(due)s.") % {
+                "who": who,
+                "level": level,
+                "due": when(esc.due_at),
+            }
+        return gettext("Escalated to %(who)s (%(level)s).") % {"who": who, "level": level}
 
     return _run(request, f"/cases/{ticket.pk}/#escalations", form, apply)
 
@@ -107,14 +116,16 @@ def goodwill(request: HttpRequest, ticket_id: int) -> HttpResponse:
         )
         if outcome.applied is not None:
             done = outcome.applied
-            return f"{done.action_type.name} {money(done.amount, done.currency)} applied.".replace(
-                "  ", " "
-            )
+            what = f"{done.action_type.name} {money(done.amount, done.currency)}".strip()
+            return gettext("%(what)s applied.") % {"what": what}
         approval = outcome.approval
         assert approval is not None and approval.approver is not None
-        return f"Above your limit: sent to {approval.approver.display_name} for approval" + (
-            f", decision due {when(approval.due_at)}." if approval.due_at else "."
-        )
+        who = approval.approver.display_name
+        if approval.due_at:
+            return gettext(
+                "Above your limit: sent to %(who)s for approval, decision due %(due)s."
+            ) % {"who": who, "due": when(approval.due_at)}
+        return gettext("Above your limit: sent to %(who)s for approval.") % {"who": who}
 
     return _run(request, f"/cases/{ticket.pk}/#approvals", form, apply)
 
@@ -129,7 +140,7 @@ def tell_customer(request: HttpRequest, pk: int) -> HttpResponse:
 
     def apply() -> str:
         actions.do_tell_customer_outcome(approval, actor=user, now=clock.now())
-        return "The customer was told the decision."
+        return gettext("The customer was told the decision.")
 
     return _run(request, f"/cases/{approval.ticket_id}/#approvals", Form({}), apply)
 
@@ -145,7 +156,7 @@ def end_conversation(request: HttpRequest, ticket_id: int) -> HttpResponse:
         actions.do_end_abusive_conversation(
             ticket, agent=user, reason=form.cleaned_data["reason"], now=clock.now()
         )
-        return (
+        return gettext(
             "Conversation ended: the customer got the standard notice and a lead will review "
             "the case. It does not count against you."
         )
@@ -165,7 +176,7 @@ def unflag(request: HttpRequest, message_id: int) -> HttpResponse:
 
     def apply() -> str:
         do_unflag_message(message, actor=user, now=clock.now())
-        return "Message unflagged; it now shows normally."
+        return gettext("Message unflagged; it now shows normally.")
 
     return _run(request, f"/cases/{ticket.pk}/#m{message.pk}", Form({}), apply)
 
@@ -188,8 +199,11 @@ def request_supervisor(request: HttpRequest, customer: Customer, ticket_id: int)
         )
         esc = result.escalation
         if not result.created:
-            return "Your case is already with a supervisor; we added your message."
-        due = f" You will hear back by {when(esc.due_at)}." if esc.due_at else ""
-        return "A supervisor will look at your case." + due
+            return gettext("Your case is already with a supervisor; we added your message.")
+        if esc.due_at:
+            return gettext(
+                "A supervisor will look at your case. You will hear back by %(due)s."
+            ) % {"due": when(esc.due_at)}
+        return gettext("A supervisor will look at your case.")
 
     return _run(request, f"/portal/cases/{ticket.pk}/", form, apply)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Membership, Role, User
 from caredesk.core import deadlines
@@ -28,7 +29,7 @@ from caredesk.escalations.models import (
     GoodwillAction,
     next_role,
 )
-from caredesk.escalations.texts import money, outcome_text
+from caredesk.escalations.texts import money, outcome_text, role_name, type_name
 from caredesk.sla.calendar import require_aware
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
@@ -46,29 +47,37 @@ class GoodwillOutcome:
     approval: ApprovalRequest | None = None
 
 
-def clean_amount(value: Any, action_type: ActionType, *, field: str = "amount") -> Decimal | None:
+def clean_amount(value: Any, action_type: ActionType) -> Decimal | None:
     if not action_type.has_amount:
         return None
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(f"Enter the {field} for a {action_type.name.lower()}.", code="empty")
+        raise DomainError(
+            gettext("Enter the amount for a %(name)s.") % {"name": type_name(action_type)},
+            code="empty",
+        )
     if isinstance(value, float | bool):
         value = str(value)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"The {field} must be a number such as 25 or 25.50.") from None
+        raise DomainError(gettext("The amount must be a number such as 25 or 25.50.")) from None
     if not amount.is_finite() or amount <= 0:
-        raise DomainError(f"The {field} must be more than zero.", code="invalid_amount")
+        raise DomainError(gettext("The amount must be more than zero."), code="invalid_amount")
     if amount > MAX_AMOUNT:
-        raise DomainError(f"The {field} is too large.", code="invalid_amount")
+        raise DomainError(gettext("The amount is too large."), code="invalid_amount")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise DomainError(f"The {field} can have at most two decimals.", code="invalid_amount")
+        raise DomainError(
+            gettext("The amount can have at most two decimals."), code="invalid_amount"
+        )
     return amount.quantize(CENT)
 
 
 def _check_type(action_type: ActionType) -> None:
     if not action_type.is_active:
-        raise DomainError(f"{action_type.name} is no longer offered.", code="inactive_type")
+        raise DomainError(
+            gettext("%(name)s is no longer offered.") % {"name": action_type.name},
+            code="inactive_type",
+        )
 
 
 def _team_for(ticket: Ticket, agent: User) -> int | None:
@@ -91,7 +100,7 @@ def do_request_goodwill(
     request goes to the lowest role whose limit covers it, the agent's team lead first."""
     require_aware(now, "now")
     if not agent.is_agent_staff:
-        raise PermissionDenied("Only staff can offer goodwill actions.")
+        raise PermissionDenied(gettext("Only staff can offer goodwill actions."))
     _check_type(action_type)
     value = clean_amount(amount, action_type)
     reason = clean_reason(reason)
@@ -121,19 +130,23 @@ def do_request_goodwill(
         return GoodwillOutcome(applied=applied)
     role = routing.required_role(limits, value, agent.role)
     if role is None:
-        raise DomainError(
-            f"No role may grant this {action_type.name.lower()}"
-            + (f" of {money(value, currency)}" if value is not None else "")
-            + ". Ask an admin to review the authority limits.",
-            code="no_approver",
-        )
+        if value is None:
+            text = gettext(
+                "No role may grant this %(name)s. Ask an admin to review the authority limits."
+            ) % {"name": type_name(action_type)}
+        else:
+            text = gettext(
+                "No role may grant this %(name)s of %(amount)s. Ask an admin to review the "
+                "authority limits."
+            ) % {"name": type_name(action_type), "amount": money(value, currency)}
+        raise DomainError(text, code="no_approver")
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         pick = routing.pick_owner(
             role, ticket=ticket, requester=agent, now=now, exclude=frozenset({agent.pk})
         )
         if pick.user is None:
-            raise DomainError("Nobody can approve this right now.", code="no_approver")
+            raise DomainError(gettext("Nobody can approve this right now."), code="no_approver")
         due, step_up_at = routing.decision_times(
             ticket, now, routing.decision_minutes(), at_top=_top(limits, pick.role, value)
         )
@@ -224,21 +237,25 @@ def do_decide_approval(
     """Approve, deny, or approve a different amount, with a reason the agent sees."""
     require_aware(now, "now")
     if decision not in DECISIONS:
-        raise DomainError("Choose approve, deny or approve a different amount.", code="invalid")
+        raise DomainError(
+            gettext("Choose approve, deny or approve a different amount."), code="invalid"
+        )
     action_type = approval.action_type
     reason = clean_reason(reason, required=decision != "approve")
     role = _acting_role(actor, approval, now)
     if role is None:
         if actor.pk == approval.requested_by_id:
-            raise PermissionDenied("You cannot decide your own request.")
-        raise PermissionDenied("This request is waiting for someone else's decision.")
+            raise PermissionDenied(gettext("You cannot decide your own request."))
+        raise PermissionDenied(gettext("This request is waiting for someone else's decision."))
     granted: Decimal | None = approval.amount
     status = ApprovalStatus.APPROVED
     if decision == "deny":
         status, granted = ApprovalStatus.DENIED, None
     elif decision == "approve_other":
         if not action_type.has_amount:
-            raise DomainError(f"A {action_type.name.lower()} has no amount to change.")
+            raise DomainError(
+                gettext("A %(name)s has no amount to change.") % {"name": type_name(action_type)}
+            )
         granted = clean_amount(amount, action_type)
         if granted == approval.amount:
             status = ApprovalStatus.APPROVED
@@ -247,11 +264,15 @@ def do_decide_approval(
     if status != ApprovalStatus.DENIED and not routing.within_limit(
         routing.limits_for(action_type), role, granted
     ):
-        raise PermissionDenied(
-            f"{money(granted, approval.currency) or 'This'} is above your authority "
-            f"as {Role(role).label.lower()}.",
-            code="above_authority",
-        )
+        level = role_name(role)
+        if granted is None:
+            text = gettext("This is above your authority as %(role)s.") % {"role": level}
+        else:
+            text = gettext("%(amount)s is above your authority as %(role)s.") % {
+                "amount": money(granted, approval.currency),
+                "role": level,
+            }
+        raise PermissionDenied(text, code="above_authority")
     with transaction.atomic():
         claimed = ApprovalRequest.objects.filter(
             pk=approval.pk, status=ApprovalStatus.PENDING
@@ -265,7 +286,7 @@ def do_decide_approval(
             step_up_at=None,
         )
         if claimed != 1:
-            raise Conflict("This request was already decided.", code="already_decided")
+            raise Conflict(gettext("This request was already decided."), code="already_decided")
         approval.refresh_from_db()
         if status != ApprovalStatus.DENIED:
             GoodwillAction.objects.create(
@@ -303,9 +324,9 @@ def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: dat
     """One click: a public reply telling the customer the decision (never twice)."""
     require_aware(now, "now")
     if not actor.is_agent_staff:
-        raise PermissionDenied("Only staff can reply to the customer.")
+        raise PermissionDenied(gettext("Only staff can reply to the customer."))
     if approval.is_pending:
-        raise DomainError("There is no decision to tell the customer yet.", code="pending")
+        raise DomainError(gettext("There is no decision to tell the customer yet."), code="pending")
     with transaction.atomic():
         claimed = (
             ApprovalRequest.objects.filter(pk=approval.pk, customer_told_at__isnull=True)
@@ -313,7 +334,7 @@ def do_tell_customer_outcome(approval: ApprovalRequest, *, actor: User, now: dat
             .update(customer_told_at=now)
         )
         if claimed != 1:
-            raise Conflict("The customer was already told.", code="already_told")
+            raise Conflict(gettext("The customer was already told."), code="already_told")
         approval = ApprovalRequest.objects.select_related("ticket__customer", "action_type").get(
             pk=approval.pk
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Role, User
 from caredesk.core.errors import DomainError, NotFound, PermissionDenied
@@ -29,20 +30,29 @@ def do_delegate(
     require_aware(starts_at, "start")
     require_aware(ends_at, "end")
     if delegator.role not in (Role.LEAD, Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied("Only leads, managers and admins decide approvals to delegate.")
+        raise PermissionDenied(
+            gettext("Only leads, managers and admins decide approvals to delegate.")
+        )
     if delegate.pk == delegator.pk:
-        raise DomainError("Choose someone else to decide while you are away.", code="self")
+        raise DomainError(gettext("Choose someone else to decide while you are away."), code="self")
     if not delegate.is_agent_staff:
-        raise DomainError("Delegate to an active member of staff.", code="invalid_delegate")
+        raise DomainError(
+            gettext("Delegate to an active member of staff."), code="invalid_delegate"
+        )
     if ends_at <= starts_at:
-        raise DomainError("The delegation must end after it starts.", code="invalid_window")
+        raise DomainError(
+            gettext("The delegation must end after it starts."), code="invalid_window"
+        )
     if ends_at <= now:
-        raise DomainError("The delegation would already be over.", code="invalid_window")
+        raise DomainError(gettext("The delegation would already be over."), code="invalid_window")
     if ends_at - starts_at > MAX_WINDOW:
-        raise DomainError("A delegation lasts at most 90 days.", code="invalid_window")
+        raise DomainError(gettext("A delegation lasts at most 90 days."), code="invalid_window")
     note = " ".join(str(note or "").split())
     if len(note) > MAX_NOTE:
-        raise DomainError(f"The note is too long (limit {MAX_NOTE} characters).", code="too_long")
+        raise DomainError(
+            gettext("The note is too long (limit %(limit)s characters).") % {"limit": MAX_NOTE},
+            code="too_long",
+        )
     with transaction.atomic():
         row = Delegation.objects.create(
             delegator=delegator,
@@ -71,7 +81,7 @@ def do_cancel_delegation(*, actor: User, delegation_id: int, now: datetime) -> D
     with transaction.atomic():
         row = Delegation.objects.select_for_update().filter(pk=delegation_id).first()
         if row is None or (row.delegator_id != actor.pk and actor.role != Role.ADMIN):
-            raise NotFound("No such delegation.")
+            raise NotFound(gettext("No such delegation."))
         if row.cancelled_at is None:
             row.cancelled_at = now
             row.save(update_fields=["cancelled_at"])

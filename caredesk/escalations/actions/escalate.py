@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import ROLE_LEVEL, Role, User
 from caredesk.core import deadlines
@@ -56,11 +57,11 @@ def _check_actor(actor: User | None, source: str) -> None:
     if source not in EscalationSource.values:
         raise DomainError(f"Unknown escalation source {source!r}.", code="invalid_source")
     if source in STAFF_SOURCES and (actor is None or not actor.is_agent_staff):
-        raise PermissionDenied("Only staff can escalate a case this way.")
+        raise PermissionDenied(gettext("Only staff can escalate a case this way."))
     if source in CUSTOMER_SOURCES and actor is not None and not actor.is_customer:
-        raise PermissionDenied("This escalation must come from the customer.")
+        raise PermissionDenied(gettext("This escalation must come from the customer."))
     if source in SYSTEM_SOURCES and actor is not None:
-        raise PermissionDenied("System escalations have no person as their author.")
+        raise PermissionDenied(gettext("System escalations have no person as their author."))
 
 
 def _assign_owner(
@@ -105,11 +106,13 @@ def do_escalate(
     require_aware(now, "now")
     _check_actor(actor, source)
     if level not in APPROVER_ROLES:
-        raise DomainError("Escalate to a lead, a manager or an admin.", code="invalid_level")
+        raise DomainError(
+            gettext("Escalate to a lead, a manager or an admin."), code="invalid_level"
+        )
     if source in CUSTOMER_SOURCES and not (isinstance(reason, str) and reason.strip()):
         reason = CUSTOMER_DEFAULT_REASON
     if solved_by not in SOLVED_BY or (solved_by and source not in SYSTEM_SOURCES):
-        raise DomainError("Only a system escalation closes by itself.", code="invalid")
+        raise DomainError(gettext("Only a system escalation closes by itself."), code="invalid")
     reason = clean_reason(reason)
     summary = clean_reason(handoff_summary, field="handoff summary", required=False)
     staff_actor = actor if actor is not None and actor.is_agent_staff else None
@@ -157,7 +160,7 @@ def do_escalate(
                 "due": escalation.due_at.isoformat() if escalation.due_at else None,
                 "skipped": list(pick.skipped),
             },
-            note=escalation_note(escalation.level, escalation.due_at),
+            note=escalation_note(escalation.level, escalation.due_at, ticket=ticket),
             public=True,
         )
         if summary and staff_actor is not None:
@@ -233,7 +236,7 @@ def _join_or_raise(
         field="escalation",
         old=old,
         new={"level": existing.level, "owner": _owner_label(pick)},
-        note=escalation_note(existing.level, existing.due_at),
+        note=escalation_note(existing.level, existing.due_at, ticket=ticket),
         public=True,
     )
     group.sync_members(existing)  # members follow their escalation to its new owner
@@ -261,10 +264,10 @@ def do_request_supervisor(
 ) -> EscalationResult:
     """The customer asks for a supervisor (portal button, or a request in an email)."""
     if source not in CUSTOMER_SOURCES:
-        raise DomainError("Not a customer channel.", code="invalid_source")
+        raise DomainError(gettext("Not a customer channel."), code="invalid_source")
     if not ticket.is_open:
         raise DomainError(
-            "This case is resolved or closed; reopen it or open a new case first.",
+            gettext("This case is resolved or closed; reopen it or open a new case first."),
             code="case_not_open",
         )
     return do_escalate(
@@ -294,7 +297,9 @@ def do_resolve_escalation(
     require_aware(now, "now")
     resolution = clean_reason(resolution, field="answer")
     if not can_answer(actor, escalation, now):
-        raise PermissionDenied("Only the escalation's owner (or someone above) can answer it.")
+        raise PermissionDenied(
+            gettext("Only the escalation's owner (or someone above) can answer it.")
+        )
     with transaction.atomic():
         updated = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.OPEN).update(
             status=EscalationStatus.RESOLVED,
@@ -304,7 +309,9 @@ def do_resolve_escalation(
             step_up_at=None,
         )
         if updated != 1:
-            raise DomainError("This escalation was already answered.", code="already_answered")
+            raise DomainError(
+                gettext("This escalation was already answered."), code="already_answered"
+            )
         escalation.refresh_from_db()
         members = list(
             Escalation.objects.select_related("ticket")
@@ -438,7 +445,7 @@ def _step_up(escalation_id: int, now: datetime, *, early: bool) -> bool:
         ):
             return False
         escalation.refresh_from_db()
-        note = escalation_note(pick.role, due)
+        note = escalation_note(pick.role, due, ticket=ticket)
         audit.record(
             ticket,
             None,

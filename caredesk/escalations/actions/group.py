@@ -99,7 +99,7 @@ def join_group(
             "due": primary.due_at.isoformat() if primary.due_at else None,
             "grouped_with": primary.ticket.reference,
         },
-        note=escalation_note(member.level, primary.due_at),
+        note=escalation_note(member.level, primary.due_at, ticket=ticket),
         public=True,
     )
     return member

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from caredesk.accounts.models import Membership, Role, User
 from caredesk.core.errors import Conflict, DomainError, PermissionDenied
 from caredesk.escalations.actions.common import clean_reason
 from caredesk.escalations.actions.escalate import do_escalate
 from caredesk.escalations.models import EscalationSource, ProtectedConversation
-from caredesk.escalations.texts import END_OF_CONVERSATION_NOTICE
+from caredesk.escalations.texts import end_of_conversation_notice
 from caredesk.sla.calendar import require_aware
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets import audit
@@ -26,20 +27,20 @@ def do_end_abusive_conversation(
 ) -> ProtectedConversation:
     require_aware(now, "now")
     if not agent.is_agent_staff:
-        raise PermissionDenied("Only staff can end a conversation.")
+        raise PermissionDenied(gettext("Only staff can end a conversation."))
     reason = clean_reason(reason or DEFAULT_REASON)
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket.pk)
         )
         if not ticket.is_open:
-            raise DomainError("This case is not open.", code="case_not_open")
+            raise DomainError(gettext("This case is not open."), code="case_not_open")
         if ProtectedConversation.objects.filter(ticket=ticket).exists():
-            raise Conflict("This conversation was already ended.", code="already_ended")
+            raise Conflict(gettext("This conversation was already ended."), code="already_ended")
         ticket_actions.do_reply(
             ticket,
             agent=agent,
-            body=END_OF_CONVERSATION_NOTICE,
+            body=end_of_conversation_notice(ticket),
             now=now,
             status_after=Status.WAITING_CUSTOMER,
         )

@@ -24,10 +24,9 @@ def _compiled_translations() -> None:
     """The .mo files are built, never committed (docs/languages.md): compile a missing or
     stale one with GNU gettext's msgfmt, as ``make install`` does. Written aside and
     moved into place, so parallel workers never read half a file."""
-    # The global catalogues and each app's own (caredesk/<app>/locale, docs/languages.md).
-    catalogues = [*LOCALE.glob("*/LC_MESSAGES/django.po")]
-    catalogues += LOCALE.parent.glob("*/locale/*/LC_MESSAGES/django.po")
-    for po in sorted(catalogues):
+    # The global catalogues and each app's own, channels' sub-apps included
+    # (caredesk/<app>/locale, caredesk/channels/<app>/locale; docs/languages.md).
+    for po in sorted(LOCALE.parent.glob("**/locale/*/LC_MESSAGES/django.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue

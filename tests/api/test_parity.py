@@ -124,6 +124,7 @@ BROWSER_ONLY: dict[str, str] = {
     "workspace:login": "sign-in with password (the API uses bearer tokens)",
     "workspace:login-verify": "the second sign-in step (TOTP code) of a browser session",
     "workspace:logout": "ends a browser session",
+    "workspace:login-saml-acs": "a SAML identity provider posts the browser back here to sign in",
     "workspace:totp-start": "two-factor set-up shows a QR code to scan",
     "workspace:totp-confirm": "two-factor set-up",
     "workspace:totp-disable": "two-factor set-up needs the signed-in person's code",

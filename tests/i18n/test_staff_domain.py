@@ -5,23 +5,20 @@ the panels they put into portal pages, their mails) keeps its words inside the
 translation tags; each catalogue is complete, without fuzzy entries, with the msgid's
 placeholders; and real pages speak German when German is the active language.
 
-Staff pages follow no browser: until the staff user's own language setting is merged,
-these tests activate German with ``translation.override("de")`` around the request
-(nothing on a staff path resets it). Portal pages follow the customer's saved language."""
+Staff pages follow no browser but the signed-in staff member's own language (ADR 0036):
+these tests give that person German for the request. Portal pages follow the customer's
+saved language."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.template import Engine
 from django.utils import translation
-from django.utils.translation.reloader import translation_file_changed
 
+from caredesk.accounts.models import User
 from caredesk.customers.actions import do_set_customer_language
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import Channel
@@ -47,26 +44,6 @@ def template_name(path: Path) -> str:
 TEMPLATES = [
     p for app in APPS for p in templates_of(app) if template_name(p) not in NOT_USER_FACING
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_app_catalogues() -> None:
-    """The tests' session fixture compiles caredesk/locale; these are the apps' own. A
-    catalogue compiled here is reloaded, in case German was read before it existed."""
-    changed = []
-    for app in APPS:
-        for po in sorted((ROOT / "caredesk" / app / "locale").glob("*/LC_MESSAGES/django.po")):
-            mo = po.with_suffix(".mo")
-            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-                continue
-            if shutil.which("msgfmt") is None:
-                pytest.fail("GNU gettext's msgfmt is missing: run make system-deps")
-            partial = mo.with_suffix(f".{os.getpid()}.tmp")
-            subprocess.run(["msgfmt", "--check", "-o", str(partial), str(po)], check=True)
-            os.replace(partial, mo)
-            changed.append(mo)
-    if changed:
-        translation_file_changed(sender=None, file_path=changed[0])
 
 
 # --- (a) every word inside the translation tags --------------------------------------------
@@ -135,8 +112,14 @@ def test_choices_and_python_messages_are_translated():
 
 
 def german(client, path: str) -> str:
-    with translation.override("de"):
+    """The page for the signed-in staff member once they have chosen German (staff pages
+    follow their own language, ADR 0036); their choice is undone afterwards."""
+    user = User.objects.get(pk=client.session["_auth_user_id"])
+    User.objects.filter(pk=user.pk).update(language="de")
+    try:
         page = client.get(path)
+    finally:
+        User.objects.filter(pk=user.pk).update(language=user.language)
     assert page.status_code == 200, (path, page.status_code)
     return page.content.decode()
 

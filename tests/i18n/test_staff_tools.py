@@ -10,9 +10,6 @@ setting reaches this branch, the German pages are rendered inside
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.test import Client
 from django.utils import translation
 
+from caredesk.accounts.models import Role, User
 from caredesk.tickets import actions as ticket_actions
 from caredesk.tickets.models import Channel
 from tests.portal.test_languages import PLACEHOLDER, read_po, untranslated_text
@@ -76,28 +74,13 @@ def _catalogue_path(app: str, code: str) -> Path:
     return ROOT / "caredesk" / app / "locale" / code / "LC_MESSAGES" / "django.po"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_app_catalogues() -> None:
-    """Like tests/conftest.py does for caredesk/locale: compile a missing or stale .mo of
-    these apps (written aside, then moved into place)."""
-    for app in APPS:
-        for code in LOCALES:
-            po = _catalogue_path(app, code)
-            mo = po.with_suffix(".mo")
-            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-                continue
-            if shutil.which("msgfmt") is None:
-                pytest.fail("GNU gettext's msgfmt is missing: run make system-deps")
-            partial = mo.with_suffix(f".{os.getpid()}.tmp")
-            subprocess.run(["msgfmt", "--check", "-o", str(partial), str(po)], check=True)
-            os.replace(partial, mo)
-
-
 @pytest.fixture
-def german(settings):
-    """German for the duration of a test. Setting LOCALE_PATHS (to its own value) makes
-    Django drop the catalogues it has cached, so the .mo files compiled above are read."""
-    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)
+def german(desk):
+    """German for the duration of a test: every staff member of the desk has chosen
+    German (staff pages follow the signed-in person's language, ADR 0036), and German is
+    active for what a test renders itself (panels, the API's docs page, which the staff
+    language leaves alone)."""
+    User.objects.exclude(role=Role.CUSTOMER).update(language="de")
     with translation.override("de"):
         yield
 

@@ -145,46 +145,8 @@ def do_create_customer(
     emails: list[str] | None = None,
 ) -> Customer:
     """Staff add a customer with the addresses they can be reached at."""
-    _require_staff(actor)
-    name = clean_line(name, max_chars=MAX_NAME, field="name")
-    addresses = normalize_emails(emails or [])
-    try:
-        with transaction.atomic():
-            taken = list(
-                ContactIdentity.objects.filter(
-                    kind=ContactIdentity.Kind.EMAIL, value__in=addresses
-                ).values_list("value", flat=True)
-            )
-            if taken:
-                raise Conflict(
-                    f"{', '.join(sorted(taken))} already belongs to another customer.",
-                    code="email_taken",
-                    details={"emails": sorted(taken)},
-                )
-            customer = Customer.objects.create(name=name, organization=organization, created_at=now)
-            ContactIdentity.objects.bulk_create(
-                ContactIdentity(
-                    customer=customer, kind=ContactIdentity.Kind.EMAIL, value=value, created_at=now
-                )
-                for value in addresses
-            )
-            audit.record(
-                "customer.created",
-                actor=actor,
-                now=now,
-                new={
-                    "customer": customer.pk,
-                    "name": name,
-                    "organization": organization.name if organization else None,
-                    "emails": addresses,
-                },
-            )
-    except IntegrityError:
-        # Another request took one of the addresses between our check and the insert.
-        raise Conflict(
-            "One of these addresses already belongs to another customer.", code="email_taken"
-        ) from None
-    return customer
+    new = NewCustomer(name, emails or [], organization)
+    return do_create_customers([new], actor=actor, now=now)[0]
 
 
 def do_update_customer(

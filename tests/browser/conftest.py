@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
+from tests.sso_provider import CLIENT_ID, CLIENT_SECRET, Provider
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless=new",
@@ -84,3 +86,18 @@ def page(browser, live_server):
     _wait_for_server_requests_to_finish()
     # A Content-Security-Policy violation or a script error is a bug the user would meet.
     assert not errors, errors
+
+
+@pytest.fixture
+def provider(settings):
+    """A real OpenID provider on loopback (tests/sso_provider.py), with caredesk pointed at
+    it: the "support" group signs in as an agent of Billing, no two-factor step."""
+    running = Provider().start()
+    settings.CAREDESK_OIDC_ISSUER = running.issuer
+    settings.CAREDESK_OIDC_CLIENT_ID = CLIENT_ID
+    settings.CAREDESK_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.CAREDESK_OIDC_PROVIDER_NAME = "Acme ID"
+    settings.CAREDESK_OIDC_GROUPS = "support=agent:Billing"
+    settings.CAREDESK_TWO_FACTOR_ROLES = []
+    yield running
+    running.stop()

@@ -8,22 +8,9 @@ import re
 import pytest
 
 from caredesk.accounts.models import Role, User
-from tests.sso_provider import CLIENT_ID, CLIENT_SECRET, Person, Provider
+from tests.sso_provider import Person
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def provider(settings):
-    running = Provider().start()
-    settings.CAREDESK_OIDC_ISSUER = running.issuer
-    settings.CAREDESK_OIDC_CLIENT_ID = CLIENT_ID
-    settings.CAREDESK_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.CAREDESK_OIDC_PROVIDER_NAME = "Acme ID"
-    settings.CAREDESK_OIDC_GROUPS = "support=agent:Billing"
-    settings.CAREDESK_TWO_FACTOR_ROLES = []
-    yield running
-    running.stop()
 
 
 def test_a_new_agent_signs_in_with_the_provider_and_lands_in_the_inbox(page, desk, provider):

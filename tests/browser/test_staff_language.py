@@ -14,22 +14,9 @@ from caredesk.accounts.models import User
 from caredesk.customers.actions import do_set_customer_language
 from caredesk.tickets import actions
 from caredesk.tickets.models import Channel
-from tests.sso_provider import CLIENT_ID, CLIENT_SECRET, Person, Provider
+from tests.sso_provider import Person
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def provider(settings):
-    running = Provider().start()
-    settings.CAREDESK_OIDC_ISSUER = running.issuer
-    settings.CAREDESK_OIDC_CLIENT_ID = CLIENT_ID
-    settings.CAREDESK_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.CAREDESK_OIDC_PROVIDER_NAME = "Acme ID"
-    settings.CAREDESK_OIDC_GROUPS = "support=agent:Billing"
-    settings.CAREDESK_TWO_FACTOR_ROLES = []
-    yield running
-    running.stop()
 
 
 def test_an_sso_agent_switches_to_german_and_replies_to_a_french_customer(
